@@ -1,0 +1,275 @@
+"""The ``entkiosk`` command line (SPEC §7). Thin: it parses, calls the service, prints.
+
+Every message a member of staff reads is French; any refusal exits with status 1 and
+one clear sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .config import ConfigError, Settings, load_settings
+from .domain.errors import DomainError, InvalidInput
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with French usage errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="entkiosk", description="Kiosque d'activation des comptes ENT et Scolarité Services.")
+    parser.add_argument("--config", metavar="FICHIER", help="fichier de configuration kiosk.conf")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
+
+    p = sub.add_parser("import", help="importer une liste de classe (CSV nom;prénom;date de naissance;classe)")
+    p.add_argument("file", metavar="FICHIER.csv", type=Path)
+    p.add_argument("--letters", metavar="FICHIER.txt", type=Path,
+                   help="écrire aussitôt les courriers de notification des comptes créés")
+
+    p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
+    p.add_argument("--class", dest="class_name", metavar="CLASSE")
+    p.add_argument("--student", metavar="IDENTIFIANT")
+    p.add_argument("-o", "--output", metavar="FICHIER.txt", type=Path, required=True)
+
+    staff = sub.add_parser("staff", help="comptes du personnel")
+    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)
+    p = staff_sub.add_parser("add", help="créer un compte du personnel (le mot de passe est demandé deux fois)")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p.add_argument("--first-name", default="", metavar="PRÉNOM")
+    p.add_argument("--last-name", default="", metavar="NOM")
+
+    p = sub.add_parser("unlock", help="débloquer un identifiant")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p = sub.add_parser("reset", help="nouveau mot de passe provisoire et nouveau courrier pour un élève")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p.add_argument("-o", "--output", metavar="FICHIER.txt", type=Path,
+                   help="écrire le courrier dans ce fichier (sinon il est affiché)")
+    sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
+    p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
+    p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
+    db = sub.add_parser("db", help="base de données")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
+    db_sub.add_parser("upgrade", help="créer ou mettre à jour le schéma")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        if args.command is None:
+            print("Le kiosque (interface plein écran) n'est pas encore disponible dans cette version.\n"
+                  "Commandes : entkiosk --help", file=sys.stderr)
+            return EXIT_USAGE
+        handler = COMMANDS[args.command]
+        return handler(args, settings, stdin or sys.stdin)
+    except InvalidInput as exc:
+        for message in exc.errors.values():
+            print(f"Erreur : {message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (DomainError, ConfigError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("Interrompu : rien n'a été enregistré pour l'opération en cours.", file=sys.stderr)
+        return 130
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _service(settings: Settings):
+    from .runtime import open_service
+
+    return open_service(settings)
+
+
+def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar on stderr (a plain line per step when it is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=console, transient=False, disable=not console.is_terminal)
+    task = progress.add_task(label, total=None)
+    progress.start()
+    last = [0]
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+        if not console.is_terminal and (done == total or done - last[0] >= max(total // 10, 1)):
+            last[0] = done
+            print(f"{label} {done}/{total}", file=sys.stderr)
+
+    return update, progress.stop
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Letters hold provisional passwords: readable by the owner only, written whole or not at all."""
+    path = path.expanduser()
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise DomainError(f"Impossible d'écrire {path} ({exc.strerror}).") from None
+
+
+def _letters_output(path: Path) -> None:
+    if path.suffix.lower() == ".pdf":
+        raise DomainError("Le format PDF arrive avec la console du personnel : utilisez un fichier .txt.")
+    if path.suffix.lower() != ".txt":
+        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : utilisez un fichier .txt.")
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .domain.classlist import parse_class_list
+    from .domain.errors import ImportRejected
+    from .letters.text import render_letters
+
+    if args.letters:
+        _letters_output(args.letters)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise DomainError(f"Impossible de lire {args.file} ({exc.strerror}).") from None
+    service = _service(settings)
+    rows, problems = parse_class_list(data, today=service.clock.now().astimezone(settings.timezone).date())
+    if problems:
+        raise ImportRejected(problems)
+    update, stop = _progress("Création des comptes")
+    try:
+        letters = service.import_class_list(rows, actor=_actor(), progress=update)
+    finally:
+        stop()
+    classes = sorted({letter.class_name or "" for letter in letters})
+    print(f"{len(letters)} compte(s) créé(s) ({', '.join(classes)}).")
+    if args.letters:
+        _write_private(args.letters, render_letters(letters, settings))
+        print(f"Courriers écrits dans {args.letters}.")
+    else:
+        print("Imprimez les courriers avec : entkiosk letters -o lettres.txt")
+    return EXIT_OK
+
+
+def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .letters.text import render_letters
+
+    _letters_output(args.output)
+    service = _service(settings)
+    update, stop = _progress("Courriers")
+    try:
+        letters = service.issue_letters(class_name=args.class_name, identifier=args.student, actor=_actor(), progress=update)
+    finally:
+        stop()
+    if not letters:
+        print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
+        return EXIT_OK
+    _write_private(args.output, render_letters(letters, settings))
+    print(f"{len(letters)} courrier(s) écrit(s) dans {args.output} : chacun porte un nouveau mot de passe provisoire,"
+          " les courriers précédents de ces élèves ne sont plus valables.")
+    return EXIT_OK
+
+
+def _read_password(prompt: str, stdin: TextIO) -> str:
+    if stdin.isatty():
+        return getpass.getpass(prompt)
+    line = stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
+    service = _service(settings)
+    password = _read_password("Mot de passe : ", stdin)
+    confirm = _read_password("Confirmation du mot de passe : ", stdin)
+    ident = service.add_staff(args.identifier, password, confirm, first_name=args.first_name,
+                              last_name=args.last_name, actor=_actor())
+    print(f"Compte du personnel « {ident} » créé.")
+    return EXIT_OK
+
+
+def cmd_unlock(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    _service(settings).unlock(args.identifier, actor=_actor())
+    print(f"Identifiant « {args.identifier.strip().lower()} » débloqué.")
+    return EXIT_OK
+
+
+def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .letters.text import render_letter
+
+    if args.output:
+        _letters_output(args.output)
+    service = _service(settings)
+    letter = service.staff_reset(args.identifier, actor=_actor())
+    text = render_letter(letter, settings)
+    if args.output:
+        _write_private(args.output, text)
+        print(f"Nouveau courrier de « {letter.identifier} » écrit dans {args.output}.")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_purge(_args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    purged = _service(settings).purge_expired(actor=_actor())
+    print(f"{len(purged)} compte(s) non activé(s) supprimé(s)." + ("" if not purged else " " + ", ".join(purged)))
+    return EXIT_OK
+
+
+def cmd_outbox(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .mail import OutboxTransport
+
+    if settings.mail.transport != "outbox":
+        raise DomainError("Les mails partent par SMTP (mail.transport = \"smtp\") : il n'y a pas de boîte d'envoi locale.")
+    entries = OutboxTransport(settings.outbox_path()).entries()
+    if args.last > 0:
+        entries = entries[-args.last:]
+    if not entries:
+        print(f"Boîte d'envoi vide ({settings.outbox_path()}).")
+        return EXIT_OK
+    for entry in entries:
+        when = entry.date.astimezone(settings.timezone).strftime("%d/%m/%Y %H:%M") if entry.date else "?"
+        print(f"=== {when} — à : {entry.to}\nObjet : {entry.subject}\n\n{entry.body.rstrip()}\n")
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .store.db import current_revision
+
+    service = _service(settings)  # upgrades on open
+    print(f"Schéma à jour (révision {current_revision(service.engine)}).")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
+    "import": cmd_import,
+    "letters": cmd_letters,
+    "staff": cmd_staff,
+    "unlock": cmd_unlock,
+    "reset": cmd_reset,
+    "purge": cmd_purge,
+    "outbox": cmd_outbox,
+    "db": cmd_db,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""Typed settings from ``kiosk.conf`` (TOML). The only place that reads the file.
+
+Lookup order: ``--config PATH``, ``$ENTKIOSK_CONFIG``, ``./kiosk.conf``, built-in
+defaults. Unknown keys and bad values are refused with a French message naming the
+key and the file.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from .domain.passwords import OWASP_MIN_MEMORY_KIB, OWASP_MIN_TIME_COST
+
+ENV_VAR = "ENTKIOSK_CONFIG"
+APP_NAME = "entkiosk"
+
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class DatabaseSettings(_Section):
+    #: SQLAlchemy URL; empty means an SQLite file in the user data folder.
+    url: str = ""
+    #: Seconds an SQLite writer waits for another before giving up.
+    busy_timeout: Annotated[float, msgspec.Meta(ge=0, le=600)] = 15.0
+
+
+class EstablishmentSettings(_Section):
+    name: str = "Lycée de démonstration"
+    address: str = "1 rue de l'École\n59000 LILLE"
+    phone: str = "03 20 00 00 00"
+    email: str = "ce.0590000a@ac-lille.fr"
+    city: str = "Lille"
+    academy: str = "Académie de LILLE"
+    head: str = "Le chef d'établissement"
+    #: The address printed on letters: where students activate their account.
+    services_url: str = "https://teleservices.ac-lille.fr"
+    #: The message shown on the student home screen.
+    message: str = ""
+    timezone: str = "Europe/Paris"
+
+
+class KioskSettings(_Section):
+    id: str = "kiosque-1"
+    idle_timeout: Annotated[int, msgspec.Meta(ge=10, le=3600)] = 120
+    language: Literal["fr"] = "fr"
+
+
+class AccountSettings(_Section):
+    activation_months: Annotated[int, msgspec.Meta(ge=1, le=24)] = 3
+    lockout_threshold: Annotated[int, msgspec.Meta(ge=1, le=100)] = 5
+    lockout_base_seconds: Annotated[int, msgspec.Meta(ge=1, le=86400)] = 60
+    lockout_max_seconds: Annotated[int, msgspec.Meta(ge=1, le=86400)] = 900
+    code_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
+    email_token_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 30)] = 72
+    reset_token_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] = 60
+    session_timeout: Annotated[int, msgspec.Meta(ge=60, le=24 * 3600)] = 1800
+    argon2_time_cost: Annotated[int, msgspec.Meta(ge=OWASP_MIN_TIME_COST, le=50)] = 2
+    argon2_memory_cost: Annotated[int, msgspec.Meta(ge=OWASP_MIN_MEMORY_KIB, le=4 * 1024 * 1024)] = OWASP_MIN_MEMORY_KIB
+    argon2_parallelism: Annotated[int, msgspec.Meta(ge=1, le=16)] = 1
+
+
+class MailSettings(_Section):
+    transport: Literal["outbox", "smtp"] = "outbox"
+    #: Maildir folder; empty means ``outbox`` in the user data folder.
+    outbox: str = ""
+    smtp_host: str = "localhost"
+    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 587
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: Annotated[float, msgspec.Meta(gt=0, le=120)] = 10.0
+    sender_name: str = "Administrateur des services en ligne"
+    sender_address: str = "administrateur-teleservices@ac-lille.fr"
+    #: Base of the links in mails (``{public_url}/...?code=``); empty: codes only.
+    public_url: str = ""
+
+
+class GuideSettings(_Section):
+    url: str = "https://ent.example.org/guide-eleves/"
+
+
+class CharterSettings(_Section):
+    #: Text file of the charter; empty means the sample that ships with entkiosk.
+    file: str = ""
+    version: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] = "2026-1"
+
+
+class ServicesSettings(_Section):
+    list: builtins.list[str] = msgspec.field(
+        default_factory=lambda: ["Absences", "Notes", "Cahier de textes", "Orientation"]
+    )
+
+
+class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    establishment: EstablishmentSettings = msgspec.field(default_factory=EstablishmentSettings)
+    kiosk: KioskSettings = msgspec.field(default_factory=KioskSettings)
+    accounts: AccountSettings = msgspec.field(default_factory=AccountSettings)
+    mail: MailSettings = msgspec.field(default_factory=MailSettings)
+    guide: GuideSettings = msgspec.field(default_factory=GuideSettings)
+    charter: CharterSettings = msgspec.field(default_factory=CharterSettings)
+    services: ServicesSettings = msgspec.field(default_factory=ServicesSettings)
+    #: Where the settings came from (None: built-in defaults). Not a key of the file.
+    source: str | None = None
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.establishment.timezone)
+
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{data_dir() / 'entkiosk.db'}"
+
+    def outbox_path(self) -> Path:
+        return Path(self.mail.outbox).expanduser() if self.mail.outbox else data_dir() / "outbox"
+
+    def charter_path(self) -> Path:
+        if self.charter.file:
+            return Path(self.charter.file).expanduser()
+        return Path(__file__).parent / "data" / "charte.txt"
+
+
+class ConfigError(Exception):
+    """A bad configuration file; ``str()`` is French and names the file and the key."""
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get(ENV_VAR):
+        return Path(env)
+    local = Path("kiosk.conf")
+    return local if local.is_file() else None
+
+
+def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
+    """Settings from the first configuration file found, else the defaults."""
+    path = find_config(explicit)
+    if path is None:
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Fichier de configuration introuvable : {path}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} : le fichier n'est pas encodé en UTF-8.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} : syntaxe TOML invalide ({exc}).") from None
+    except OSError as exc:
+        raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
+    return settings_from_dict(raw, source=str(path))
+
+
+def settings_from_dict(raw: dict, *, source: str = "kiosk.conf") -> Settings:
+    if "source" in raw:
+        raise ConfigError(f"{source} : clé inconnue « source ».")
+    try:
+        settings = msgspec.convert(raw, Settings)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{source} : {_french(str(exc))}") from None
+    try:
+        settings.timezone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{source} : clé « establishment.timezone » : fuseau horaire inconnu "
+            f"« {settings.establishment.timezone} »."
+        ) from None
+    accounts = settings.accounts
+    if accounts.lockout_max_seconds < accounts.lockout_base_seconds:
+        raise ConfigError(
+            f"{source} : clé « accounts.lockout_max_seconds » : doit être au moins égale à "
+            "accounts.lockout_base_seconds."
+        )
+    return msgspec.structs.replace(settings, source=source)
+
+
+_TYPES = {"int": "un nombre entier", "float": "un nombre", "str": "un texte", "bool": "vrai ou faux",
+          "array": "une liste", "object": "une section"}
+
+
+def _french(message: str) -> str:
+    """msgspec's validation message, in French, with the key spelled ``section.key``."""
+    text, _, where = message.partition(" - at `$")
+    key = where.rstrip("`").lstrip(".").replace("[", ".").replace("]", "")
+    if m := re.match(r"Object contains unknown field `(.+)`", text):
+        full = f"{key}.{m[1]}" if key else m[1]
+        return f"clé inconnue « {full} »."
+    if m := re.match(r"Expected `(\w+)`, got `(\w+)`", text):
+        return f"clé « {key} » : la valeur doit être {_TYPES.get(m[1], m[1])}."
+    if m := re.match(r"Expected `(\w+)` (>=|<=|>|<) ([\d.]+)", text):
+        words = {">=": "au moins", "<=": "au plus", ">": "plus que", "<": "moins que"}[m[2]]
+        return f"clé « {key} » : la valeur doit être {words} {m[3]}."
+    if m := re.match(r"Invalid enum value (.+)", text):
+        return f"clé « {key} » : valeur non reconnue {m[1]}."
+    if m := re.match(r"Expected `\w+` of length (>=|<=) (\d+)", text):
+        words = {">=": "au moins", "<=": "au plus"}[m[1]]
+        return f"clé « {key} » : le texte doit faire {words} {m[2]} caractère(s)."
+    return f"clé « {key} » : {text}." if key else f"{text}."

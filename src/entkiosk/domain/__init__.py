@@ -1,0 +1,1 @@
+"""Pure rules of the guide: identifiers, password policy, tokens, lifecycle. No I/O here."""

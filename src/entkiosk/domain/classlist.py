@@ -1,0 +1,117 @@
+"""Parsing a class list (``nom;prénom;date de naissance;classe``) into checked rows.
+
+Pure: takes bytes, returns rows and the problems found, each with its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .identifiers import base_identifier
+
+MAX_NAME = 120
+MAX_CLASS = 60
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    line: int
+    last_name: str
+    first_name: str
+    birth_date: date
+    class_name: str
+
+
+def parse_birth_date(text: str, *, today: date | None = None) -> date:
+    """``JJ/MM/AAAA`` (also ``J/M/AAAA``); ValueError with a French reason otherwise."""
+    text = text.strip()
+    try:
+        day = datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise ValueError(f"date de naissance « {printable(text)} » invalide (attendu JJ/MM/AAAA)") from None
+    if day.year < 1900 or (today is not None and day > today):
+        raise ValueError(f"date de naissance « {text} » impossible")
+    return day
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """Text safe to echo in a message: control characters shown as ``?``, length bounded."""
+    cleaned = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _is_header(cells: list[str]) -> bool:
+    first = _clean(cells[0]).casefold() if cells else ""
+    return first in {"nom", "nom de famille", "last name"}
+
+
+def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[StudentRow], list[tuple[int, str]]]:
+    """Rows and problems of a CSV class list; every problem names its line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [(line, "le fichier n'est pas encodé en UTF-8 (enregistrez-le au format « CSV UTF-8 »)")]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return [], [(line, "caractère nul : ce n'est pas un fichier texte CSV")]
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    rows: list[StudentRow] = []
+    problems: list[tuple[int, str]] = []
+    seen: dict[tuple[str, str, date], int] = {}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if not rows and not problems and not seen and _is_header(cells):
+                continue
+            if len(cells) != 4:
+                problems.append((line, f"{len(cells)} colonne(s) au lieu de 4 (nom;prénom;date de naissance;classe)"))
+                continue
+            last, first, born, class_name = (_clean(c) for c in cells)
+            reason = _row_problem(last, first, class_name)
+            if reason is None:
+                try:
+                    birth = parse_birth_date(born, today=today)
+                except ValueError as exc:
+                    reason = str(exc)
+            if reason is not None:
+                problems.append((line, reason))
+                continue
+            key = (last.casefold(), first.casefold(), birth)
+            if key in seen:
+                problems.append((line, f"élève en double (déjà à la ligne {seen[key]})"))
+                continue
+            seen[key] = line
+            rows.append(StudentRow(line, last, first, birth, class_name))
+    except csv.Error as exc:
+        problems.append((reader.line_num, f"ligne CSV mal formée ({exc})"))
+    if not rows and not problems:
+        problems.append((1, "le fichier ne contient aucun élève"))
+    return rows, problems
+
+
+def _row_problem(last: str, first: str, class_name: str) -> str | None:
+    for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
+        if not value:
+            return f"{label} manquant"
+        if len(value) > limit:
+            return f"{label} trop long ({len(value)} caractères, {limit} au plus)"
+        if any(unicodedata.category(c)[0] == "C" for c in value):
+            return f"{label} : caractère de contrôle interdit"
+    try:
+        base_identifier(first, last)
+    except ValueError as exc:
+        return str(exc)
+    return None

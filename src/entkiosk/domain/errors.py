@@ -1,0 +1,117 @@
+"""Domain errors: each carries the French sentence the screen shows.
+
+A screen catches :class:`DomainError` and shows ``str(error)`` (or the per-field
+messages of :class:`InvalidInput`); anything else is a bug. Messages never contain a
+password, a provisional password, a token or a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    """A refusal the user can act on. ``str(error)`` is French and safe to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(DomainError):
+    """One or more fields are wrong; ``errors`` maps each field name to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors: dict[str, str] = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+
+BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+UNKNOWN_RECOVERY = (
+    "Les informations associées à votre compte ne permettent pas de répondre à votre "
+    "demande. Merci de contacter votre établissement."
+)
+INVALID_CODE = "Ce code est incorrect ou n'est plus valable. Vérifiez-le ou faites une nouvelle demande."
+
+
+class AuthenticationFailed(DomainError):
+    """Wrong identifier or password; the same message whether the identifier exists or not."""
+
+    def __init__(self) -> None:
+        super().__init__(BAD_CREDENTIALS)
+
+
+class Locked(DomainError):
+    """Too many failures on one identifier (or address, or code): wait, or ask staff."""
+
+    def __init__(self, seconds: int) -> None:
+        minutes = max(1, -(-seconds // 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(
+            "Trop de tentatives infructueuses. Réessayez dans "
+            f"{minutes} {unit} ou adressez-vous à votre établissement."
+        )
+        self.seconds = seconds
+
+
+class AccountExpired(DomainError):
+    """The provisional password was not used before the activation deadline."""
+
+    def __init__(self, months: int) -> None:
+        super().__init__(
+            f"Le délai de {months} mois pour activer votre compte est dépassé : votre compte "
+            "va être supprimé. Un nouveau compte peut être créé à votre demande : "
+            "adressez-vous à votre établissement."
+        )
+
+
+class SessionExpired(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Votre session a expiré. Veuillez vous connecter à nouveau.")
+
+
+class NotAllowed(DomainError):
+    """The session does not allow this step (for example the profile before activation)."""
+
+
+class Conflict(DomainError):
+    """The account changed under us (another terminal): start the step again."""
+
+    def __init__(self, message: str = "Votre compte vient d'être modifié depuis un autre poste. Recommencez.") -> None:
+        super().__init__(message)
+
+
+class InvalidCode(DomainError):
+    def __init__(self) -> None:
+        super().__init__(INVALID_CODE)
+
+
+class RecoveryRefused(DomainError):
+    def __init__(self) -> None:
+        super().__init__(UNKNOWN_RECOVERY)
+
+
+class NotFound(DomainError):
+    """Staff-side lookups only (students never learn whether an account exists)."""
+
+
+class StorageUnavailable(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Le service est momentanément indisponible. Vos informations n'ont pas été "
+            "enregistrées : réessayez dans un instant."
+        )
+
+
+class ImportRejected(DomainError):
+    """A class list with bad rows: nothing was written. ``problems`` lists (line, reason)."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  ligne {line} : {reason}" for line, reason in problems)
+        super().__init__(
+            f"Import refusé, aucun compte n'a été créé ({len(problems)} ligne(s) en erreur) :\n{lines}"
+        )

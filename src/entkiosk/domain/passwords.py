@@ -1,0 +1,104 @@
+"""The guide's password rule plus the blocklist, provisional passwords and hashing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 14
+RULE = (
+    "Votre nouveau mot de passe doit comporter entre 8 et 14 caractères "
+    "(au moins un chiffre et une lettre)"
+)
+
+# OWASP password storage cheat sheet, argon2id minimum: m=19 MiB, t=2, p=1.
+OWASP_MIN_MEMORY_KIB = 19 * 1024
+OWASP_MIN_TIME_COST = 2
+
+# No 0/O/o, 1/l/I: a letter is read aloud and typed from paper.
+PROVISIONAL_LETTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+PROVISIONAL_DIGITS = "23456789"
+PROVISIONAL_LENGTH = 8
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    text = resources.files("entkiosk.domain").joinpath("data/common-passwords.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def policy_problem(password: str, *, identifier: str = "") -> str | None:
+    """The first rule of the guide that ``password`` breaks, in French, or None.
+
+    Checking against the provisional password needs its hash; the service does that.
+    """
+    if len(password) < MIN_LENGTH:
+        return f"Le mot de passe est trop court : {MIN_LENGTH} caractères minimum."
+    if len(password) > MAX_LENGTH:
+        return f"Le mot de passe est trop long : {MAX_LENGTH} caractères maximum."
+    if not all(c.isprintable() for c in password):
+        return "Le mot de passe contient un caractère non imprimable."
+    if not any(c.isdigit() for c in password):
+        return "Le mot de passe doit contenir au moins un chiffre."
+    if not any(c.isalpha() for c in password):
+        return "Le mot de passe doit contenir au moins une lettre."
+    if identifier and password.casefold() == identifier.casefold():
+        return "Le mot de passe ne doit pas être votre identifiant."
+    if password.casefold() in common_passwords():
+        return "Ce mot de passe est trop courant : choisissez-en un autre."
+    return None
+
+
+def provisional_password() -> str:
+    """8 unambiguous characters with at least one letter and one digit."""
+    alphabet = PROVISIONAL_LETTERS + PROVISIONAL_DIGITS
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(PROVISIONAL_LENGTH))
+        if any(c in PROVISIONAL_DIGITS for c in candidate) and any(c in PROVISIONAL_LETTERS for c in candidate):
+            return candidate
+
+
+@dataclass(frozen=True)
+class HashParameters:
+    time_cost: int = 2
+    memory_cost: int = OWASP_MIN_MEMORY_KIB  # KiB
+    parallelism: int = 1
+
+
+class Hasher:
+    """argon2id with the configured parameters; never logs what it hashes."""
+
+    def __init__(self, params: HashParameters) -> None:
+        self.params = params
+        self._ph = PasswordHasher(
+            time_cost=params.time_cost,
+            memory_cost=params.memory_cost,
+            parallelism=params.parallelism,
+            type=Type.ID,
+        )
+        # Verified against when an identifier is unknown, so that it costs the same work.
+        self.dummy_hash = self._ph.hash(secrets.token_urlsafe(12))
+
+    def hash(self, password: str) -> str:
+        return self._ph.hash(password)
+
+    def verify(self, stored: str | None, password: str) -> bool:
+        """True when ``password`` matches; a missing hash still costs one verification."""
+        try:
+            return self._ph.verify(stored or self.dummy_hash, password) and stored is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored: str) -> bool:
+        try:
+            return self._ph.check_needs_rehash(stored)
+        except InvalidHashError:
+            return True
+
+

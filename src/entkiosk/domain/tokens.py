@@ -1,0 +1,72 @@
+"""One-time secrets: link tokens, short codes typed at the kiosk, reset references.
+
+Only hashes are stored. A link token carries 256 random bits and is found by its
+SHA-256; a short code carries 40 bits (8 Crockford base-32 characters), is salted and
+only ever compared for one account, with an attempt limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+CODE_LENGTH = 8
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Crockford's decoding: what people confuse reads as what was meant.
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+_LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
+REFERENCE_DIGITS = 13
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_code() -> str:
+    """``K7QF-2M9X``: 40 bits, read from a mail and typed at the kiosk."""
+    raw = "".join(secrets.choice(_CROCKFORD) for _ in range(CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalize_code(typed: str) -> str | None:
+    """The code as generated, from what a student typed; None if it cannot be one."""
+    cleaned = re.sub(r"[\s\-]", "", typed).upper().translate(_CONFUSABLE)
+    if len(cleaned) != CODE_LENGTH or any(c not in _CROCKFORD for c in cleaned):
+        return None
+    return cleaned
+
+
+def looks_like_link_token(typed: str) -> bool:
+    """A student may paste the ``code=`` value of the mail's link instead of the short code."""
+    return bool(_LINK_TOKEN.match(typed.strip()))
+
+
+def link_token_from(typed: str) -> str | None:
+    """The token from a pasted link (``…?code=TOKEN``) or a bare token."""
+    typed = typed.strip()
+    if "code=" in typed:
+        typed = typed.split("code=", 1)[1].split("&", 1)[0]
+    return typed if looks_like_link_token(typed) else None
+
+
+def hash_link_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def hash_code(code: str, salt: str | None = None) -> str:
+    """``salt$digest`` of a normalized code."""
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.sha256(f"{salt}:{code}".encode("ascii")).hexdigest()
+    return f"{salt}${digest}"
+
+
+def code_matches(stored: str, code: str) -> bool:
+    salt, _, _ = stored.partition("$")
+    return hmac.compare_digest(stored, hash_code(code, salt))
+
+
+def new_reference() -> str:
+    """A 13-digit request number, as on the guide's screen (``n° 1425047142092``)."""
+    return str(10 ** (REFERENCE_DIGITS - 1) + secrets.randbelow(9 * 10 ** (REFERENCE_DIGITS - 1)))

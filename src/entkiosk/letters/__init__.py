@@ -1,0 +1,1 @@
+"""Notification letters (SPEC §6)."""

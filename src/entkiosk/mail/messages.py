@@ -1,0 +1,304 @@
+"""Builders of the plain-text e-mails sent by the kiosk.
+
+Every builder returns a fully formed :class:`email.message.EmailMessage`
+(``email.policy.default``) so that transports only have to deliver it.
+Headers are set through :class:`email.headerregistry.Address` and the
+policy's header machinery rather than string concatenation, which gives
+proper RFC 2047 encoding of French display names and closes the door to
+header injection.  All user-visible text is French.
+"""
+
+from __future__ import annotations
+
+import email.errors
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Literal
+
+__all__ = [
+    "Sender",
+    "change_notice_message",
+    "email_validation_message",
+    "identifier_reminder_message",
+    "password_reset_message",
+]
+
+_SIGNATURE = "L'administrateur des services en ligne.\n"
+_IGNORE = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Identity the kiosk mails are sent from (display name + address)."""
+
+    name: str
+    address: str
+
+
+# --------------------------------------------------------------------------
+# Validation helpers
+# --------------------------------------------------------------------------
+
+
+def _has_control_chars(value: str) -> bool:
+    """True if *value* holds C0/C1 control characters (CR, LF, NUL, DEL...)."""
+    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value)
+
+
+def _check_single_line(field: str, value: str) -> str:
+    """Reject values that could break a header or the body layout.
+
+    Only the field name is reported, never the value: it may be a code or
+    a token.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a str")
+    if _has_control_chars(value):
+        raise ValueError(f"{field} must not contain control characters")
+    if not value.strip():
+        raise ValueError(f"{field} must not be empty")
+    return value
+
+
+def _address(field: str, addr_spec: str, display_name: str = "") -> Address:
+    """Parse a bare ``local@domain`` address, refusing anything else.
+
+    Control characters are checked explicitly first so that header
+    injection is refused whatever the ``email`` package version does.
+    """
+    _check_single_line(field, addr_spec)
+    if display_name and _has_control_chars(display_name):
+        raise ValueError(f"{field} display name must not contain control characters")
+    try:
+        address = Address(display_name=display_name, addr_spec=addr_spec.strip())
+    except (ValueError, IndexError, email.errors.MessageError):
+        # The parser raises a zoo of exception types; normalise them.
+        raise ValueError(f"{field} is not a valid e-mail address") from None
+    if not address.username or not address.domain:
+        raise ValueError(f"{field} is not a valid e-mail address")
+    return address
+
+
+def _check_positive(field: str, value: int) -> int:
+    """Lifetimes are printed to the user, so they must be sensible."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{field} must be a positive integer")
+    return value
+
+
+def _plural(count: int, unit: str) -> str:
+    """French plural: 1 heure, 2 heures (0 is excluded upstream)."""
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def _validity(has_link: bool, duration: str) -> str:
+    """Sentence about the lifetime, agreeing with what the mail contains."""
+    if has_link:
+        return (
+            f"Ce lien et ce code sont valables {duration} "
+            "et ne servent qu'une fois."
+        )
+    return f"Ce code est valable {duration} et ne sert qu'une fois."
+
+
+def _build(sender: Sender, to: str, subject: str, body: str, when: datetime) -> EmailMessage:
+    """Assemble headers and a UTF-8 plain-text body.
+
+    Quoted-printable keeps the message 7-bit clean, so it survives SMTP
+    servers that do not announce 8BITMIME.
+    """
+    if not isinstance(sender, Sender):
+        raise TypeError("sender must be a Sender")
+    if not isinstance(when, datetime):
+        raise TypeError("when must be a datetime")
+    if when.tzinfo is None or when.utcoffset() is None:
+        # A naive datetime would produce a "-0000" (unknown zone) Date header.
+        raise ValueError("when must be a timezone-aware datetime")
+    from_addr = _address("sender address", sender.address, sender.name)
+    to_addr = _address("recipient address", to)
+    _check_single_line("subject", subject)
+
+    msg = EmailMessage(policy=policy.default)
+    msg["From"] = from_addr
+    msg["To"] = to_addr
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(domain=from_addr.domain)
+    msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+# --------------------------------------------------------------------------
+# Builders
+# --------------------------------------------------------------------------
+
+
+def email_validation_message(
+    sender: Sender,
+    to: str,
+    *,
+    code: str,
+    link: str | None,
+    lifetime_hours: int,
+    when: datetime,
+) -> EmailMessage:
+    """Mail asking the user to confirm a new e-mail address.
+
+    The code can always be typed on the kiosk; the link is optional
+    (e.g. when no public URL is configured).
+    """
+    _check_single_line("code", code)
+    _check_positive("lifetime_hours", lifetime_hours)
+    intro = (
+        "Bonjour,\n\n"
+        "vous avez modifié votre adresse mail dans votre espace de services "
+        "en ligne de l'éducation nationale.\n\n"
+    )
+    if link is not None:
+        _check_single_line("link", link)
+        action = (
+            "Pour valider ce changement, cliquez sur le lien ci-dessous :\n"
+            f"{link}\n\n"
+            "Vous pouvez aussi saisir ce code sur la borne, dans "
+            "« Valider mon adresse mail » :\n\n"
+        )
+    else:
+        action = (
+            "Pour valider ce changement, saisissez ce code sur la borne, dans "
+            "« Valider mon adresse mail » :\n\n"
+        )
+    body = (
+        intro
+        + action
+        + f"    {code}\n\n"
+        + f"{_validity(link is not None, _plural(lifetime_hours, 'heure'))} "
+        + f"{_IGNORE}.\n\n"
+        + "Cordialement,\n"
+        + _SIGNATURE
+    )
+    return _build(
+        sender,
+        to,
+        "Message des services en ligne - Mise à jour de votre adresse mail",
+        body,
+        when,
+    )
+
+
+def identifier_reminder_message(
+    sender: Sender, to: str, *, identifier: str, when: datetime
+) -> EmailMessage:
+    """Mail reminding the account identifier linked to this address."""
+    _check_single_line("identifier", identifier)
+    body = (
+        "Bonjour,\n\n"
+        "vous avez demandé le rappel de l'identifiant de votre compte de "
+        "services en ligne de l'éducation nationale associé à cette adresse "
+        "mail.\n\n"
+        f"Votre identifiant est : {identifier}\n\n"
+        f"{_IGNORE}.\n\n"
+        "Cordialement,\n" + _SIGNATURE
+    )
+    return _build(
+        sender,
+        to,
+        "Message des services en ligne - Rappel de votre identifiant",
+        body,
+        when,
+    )
+
+
+def password_reset_message(
+    sender: Sender,
+    to: str,
+    *,
+    reference: str,
+    code: str,
+    link: str | None,
+    lifetime_minutes: int,
+    when: datetime,
+) -> EmailMessage:
+    """Mail carrying the password-reset code (and optional link).
+
+    The reference goes in the subject so that support staff and the user
+    can match the mail with the request shown on the kiosk.
+    """
+    _check_single_line("reference", reference)
+    _check_single_line("code", code)
+    _check_positive("lifetime_minutes", lifetime_minutes)
+    purpose = (
+        "pour réinitialiser votre mot de passe permettant d'accéder aux "
+        "services en ligne de l'éducation nationale, "
+    )
+    if link is not None:
+        _check_single_line("link", link)
+        action = (
+            purpose
+            + "cliquez sur le lien ci-dessous :\n"
+            + f"{link}\n\n"
+            + "Vous pouvez aussi saisir ce code sur la borne, dans "
+            "« Modifiez votre mot de passe » :\n\n"
+        )
+    else:
+        action = (
+            purpose
+            + "saisissez ce code sur la borne, dans "
+            "« Modifiez votre mot de passe » :\n\n"
+        )
+    body = (
+        "Bonjour,\n\n"
+        + action
+        + f"    {code}\n\n"
+        + f"{_validity(link is not None, _plural(lifetime_minutes, 'minute'))} "
+        + f"{_IGNORE} : votre mot de passe reste inchangé.\n\n"
+        + "Cordialement.\n"
+        + _SIGNATURE
+    )
+    return _build(
+        sender,
+        to,
+        f"Demande de changement de mot de passe n° {reference}",
+        body,
+        when,
+    )
+
+
+def change_notice_message(
+    sender: Sender,
+    to: str,
+    *,
+    change: Literal["password", "email"],
+    when: datetime,
+    local_time: datetime,
+) -> EmailMessage:
+    """Security notice sent after a password or e-mail change.
+
+    ``local_time`` is printed as is (already converted to the school's
+    time zone); ``when`` only feeds the Date header.
+    """
+    if change == "password":
+        what = "Votre mot de passe a été modifié"
+    elif change == "email":
+        what = "Votre adresse mail a été modifiée"
+    else:
+        raise ValueError("change must be 'password' or 'email'")
+    if not isinstance(local_time, datetime):
+        raise TypeError("local_time must be a datetime")
+    body = (
+        "Bonjour,\n\n"
+        f"{what} le {local_time:%d/%m/%Y} à {local_time:%H:%M}. "
+        "Si vous n'êtes pas à l'origine de cette modification, contactez "
+        "votre établissement.\n\n"
+        "Cordialement,\n" + _SIGNATURE
+    )
+    return _build(
+        sender,
+        to,
+        "Message des services en ligne - Modification de votre compte",
+        body,
+        when,
+    )

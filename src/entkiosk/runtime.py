@@ -1,0 +1,48 @@
+"""Builds the service from settings: engine (schema upgraded), mail transport, clock.
+
+Nothing here runs at import time; the CLI, the kiosk and the tests call
+:func:`open_service` with the settings (and, in tests, a fixed clock).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import OperationalError
+
+from .config import ConfigError, Settings
+from .domain.clock import Clock
+from .mail import OutboxTransport, SmtpTransport, Transport
+from .service import AccountService
+from .store import db
+
+
+def make_transport(settings: Settings) -> Transport:
+    mail = settings.mail
+    if mail.transport == "smtp":
+        return SmtpTransport(
+            mail.smtp_host,
+            mail.smtp_port,
+            security=mail.smtp_security,
+            username=mail.smtp_username or None,
+            password=mail.smtp_password or None,
+            timeout=mail.smtp_timeout,
+        )
+    return OutboxTransport(settings.outbox_path())
+
+
+def open_service(settings: Settings, *, clock: Clock | None = None, transport: Transport | None = None) -> AccountService:
+    """The service on the configured database, whose schema is created or upgraded first."""
+    url = settings.database_url()
+    try:
+        engine = db.make_engine(url, busy_timeout=settings.database.busy_timeout)
+        db.upgrade(engine)
+    except OperationalError as exc:
+        where = settings.source or "configuration par défaut"
+        raise ConfigError(
+            f"Base de données inaccessible ({engine.url.render_as_string(hide_password=True)}, {where}) : "
+            f"{type(exc.orig).__name__ if exc.orig else exc}."
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"Pilote de base de données manquant ({exc.name}) : installez entkiosk[postgresql]."
+        ) from None
+    return AccountService(settings, engine, transport or make_transport(settings), clock=clock)

@@ -1,0 +1,965 @@
+"""The use cases of the student guide: the only door from a screen or a command to data.
+
+Every use case is one write transaction: on any error nothing is written. Two things
+are deliberately kept apart from it:
+
+* expensive argon2 work is done *before* the write transaction (so SQLite writers do
+  not queue behind a hash), and the transaction re-checks that the account did not
+  change meanwhile (``version``), refusing with :class:`Conflict` if it did;
+* failure bookkeeping (failed-login counters, lockouts, their audit events) is
+  committed in its own small transaction after the use case is refused, because a
+  refusal that forgot the attempt would make brute force free.
+
+Mail leaves after the commit: a message never announces something that was rolled
+back, and a failed send leaves the request in the database so that it can be sent
+again later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from typing import Literal
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from .config import Settings
+from .domain import errors
+from .domain.classlist import StudentRow, parse_birth_date
+from .domain.clock import Clock, SystemClock
+from .domain.errors import DomainError, InvalidInput
+from .domain.identifiers import base_identifier, next_free, normalize_login
+from .domain.lifecycle import AccountState, EmailState, Kind, activation_deadline
+from .domain.passwords import HashParameters, Hasher, policy_problem, provisional_password
+from .domain import tokens
+from .mail import (
+    MailDeliveryError,
+    Sender,
+    Transport,
+    change_notice_message,
+    email_validation_message,
+    identifier_reminder_message,
+    password_reset_message,
+)
+from .store import db
+from .store.models import (
+    Account,
+    AuditEvent,
+    CharterAcceptance,
+    Establishment,
+    OneTimeToken,
+    ResetRequest,
+    SchoolClass,
+    Session,
+    Throttle,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+NextStep = Literal["first_connection", "charter", "change_password", "home"]
+FAILURE_MEMORY = timedelta(hours=24)
+
+
+# ---------------------------------------------------------------- values returned
+
+
+@dataclass(frozen=True)
+class IssuedLetter:
+    """What a notification letter prints. The provisional password lives only here."""
+
+    identifier: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    deadline: date
+    issued_at: datetime
+    provisional_password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    identifier: str
+    kind: str
+    first_name: str
+    next_step: NextStep
+    previous_login_at: datetime | None
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    identifier: str
+    kind: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    state: str
+    email: str | None
+    pending_email: str | None
+    email_state: EmailState
+    previous_login_at: datetime | None
+    deadline: date | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A committed change, and what became of the mail it sent (None: sent or none)."""
+
+    email_pending: bool = False
+    password_changed: bool = False
+    mail_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Charter:
+    version: str
+    text: str
+
+
+class MailNotSent(DomainError):
+    """The request is kept; the mail could not leave. Resending works later."""
+
+
+# ---------------------------------------------------------------- the service
+
+
+class AccountService:
+    """The account lifecycle of the guide over one database, one mail transport, one clock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        transport: Transport,
+        *,
+        clock: Clock | None = None,
+        hasher: Hasher | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.transport = transport
+        self.clock = clock or SystemClock()
+        acc = settings.accounts
+        self.hasher = hasher or Hasher(
+            HashParameters(acc.argon2_time_cost, acc.argon2_memory_cost, acc.argon2_parallelism)
+        )
+        self._sessions = db.session_factory(engine)
+        self._sender = Sender(settings.mail.sender_name, settings.mail.sender_address)
+        self.kiosk_id = settings.kiosk.id
+
+    # ------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _tx(self) -> Iterator[DbSession]:
+        """One transaction; storage trouble becomes a French message, never a traceback."""
+        try:
+            with db.transaction(self._sessions) as s:
+                yield s
+        except StaleDataError:
+            raise errors.Conflict() from None
+        except OperationalError as exc:
+            log.warning("storage unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+            raise errors.StorageUnavailable() from None
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _audit(self, s: DbSession, event: str, identifier: str | None = None, *, actor: str | None = None, **details: object) -> None:
+        s.add(AuditEvent(at=self._now(), kiosk_id=self.kiosk_id, event=event, identifier=identifier, actor=actor, details=details))
+
+    @staticmethod
+    def _typed_digest(text: str) -> str:
+        """A short digest of what was typed, for audit when no account matches (never the text)."""
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+    def _establishment(self, s: DbSession) -> Establishment:
+        found = s.scalar(select(Establishment).order_by(Establishment.id).limit(1))
+        if found is None:
+            found = Establishment(name=self.settings.establishment.name, created_at=self._now())
+            s.add(found)
+            s.flush()
+        return found
+
+    def _class(self, s: DbSession, name: str) -> SchoolClass:
+        est = self._establishment(s)
+        found = s.scalar(select(SchoolClass).where(SchoolClass.establishment_id == est.id, SchoolClass.name == name))
+        if found is None:
+            found = SchoolClass(establishment_id=est.id, name=name)
+            s.add(found)
+            s.flush()
+        return found
+
+    def _deadline(self, issued_at: datetime) -> tuple[date, datetime]:
+        return activation_deadline(issued_at, self.settings.accounts.activation_months, self.settings.timezone)
+
+    def _account(self, s: DbSession, identifier: str) -> Account | None:
+        return s.scalar(select(Account).where(Account.identifier == normalize_login(identifier)))
+
+    def _hash_many(self, passwords: Sequence[str], progress: Progress | None = None) -> list[str]:
+        """argon2 on every core: argon2-cffi releases the GIL while it hashes."""
+        total = len(passwords)
+        if total <= 1:
+            result = [self.hasher.hash(p) for p in passwords]
+        else:
+            result = []
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                for h in pool.map(self.hasher.hash, passwords, chunksize=8):
+                    result.append(h)
+                    if progress and (len(result) % 25 == 0 or len(result) == total):
+                        progress(len(result), total)
+        if progress and total <= 1:
+            progress(total, total)
+        return result
+
+    # ------------------------------------------------------------ throttling
+
+    def _throttle_key(self, scope: str, typed: str) -> str:
+        return f"{scope}:" + hashlib.sha256(typed.encode("utf-8", "surrogatepass")).hexdigest()[:64]
+
+    def _check_lock(self, scope: str, typed: str) -> None:
+        key = self._throttle_key(scope, typed)
+        with self._tx() as s:
+            row = s.get(Throttle, key)
+            if row is not None and row.locked_until is not None and row.locked_until > self._now():
+                raise errors.Locked(int((row.locked_until - self._now()).total_seconds()) + 1)
+
+    def _record_failure(self, scope: str, typed: str, event: str, identifier: str | None) -> errors.Locked | None:
+        """Count one failure in its own transaction; a Locked error when this one locks."""
+        acc = self.settings.accounts
+        now = self._now()
+        key = self._throttle_key(scope, typed)
+        with self._tx() as s:
+            row = s.get(Throttle, key, with_for_update=True)
+            if row is None:
+                row = Throttle(key=key, failures=0, level=0)
+                s.add(row)
+            if row.last_failure_at is not None and now - row.last_failure_at > FAILURE_MEMORY:
+                row.failures, row.level = 0, 0
+            row.failures += 1
+            row.last_failure_at = now
+            details: dict[str, object] = {} if identifier else {"typed": self._typed_digest(typed)}
+            self._audit(s, event, identifier, scope=scope, **details)
+            if row.failures < acc.lockout_threshold:
+                return None
+            seconds = min(acc.lockout_base_seconds * 2**row.level, acc.lockout_max_seconds)
+            row.level += 1
+            row.failures = 0
+            row.locked_until = now + timedelta(seconds=seconds)
+            self._audit(s, "lockout", identifier, scope=scope, seconds=seconds, **details)
+            return errors.Locked(seconds)
+
+    def _fail(self, scope: str, typed: str, event: str, identifier: str | None, error: DomainError) -> DomainError:
+        """The error to raise after a failed attempt: the lockout if this one locked."""
+        return self._record_failure(scope, typed, event, identifier) or error
+
+    def _clear_throttles(self, s: DbSession, identifier: str) -> None:
+        keys = [self._throttle_key(scope, identifier) for scope in ("login", "code", "recovery")]
+        s.execute(delete(Throttle).where(Throttle.key.in_(keys)))
+
+    # ------------------------------------------------------------ sessions
+
+    def _open_session(self, s: DbSession, account: Account, scope: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self._now()
+        s.add(Session(token_hash=tokens.hash_link_token(token), account_id=account.id, scope=scope,
+                      created_at=now, last_seen_at=now, kiosk_id=self.kiosk_id))
+        return token
+
+    def _session(self, s: DbSession, token: str) -> tuple[Session, Account]:
+        """The live session for ``token`` (touched), and its account."""
+        if not token or not tokens.looks_like_link_token(token):
+            raise errors.SessionExpired()
+        row = s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token)))
+        now = self._now()
+        if row is None or row.revoked_at is not None or now - row.last_seen_at > timedelta(seconds=self.settings.accounts.session_timeout):
+            raise errors.SessionExpired()
+        account = s.get(Account, row.account_id)
+        if account is None:
+            raise errors.SessionExpired()
+        row.last_seen_at = now
+        return row, account
+
+    def _revoke_sessions(self, s: DbSession, account_id: int, *, keep: int | None = None) -> None:
+        stmt = update(Session).where(Session.account_id == account_id, Session.revoked_at.is_(None))
+        if keep is not None:
+            stmt = stmt.where(Session.id != keep)
+        s.execute(stmt.values(revoked_at=self._now()))
+
+    def _void_tokens(self, s: DbSession, account_id: int, purpose: str) -> None:
+        s.execute(
+            update(OneTimeToken)
+            .where(OneTimeToken.account_id == account_id, OneTimeToken.purpose == purpose,
+                   OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
+            .values(voided_at=self._now())
+        )
+
+    def _charter_ok(self, s: DbSession, account: Account) -> bool:
+        return s.scalar(select(CharterAcceptance.id).where(
+            CharterAcceptance.account_id == account.id, CharterAcceptance.version == self.settings.charter.version)) is not None
+
+    def _next_step(self, s: DbSession, account: Account) -> NextStep:
+        if account.state == AccountState.CREATED:
+            return "first_connection"
+        if account.kind == Kind.STUDENT and not self._charter_ok(s, account):
+            return "charter"
+        if account.must_change_password:
+            return "change_password"
+        return "home"
+
+    def _ready(self, s: DbSession, token: str, *, allow_forced_change: bool = False) -> tuple[Session, Account]:
+        """A session whose account may use its profile (activated, charter accepted)."""
+        session, account = self._session(s, token)
+        step = self._next_step(s, account)
+        if step == "home" or (allow_forced_change and step == "change_password"):
+            return session, account
+        raise errors.NotAllowed("Terminez d'abord l'activation de votre compte.")
+
+    # ------------------------------------------------------------ mail
+
+    def _link(self, path: str, token: str) -> str | None:
+        base = self.settings.mail.public_url.rstrip("/")
+        return f"{base}/{path}?code={token}" if base else None
+
+    def _new_token(self, s: DbSession, account: Account, purpose: str, *, email: str | None = None,
+                   request: ResetRequest | None = None) -> tuple[str, str]:
+        """Void older tokens of this purpose and store a new one; returns (link token, code)."""
+        self._void_tokens(s, account.id, purpose)
+        link, code = tokens.new_link_token(), tokens.new_code()
+        acc = self.settings.accounts
+        lifetime = timedelta(hours=acc.email_token_hours) if purpose == "email" else timedelta(minutes=acc.reset_token_minutes)
+        now = self._now()
+        s.add(OneTimeToken(account_id=account.id, purpose=purpose, link_hash=tokens.hash_link_token(link),
+                           code_hash=tokens.hash_code(tokens.normalize_code(code) or ""), email=email,
+                           reset_request_id=request.id if request else None, created_at=now,
+                           expires_at=now + lifetime, attempts=0))
+        return link, code
+
+    def _validation_mail(self, to: str, link: str, code: str) -> EmailMessage:
+        return email_validation_message(self._sender, to, code=code, link=self._link("email", link),
+                                        lifetime_hours=self.settings.accounts.email_token_hours, when=self._now())
+
+    def _notice(self, to: str | None, change: Literal["password", "email"]) -> EmailMessage | None:
+        if not to:
+            return None
+        now = self._now()
+        return change_notice_message(self._sender, to, change=change, when=now, local_time=now.astimezone(self.settings.timezone))
+
+    def _send(self, message: EmailMessage | None) -> str | None:
+        """Send after commit; the French problem if it failed (logged without secrets)."""
+        if message is None:
+            return None
+        try:
+            self.transport.send(message)
+        except MailDeliveryError as exc:
+            log.warning("mail not sent (%s): %s", message["Subject"], exc.reason)
+            return str(exc)
+        return None
+
+    def _send_notices(self, *messages: EmailMessage | None) -> None:
+        for message in messages:
+            self._send(message)
+
+    @staticmethod
+    def _check_email(address: str, confirm: str, field_name: str, errs: dict[str, str]) -> str | None:
+        address, confirm = address.strip(), confirm.strip()
+        if not address and not confirm:
+            return None
+        if any(ord(c) < 32 or ord(c) == 127 for c in address) or len(address) > 254:
+            errs[field_name] = "Cette adresse mail n'est pas valide."
+            return None
+        try:
+            normalized = validate_email(address, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errs[field_name] = "Cette adresse mail n'est pas valide."
+            return None
+        if address.casefold() != confirm.casefold():
+            errs[f"{field_name}_confirm"] = "Les deux adresses mail saisies sont différentes."
+            return None
+        return normalized.lower()
+
+    def _check_new_password(self, new: str, confirm: str, identifier: str, errs: dict[str, str],
+                            field_name: str = "new_password") -> None:
+        if not new:
+            errs[field_name] = "Saisissez un nouveau mot de passe."
+        elif problem := policy_problem(new, identifier=identifier):
+            errs[field_name] = problem
+        elif new != confirm:
+            errs[f"{field_name}_confirm"] = "Les deux mots de passe saisis sont différents."
+
+    # ------------------------------------------------------------ issuing accounts
+
+    def _new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str]) -> tuple[Account, date]:
+        base = base_identifier(row.first_name, row.last_name)
+        existing = set(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
+        identifier = next_free(base, lambda c: c in existing or c in taken)
+        taken.add(identifier)
+        now = self._now()
+        deadline, deadline_at = self._deadline(now)
+        account = Account(
+            identifier=identifier, kind=Kind.STUDENT, state=AccountState.CREATED, first_name=row.first_name,
+            last_name=row.last_name, birth_date=row.birth_date, class_id=self._class(s, row.class_name).id,
+            password_hash=password_hash, provisional=True, must_change_password=False, issued_at=now,
+            deadline=deadline, deadline_at=deadline_at,
+        )
+        s.add(account)
+        return account, deadline
+
+    def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, progress: Progress | None = None) -> list[IssuedLetter]:
+        """Create every student of ``rows`` or none; a student already on file is a bad row."""
+        if not rows:
+            raise errors.ImportRejected([(1, "aucun élève à importer")])
+        with self._tx() as s:
+            problems = self._already_on_file(s, rows)
+        if problems:
+            raise errors.ImportRejected(problems)
+        passwords = [provisional_password() for _ in rows]
+        hashes = self._hash_many(passwords, progress)
+        letters: list[IssuedLetter] = []
+        try:
+            with self._tx() as s:
+                if problems := self._already_on_file(s, rows):
+                    raise errors.ImportRejected(problems)
+                taken: set[str] = set()
+                for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
+                    account, deadline = self._new_student(s, row, password_hash, taken)
+                    letters.append(IssuedLetter(account.identifier, row.first_name, row.last_name, row.class_name,
+                                                deadline, account.issued_at, password))
+                classes = sorted({r.class_name for r in rows})
+                self._audit(s, "accounts.imported", actor=actor, count=len(rows), classes=classes)
+        except IntegrityError:
+            raise errors.Conflict("Un autre poste crée des comptes en même temps. Relancez l'import.") from None
+        return letters
+
+    def _already_on_file(self, s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[int, str]]:
+        wanted = {(r.last_name.casefold(), r.first_name.casefold(), r.birth_date): r.line for r in rows}
+        births = {r.birth_date for r in rows}
+        problems = []
+        for last, first, birth, identifier in s.execute(
+            select(Account.last_name, Account.first_name, Account.birth_date, Account.identifier)
+            .where(Account.kind == Kind.STUDENT, Account.birth_date.in_(births))
+        ):
+            line = wanted.get((last.casefold(), first.casefold(), birth))
+            if line is not None:
+                problems.append((line, f"élève déjà inscrit (identifiant {identifier})"))
+        return sorted(problems)
+
+    def issue_account(self, first_name: str, last_name: str, birth_date: date, class_name: str, *, actor: str) -> IssuedLetter:
+        row = StudentRow(1, " ".join(last_name.split()), " ".join(first_name.split()), birth_date, " ".join(class_name.split()))
+        try:
+            base_identifier(row.first_name, row.last_name)
+        except ValueError as exc:
+            raise InvalidInput({"name": str(exc)[0].upper() + str(exc)[1:] + "."}) from None
+        return self.import_class_list([row], actor=actor)[0]
+
+    def issue_letters(self, *, class_name: str | None = None, identifier: str | None = None, actor: str,
+                      progress: Progress | None = None) -> list[IssuedLetter]:
+        """New letters for accounts not yet activated: a new provisional password, deadline renewed.
+
+        The old provisional password stops working (only its hash was ever kept, so a
+        letter cannot be printed twice).
+        """
+        with self._tx() as s:
+            stmt = select(Account.id, Account.identifier, Account.state).where(Account.kind == Kind.STUDENT)
+            if class_name is not None:
+                stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
+            if identifier is not None:
+                stmt = stmt.where(Account.identifier == normalize_login(identifier))
+            found = s.execute(stmt.order_by(Account.identifier)).all()
+        if identifier is not None and not found:
+            raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+        if class_name is not None and not found:
+            raise errors.NotFound(f"Aucun élève dans la classe « {class_name} ».")
+        if identifier is not None and found[0].state != AccountState.CREATED:
+            raise errors.NotAllowed(
+                f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
+                "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
+        ids = [r.id for r in found if r.state == AccountState.CREATED]
+        return self._reissue(ids, actor=actor, event="letters.issued", progress=progress)
+
+    def _reissue(self, ids: list[int], *, actor: str, event: str, progress: Progress | None = None) -> list[IssuedLetter]:
+        passwords = [provisional_password() for _ in ids]
+        hashes = self._hash_many(passwords, progress)
+        letters = []
+        now = self._now()
+        deadline, deadline_at = self._deadline(now)
+        with self._tx() as s:
+            for account_id, password, password_hash in zip(ids, passwords, hashes, strict=True):
+                account = s.get(Account, account_id)
+                if account is None:
+                    raise errors.Conflict("Un compte vient d'être supprimé depuis un autre poste. Recommencez.")
+                account.state = AccountState.CREATED
+                account.password_hash = password_hash
+                account.provisional = True
+                account.must_change_password = False
+                account.issued_at = now
+                account.deadline, account.deadline_at = deadline, deadline_at
+                self._revoke_sessions(s, account.id)
+                self._void_tokens(s, account.id, "reset")
+                self._void_tokens(s, account.id, "email")
+                self._clear_throttles(s, account.identifier)
+                class_name = account.school_class.name if account.school_class else None
+                letters.append(IssuedLetter(account.identifier, account.first_name, account.last_name, class_name,
+                                            deadline, now, password))
+                self._audit(s, event, account.identifier, actor=actor)
+        return letters
+
+    # ------------------------------------------------------------ login
+
+    def authenticate(self, identifier: str, password: str, *, kind: str = Kind.STUDENT) -> LoginResult:
+        """Log in. A provisional password leads to the first connection."""
+        typed = normalize_login(identifier)
+        if not typed or not password:
+            raise InvalidInput({k: m for k, m in (("identifier", "Saisissez votre identifiant." if not typed else ""),
+                                                   ("password", "Saisissez votre mot de passe." if not password else "")) if m})
+        self._check_lock("login", typed)
+        with self._tx() as s:
+            account = self._account(s, typed)
+            snapshot = (account.id, account.version, account.password_hash) if account else None
+        ok = self.hasher.verify(snapshot[2] if snapshot else None, password)
+        if not ok or account is None or account.kind != kind:
+            raise self._fail("login", typed, "login.failed", account.identifier if account else None, errors.AuthenticationFailed())
+        if account.state == AccountState.CREATED and account.deadline_at and self._now() >= account.deadline_at:
+            with self._tx() as s:
+                self._audit(s, "login.expired", account.identifier)
+            raise errors.AccountExpired(self.settings.accounts.activation_months)
+        rehash = self.hasher.hash(password) if self.hasher.needs_rehash(account.password_hash) else None
+        with self._tx() as s:
+            account = s.get(Account, account.id)
+            if account is None or account.version != snapshot[1]:
+                raise errors.Conflict()
+            now = self._now()
+            if rehash:
+                account.password_hash = rehash
+            previous = account.last_login_at
+            if account.state == AccountState.ACTIVE:
+                account.previous_login_at, account.last_login_at = previous, now
+            self._clear_throttles(s, account.identifier)
+            step = self._next_step(s, account)
+            token = self._open_session(s, account, "first_connection" if step == "first_connection" else "full")
+            self._audit(s, "login.ok", account.identifier, rehashed=bool(rehash))
+            return LoginResult(account.identifier, account.kind, account.first_name, step, previous, token)
+
+    def logout(self, token: str) -> None:
+        with self._tx() as s:
+            row = s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token or "-")))
+            if row is not None and row.revoked_at is None:
+                row.revoked_at = self._now()
+                account = s.get(Account, row.account_id)
+                self._audit(s, "logout", account.identifier if account else None)
+
+    # ------------------------------------------------------------ first connection
+
+    def first_connection(self, token: str, *, birth_date: str | date, new_password: str, confirm_password: str,
+                         email: str = "", confirm_email: str = "") -> Outcome:
+        """Activate: birth date, a new password, an optional e-mail to validate."""
+        errs: dict[str, str] = {}
+        with self._tx() as s:
+            session, account = self._session(s, token)
+            if account.state != AccountState.CREATED or session.scope != "first_connection":
+                raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
+            snapshot = (account.id, account.version, account.password_hash, account.identifier, account.birth_date)
+        _, version, provisional_hash, identifier, expected_birth = snapshot
+        born: date | None = None
+        if isinstance(birth_date, date):
+            born = birth_date
+        elif not birth_date.strip():
+            errs["birth_date"] = "Saisissez votre date de naissance."
+        else:
+            try:
+                born = parse_birth_date(birth_date)
+            except ValueError:
+                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
+        self._check_new_password(new_password, confirm_password, identifier, errs)
+        address = self._check_email(email, confirm_email, "email", errs)
+        if errs:
+            raise InvalidInput(errs)
+        if born != expected_birth:
+            raise self._fail("login", identifier, "activation.bad_birth_date", identifier,
+                             InvalidInput({"birth_date": "La date de naissance ne correspond pas à ce compte."}))
+        if self.hasher.verify(provisional_hash, new_password):
+            raise InvalidInput({"new_password": "Le nouveau mot de passe doit être différent du mot de passe provisoire."})
+        new_hash = self.hasher.hash(new_password)
+        with self._tx() as s:
+            session, account = self._session(s, token)
+            if account.version != version or account.state != AccountState.CREATED:
+                raise errors.Conflict("Ce compte vient d'être activé depuis un autre poste.")
+            now = self._now()
+            account.state = AccountState.ACTIVE
+            account.password_hash = new_hash
+            account.provisional = False
+            account.activated_at = account.password_changed_at = account.last_login_at = now
+            session.scope = "full"
+            self._revoke_sessions(s, account.id, keep=session.id)
+            self._audit(s, "account.activated", identifier, with_email=address is not None)
+            message = None
+            if address:
+                account.pending_email = address
+                link, code = self._new_token(s, account, "email", email=address)
+                message = self._validation_mail(address, link, code)
+                self._audit(s, "email.requested", identifier)
+        return Outcome(email_pending=address is not None, password_changed=True, mail_problem=self._send(message))
+
+    # ------------------------------------------------------------ charter
+
+    def charter(self) -> Charter:
+        path = self.settings.charter_path()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise DomainError(f"La charte est introuvable ou illisible ({path}). Prévenez votre établissement.") from None
+        return Charter(self.settings.charter.version, text)
+
+    def accept_charter(self, token: str, version: str) -> NextStep:
+        with self._tx() as s:
+            _, account = self._session(s, token)
+            if account.state != AccountState.ACTIVE:
+                raise errors.NotAllowed("Terminez d'abord la première connexion.")
+            if version != self.settings.charter.version:
+                raise errors.Conflict("La charte vient de changer : lisez la nouvelle version.")
+            if not self._charter_ok(s, account):
+                s.add(CharterAcceptance(account_id=account.id, version=version, accepted_at=self._now(), kiosk_id=self.kiosk_id))
+                self._audit(s, "charter.accepted", account.identifier, version=version)
+            return self._next_step(s, account)
+
+    def decline_charter(self, token: str) -> None:
+        """Refusing the charter logs out; the account stays active and asks again next time."""
+        with self._tx() as s:
+            session, account = self._session(s, token)
+            session.revoked_at = self._now()
+            self._audit(s, "charter.declined", account.identifier, version=self.settings.charter.version)
+
+    # ------------------------------------------------------------ profile
+
+    def account(self, token: str) -> AccountView:
+        with self._tx() as s:
+            _, account = self._session(s, token)
+            return self._view(account)
+
+    @staticmethod
+    def _view(account: Account) -> AccountView:
+        state = EmailState.PENDING if account.pending_email else EmailState.VALIDATED if account.email else EmailState.NONE
+        return AccountView(account.identifier, account.kind, account.first_name, account.last_name,
+                           account.school_class.name if account.school_class else None, account.state,
+                           account.email, account.pending_email, state, account.previous_login_at, account.deadline)
+
+    def update_profile(self, token: str, *, current_password: str, new_email: str = "", confirm_email: str = "",
+                       new_password: str = "", confirm_password: str = "") -> Outcome:
+        """The ENREGISTRER of VOTRE COMPTE: a new password counts at once, a new address once validated."""
+        errs: dict[str, str] = {}
+        with self._tx() as s:
+            _, account = self._ready(s, token, allow_forced_change=True)
+            snapshot = (account.version, account.password_hash, account.identifier, account.email,
+                        account.must_change_password)
+        version, current_hash, identifier, old_email, forced = snapshot
+        if not current_password:
+            errs["current_password"] = "La saisie de votre mot de passe actuel est obligatoire pour toute modification d'information."
+        wants_password = bool(new_password or confirm_password)
+        if wants_password:
+            self._check_new_password(new_password, confirm_password, identifier, errs)
+        address = self._check_email(new_email, confirm_email, "email", errs)
+        if forced and address is not None:
+            errs.setdefault("new_password", "Vous devez d'abord changer votre mot de passe.")
+        if not wants_password and address is None and not errs:
+            errs["new_password"] = "Saisissez un nouveau mot de passe ou une nouvelle adresse mail."
+        if forced and not wants_password:
+            errs.setdefault("new_password", "Vous devez changer votre mot de passe.")
+        if errs:
+            raise InvalidInput(errs)
+        if not self.hasher.verify(current_hash, current_password):
+            raise self._fail("login", identifier, "profile.bad_password", identifier,
+                             InvalidInput({"current_password": "Le mot de passe actuel est incorrect."}))
+        if wants_password and new_password == current_password:
+            raise InvalidInput({"new_password": "Le nouveau mot de passe doit être différent de l'actuel."})
+        new_hash = self.hasher.hash(new_password) if wants_password else None
+        messages: list[EmailMessage | None] = []
+        with self._tx() as s:
+            session, account = self._ready(s, token, allow_forced_change=True)
+            if account.version != version:
+                raise errors.Conflict()
+            if new_hash:
+                account.password_hash = new_hash
+                account.password_changed_at = self._now()
+                account.must_change_password = False
+                self._void_tokens(s, account.id, "reset")
+                self._revoke_sessions(s, account.id, keep=session.id)
+                self._audit(s, "password.changed", identifier)
+                messages.append(self._notice(old_email, "password"))
+            validation = None
+            if address is not None:
+                account.pending_email = address
+                link, code = self._new_token(s, account, "email", email=address)
+                validation = self._validation_mail(address, link, code)
+                self._audit(s, "email.requested", identifier)
+        self._send_notices(*messages)
+        return Outcome(email_pending=address is not None, password_changed=new_hash is not None,
+                       mail_problem=self._send(validation))
+
+    def change_password(self, token: str, current_password: str, new_password: str, confirm_password: str) -> Outcome:
+        return self.update_profile(token, current_password=current_password, new_password=new_password,
+                                   confirm_password=confirm_password)
+
+    def change_email(self, token: str, current_password: str, new_email: str, confirm_email: str) -> Outcome:
+        return self.update_profile(token, current_password=current_password, new_email=new_email,
+                                   confirm_email=confirm_email)
+
+    def resend_validation(self, token: str) -> str:
+        """RENVOYER UN EMAIL DE VALIDATION: a new code (older ones stop working); returns the address."""
+        with self._tx() as s:
+            _, account = self._ready(s, token)
+            if not account.pending_email:
+                raise errors.NotAllowed("Aucune adresse mail n'attend de validation.")
+            address = account.pending_email
+            link, code = self._new_token(s, account, "email", email=address)
+            message = self._validation_mail(address, link, code)
+            self._audit(s, "email.resent", account.identifier)
+        if problem := self._send(message):
+            raise MailNotSent(problem)
+        return address
+
+    def validate_email(self, code: str, *, token: str | None = None) -> AccountView:
+        """The code of the validation mail (or its link token); a session is needed for the short code."""
+        link_token = tokens.link_token_from(code)
+        short = None if link_token else tokens.normalize_code(code)
+        if link_token is None and short is None:
+            raise InvalidInput({"code": "Saisissez le code reçu par mail (8 caractères, par exemple K7QF-2M9X)."})
+        account = None
+        if short:
+            # Short codes are guessable: they need a session, an attempt limit and the lockout.
+            if not token:
+                raise errors.SessionExpired()
+            with self._tx() as s:
+                _, account = self._session(s, token)
+            self._check_lock("code", account.identifier)
+        with self._tx() as s:
+            if token:
+                _, account = self._session(s, token)
+            row = self._match_token(s, "email", account, link_token, short)
+            target = s.get(Account, row.account_id) if row is not None else None
+            failed = target is None or row.email != target.pending_email
+            if not failed:
+                now = self._now()
+                old = target.email
+                target.email, target.pending_email, target.email_validated_at = row.email, None, now
+                row.used_at = now
+                self._void_tokens(s, target.id, "email")
+                self._audit(s, "email.validated", target.identifier)
+                notice = self._notice(old, "email") if old and old != target.email else None
+                view = self._view(target)
+        if failed:
+            if short and account is not None:
+                raise self._fail("code", account.identifier, "email.bad_code", account.identifier, errors.InvalidCode())
+            raise errors.InvalidCode()
+        self._send_notices(notice)
+        return view
+
+    def _match_token(self, s: DbSession, purpose: str, account: Account | None, link_token: str | None,
+                     short: str | None) -> OneTimeToken | None:
+        """The live token matching what was typed; a wrong short code uses up one attempt."""
+        now = self._now()
+        live = (OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
+        if link_token:
+            row = s.scalar(select(OneTimeToken).where(OneTimeToken.link_hash == tokens.hash_link_token(link_token), *live))
+            if row is None or row.expires_at <= now or (account is not None and row.account_id != account.id):
+                return None
+            return row
+        if account is None or short is None:
+            return None
+        rows = s.scalars(select(OneTimeToken).where(OneTimeToken.account_id == account.id, *live)).all()
+        for row in rows:
+            if row.expires_at > now and tokens.code_matches(row.code_hash, short):
+                return row
+        # Not an exception: the caller's transaction commits these attempts.
+        for row in rows:
+            row.attempts += 1
+            if row.attempts >= self.settings.accounts.code_max_attempts:
+                row.voided_at = now
+        return None
+
+    # ------------------------------------------------------------ recovery
+
+    def forgot_identifier(self, email: str) -> str:
+        """IDENTIFIANT OUBLIÉ: mail the identifier(s) of a validated address; returns the address."""
+        errs: dict[str, str] = {}
+        if not email.strip():
+            raise InvalidInput({"email": "Saisissez votre adresse mail."})
+        address = self._check_email(email, email, "email", errs)
+        if errs or address is None:
+            raise InvalidInput(errs)
+        self._check_lock("recovery", address)
+        with self._tx() as s:
+            identifiers = list(s.scalars(select(Account.identifier).where(
+                func.lower(Account.email) == address, Account.email_validated_at.is_not(None)).order_by(Account.identifier)))
+            self._audit(s, "recovery.identifier", identifiers[0] if len(identifiers) == 1 else None,
+                        found=len(identifiers), **({} if identifiers else {"typed": self._typed_digest(address)}))
+        locked = self._record_failure("recovery", address, "recovery.counted", identifiers[0] if identifiers else None)
+        if not identifiers:
+            raise locked or errors.RecoveryRefused()
+        message = identifier_reminder_message(self._sender, address, identifier=", ".join(identifiers), when=self._now())
+        if problem := self._send(message):
+            raise MailNotSent(problem)
+        return address
+
+    def forgot_password(self, identifier: str) -> str:
+        """MOT DE PASSE OUBLIÉ: always a 13-digit reference; a mail only to a validated address."""
+        typed = normalize_login(identifier)
+        if not typed:
+            raise InvalidInput({"identifier": "Saisissez votre identifiant."})
+        self._check_lock("recovery", typed)
+        message = None
+        with self._tx() as s:
+            account = self._account(s, typed)
+            usable = account is not None and account.email is not None and account.email_validated_at is not None
+            request = ResetRequest(reference=self._free_reference(s), account_id=account.id if account else None,
+                                   created_at=self._now(), status="pending" if usable else "void", kiosk_id=self.kiosk_id)
+            s.add(request)
+            s.flush()
+            if usable:
+                s.execute(update(ResetRequest).where(ResetRequest.account_id == account.id, ResetRequest.status == "pending",
+                                                     ResetRequest.id != request.id).values(status="void"))
+                link, code = self._new_token(s, account, "reset", request=request)
+                message = password_reset_message(self._sender, account.email, reference=request.reference, code=code,
+                                                 link=self._link("password", link),
+                                                 lifetime_minutes=self.settings.accounts.reset_token_minutes, when=self._now())
+            self._audit(s, "recovery.password", account.identifier if account else None, reference=request.reference,
+                        mailed=usable, **({} if account else {"typed": self._typed_digest(typed)}))
+            reference, request_id = request.reference, request.id
+        self._record_failure("recovery", typed, "recovery.counted", account.identifier if account else None)
+        if message is not None:
+            # The answer stays the same whatever happens to the mail: a different answer
+            # would tell that this identifier has a validated address.
+            problem = self._send(message)
+            with self._tx() as s:
+                s.execute(update(ResetRequest).where(ResetRequest.id == request_id)
+                          .values(status="mail_failed" if problem else "mailed"))
+                if problem:
+                    self._audit(s, "mail.failed", account.identifier, reference=reference)
+        return reference
+
+    def _free_reference(self, s: DbSession) -> str:
+        while True:
+            reference = tokens.new_reference()
+            if s.scalar(select(ResetRequest.id).where(ResetRequest.reference == reference)) is None:
+                return reference
+
+    def reset_password(self, identifier: str, code: str, new_password: str, confirm_password: str) -> None:
+        """MODIFIEZ VOTRE MOT DE PASSE, with the code (or link token) of the reset mail."""
+        typed = normalize_login(identifier)
+        errs: dict[str, str] = {}
+        if not typed:
+            errs["identifier"] = "Saisissez votre identifiant."
+        link_token = tokens.link_token_from(code)
+        short = None if link_token else tokens.normalize_code(code)
+        if link_token is None and short is None:
+            errs["code"] = "Saisissez le code reçu par mail (8 caractères, par exemple K7QF-2M9X)."
+        self._check_new_password(new_password, confirm_password, typed, errs)
+        if errs:
+            raise InvalidInput(errs)
+        self._check_lock("code", typed)
+        new_hash = self.hasher.hash(new_password)
+        notice = None
+        with self._tx() as s:
+            account = self._account(s, typed)
+            row = self._match_token(s, "reset", account, link_token, short) if account else None
+            if row is not None and account is not None and row.account_id == account.id:
+                now = self._now()
+                account.password_hash = new_hash
+                account.password_changed_at = now
+                account.provisional = False
+                account.must_change_password = False
+                row.used_at = now
+                self._void_tokens(s, account.id, "reset")
+                self._revoke_sessions(s, account.id)
+                self._clear_throttles(s, account.identifier)
+                if row.reset_request_id:
+                    s.execute(update(ResetRequest).where(ResetRequest.id == row.reset_request_id).values(status="done"))
+                self._audit(s, "password.reset", account.identifier)
+                notice = self._notice(account.email, "password")
+                done = True
+            else:
+                done = False
+                known = account.identifier if account else None
+        if not done:
+            raise self._fail("code", typed, "password.bad_code", known, errors.InvalidCode())
+        self._send_notices(notice)
+
+    # ------------------------------------------------------------ staff
+
+    def add_staff(self, identifier: str, password: str, confirm: str, *, first_name: str = "", last_name: str = "",
+                  actor: str) -> str:
+        ident = normalize_login(identifier)
+        errs: dict[str, str] = {}
+        if not ident or len(ident) > 80 or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789.-_" for c in ident):
+            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
+        self._check_new_password(password, confirm, ident, errs, "password")
+        if errs:
+            raise InvalidInput(errs)
+        password_hash = self.hasher.hash(password)
+        try:
+            with self._tx() as s:
+                if self._account(s, ident) is not None:
+                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
+                now = self._now()
+                s.add(Account(identifier=ident, kind=Kind.STAFF, state=AccountState.ACTIVE, first_name=first_name or ident,
+                              last_name=last_name, birth_date=None, class_id=None, password_hash=password_hash,
+                              provisional=False, must_change_password=False, issued_at=now, activated_at=now,
+                              password_changed_at=now))
+                self._audit(s, "staff.added", ident, actor=actor)
+        except IntegrityError:
+            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
+        return ident
+
+    def unlock(self, identifier: str, *, actor: str) -> None:
+        """Lift every lockout on an identifier (login, codes, recovery)."""
+        ident = normalize_login(identifier)
+        with self._tx() as s:
+            if self._account(s, ident) is None:
+                raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
+            self._clear_throttles(s, ident)
+            self._audit(s, "staff.unlock", ident, actor=actor)
+
+    def staff_reset(self, identifier: str, *, actor: str) -> IssuedLetter:
+        """A new provisional password and letter, deadline renewed, sessions and tokens voided.
+
+        Also re-creates an account whose activation deadline passed (not yet purged).
+        The validated address is kept: it is the student's, and recovery goes on working.
+        """
+        ident = normalize_login(identifier)
+        with self._tx() as s:
+            account = self._account(s, ident)
+            if account is None or account.kind != Kind.STUDENT:
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+            account_id = account.id
+        return self._reissue([account_id], actor=actor, event="staff.reset")[0]
+
+    def purge_expired(self, *, actor: str) -> list[str]:
+        """Delete accounts whose activation deadline passed (SPEC §2); their identifiers become free."""
+        with self._tx() as s:
+            expired = list(s.scalars(select(Account.identifier).where(
+                Account.state == AccountState.CREATED, Account.deadline_at <= self._now()).order_by(Account.identifier)))
+            if expired:
+                ids = select(Account.id).where(Account.identifier.in_(expired))
+                for model in (Session, OneTimeToken, CharterAcceptance, ResetRequest):
+                    s.execute(delete(model).where(model.account_id.in_(ids)))
+                s.execute(delete(Account).where(Account.identifier.in_(expired)))
+                for ident in expired:
+                    self._audit(s, "account.purged", ident, actor=actor)
+        return expired
+
+    # ------------------------------------------------------------ reading for staff
+
+    def audit_events(self) -> list[AuditEvent]:
+        with self._tx() as s:
+            return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))

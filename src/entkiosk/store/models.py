@@ -1,0 +1,197 @@
+"""The tables. Only hashes of passwords, tokens and codes are ever stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no time zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Establishment(Base):
+    __tablename__ = "establishments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    classes: Mapped[list[SchoolClass]] = relationship(back_populates="establishment")
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+    __table_args__ = (UniqueConstraint("establishment_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishments.id"))
+    name: Mapped[str] = mapped_column(String(60))
+
+    establishment: Mapped[Establishment] = relationship(back_populates="classes")
+    accounts: Mapped[list[Account]] = relationship(back_populates="school_class")
+
+
+class Account(Base):
+    """A student or staff account. ``version`` guards against concurrent updates."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10))
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    provisional: Mapped[bool] = mapped_column(Boolean)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    previous_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    email_validated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pending_email: Mapped[str | None] = mapped_column(String(320))
+    version: Mapped[int] = mapped_column(Integer)
+
+    school_class: Mapped[SchoolClass | None] = relationship(back_populates="accounts")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OneTimeToken(Base):
+    """An e-mail validation or password reset secret: link token and short code, hashed."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (Index("ix_tokens_account_purpose", "account_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(12))  # "email" | "reset"
+    link_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(320))
+    reset_request_id: Mapped[int | None] = mapped_column(ForeignKey("reset_requests.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResetRequest(Base):
+    """A forgotten-password request and its 13-digit reference (also for unknown identifiers)."""
+
+    __tablename__ = "reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(13), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(12))  # pending | mailed | mail_failed | done | void
+    kiosk_id: Mapped[str] = mapped_column(String(60))
+
+
+class CharterAcceptance(Base):
+    __tablename__ = "charter_acceptances"
+    __table_args__ = (UniqueConstraint("account_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(40))
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kiosk_id: Mapped[str] = mapped_column(String(60))
+
+
+class Throttle(Base):
+    """Failures and lockout for one key: a scope and the SHA-256 of what was typed.
+
+    Keyed by what was typed, not by account, so unknown identifiers lock exactly like
+    known ones and nothing tells them apart.
+    """
+
+    __tablename__ = "throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Session(Base):
+    """A kiosk session after a login; the kiosk holds the token, we keep its hash."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(20))  # first_connection | full
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    kiosk_id: Mapped[str] = mapped_column(String(60))
+
+
+class AuditEvent(Base):
+    """A security event. ``details`` never holds a secret."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(60))
+    event: Mapped[str] = mapped_column(String(40), index=True)
+    identifier: Mapped[str | None] = mapped_column(String(80))
+    actor: Mapped[str | None] = mapped_column(String(80))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
