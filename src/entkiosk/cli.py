@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
+    p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")
+    p.add_argument("--dir", type=Path, metavar="DOSSIER", help="dossier de la démonstration (par défaut : un dossier temporaire)")
     db = sub.add_parser("db", help="base de données")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
     db_sub.add_parser("upgrade", help="créer ou mettre à jour le schéma")
@@ -85,6 +87,16 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     except KeyboardInterrupt:
         print("Interrompu : rien n'a été enregistré pour l'opération en cours.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into ``head`` or ``less`` that closed early: not an error.
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("ENTKIOSK_DEBUG"):
+            raise
+        print(f"Erreur inattendue ({type(exc).__name__}) : l'opération a été annulée. "
+              "Relancez avec ENTKIOSK_DEBUG=1 pour le détail technique.", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 def _actor() -> str:
@@ -252,6 +264,56 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> int:
+    """A throw-away SQLite database with the sample class: its letters are printed to read and try."""
+    import tempfile
+
+    from .config import settings_from_dict
+    from .domain.classlist import parse_class_list
+    from .letters.text import render_letters
+
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="entkiosk-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    conf = folder / "kiosk.conf"
+    conf.write_text(
+        "# Configuration de la démonstration (base et boîte d'envoi jetables)\n"
+        f"[database]\nurl = \"sqlite:///{(folder / 'demo.db').as_posix()}\"\n\n"
+        f"[mail]\noutbox = \"{(folder / 'outbox').as_posix()}\"\n\n"
+        "[establishment]\nname = \"Lycée de démonstration\"\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(conf)
+    service = _service(settings)
+    sample = Path(__file__).parent / "data" / "classe-exemple.csv"
+    rows, problems = parse_class_list(sample.read_bytes())
+    if problems:  # the shipped sample is tested; this would be a packaging fault
+        raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
+    # A second run on the same folder prints new letters instead of importing twice.
+    letters = service.issue_letters(actor=_actor()) or service.import_class_list(rows, actor=_actor())
+    out = folder / "lettres.txt"
+    _write_private(out, render_letters(letters, settings))
+    print(f"Démonstration prête dans {folder}")
+    print(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {out}\n")
+    width = max(len(letter.identifier) for letter in letters)
+    print(f"{'Identifiant'.ljust(width)}  Mot de passe provisoire  Élève")
+    for letter in letters:
+        print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(23)}  "
+              f"{letter.first_name} {letter.last_name} ({letter.class_name}), né(e) le {_born(service, letter.identifier)}")
+    print(f"\nPour continuer sur cette base : export ENTKIOSK_CONFIG={conf}\n"
+          "puis par exemple : entkiosk outbox, entkiosk reset julie.baillet, entkiosk purge")
+    return EXIT_OK
+
+
+def _born(service, identifier: str) -> str:
+    from sqlalchemy import select
+
+    from .store.models import Account
+
+    with service._tx() as s:
+        born = s.scalar(select(Account.birth_date).where(Account.identifier == identifier))
+    return born.strftime("%d/%m/%Y") if born else "?"
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     from .store.db import current_revision
 
@@ -268,6 +330,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "reset": cmd_reset,
     "purge": cmd_purge,
     "outbox": cmd_outbox,
+    "demo": cmd_demo,
     "db": cmd_db,
 }
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
@@ -234,7 +235,7 @@ class AccountService:
         with self._tx() as s:
             row = s.get(Throttle, key)
             if row is not None and row.locked_until is not None and row.locked_until > self._now():
-                raise errors.Locked(int((row.locked_until - self._now()).total_seconds()) + 1)
+                raise errors.Locked(math.ceil((row.locked_until - self._now()).total_seconds()))
 
     def _record_failure(self, scope: str, typed: str, event: str, identifier: str | None) -> errors.Locked | None:
         """Count one failure in its own transaction; a Locked error when this one locks."""

@@ -1,0 +1,156 @@
+"""Shared fixtures: every storage test runs on an SQLite file and on PostgreSQL.
+
+PostgreSQL comes from ``ENTKIOSK_TEST_PG_URL`` (``.ci/run`` starts a server and sets
+it); without it the PostgreSQL half of each test is skipped, saying why. Each test gets
+its own fresh database, copied from a migrated template.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from entkiosk.config import Settings, settings_from_dict
+from entkiosk.domain.classlist import StudentRow
+from entkiosk.domain.clock import FixedClock
+from entkiosk.mail import OutboxTransport
+from entkiosk.runtime import open_service
+from entkiosk.service import AccountService, IssuedLetter
+from entkiosk.store import db
+
+PG_ENV = "ENTKIOSK_TEST_PG_URL"
+START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)  # 10:00 in Lille
+
+
+class PgTemplate:
+    """A migrated template database, so each test's copy costs one CREATE DATABASE."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.name = f"entkiosk_tpl_{uuid.uuid4().hex[:8]}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{self.name}"'))
+        engine = db.make_engine(self.url(self.name))
+        db.upgrade(engine)
+        engine.dispose()
+
+    def url(self, name: str) -> str:
+        return make_url(str(self.admin.url)).set(database=name).render_as_string(hide_password=False)
+
+    def fresh(self) -> str:
+        name = f"entkiosk_t_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"'))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[PgTemplate | None]:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        yield None
+        return
+    template = PgTemplate(url)
+    yield template
+    template.drop(template.name)
+    template.admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: PgTemplate | None) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'entkiosk.db'}"
+        return
+    if pg_template is None:
+        pytest.skip(f"PostgreSQL not available: set {PG_ENV} (bash .ci/run starts a server and sets it)")
+    name = pg_template.fresh()
+    yield pg_template.url(name)
+    pg_template.drop(name)
+
+
+def make_settings(db_url: str, tmp_path: Path, **sections: dict) -> Settings:
+    raw: dict = {
+        "database": {"url": db_url},
+        "mail": {"outbox": str(tmp_path / "outbox"), "public_url": "https://services.example.org"},
+        "kiosk": {"id": "test-kiosk"},
+    }
+    for name, values in sections.items():
+        raw.setdefault(name, {}).update(values)
+    return settings_from_dict(raw, source="test")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+def service(settings: Settings, clock: FixedClock) -> Iterator[AccountService]:
+    svc = open_service(settings, clock=clock)
+    yield svc
+    svc.engine.dispose()
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> OutboxTransport:
+    return OutboxTransport(settings.outbox_path())
+
+
+def student(first: str = "Julie", last: str = "Baillet", born: date = date(2010, 3, 14), cls: str = "2nde 1",
+            line: int = 2) -> StudentRow:
+    return StudentRow(line, last, first, born, cls)
+
+
+@pytest.fixture
+def letter(service: AccountService) -> IssuedLetter:
+    """One student with a fresh letter (provisional password)."""
+    return service.import_class_list([student()], actor="test")[0]
+
+
+GOOD_PASSWORD = "Velo2roues"
+OTHER_PASSWORD = "Train4wagons"
+
+
+def activate(service: AccountService, letter: IssuedLetter, *, email: str = "", password: str = GOOD_PASSWORD,
+             accept: bool = True) -> str:
+    """First connection (and charter) for ``letter``; returns the session token."""
+    login = service.authenticate(letter.identifier, letter.provisional_password)
+    service.first_connection(login.token, birth_date="14/03/2010", new_password=password,
+                             confirm_password=password, email=email, confirm_email=email)
+    if accept:
+        service.accept_charter(login.token, service.settings.charter.version)
+    return login.token
+
+
+def last_code(outbox: OutboxTransport) -> str:
+    """The short code of the newest mail in the outbox."""
+    import re
+
+    body = outbox.entries()[-1].body
+    match = re.search(r"^\s+([0-9A-Z]{4}-[0-9A-Z]{4})\s*$", body, re.MULTILINE)
+    assert match, body
+    return match.group(1)
+
+
+def last_link_token(outbox: OutboxTransport) -> str:
+    import re
+
+    match = re.search(r"code=([A-Za-z0-9_-]+)", outbox.entries()[-1].body)
+    assert match
+    return match.group(1)

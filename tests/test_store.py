@@ -1,0 +1,46 @@
+"""The schema: Alembic migrations match the models, SQLite runs in WAL, upgrade is idempotent."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from entkiosk.store import db
+from entkiosk.store.models import Base
+
+
+def test_migrations_match_models(db_url):
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_upgrade_is_idempotent_and_records_head(db_url):
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0001"
+    assert {"accounts", "tokens", "reset_requests", "charter_acceptances", "throttles", "sessions",
+            "audit_events", "classes", "establishments"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_sqlite_uses_wal_and_busy_timeout(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'k.db'}", busy_timeout=7)
+    with engine.connect() as c:
+        assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert c.execute(text("PRAGMA busy_timeout")).scalar() == 7000
+        assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_sqlite_file_created_in_missing_folder(tmp_path):
+    path = tmp_path / "a" / "b" / "k.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()
+    assert path.is_file()
