@@ -147,6 +147,11 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _letters_output(path: Path) -> None:
+    """Refuse an unusable letters file *before* any password is issued for it."""
+    folder = path.expanduser().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise DomainError(f"Impossible d'écrire les courriers dans {path} : le dossier {folder} n'existe pas "
+                          "ou n'est pas accessible en écriture.")
     if path.suffix.lower() == ".pdf":
         raise DomainError("Le format PDF arrive avec la console du personnel : utilisez un fichier .txt.")
     if path.suffix.lower() != ".txt":

@@ -6,7 +6,7 @@ Nothing here runs at import time; the CLI, the kiosk and the tests call
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from .config import ConfigError, Settings
 from .domain.clock import Clock
@@ -32,11 +32,18 @@ def make_transport(settings: Settings) -> Transport:
 def open_service(settings: Settings, *, clock: Clock | None = None, transport: Transport | None = None) -> AccountService:
     """The service on the configured database, whose schema is created or upgraded first."""
     url = settings.database_url()
+    where = settings.source or "configuration par défaut"
     try:
         engine = db.make_engine(url, busy_timeout=settings.database.busy_timeout)
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        raise ConfigError(f"{where} : clé « database.url » : adresse de base de données invalide.") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{where} : clé « database.url » : impossible de créer le dossier de la base ({exc.strerror})."
+        ) from None
+    try:
         db.upgrade(engine)
     except OperationalError as exc:
-        where = settings.source or "configuration par défaut"
         raise ConfigError(
             f"Base de données inaccessible ({engine.url.render_as_string(hide_password=True)}, {where}) : "
             f"{type(exc.orig).__name__ if exc.orig else exc}."

@@ -299,13 +299,13 @@ class AccountService:
             stmt = stmt.where(Session.id != keep)
         s.execute(stmt.values(revoked_at=self._now()))
 
-    def _void_tokens(self, s: DbSession, account_id: int, purpose: str) -> None:
-        s.execute(
-            update(OneTimeToken)
-            .where(OneTimeToken.account_id == account_id, OneTimeToken.purpose == purpose,
-                   OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
-            .values(voided_at=self._now())
-        )
+    def _void_tokens(self, s: DbSession, account_id: int, purpose: str, *, keep: int | None = None) -> None:
+        stmt = update(OneTimeToken).where(
+            OneTimeToken.account_id == account_id, OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
+        if keep is not None:
+            stmt = stmt.where(OneTimeToken.id != keep)
+        s.execute(stmt.values(voided_at=self._now()))
 
     def _charter_ok(self, s: DbSession, account: Account) -> bool:
         return s.scalar(select(CharterAcceptance.id).where(
@@ -335,18 +335,24 @@ class AccountService:
         return f"{base}/{path}?code={token}" if base else None
 
     def _new_token(self, s: DbSession, account: Account, purpose: str, *, email: str | None = None,
-                   request: ResetRequest | None = None) -> tuple[str, str]:
-        """Void older tokens of this purpose and store a new one; returns (link token, code)."""
-        self._void_tokens(s, account.id, purpose)
+                   request: ResetRequest | None = None, void_older: bool = True) -> tuple[str, str, OneTimeToken]:
+        """Store a new token (voiding older ones of this purpose unless told not to).
+
+        Returns the link token and the short code to mail, and the stored row.
+        """
+        if void_older:
+            self._void_tokens(s, account.id, purpose)
         link, code = tokens.new_link_token(), tokens.new_code()
         acc = self.settings.accounts
         lifetime = timedelta(hours=acc.email_token_hours) if purpose == "email" else timedelta(minutes=acc.reset_token_minutes)
         now = self._now()
-        s.add(OneTimeToken(account_id=account.id, purpose=purpose, link_hash=tokens.hash_link_token(link),
+        row = OneTimeToken(account_id=account.id, purpose=purpose, link_hash=tokens.hash_link_token(link),
                            code_hash=tokens.hash_code(tokens.normalize_code(code) or ""), email=email,
                            reset_request_id=request.id if request else None, created_at=now,
-                           expires_at=now + lifetime, attempts=0))
-        return link, code
+                           expires_at=now + lifetime, attempts=0)
+        s.add(row)
+        s.flush()
+        return link, code, row
 
     def _validation_mail(self, to: str, link: str, code: str) -> EmailMessage:
         return email_validation_message(self._sender, to, code=code, link=self._link("email", link),
@@ -608,7 +614,7 @@ class AccountService:
             message = None
             if address:
                 account.pending_email = address
-                link, code = self._new_token(s, account, "email", email=address)
+                link, code, _ = self._new_token(s, account, "email", email=address)
                 message = self._validation_mail(address, link, code)
                 self._audit(s, "email.requested", identifier)
         return Outcome(email_pending=address is not None, password_changed=True, mail_problem=self._send(message))
@@ -701,7 +707,7 @@ class AccountService:
             validation = None
             if address is not None:
                 account.pending_email = address
-                link, code = self._new_token(s, account, "email", email=address)
+                link, code, _ = self._new_token(s, account, "email", email=address)
                 validation = self._validation_mail(address, link, code)
                 self._audit(s, "email.requested", identifier)
         self._send_notices(*messages)
@@ -717,16 +723,26 @@ class AccountService:
                                    confirm_email=confirm_email)
 
     def resend_validation(self, token: str) -> str:
-        """RENVOYER UN EMAIL DE VALIDATION: a new code (older ones stop working); returns the address."""
+        """RENVOYER UN EMAIL DE VALIDATION: a new code; returns the address.
+
+        Older codes stop working only once the new mail has left: a failed resend
+        leaves the student with the code already received.
+        """
         with self._tx() as s:
             _, account = self._ready(s, token)
             if not account.pending_email:
                 raise errors.NotAllowed("Aucune adresse mail n'attend de validation.")
-            address = account.pending_email
-            link, code = self._new_token(s, account, "email", email=address)
+            address, account_id = account.pending_email, account.id
+            link, code, row = self._new_token(s, account, "email", email=address, void_older=False)
             message = self._validation_mail(address, link, code)
             self._audit(s, "email.resent", account.identifier)
-        if problem := self._send(message):
+        problem = self._send(message)
+        with self._tx() as s:
+            if problem:
+                s.execute(update(OneTimeToken).where(OneTimeToken.id == row.id).values(voided_at=self._now()))
+            else:
+                self._void_tokens(s, account_id, "email", keep=row.id)
+        if problem:
             raise MailNotSent(problem)
         return address
 
@@ -828,9 +844,9 @@ class AccountService:
             s.add(request)
             s.flush()
             if usable:
-                s.execute(update(ResetRequest).where(ResetRequest.account_id == account.id, ResetRequest.status == "pending",
+                s.execute(update(ResetRequest).where(ResetRequest.account_id == account.id, ResetRequest.status.in_(("pending", "mailed", "mail_failed")),
                                                      ResetRequest.id != request.id).values(status="void"))
-                link, code = self._new_token(s, account, "reset", request=request)
+                link, code, _ = self._new_token(s, account, "reset", request=request)
                 message = password_reset_message(self._sender, account.email, reference=request.reference, code=code,
                                                  link=self._link("password", link),
                                                  lifetime_minutes=self.settings.accounts.reset_token_minutes, when=self._now())

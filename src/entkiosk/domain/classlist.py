@@ -79,8 +79,9 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
             if len(cells) != 4:
                 problems.append((line, f"{len(cells)} colonne(s) au lieu de 4 (nom;prénom;date de naissance;classe)"))
                 continue
+            reason = _control_problem(cells)
             last, first, born, class_name = (_clean(c) for c in cells)
-            reason = _row_problem(last, first, class_name)
+            reason = reason or _row_problem(last, first, class_name)
             if reason is None:
                 try:
                     birth = parse_birth_date(born, today=today)
@@ -102,14 +103,20 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
     return rows, problems
 
 
+def _control_problem(cells: list[str]) -> str | None:
+    """Control characters are refused before spaces are tidied (``split()`` would hide some)."""
+    for label, value in zip(("nom", "prénom", "date de naissance", "classe"), cells, strict=True):
+        if any(unicodedata.category(c)[0] == "C" and c != "\t" for c in value):
+            return f"{label} : caractère de contrôle interdit"
+    return None
+
+
 def _row_problem(last: str, first: str, class_name: str) -> str | None:
     for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
         if not value:
             return f"{label} manquant"
         if len(value) > limit:
             return f"{label} trop long ({len(value)} caractères, {limit} au plus)"
-        if any(unicodedata.category(c)[0] == "C" for c in value):
-            return f"{label} : caractère de contrôle interdit"
     try:
         base_identifier(first, last)
     except ValueError as exc:

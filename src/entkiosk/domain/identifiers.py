@@ -28,9 +28,9 @@ def fold(text: str) -> str:
 def base_identifier(first_name: str, last_name: str) -> str:
     """``prenom.nom``; raises ValueError (French) when a part has no usable letter."""
     first, last = fold(first_name), fold(last_name)
-    if not first:
+    if not any(c.isalpha() for c in first):
         raise ValueError("le prénom ne contient aucune lettre utilisable pour l'identifiant")
-    if not last:
+    if not any(c.isalpha() for c in last):
         raise ValueError("le nom ne contient aucune lettre utilisable pour l'identifiant")
     return f"{first}.{last}"
 

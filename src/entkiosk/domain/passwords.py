@@ -44,7 +44,7 @@ def policy_problem(password: str, *, identifier: str = "") -> str | None:
         return f"Le mot de passe est trop long : {MAX_LENGTH} caractères maximum."
     if not all(c.isprintable() for c in password):
         return "Le mot de passe contient un caractère non imprimable."
-    if not any(c.isdigit() for c in password):
+    if not any(c.isdecimal() for c in password):  # "²" is a digit to Python, not to a person
         return "Le mot de passe doit contenir au moins un chiffre."
     if not any(c.isalpha() for c in password):
         return "Le mot de passe doit contenir au moins une lettre."

@@ -1,0 +1,645 @@
+"""The ``entkiosk`` command line, run as a real subprocess on SQLite and PostgreSQL.
+
+Every run goes through :func:`run`, which also checks that nothing printed a traceback.
+A few refusals that never touch the database are checked in-process with ``cli.main``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import GOOD_PASSWORD, activate, last_code, student
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from entkiosk import cli
+from entkiosk.domain import errors
+from entkiosk.domain.clock import FixedClock
+from entkiosk.runtime import open_service
+from entkiosk.service import AccountService
+from entkiosk.store.db import current_revision
+from entkiosk.store.models import Account
+
+HEADER = "nom;prénom;date de naissance;classe"
+LAST_NAMES = ["Baillet", "Martin", "Bernard", "Petit", "Durand", "Lefèvre", "Moreau", "Laurent", "Simon", "Michel",
+              "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier"]
+FIRST_NAMES = ["Julie", "Lucas", "Zoé", "Noah", "Léa", "Inès", "Gaëtan", "Chloé", "Hugo", "Manon"]
+LETTER_PASSWORD = re.compile(r"^\s*Mot de passe \* : (\S+)\s*$", re.MULTILINE)
+LETTER_IDENTIFIER = re.compile(r"^\s*Identifiant : (\S+)\s*$", re.MULTILINE)
+STAFF_PASSWORD = "Prof2martin"
+
+
+# ------------------------------------------------------------ helpers
+
+
+def toml_str(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def write_conf(path: Path, db_url: str, outbox: Path, mail_extra: str = "") -> Path:
+    path.write_text(
+        f"[database]\nurl = {toml_str(db_url)}\n\n"
+        f"[mail]\noutbox = {toml_str(str(outbox))}\npublic_url = \"https://services.example.org\"\n{mail_extra}\n"
+        "[kiosk]\nid = \"test-kiosk\"\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run(conf: Path | None, *args: str, input: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``entkiosk ARGS`` in a fresh interpreter; never a traceback, whatever the outcome."""
+    env = dict(os.environ, PYTHONUTF8="1")
+    env.pop("ENTKIOSK_CONFIG", None)
+    env.pop("ENTKIOSK_DEBUG", None)  # it turns the catch-all message back into a traceback
+    if conf is not None:
+        env["ENTKIOSK_CONFIG"] = str(conf)
+    workdir = cwd or (conf.parent if conf else Path.cwd())
+    env["XDG_DATA_HOME"] = str(workdir / "xdg-data")  # never the real user folder
+    proc = subprocess.run([sys.executable, "-m", "entkiosk.cli", *args], input=input, capture_output=True,
+                          text=True, encoding="utf-8", env=env, cwd=workdir, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout, proc.stdout
+    return proc
+
+
+def call(capsys: pytest.CaptureFixture[str], conf: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    """``entkiosk --config CONF ARGS`` in-process: (status, stdout, stderr)."""
+    capsys.readouterr()
+    status = cli.main(["--config", str(conf), *args], stdin=io.StringIO(stdin))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def class_csv(n: int, *, replace: dict[int, str] | None = None) -> str:
+    """A class list of ``n`` distinct students; ``replace`` swaps whole physical lines (header = 1)."""
+    lines = [HEADER]
+    for i in range(n):
+        last, first = LAST_NAMES[i % len(LAST_NAMES)], FIRST_NAMES[i // len(LAST_NAMES)]
+        born = date(2009, 1, 1) + timedelta(days=i)
+        lines.append(f"{last};{first};{born:%d/%m/%Y};{'2nde 1' if i < n // 2 else '2nde 2'}")
+    for line, content in (replace or {}).items():
+        lines[line - 1] = content
+    return "\n".join(lines) + "\n"
+
+
+def identifiers(service: AccountService) -> list[str]:
+    with service._tx() as s:
+        return sorted(s.scalars(select(Account.identifier)))
+
+
+def count_accounts(service: AccountService) -> int:
+    with service._tx() as s:
+        return s.scalar(select(func.count()).select_from(Account))
+
+
+def letter_passwords(textual: str) -> dict[str, str]:
+    ids, passwords = LETTER_IDENTIFIER.findall(textual), LETTER_PASSWORD.findall(textual)
+    assert len(ids) == len(passwords)
+    return dict(zip(ids, passwords, strict=True))
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# ------------------------------------------------------------ fixtures
+
+
+@pytest.fixture
+def conf(db_url: str, tmp_path: Path) -> Path:
+    """kiosk.conf for the subprocess: same database and outbox as the ``settings`` fixture."""
+    return write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
+
+
+@pytest.fixture
+def sqlite_conf(tmp_path: Path) -> Path:
+    """For refusals that come before any database work: one backend is enough."""
+    return write_conf(tmp_path / "kiosk.conf", f"sqlite:///{tmp_path / 'entkiosk.db'}", tmp_path / "outbox")
+
+
+@pytest.fixture
+def live(settings) -> Iterator[AccountService]:
+    """The service on the same database, with the real clock like the subprocess."""
+    svc = open_service(settings)
+    yield svc
+    svc.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template) -> Iterator[str]:
+    """A database without any table (SQLite: not even the file nor its folder)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'vide' / 'entkiosk.db'}"
+        return
+    if pg_template is None:
+        pytest.skip("PostgreSQL not available: set ENTKIOSK_TEST_PG_URL")
+    name = f"entkiosk_vide_{uuid.uuid4().hex[:10]}"
+    with pg_template.admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_template.url(name)
+    pg_template.drop(name)
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------ import
+
+
+def test_import_with_one_bad_row_in_200_creates_nothing(conf, live, tmp_path):
+    csv = tmp_path / "classe.csv"
+    csv.write_text(class_csv(200, replace={137: "Simon;Hugo;31/02/2010;2nde 2"}), encoding="utf-8")
+    out = tmp_path / "lettres.txt"
+    proc = run(conf, "import", str(csv), "--letters", str(out))
+    assert proc.returncode == 1
+    assert "Import refusé, aucun compte n'a été créé (1 ligne(s) en erreur)" in proc.stderr
+    assert "ligne 137 : date de naissance « 31/02/2010 » invalide (attendu JJ/MM/AAAA)" in proc.stderr
+    assert "ligne 136" not in proc.stderr and "ligne 138" not in proc.stderr
+    assert count_accounts(live) == 0
+    assert not out.exists()
+
+
+def test_import_refuses_student_already_on_file_at_line_137(conf, live, tmp_path):
+    content = class_csv(200)
+    last, first, born, cls = content.splitlines()[136].split(";")  # physical line 137
+    day, month, year = (int(x) for x in born.split("/"))
+    [existing] = live.import_class_list([student(first, last, date(year, month, day), cls)], actor="t")
+    csv = tmp_path / "classe.csv"
+    csv.write_text(content, encoding="utf-8")
+    proc = run(conf, "import", str(csv))
+    assert proc.returncode == 1
+    assert f"ligne 137 : élève déjà inscrit (identifiant {existing.identifier})" in proc.stderr
+    assert "aucun compte n'a été créé" in proc.stderr
+    assert identifiers(live) == [existing.identifier]
+
+
+def test_import_200_students_writes_private_letters_then_refuses_reimport(conf, live, tmp_path):
+    csv = tmp_path / "classe.csv"
+    csv.write_text(class_csv(200), encoding="utf-8")
+    out = tmp_path / "lettres.txt"
+    proc = run(conf, "import", str(csv), "--letters", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "200 compte(s) créé(s) (2nde 1, 2nde 2)." in proc.stdout
+    assert f"Courriers écrits dans {out}." in proc.stdout
+    assert count_accounts(live) == 200
+
+    assert mode(out) == 0o600
+    letters = out.read_text(encoding="utf-8")
+    assert letters.count("\f") == 199
+    by_id = letter_passwords(letters)
+    assert sorted(by_id) == identifiers(live)
+    assert len(set(by_id.values())) == 200
+    assert "julie.baillet" in by_id and "zoe.lefevre" in by_id
+    assert live.authenticate("zoe.lefevre", by_id["zoe.lefevre"]).next_step == "first_connection"
+    assert not list(tmp_path.glob(".lettres.txt.tmp"))
+
+    again = run(conf, "import", str(csv))
+    assert again.returncode == 1
+    assert "ligne 2 : élève déjà inscrit (identifiant julie.baillet)" in again.stderr
+    assert "ligne 201 : élève déjà inscrit" in again.stderr
+    assert "(200 ligne(s) en erreur)" in again.stderr
+    assert count_accounts(live) == 200
+
+
+def test_import_without_letters_says_how_to_print_them(conf, live, tmp_path):
+    csv = tmp_path / "classe.csv"
+    csv.write_bytes(("\ufeff" + HEADER + "\r\nN'Diaye;Zoé;07/07/2010;2nde 1\r\n").encode("utf-8"))
+    proc = run(conf, "import", str(csv))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 compte(s) créé(s) (2nde 1)." in proc.stdout
+    assert "entkiosk letters -o lettres.txt" in proc.stdout
+    assert identifiers(live) == ["zoe.n-diaye"]
+
+
+def test_import_of_cp1252_file_names_line_and_utf8(conf, live, tmp_path, capsys):
+    csv = tmp_path / "classe.csv"
+    csv.write_bytes("nom;prenom;date;classe\nBaillet;Julie;14/03/2010;2nde 1\nŒuvray;Gaëtan;12/12/2009;2nde 1\n"
+                    .encode("cp1252"))
+    status, _, err = call(capsys, conf, "import", str(csv))
+    assert status == 1
+    assert "ligne 3 : le fichier n'est pas encodé en UTF-8" in err
+    assert count_accounts(live) == 0
+
+
+def test_import_with_pdf_letters_is_refused_before_anything(conf, live, tmp_path, capsys):
+    csv = tmp_path / "classe.csv"
+    csv.write_text(class_csv(3), encoding="utf-8")
+    assert cli.main(["--config", str(conf), "import", str(csv), "--letters", str(tmp_path / "l.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert "Erreur : Le format PDF arrive avec la console du personnel : utilisez un fichier .txt." in err
+    assert count_accounts(live) == 0
+
+
+# ------------------------------------------------------------ letters
+
+
+def test_letters_for_a_class_renew_passwords_of_pending_students_only(conf, live, tmp_path):
+    julie, paul = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="t")
+    [zoe] = live.import_class_list([student("Zoé", "N'Diaye", cls="2nde 2")], actor="t")
+    activate(live, paul)
+    out = tmp_path / "x.txt"
+    proc = run(conf, "letters", "--class", "2nde 1", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"1 courrier(s) écrit(s) dans {out}" in proc.stdout
+    assert "ne sont plus valables" in proc.stdout
+    assert mode(out) == 0o600
+    textual = out.read_text(encoding="utf-8")
+    assert "Classe : 2nde 1" in textual
+    new = letter_passwords(textual)
+    assert list(new) == ["julie.baillet"]
+    assert new["julie.baillet"] != julie.provisional_password
+    with pytest.raises(errors.AuthenticationFailed):
+        live.authenticate("julie.baillet", julie.provisional_password)
+    assert live.authenticate("julie.baillet", new["julie.baillet"]).next_step == "first_connection"
+    # Other classes and activated accounts are untouched.
+    assert live.authenticate(zoe.identifier, zoe.provisional_password).next_step == "first_connection"
+    assert live.authenticate(paul.identifier, GOOD_PASSWORD).next_step == "home"
+
+
+def test_letters_for_one_student(conf, live, tmp_path):
+    julie, paul = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="t")
+    out = tmp_path / "julie.txt"
+    proc = run(conf, "letters", "--student", " Julie.Baillet ", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    new = letter_passwords(out.read_text(encoding="utf-8"))
+    assert list(new) == ["julie.baillet"]
+    with pytest.raises(errors.AuthenticationFailed):
+        live.authenticate("julie.baillet", julie.provisional_password)
+    assert live.authenticate(paul.identifier, paul.provisional_password).next_step == "first_connection"
+
+
+def test_letters_to_pdf_is_refused_in_french(sqlite_conf, tmp_path):
+    out = tmp_path / "x.pdf"
+    proc = run(sqlite_conf, "letters", "-o", str(out))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Erreur : Le format PDF arrive avec la console du personnel : utilisez un fichier .txt."
+    assert not out.exists()
+
+
+def test_letters_to_unknown_format_is_refused(conf, tmp_path, capsys):
+    assert cli.main(["--config", str(conf), "letters", "-o", str(tmp_path / "x.docx")]) == 1
+    assert "Format de courrier inconnu « .docx » : utilisez un fichier .txt." in capsys.readouterr().err
+
+
+def test_letters_for_unknown_student_or_class(conf, live, tmp_path, capsys):
+    live.import_class_list([student()], actor="t")
+    proc = run(conf, "letters", "--student", "inconnu", "-o", str(tmp_path / "x.txt"))
+    assert proc.returncode == 1
+    assert "Erreur : Aucun élève n'a l'identifiant « inconnu »." in proc.stderr
+    assert not (tmp_path / "x.txt").exists()
+    status, _, err = call(capsys, conf, "letters", "--class", "Terminale 3", "-o", str(tmp_path / "x.txt"))
+    assert status == 1
+    assert "Erreur : Aucun élève dans la classe « Terminale 3 »." in err
+
+
+def test_letters_for_activated_student_points_to_reset(conf, live, tmp_path, capsys):
+    [julie] = live.import_class_list([student()], actor="t")
+    activate(live, julie)
+    assert cli.main(["--config", str(conf), "letters", "--student", "julie.baillet", "-o", str(tmp_path / "x.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "déjà activé" in err and "entkiosk reset" in err
+    assert live.authenticate("julie.baillet", GOOD_PASSWORD).next_step == "home"
+
+
+def test_letters_with_nothing_pending(conf, live, tmp_path):
+    [julie] = live.import_class_list([student()], actor="t")
+    activate(live, julie)
+    out = tmp_path / "x.txt"
+    proc = run(conf, "letters", "-o", str(out))
+    assert proc.returncode == 0
+    assert "Aucun compte en attente d'activation : aucun courrier à imprimer." in proc.stdout
+    assert not out.exists()
+
+
+# ------------------------------------------------------------ staff, unlock, reset
+
+
+def test_staff_add_reads_password_twice_from_stdin(conf, live, capsys):
+    proc = run(conf, "staff", "add", "prof.martin", "--first-name", "Anne", "--last-name", "Martin",
+               input=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Compte du personnel « prof.martin » créé." in proc.stdout
+    assert STAFF_PASSWORD not in proc.stdout + proc.stderr
+    login = live.authenticate("prof.martin", STAFF_PASSWORD, kind="staff")
+    assert login.kind == "staff" and login.first_name == "Anne" and login.next_step == "home"
+    with pytest.raises(errors.AuthenticationFailed):
+        live.authenticate("prof.martin", STAFF_PASSWORD)  # not a student account
+
+    status, _, err = call(capsys, conf, "staff", "add", "Prof.Martin", stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+    assert status == 1
+    assert "L'identifiant « prof.martin » existe déjà." in err
+
+
+def test_staff_add_with_mismatched_confirmation_creates_nothing(conf, live):
+    proc = run(conf, "staff", "add", "prof.martin", input=f"{STAFF_PASSWORD}\nProf2martiN\n")
+    assert proc.returncode == 1
+    assert "Erreur : Les deux mots de passe saisis sont différents." in proc.stderr
+    assert identifiers(live) == []
+
+
+@pytest.mark.parametrize(
+    ("identifier", "typed", "expected"),
+    [
+        ("prof.martin", "Court1\nCourt1\n", "Le mot de passe est trop court : 8 caractères minimum."),
+        ("prof.martin", "", "Saisissez un nouveau mot de passe."),
+        ("prof martin", f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n", "Identifiant invalide"),
+    ],
+)
+def test_staff_add_refusals_in_process(conf, live, capsys, identifier, typed, expected):
+    assert cli.main(["--config", str(conf), "staff", "add", identifier], stdin=io.StringIO(typed)) == 1
+    assert expected in capsys.readouterr().err
+    assert identifiers(live) == []
+
+
+def test_unlock_unknown_identifier(conf):
+    proc = run(conf, "unlock", "Inconnu")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Erreur : Aucun compte n'a l'identifiant « inconnu »."
+
+
+def test_unlock_lifts_a_lockout(conf, live):
+    [julie] = live.import_class_list([student()], actor="t")
+    for _ in range(live.settings.accounts.lockout_threshold - 1):
+        with pytest.raises(errors.AuthenticationFailed):
+            live.authenticate(julie.identifier, "Mauvais123")
+    with pytest.raises(errors.Locked):
+        live.authenticate(julie.identifier, "Mauvais123")
+    with pytest.raises(errors.Locked):
+        live.authenticate(julie.identifier, julie.provisional_password)
+    proc = run(conf, "unlock", "JULIE.BAILLET")
+    assert proc.returncode == 0, proc.stderr
+    assert "Identifiant « julie.baillet » débloqué." in proc.stdout
+    assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
+
+
+def test_reset_prints_a_letter_with_a_new_password(conf, live):
+    [julie] = live.import_class_list([student()], actor="t")
+    activate(live, julie, email="julie.baillet@example.org")
+    proc = run(conf, "reset", "julie.baillet")
+    assert proc.returncode == 0, proc.stderr
+    assert "Objet : mise à disposition de services en ligne" in proc.stdout
+    new = letter_passwords(proc.stdout)
+    assert list(new) == ["julie.baillet"]
+    with pytest.raises(errors.AuthenticationFailed):
+        live.authenticate("julie.baillet", GOOD_PASSWORD)
+    assert live.authenticate("julie.baillet", new["julie.baillet"]).next_step == "first_connection"
+
+
+def test_reset_to_a_private_file(conf, live, tmp_path):
+    live.import_class_list([student()], actor="t")
+    out = tmp_path / "reset.txt"
+    proc = run(conf, "reset", "julie.baillet", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"Nouveau courrier de « julie.baillet » écrit dans {out}." in proc.stdout
+    assert "Mot de passe" not in proc.stdout
+    assert mode(out) == 0o600
+    new = letter_passwords(out.read_text(encoding="utf-8"))
+    assert live.authenticate("julie.baillet", new["julie.baillet"]).next_step == "first_connection"
+
+
+def test_reset_unknown_or_staff_identifier(conf, live, capsys):
+    live.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    proc = run(conf, "reset", "inconnu")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Erreur : Aucun élève n'a l'identifiant « inconnu »."
+    status, out, err = call(capsys, conf, "reset", "prof.martin")
+    assert status == 1
+    assert err.strip() == "Erreur : Aucun élève n'a l'identifiant « prof.martin »."
+    assert "Mot de passe" not in out
+    assert live.authenticate("prof.martin", STAFF_PASSWORD, kind="staff").kind == "staff"
+
+
+# ------------------------------------------------------------ purge
+
+
+def test_purge_deletes_accounts_past_their_deadline(conf, settings, live, capsys):
+    past = open_service(settings, clock=FixedClock(datetime(2020, 1, 10, 9, 0, tzinfo=UTC)))
+    try:
+        old = past.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="t")
+        activated = past.import_class_list([student("Léa", "Durand", line=4)], actor="t")[0]
+        activate(past, activated)
+    finally:
+        past.engine.dispose()
+    [fresh] = live.import_class_list([student("Zoé", "N'Diaye")], actor="t")
+    proc = run(conf, "purge")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "2 compte(s) non activé(s) supprimé(s). julie.baillet, paul.petit"
+    assert identifiers(live) == sorted([activated.identifier, fresh.identifier])
+    assert {o.identifier for o in old}.isdisjoint(identifiers(live))
+
+    status, out, _ = call(capsys, conf, "purge")
+    assert status == 0 and out.strip() == "0 compte(s) non activé(s) supprimé(s)."
+
+
+# ------------------------------------------------------------ outbox
+
+
+def test_outbox_lists_mails_with_subject_and_code(conf, service, letter, outbox, capsys):
+    activate(service, letter, email="julie.baillet@example.org")
+    code = last_code(outbox)
+    [paul] = service.import_class_list([student("Paul", "Petit", line=3)], actor="t")
+    activate(service, paul, email="paul.petit@example.org")
+    second_code = last_code(outbox)
+
+    proc = run(conf, "outbox")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("Objet : Message des services en ligne - Mise à jour de votre adresse mail") == 2
+    assert "=== 01/09/2026 10:00 — à : julie.baillet@example.org" in proc.stdout
+    assert code in proc.stdout and second_code in proc.stdout
+    assert proc.stdout.index("julie.baillet@example.org") < proc.stdout.index("paul.petit@example.org")
+
+    status, out, _ = call(capsys, conf, "outbox", "--last", "1")
+    assert status == 0
+    assert "paul.petit@example.org" in out and second_code in out
+    assert "julie.baillet@example.org" not in out
+
+
+def test_outbox_empty_and_smtp(db_url, tmp_path, capsys):
+    conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "boite")
+    assert cli.main(["--config", str(conf), "outbox"]) == 0
+    assert f"Boîte d'envoi vide ({tmp_path / 'boite'})." in capsys.readouterr().out
+    smtp = write_conf(tmp_path / "smtp.conf", db_url, tmp_path / "boite", mail_extra='transport = "smtp"\n')
+    assert cli.main(["--config", str(smtp), "outbox"]) == 1
+    assert "il n'y a pas de boîte d'envoi locale" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ schema
+
+
+def test_db_upgrade_creates_the_schema_on_an_empty_database(empty_db_url, tmp_path, capsys):
+    if not empty_db_url.startswith("sqlite"):
+        assert tables(empty_db_url) == set()
+    conf = write_conf(tmp_path / "kiosk.conf", empty_db_url, tmp_path / "outbox")
+    proc = run(conf, "db", "upgrade")
+    assert proc.returncode == 0, proc.stderr
+    engine = create_engine(empty_db_url)
+    try:
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    assert revision
+    assert proc.stdout.strip() == f"Schéma à jour (révision {revision})."
+    assert {"accounts", "classes", "audit_events", "alembic_version"} <= tables(empty_db_url)
+    assert call(capsys, conf, "db", "upgrade")[:2] == (0, proc.stdout)  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "status"),
+    [
+        (["purge"], "", 0),
+        (["unlock", "julie.baillet"], "", 1),
+        (["reset", "julie.baillet"], "", 1),
+        (["letters", "-o", "{tmp}/l.txt"], "", 0),
+        (["staff", "add", "prof.martin"], f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n", 0),
+        (["import", "{tmp}/classe.csv"], "", 0),
+    ],
+    ids=["purge", "unlock", "reset", "letters", "staff", "import"],
+)
+def test_every_command_upgrades_an_empty_database_by_itself(empty_db_url, tmp_path, capsys, argv, stdin, status):
+    (tmp_path / "classe.csv").write_text(class_csv(1), encoding="utf-8")
+    conf = write_conf(tmp_path / "kiosk.conf", empty_db_url, tmp_path / "outbox")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert cli.main(["--config", str(conf), *args], stdin=io.StringIO(stdin)) == status
+    err = capsys.readouterr().err
+    assert "Erreur : Base de données" not in err and "StorageUnavailable" not in err
+    assert {"accounts", "alembic_version"} <= tables(empty_db_url)
+
+
+# ------------------------------------------------------------ never a traceback
+
+
+def test_missing_csv_file(sqlite_conf, tmp_path):
+    proc = run(sqlite_conf, "import", str(tmp_path / "absent.csv"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"Erreur : Impossible de lire {tmp_path / 'absent.csv'} (No such file or directory)."
+
+
+def test_csv_that_is_a_folder(sqlite_conf, tmp_path):
+    proc = run(sqlite_conf, "import", str(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"Erreur : Impossible de lire {tmp_path}")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[mail]\nsmtp_hots = \"x\"\n", "clé inconnue « mail.smtp_hots »"),
+        ("[accounts]\nargon2_memory_cost = 1000\n", "au moins 19456"),
+        ("[mail\n", "syntaxe TOML invalide"),
+        ('[establishment]\ntimezone = "Mars/Olympus"\n', "fuseau horaire inconnu"),
+        (None, "lecture impossible"),  # a folder where the file should be
+        (b'[establishment]\nname = "Lyc\xe9e"\n', "n'est pas encodé en UTF-8"),
+    ],
+    ids=["unknown-key", "argon2-minimum", "toml", "timezone", "unreadable", "latin1"],
+)
+def test_bad_config_is_one_french_sentence(tmp_path, content, expected):
+    path = tmp_path / "kiosk.conf"
+    if content is None:
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    proc = run(path, "purge")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"Erreur : {path}")
+    assert expected in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "xdg-data").exists()  # nothing was opened
+
+
+def test_missing_config_given_with_option(tmp_path):
+    proc = run(None, "--config", str(tmp_path / "absent.conf"), "purge", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"Erreur : Fichier de configuration introuvable : {tmp_path / 'absent.conf'}"
+
+
+def test_unreachable_database_is_one_french_sentence(tmp_path):
+    conf = write_conf(tmp_path / "kiosk.conf", "postgresql+psycopg://postgres@127.0.0.1:1/entkiosk", tmp_path / "o")
+    proc = run(conf, "purge")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Erreur : Base de données inaccessible (postgresql+psycopg://postgres@127.0.0.1:1/entkiosk")
+    assert str(conf) in proc.stderr
+
+
+@pytest.mark.parametrize("url", ["pas-une-url", "nosuchdb://x/y"])
+def test_malformed_database_url_never_prints_a_traceback(tmp_path, url):
+    conf = write_conf(tmp_path / "kiosk.conf", url, tmp_path / "o")
+    proc = run(conf, "purge")  # run() asserts there is no traceback
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Erreur") and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_demo_runs_without_traceback_and_twice(tmp_path):
+    folder = tmp_path / "demo"
+    proc = run(None, "demo", "--dir", str(folder), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"Démonstration prête dans {folder}" in proc.stdout
+    first = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))
+    assert {"julie.baillet", "julie.baillet1", "zoe.n-diaye", "gaetan.oeuvray"} <= set(first)
+    assert mode(folder / "lettres.txt") == 0o600
+    again = run(None, "demo", "--dir", str(folder), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    second = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))
+    assert sorted(second) == sorted(first)  # same students, not imported twice
+    assert all(second[i] != first[i] for i in first)
+
+
+@pytest.mark.parametrize("url", ["pas-une-url", "nosuchdb://x/y"])
+def test_malformed_database_url_names_the_key_and_the_file(tmp_path, url):
+    conf = write_conf(tmp_path / "kiosk.conf", url, tmp_path / "o")
+    proc = run(conf, "purge")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Erreur : ") and "inattendue" not in proc.stderr
+    assert str(conf) in proc.stderr
+
+
+def test_sqlite_folder_that_cannot_be_created_names_the_database(tmp_path):
+    blocker = tmp_path / "fichier"
+    blocker.write_text("pas un dossier")
+    database = blocker / "sous" / "entkiosk.db"
+    conf = write_conf(tmp_path / "kiosk.conf", f"sqlite:///{database}", tmp_path / "o")
+    proc = run(conf, "purge")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Erreur : ") and "inattendue" not in proc.stderr
+    assert str(database.parent) in proc.stderr or str(conf) in proc.stderr
+
+
+def test_usage_errors_are_french_with_status_2(tmp_path):
+    proc = run(None, "import", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "entkiosk import : erreur :" in proc.stderr
+    proc = run(None, "envoyer", cwd=tmp_path)
+    assert proc.returncode == 2 and "erreur" in proc.stderr
+
+
+def test_no_command_says_the_kiosk_is_not_there_yet(tmp_path):
+    proc = run(None, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "n'est pas encore disponible" in proc.stderr and "entkiosk --help" in proc.stderr
+
+
+def test_console_script_help_is_french():
+    script = Path(sys.executable).parent / "entkiosk"
+    if not script.exists():
+        pytest.skip("entkiosk console script not installed next to the interpreter")
+    proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0
+    assert "Kiosque d'activation des comptes ENT" in proc.stdout
+    for command in ("import", "letters", "staff", "unlock", "reset", "purge", "outbox", "db"):
+        assert command in proc.stdout

@@ -1,0 +1,68 @@
+"""Property-based checks of the pure parsers (bounded examples, fixed seed in CI)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from entkiosk.domain import tokens
+from entkiosk.domain.classlist import parse_class_list
+from entkiosk.domain.identifiers import base_identifier, fold
+from entkiosk.domain.passwords import policy_problem
+
+IDENT_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$|^$")
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text())
+def test_fold_always_gives_lowercase_ascii_words(name):
+    folded = fold(name)
+    assert IDENT_PART.match(folded), folded
+    assert len(folded) <= 30
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.text(), st.text())
+def test_base_identifier_is_valid_or_refused_in_french(first, last):
+    try:
+        ident = base_identifier(first, last)
+    except ValueError as exc:
+        assert "lettre" in str(exc)
+    else:
+        assert re.fullmatch(r"[a-z0-9-]+\.[a-z0-9-]+", ident)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.binary(max_size=2000))
+def test_class_list_parser_never_crashes_and_names_lines(data):
+    rows, problems = parse_class_list(data)
+    assert rows or problems
+    for line, reason in problems:
+        assert line >= 1 and reason
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text(max_size=40))
+def test_policy_returns_french_reason_or_none(password):
+    problem = policy_problem(password, identifier="julie.baillet")
+    if problem is None:
+        assert 8 <= len(password) <= 14
+        assert any(c.isdecimal() for c in password) and any(c.isalpha() for c in password)
+    else:
+        assert problem.endswith(".")
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text(max_size=80))
+def test_code_normalizer_accepts_only_eight_crockford_characters(typed):
+    code = tokens.normalize_code(typed)
+    assert code is None or re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{8}", code)
+
+
+def test_generated_codes_round_trip():
+    for _ in range(200):
+        code = tokens.new_code()
+        assert tokens.normalize_code(code.lower()) == code.replace("-", "")
+        assert tokens.code_matches(tokens.hash_code(code.replace("-", "")), code.replace("-", ""))
