@@ -154,3 +154,10 @@ def last_link_token(outbox: OutboxTransport) -> str:
     match = re.search(r"code=([A-Za-z0-9_-]+)", outbox.entries()[-1].body)
     assert match
     return match.group(1)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if os.environ.get(PG_ENV):
+        return f"PostgreSQL: {make_url(os.environ[PG_ENV]).render_as_string(hide_password=True)}"
+    return (f"PostgreSQL: not available, the PostgreSQL half of the storage tests is skipped "
+            f"(set {PG_ENV}; bash .ci/run starts a server and sets it)")

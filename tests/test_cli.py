@@ -36,7 +36,7 @@ LAST_NAMES = ["Baillet", "Martin", "Bernard", "Petit", "Durand", "Lefèvre", "Mo
 FIRST_NAMES = ["Julie", "Lucas", "Zoé", "Noah", "Léa", "Inès", "Gaëtan", "Chloé", "Hugo", "Manon"]
 LETTER_PASSWORD = re.compile(r"^\s*Mot de passe \* : (\S+)\s*$", re.MULTILINE)
 LETTER_IDENTIFIER = re.compile(r"^\s*Identifiant : (\S+)\s*$", re.MULTILINE)
-STAFF_PASSWORD = "Prof2martin"
+STAFF_PASSWORD = "Prof2martin2026"  # staff: 12 to 64 characters
 
 
 # ------------------------------------------------------------ helpers
@@ -168,7 +168,7 @@ def test_import_with_one_bad_row_in_200_creates_nothing(conf, live, tmp_path):
     proc = run(conf, "import", str(csv), "--letters", str(out))
     assert proc.returncode == 1
     assert "Import refusé, aucun compte n'a été créé (1 ligne(s) en erreur)" in proc.stderr
-    assert "ligne 137 : date de naissance « 31/02/2010 » invalide (attendu JJ/MM/AAAA)" in proc.stderr
+    assert "ligne 137 : la date de naissance « 31/02/2010 » n'existe pas" in proc.stderr
     assert "ligne 136" not in proc.stderr and "ligne 138" not in proc.stderr
     assert count_accounts(live) == 0
     assert not out.exists()
@@ -222,7 +222,7 @@ def test_import_without_letters_says_how_to_print_them(conf, live, tmp_path):
     proc = run(conf, "import", str(csv))
     assert proc.returncode == 0, proc.stderr
     assert "1 compte(s) créé(s) (2nde 1)." in proc.stdout
-    assert "entkiosk letters -o lettres.txt" in proc.stdout
+    assert 'entkiosk letters --class "2nde 1" -o lettres.txt' in proc.stdout
     assert identifiers(live) == ["zoe.n-diaye"]
 
 
@@ -346,7 +346,7 @@ def test_staff_add_reads_password_twice_from_stdin(conf, live, capsys):
 
 
 def test_staff_add_with_mismatched_confirmation_creates_nothing(conf, live):
-    proc = run(conf, "staff", "add", "prof.martin", input=f"{STAFF_PASSWORD}\nProf2martiN\n")
+    proc = run(conf, "staff", "add", "prof.martin", input=f"{STAFF_PASSWORD}\nProf2martiN2026\n")
     assert proc.returncode == 1
     assert "Erreur : Les deux mots de passe saisis sont différents." in proc.stderr
     assert identifiers(live) == []
@@ -355,7 +355,7 @@ def test_staff_add_with_mismatched_confirmation_creates_nothing(conf, live):
 @pytest.mark.parametrize(
     ("identifier", "typed", "expected"),
     [
-        ("prof.martin", "Court1\nCourt1\n", "Le mot de passe est trop court : 8 caractères minimum."),
+        ("prof.martin", "Court1ab\nCourt1ab\n", "Le mot de passe est trop court : 12 caractères minimum."),
         ("prof.martin", "", "Saisissez un nouveau mot de passe."),
         ("prof martin", f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n", "Identifiant invalide"),
     ],
@@ -526,7 +526,7 @@ def test_every_command_upgrades_an_empty_database_by_itself(empty_db_url, tmp_pa
 def test_missing_csv_file(sqlite_conf, tmp_path):
     proc = run(sqlite_conf, "import", str(tmp_path / "absent.csv"))
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"Erreur : Impossible de lire {tmp_path / 'absent.csv'} (No such file or directory)."
+    assert proc.stderr.strip() == f"Erreur : Impossible de lire {tmp_path / 'absent.csv'} (fichier ou dossier introuvable)."
 
 
 def test_csv_that_is_a_folder(sqlite_conf, tmp_path):
@@ -587,13 +587,13 @@ def test_malformed_database_url_never_prints_a_traceback(tmp_path, url):
 
 def test_demo_runs_without_traceback_and_twice(tmp_path):
     folder = tmp_path / "demo"
-    proc = run(None, "demo", "--dir", str(folder), cwd=tmp_path)
+    proc = run(None, "demo", "--print", "--dir", str(folder), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert f"Démonstration prête dans {folder}" in proc.stdout
     first = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))
     assert {"julie.baillet", "julie.baillet1", "zoe.n-diaye", "gaetan.oeuvray"} <= set(first)
     assert mode(folder / "lettres.txt") == 0o600
-    again = run(None, "demo", "--dir", str(folder), cwd=tmp_path)
+    again = run(None, "demo", "--print", "--dir", str(folder), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     second = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))
     assert sorted(second) == sorted(first)  # same students, not imported twice
@@ -628,10 +628,10 @@ def test_usage_errors_are_french_with_status_2(tmp_path):
     assert proc.returncode == 2 and "erreur" in proc.stderr
 
 
-def test_no_command_says_the_kiosk_is_not_there_yet(tmp_path):
+def test_no_command_without_a_terminal_says_so_in_french(tmp_path):
     proc = run(None, cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "n'est pas encore disponible" in proc.stderr and "entkiosk --help" in proc.stderr
+    assert proc.returncode == 1
+    assert "Le kiosque s'affiche dans un terminal" in proc.stderr
 
 
 def test_console_script_help_is_french():

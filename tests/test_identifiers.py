@@ -165,7 +165,7 @@ def test_identifier_sharing_only_a_prefix_is_not_a_homonym(service):
 
 
 def test_homonym_skips_identifier_held_by_staff_and_fills_gap(service):
-    service.add_staff("julie.baillet1", "Prof2martin", "Prof2martin", actor="t")
+    service.add_staff("julie.baillet1", "Prof2martin2026", "Prof2martin2026", actor="t")
     a, b, c = service.import_class_list(
         [student(born=date(2010, 1, 1)), student(born=date(2010, 1, 2)), student(born=date(2010, 1, 3))], actor="t")
     assert [a.identifier, b.identifier, c.identifier] == ["julie.baillet", "julie.baillet2", "julie.baillet3"]

@@ -7,6 +7,7 @@ one clear sentence, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
 import sys
@@ -18,6 +19,38 @@ from .config import ConfigError, Settings, load_settings
 from .domain.errors import DomainError, InvalidInput
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+# argparse's own words, in French (it looks them up through gettext at call time).
+_ARGPARSE_FR = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "argument(s) obligatoire(s) manquant(s) : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "unrecognized arguments: %s": "argument(s) non reconnu(s) : %s",
+    "expected one argument": "une valeur est attendue",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+}
+argparse._ = lambda message: _ARGPARSE_FR.get(message, message)  # type: ignore[attr-defined]
+
+_OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A system error in French words."""
+    return _OS_REASONS.get(exc.errno or 0, "erreur du système")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,17 +64,19 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="entkiosk", description="Kiosque d'activation des comptes ENT et Scolarité Services.")
     parser.add_argument("--config", metavar="FICHIER", help="fichier de configuration kiosk.conf")
+    parser._positionals.title = "commandes"
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
 
     p = sub.add_parser("import", help="importer une liste de classe (CSV nom;prénom;date de naissance;classe)")
-    p.add_argument("file", metavar="FICHIER.csv", type=Path)
+    p.add_argument("file", metavar="FICHIER.csv", type=Path,
+                   help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
     p.add_argument("--letters", metavar="FICHIER.txt", type=Path,
                    help="écrire aussitôt les courriers de notification des comptes créés")
 
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
-    p.add_argument("--class", dest="class_name", metavar="CLASSE")
-    p.add_argument("--student", metavar="IDENTIFIANT")
-    p.add_argument("-o", "--output", metavar="FICHIER.txt", type=Path, required=True)
+    p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
+    p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")
+    p.add_argument("-o", "--output", metavar="FICHIER.txt", type=Path, required=True, help="fichier à écrire")
 
     staff = sub.add_parser("staff", help="comptes du personnel")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)
@@ -61,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
     p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")
     p.add_argument("--dir", type=Path, metavar="DOSSIER", help="dossier de la démonstration (par défaut : un dossier temporaire)")
+    p.add_argument("--print", dest="print_only", action="store_true",
+                   help="seulement afficher les courriers, sans lancer le kiosque")
     db = sub.add_parser("db", help="base de données")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
     db_sub.add_parser("upgrade", help="créer ou mettre à jour le schéma")
@@ -72,9 +109,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     try:
         settings = load_settings(args.config)
         if args.command is None:
-            print("Le kiosque (interface plein écran) n'est pas encore disponible dans cette version.\n"
-                  "Commandes : entkiosk --help", file=sys.stderr)
-            return EXIT_USAGE
+            return run_kiosk(settings)
         handler = COMMANDS[args.command]
         return handler(args, settings, stdin or sys.stdin)
     except InvalidInput as exc:
@@ -97,6 +132,17 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         print(f"Erreur inattendue ({type(exc).__name__}) : l'opération a été annulée. "
               "Relancez avec ENTKIOSK_DEBUG=1 pour le détail technique.", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _prog() -> str:
+    """How this command was typed (``.venv/bin/entkiosk`` when not on the PATH)."""
+    import shutil
+
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else "entkiosk"
+    name = Path(argv0).name
+    if name in ("entkiosk", "entkiosk.exe") and shutil.which(name) and Path(shutil.which(name)).resolve() == Path(argv0).resolve():
+        return name
+    return argv0 if name.startswith("entkiosk") else "entkiosk"
 
 
 def _actor() -> str:
@@ -143,7 +189,7 @@ def _write_private(path: Path, text: str) -> None:
             out.write(text)
         os.replace(tmp, path)
     except OSError as exc:
-        raise DomainError(f"Impossible d'écrire {path} ({exc.strerror}).") from None
+        raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
 
 
 def _letters_output(path: Path) -> None:
@@ -168,7 +214,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     try:
         data = args.file.read_bytes()
     except OSError as exc:
-        raise DomainError(f"Impossible de lire {args.file} ({exc.strerror}).") from None
+        raise DomainError(f"Impossible de lire {args.file} ({os_reason(exc)}).") from None
     service = _service(settings)
     rows, problems = parse_class_list(data, today=service.clock.now().astimezone(settings.timezone).date())
     if problems:
@@ -184,7 +230,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
         _write_private(args.letters, render_letters(letters, settings))
         print(f"Courriers écrits dans {args.letters}.")
     else:
-        print("Imprimez les courriers avec : entkiosk letters -o lettres.txt")
+        for name in classes:
+            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.txt")
     return EXIT_OK
 
 
@@ -280,11 +327,15 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     folder = args.dir or Path(tempfile.mkdtemp(prefix="entkiosk-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     conf = folder / "kiosk.conf"
+    # The outbox is the default one, so that a plain « entkiosk outbox » in another
+    # terminal shows the demo's mails and their codes.
     conf.write_text(
-        "# Configuration de la démonstration (base et boîte d'envoi jetables)\n"
+        "# Configuration de la démonstration (base jetable)\n"
         f"[database]\nurl = \"sqlite:///{(folder / 'demo.db').as_posix()}\"\n\n"
-        f"[mail]\noutbox = \"{(folder / 'outbox').as_posix()}\"\n\n"
-        "[establishment]\nname = \"Lycée de démonstration\"\n",
+        f"[mail]\noutbox = \"{Settings().outbox_path().as_posix()}\"\n\n"
+        "[establishment]\nname = \"Lycée de démonstration\"\n"
+        "message = \"Bienvenue dans la démonstration d'entkiosk : les codes envoyés par mail se lisent avec "
+        "« entkiosk outbox » dans un autre terminal.\"\n",
         encoding="utf-8",
     )
     settings = load_settings(conf)
@@ -304,9 +355,13 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     for letter in letters:
         print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(23)}  "
               f"{letter.first_name} {letter.last_name} ({letter.class_name}), né(e) le {_born(service, letter.identifier)}")
-    print(f"\nPour continuer sur cette base : export ENTKIOSK_CONFIG={conf}\n"
-          "puis par exemple : entkiosk outbox, entkiosk reset julie.baillet, entkiosk purge")
-    return EXIT_OK
+    prog = _prog()
+    print(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
+          f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
+          f"puis par exemple : {prog} reset julie.baillet, {prog} unlock julie.baillet")
+    if args.print_only:
+        return EXIT_OK
+    return run_kiosk(settings, service=service, demo_letters=letters)
 
 
 def _born(service, identifier: str) -> str:
@@ -317,6 +372,26 @@ def _born(service, identifier: str) -> str:
     with service._tx() as s:
         born = s.scalar(select(Account.birth_date).where(Account.identifier == identifier))
     return born.strftime("%d/%m/%Y") if born else "?"
+
+
+def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
+    """The full-screen kiosk on the configured database (schema upgraded, expired accounts purged)."""
+    import logging
+
+    from .config import data_dir
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise DomainError("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console.")
+    log_dir = data_dir()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=log_dir / "entkiosk.log", level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .ui.app import make_app
+
+    app = make_app(settings, service or _service(settings), state_path=log_dir / "kiosk-state.json",
+                   demo_letters=demo_letters)
+    app.run()
+    return EXIT_OK
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:

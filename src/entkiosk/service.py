@@ -43,7 +43,14 @@ from .domain.clock import Clock, SystemClock
 from .domain.errors import DomainError, InvalidInput
 from .domain.identifiers import base_identifier, next_free, normalize_login
 from .domain.lifecycle import AccountState, EmailState, Kind, activation_deadline
-from .domain.passwords import HashParameters, Hasher, policy_problem, provisional_password
+from .domain.passwords import (
+    STAFF_MAX_LENGTH,
+    STAFF_MIN_LENGTH,
+    HashParameters,
+    Hasher,
+    policy_problem,
+    provisional_password,
+)
 from .domain import tokens
 from .mail import (
     MailDeliveryError,
@@ -87,6 +94,7 @@ class IssuedLetter:
     class_name: str | None
     deadline: date
     issued_at: datetime
+    birth_date: date | None
     provisional_password: str = field(repr=False)
 
 
@@ -398,10 +406,11 @@ class AccountService:
         return normalized.lower()
 
     def _check_new_password(self, new: str, confirm: str, identifier: str, errs: dict[str, str],
-                            field_name: str = "new_password") -> None:
+                            field_name: str = "new_password", *, staff: bool = False) -> None:
+        bounds = {"min_length": STAFF_MIN_LENGTH, "max_length": STAFF_MAX_LENGTH} if staff else {}
         if not new:
             errs[field_name] = "Saisissez un nouveau mot de passe."
-        elif problem := policy_problem(new, identifier=identifier):
+        elif problem := policy_problem(new, identifier=identifier, **bounds):
             errs[field_name] = problem
         elif new != confirm:
             errs[f"{field_name}_confirm"] = "Les deux mots de passe saisis sont différents."
@@ -443,7 +452,7 @@ class AccountService:
                 for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
                     account, deadline = self._new_student(s, row, password_hash, taken)
                     letters.append(IssuedLetter(account.identifier, row.first_name, row.last_name, row.class_name,
-                                                deadline, account.issued_at, password))
+                                                deadline, account.issued_at, row.birth_date, password))
                 classes = sorted({r.class_name for r in rows})
                 self._audit(s, "accounts.imported", actor=actor, count=len(rows), classes=classes)
         except IntegrityError:
@@ -519,7 +528,7 @@ class AccountService:
                 self._clear_throttles(s, account.identifier)
                 class_name = account.school_class.name if account.school_class else None
                 letters.append(IssuedLetter(account.identifier, account.first_name, account.last_name, class_name,
-                                            deadline, now, password))
+                                            deadline, now, account.birth_date, password))
                 self._audit(s, event, account.identifier, actor=actor)
         return letters
 
@@ -920,7 +929,7 @@ class AccountService:
         errs: dict[str, str] = {}
         if not ident or len(ident) > 80 or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789.-_" for c in ident):
             errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
-        self._check_new_password(password, confirm, ident, errs, "password")
+        self._check_new_password(password, confirm, ident, errs, "password", staff=True)
         if errs:
             raise InvalidInput(errs)
         password_hash = self.hasher.hash(password)
@@ -962,10 +971,15 @@ class AccountService:
         return self._reissue([account_id], actor=actor, event="staff.reset")[0]
 
     def purge_expired(self, *, actor: str) -> list[str]:
-        """Delete accounts whose activation deadline passed (SPEC §2); their identifiers become free."""
+        """Delete accounts never activated before their deadline (SPEC §2); their identifiers become free.
+
+        An account that was activated once and then reset by staff is never deleted:
+        its provisional password expires, but the student's account and address stay.
+        """
         with self._tx() as s:
             expired = list(s.scalars(select(Account.identifier).where(
-                Account.state == AccountState.CREATED, Account.deadline_at <= self._now()).order_by(Account.identifier)))
+                Account.state == AccountState.CREATED, Account.activated_at.is_(None),
+                Account.deadline_at <= self._now()).order_by(Account.identifier)))
             if expired:
                 ids = select(Account.id).where(Account.identifier.in_(expired))
                 for model in (Session, OneTimeToken, CharterAcceptance, ResetRequest):

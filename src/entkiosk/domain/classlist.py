@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +33,8 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date:
     try:
         day = datetime.strptime(text, "%d/%m/%Y").date()
     except ValueError:
+        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+            raise ValueError(f"la date de naissance « {text} » n'existe pas") from None
         raise ValueError(f"date de naissance « {printable(text)} » invalide (attendu JJ/MM/AAAA)") from None
     if day.year < 1900 or (today is not None and day > today):
         raise ValueError(f"date de naissance « {text} » impossible")

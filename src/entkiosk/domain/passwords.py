@@ -17,6 +17,10 @@ RULE = (
     "(au moins un chiffre et une lettre)"
 )
 
+# Staff passwords guard every student's account: longer, passphrases welcome.
+STAFF_MIN_LENGTH = 12
+STAFF_MAX_LENGTH = 64
+
 # OWASP password storage cheat sheet, argon2id minimum: m=19 MiB, t=2, p=1.
 OWASP_MIN_MEMORY_KIB = 19 * 1024
 OWASP_MIN_TIME_COST = 2
@@ -33,15 +37,17 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
-def policy_problem(password: str, *, identifier: str = "") -> str | None:
+def policy_problem(password: str, *, identifier: str = "", min_length: int = MIN_LENGTH,
+                   max_length: int = MAX_LENGTH) -> str | None:
     """The first rule of the guide that ``password`` breaks, in French, or None.
 
     Checking against the provisional password needs its hash; the service does that.
+    Staff accounts use longer bounds (:data:`STAFF_MIN_LENGTH`, :data:`STAFF_MAX_LENGTH`).
     """
-    if len(password) < MIN_LENGTH:
-        return f"Le mot de passe est trop court : {MIN_LENGTH} caractères minimum."
-    if len(password) > MAX_LENGTH:
-        return f"Le mot de passe est trop long : {MAX_LENGTH} caractères maximum."
+    if len(password) < min_length:
+        return f"Le mot de passe est trop court : {min_length} caractères minimum."
+    if len(password) > max_length:
+        return f"Le mot de passe est trop long : {max_length} caractères maximum."
     if not all(c.isprintable() for c in password):
         return "Le mot de passe contient un caractère non imprimable."
     if not any(c.isdecimal() for c in password):  # "²" is a digit to Python, not to a person

@@ -35,7 +35,7 @@ internet pour accéder à ces services :
 * Mot de passe provisoire, à modifier lors de la première connexion.
 
 Vous disposez d'un délai de $months mois pour activer votre compte (jusqu'au
-$deadline inclus). Au delà, votre compte sera supprimé et vous ne pourrez plus
+$deadline inclus). Au-delà, votre compte sera supprimé et vous ne pourrez plus
 accéder aux services. Un nouveau compte pourra toutefois être créé à votre
 demande.
 

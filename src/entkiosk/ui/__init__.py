@@ -1,0 +1,1 @@
+"""The Textual kiosk: one screen per step of the student guide."""

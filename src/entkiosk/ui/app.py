@@ -1,0 +1,218 @@
+"""The kiosk App, built by :func:`make_app` from settings and a service.
+
+Kiosk safety is the default: no command palette, no quit, suspend, copy or
+screenshot key; text selection off; after ``idle_timeout`` seconds without a key the
+session ends behind a short visible countdown, every screen is dropped and a fresh
+accueil returns. Only a staff login can close the kiosk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events
+from textual.app import App
+from textual.binding import BindingType
+
+from ..config import Settings
+from ..service import AccountService, IssuedLetter, LoginResult
+
+log = logging.getLogger(__name__)
+
+#: Seconds of countdown shown before an idle session ends.
+IDLE_WARNING = 10
+
+
+def styles_dir() -> Path:
+    """``styles/`` of the project (editable install) or of the installed package."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / "styles", here.parents[3] / "styles"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("styles/ introuvable : installation incomplète d'entkiosk")
+
+
+class PortalMemory:
+    """The portal choice remembered by this kiosk (« Mémoriser ce choix »)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def load(self) -> tuple[str, str] | None:
+        if self.path is None:
+            return None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return str(data["establishment"]), str(data["profile"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, establishment: str, profile: str) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps({"establishment": establishment, "profile": profile}), encoding="utf-8")
+        except OSError as exc:
+            log.warning("portal choice not saved: %s", exc.strerror)
+
+    def forget(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+class KioskApp(App[None], inherit_bindings=False):
+    """The student kiosk. Build it with :func:`make_app`."""
+
+    TITLE = "Scolarité Services"
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    BINDINGS: ClassVar[list[BindingType]] = []
+    CSS_PATH = [styles_dir() / "kiosk.tcss", styles_dir() / "forms.tcss", styles_dir() / "pages.tcss"]
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: AccountService,
+        *,
+        memory: PortalMemory,
+        blink: bool = True,
+        idle_clock: Callable[[], float] = time.monotonic,
+        demo_letters: Sequence[IssuedLetter] = (),
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.service = service
+        self.memory = memory
+        self.blink = blink
+        self.idle_clock = idle_clock
+        self.demo_letters = list(demo_letters)
+        self.session: LoginResult | None = None
+        self._last_activity = idle_clock()
+        if not blink:
+            self.animation_level = "none"
+
+    # ------------------------------------------------------------ start
+
+    def on_mount(self) -> None:
+        from .screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+        self.set_interval(1, self.check_inactivity, name="idle")
+        self.run_worker(partial(self.service.purge_expired, actor=f"kiosk:{self.settings.kiosk.id}"),
+                        thread=True, exit_on_error=False, name="purge")
+
+    # ------------------------------------------------------------ safety
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Nothing typed at a shared kiosk is copied anywhere (not even the terminal's clipboard)."""
+        self._clipboard = ""
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.touch()
+        await super().on_event(event)
+
+    def touch(self) -> None:
+        self._last_activity = self.idle_clock()
+        from .screens.idle import IdleWarning
+
+        if isinstance(self.screen, IdleWarning):
+            self.pop_screen()
+
+    def has_student_state(self) -> bool:
+        """Something of a student is on screen or in memory: worth clearing when idle."""
+        from .screens.welcome import WelcomeScreen
+
+        return self.session is not None or not isinstance(self.screen_stack[-1], WelcomeScreen) or len(self.screen_stack) > 2
+
+    def check_inactivity(self) -> None:
+        """Every second: the countdown, then the end of the session."""
+        from .screens.idle import IdleWarning
+
+        if not self.has_student_state():
+            self._last_activity = self.idle_clock()
+            return
+        remaining = self.settings.kiosk.idle_timeout - (self.idle_clock() - self._last_activity)
+        if remaining <= 0:
+            self.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
+        elif remaining <= IDLE_WARNING:
+            if isinstance(self.screen, IdleWarning):
+                self.screen.remaining = int(remaining + 0.999)
+            else:
+                self.push_screen(IdleWarning(int(remaining + 0.999)))
+
+    def end_session(self, notice: str | None = None) -> None:
+        """Log out, forget everything typed, and show a fresh accueil."""
+        token = self.session.token if self.session else None
+        self.session = None
+        self._clipboard = ""
+        self._last_activity = self.idle_clock()
+        if token:
+            self.run_worker(partial(self.service.logout, token), thread=True, exit_on_error=False, name="logout")
+        self.call_later(self._back_to_welcome, notice)
+
+    async def _back_to_welcome(self, notice: str | None) -> None:
+        from .screens.welcome import WelcomeScreen
+
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.push_screen(WelcomeScreen(notice=notice))
+
+    # ------------------------------------------------------------ navigation after login
+
+    def open_session(self, login: LoginResult) -> None:
+        """Where a successful login leads, as in the guide."""
+        from .screens.charter import CharterScreen
+        from .screens.first_connection import FirstConnectionScreen
+        from .screens.home import HomeScreen
+        from .screens.profile import ProfileScreen
+        from .screens.staff import StaffScreen
+
+        self.session = login
+        if login.kind == "staff":
+            self.push_screen(StaffScreen())
+        elif login.next_step == "first_connection":
+            self.push_screen(FirstConnectionScreen())
+        elif login.next_step == "charter":
+            self.push_screen(CharterScreen())
+        elif login.next_step == "change_password":
+            self.push_screen(ProfileScreen(forced=True))
+        else:
+            self.push_screen(HomeScreen())
+
+    def go_home(self) -> None:
+        """ACCÉDER AUX SERVICES: back to the student's home screen."""
+        from .screens.home import HomeScreen
+
+        self.call_later(self._go_home, HomeScreen)
+
+    async def _go_home(self, home: type) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, home):
+            await self.pop_screen()
+        if not isinstance(self.screen, home):
+            await self.push_screen(home())
+
+    @property
+    def token(self) -> str:
+        return self.session.token if self.session else ""
+
+
+def make_app(
+    settings: Settings,
+    service: AccountService,
+    *,
+    state_path: Path | None = None,
+    blink: bool = True,
+    idle_clock: Callable[[], float] = time.monotonic,
+    demo_letters: Sequence[IssuedLetter] = (),
+) -> KioskApp:
+    """The kiosk on ``service``; tests pass a fresh database, a fixed clock and ``blink=False``."""
+    return KioskApp(settings, service, memory=PortalMemory(state_path), blink=blink, idle_clock=idle_clock,
+                    demo_letters=demo_letters)

@@ -1,0 +1,74 @@
+"""3. PREMIÈRE CONNEXION — Vos informations (and « Compte en attente de validation »)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from ...service import Outcome
+
+from ..widgets.fields import BirthDateField, Field, PasswordField
+from .base import KioskScreen
+from .message import MessageScreen
+
+
+class FirstConnectionScreen(KioskScreen):
+    """Birth date, new password twice, optional address twice; VALIDER / ANNULER."""
+
+    BAND = "PREMIÈRE CONNEXION"
+    HEADING = "Vos informations"
+
+    def compose_body(self) -> ComposeResult:
+        identifier = self.app.session.identifier if self.app.session else ""
+        yield Field("votre identifiant", "identifier", value=identifier, disabled=True,
+                    hint="Votre identifiant est déjà renseigné")
+        yield BirthDateField()
+        yield PasswordField("nouveau mot de passe*", "new_password", rule=True)
+        yield PasswordField("confirmation du mot de passe*", "new_password_confirm")
+        yield Field("votre adresse mail", "email", max_length=254)
+        yield Field("confirmation de votre adresse mail", "email_confirm", max_length=254,
+                    hint="L'adresse mail n'est pas obligatoire mais fortement recommandée.")
+        yield Static("*Champ obligatoire", classes="note")
+        with Horizontal(classes="buttons"):
+            yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
+            yield Button("ANNULER", compact=True, id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#birth_day").focus()
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        self.call(self.app.service.first_connection, self.app.token,
+                  birth_date=self.query_one(BirthDateField).value,
+                  new_password=self.value("new_password"), confirm_password=self.value("new_password_confirm"),
+                  email=self.value("email"), confirm_email=self.value("email_confirm"), then=self._activated)
+
+    def _activated(self, outcome: Outcome) -> None:
+        from .charter import CharterScreen
+
+        def to_charter() -> None:
+            self.app.switch_screen(CharterScreen())
+
+        if outcome.email_pending:
+            paragraphs = ["Pour utiliser votre compte, ouvrez maintenant le mail que vous venez de recevoir et "
+                          "suivez les instructions."]
+            if outcome.mail_problem:
+                paragraphs.append(outcome.mail_problem)
+            paragraphs.append("Votre compte est activé. Vous allez maintenant lire et accepter la charte.")
+            self.app.switch_screen(MessageScreen("PREMIÈRE CONNEXION", "Compte en attente de validation",
+                                                 *paragraphs, then=to_charter, error=bool(outcome.mail_problem)))
+        else:
+            to_charter()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_back()
+
+    def action_back(self) -> None:
+        """ANNULER: nothing is activated; the session ends."""
+        if not self.busy:
+            self.app.end_session()
+
+

@@ -1,0 +1,119 @@
+"""8–10. IDENTIFIANT OUBLIÉ, MOT DE PASSE OUBLIÉ (with its reference) and MODIFIEZ VOTRE MOT DE PASSE."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from ..widgets.fields import Field, PasswordField
+from .base import KioskScreen
+from .message import MessageScreen
+
+
+class _RecoveryScreen(KioskScreen):
+    """VALIDER / ANNULER under a short form, as on the guide's recovery pages."""
+
+    def buttons(self) -> ComposeResult:
+        yield Static("*Champ obligatoire", classes="note")
+        with Horizontal(classes="buttons"):
+            yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
+            yield Button("ANNULER", compact=True, id="cancel")
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_back()
+
+    def finish(self) -> None:
+        """After the confirmation page: back to a fresh accueil."""
+        self.app.end_session()
+
+
+class ForgotIdentifierScreen(_RecoveryScreen):
+    BAND = "IDENTIFIANT OUBLIÉ"
+    HEADING = "Identifiant oublié"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
+        yield Field("votre adresse mail*", "email", max_length=254)
+        yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#email").focus()
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        self.call(self.app.service.forgot_identifier, self.value("email"), then=self._sent)
+
+    def _sent(self, address: str) -> None:
+        self.app.switch_screen(MessageScreen(
+            "IDENTIFIANT OUBLIÉ", "Identifiant oublié",
+            f"Un email rappelant votre identifiant vous a été envoyé à l'adresse suivante : {address}.",
+            then=self.app.end_session))
+
+
+class ForgotPasswordScreen(_RecoveryScreen):
+    BAND = "MOT DE PASSE OUBLIÉ"
+    HEADING = "Mot de passe oublié"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
+        yield Field("votre identifiant*", "identifier", max_length=80)
+        yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#identifier").focus()
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        identifier = self.value("identifier")
+        self.call(self.app.service.forgot_password, identifier, then=lambda ref: self._recorded(identifier, ref))
+
+    def _recorded(self, identifier: str, reference: str) -> None:
+        def to_reset() -> None:
+            self.app.switch_screen(ResetPasswordScreen(identifier=identifier))
+
+        self.app.switch_screen(MessageScreen(
+            "MOT DE PASSE OUBLIÉ", "Mot de passe oublié",
+            "Votre demande de réinitialisation de mot de passe a été prise en compte.",
+            f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.",
+            "Un mail détaillant la marche à suivre pour finaliser cette modification va vous être envoyé. "
+            "Quand vous l'aurez reçu, saisissez son code sur la page suivante.",
+            then=to_reset))
+
+
+class ResetPasswordScreen(_RecoveryScreen):
+    """Reached with the code of the reset mail: identifier, code, new password twice."""
+
+    BAND = "MODIFIEZ VOTRE MOT DE PASSE"
+    HEADING = "Votre mot de passe"
+
+    def __init__(self, *, identifier: str = "") -> None:
+        super().__init__()
+        self._identifier = identifier
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Veuillez saisir votre identifiant ainsi que votre nouveau mot de passe.", classes="paragraph")
+        yield Field("votre identifiant*", "identifier", value=self._identifier, max_length=80)
+        yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200,
+                    hint="Le code du mail « Demande de changement de mot de passe n° … »")
+        yield PasswordField("votre nouveau mot de passe*", "new_password",
+                            hint="(8 caractères minimum, 14 caractères maximum, chiffres ET lettres obligatoires)")
+        yield PasswordField("confirmation du nouveau mot de passe*", "new_password_confirm")
+        yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#code" if self._identifier else "#identifier").focus()
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        self.call(self.app.service.reset_password, self.value("identifier"), self.value("code"),
+                  self.value("new_password"), self.value("new_password_confirm"), then=self._changed)
+
+    def _changed(self, _: None) -> None:
+        self.app.switch_screen(MessageScreen(
+            "CONFIRMATION", "Confirmation de modification de mot de passe",
+            "Votre mot de passe a été modifié avec succès.",
+            "Vous pouvez à présent vous connecter avec votre nouveau mot de passe.",
+            then=self.finish))

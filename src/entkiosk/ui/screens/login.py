@@ -1,0 +1,81 @@
+"""2. Scolarité Services — authentification (students) and the staff login."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from ...domain.errors import AccountExpired, DomainError
+from ...service import LoginResult
+from ..widgets.fields import Field, PasswordField
+from .base import KioskScreen
+
+
+class LoginScreen(KioskScreen):
+    """« votre identifiant », « votre mot de passe », VALIDER, and the two ways to recover."""
+
+    BAND = "SCOLARITÉ SERVICES"
+
+    def __init__(self, *, staff: bool = False) -> None:
+        super().__init__()
+        self.staff = staff
+
+    @property
+    def HEADING(self) -> str:  # type: ignore[override]
+        return "Personnel de l'Éducation Nationale — authentification" if self.staff else ""
+
+    def compose_body(self) -> ComposeResult:
+        if not self.staff:
+            yield Static("Bienvenu(e) sur Scolarité Services qui vous propose différents services en ligne "
+                         "concernant votre scolarité.", classes="paragraph")
+        yield Field("votre identifiant", "identifier", placeholder="Saisissez un identifiant", max_length=80)
+        yield PasswordField("votre mot de passe", "password", placeholder="Saisissez un mot de passe")
+        yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
+        if not self.staff:
+            with Horizontal(classes="links"):
+                yield Button("identifiant oublié ? →", compact=True, id="forgot-identifier", classes="link")
+                yield Button("mot de passe oublié ? →", compact=True, id="forgot-password", classes="link")
+        if self.app.memory.load() is not None:
+            yield Button("Changer de portail", compact=True, id="change-portal", classes="link")
+
+    def on_mount(self) -> None:
+        self.query_one("#identifier").focus()
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        self.call(self.app.service.authenticate, self.value("identifier"), self.value("password"),
+                  kind="staff" if self.staff else "student", then=self._logged_in, failed=self._refused)
+
+    def _logged_in(self, login: LoginResult) -> None:
+        for field in self.fields().values():
+            field.clear()
+        self.app.open_session(login)
+
+    def _refused(self, error: DomainError) -> None:
+        if isinstance(error, AccountExpired):
+            from .message import MessageScreen
+
+            self.app.push_screen(MessageScreen("SCOLARITÉ SERVICES", "Compte expiré", str(error), error=True))
+            return
+        self.show_error(error)
+
+    @on(Button.Pressed, "#forgot-identifier")
+    def _forgot_identifier(self) -> None:
+        from .forgot import ForgotIdentifierScreen
+
+        self.app.push_screen(ForgotIdentifierScreen())
+
+    @on(Button.Pressed, "#forgot-password")
+    def _forgot_password(self) -> None:
+        from .forgot import ForgotPasswordScreen
+
+        self.app.push_screen(ForgotPasswordScreen())
+
+    @on(Button.Pressed, "#change-portal")
+    def _change_portal(self) -> None:
+        from .portal import PortalScreen
+
+        self.app.memory.forget()
+        self.app.switch_screen(PortalScreen())

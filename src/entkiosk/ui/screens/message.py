@@ -1,0 +1,45 @@
+"""A confirmation page of the guide: a band, a heading, a few sentences and one button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Static
+
+from ..text import plain
+from .base import KioskScreen
+
+
+class MessageScreen(KioskScreen):
+    """« CONFIRMATION — Votre mot de passe a été modifié avec succès… » and VALIDER."""
+
+    def __init__(self, band: str, heading: str, *paragraphs: str, button: str = "VALIDER",
+                 then: Callable[[], None] | None = None, error: bool = False) -> None:
+        super().__init__()
+        self._band, self._heading, self._paragraphs = band, heading, paragraphs
+        self._button, self._then, self._error = button, then, error
+
+    @property
+    def BAND(self) -> str:  # type: ignore[override]
+        return self._band
+
+    @property
+    def HEADING(self) -> str:  # type: ignore[override]
+        return self._heading
+
+    def compose_body(self) -> ComposeResult:
+        for paragraph in self._paragraphs:
+            yield Static(plain(paragraph), classes="paragraph-error" if self._error else "paragraph")
+        yield Button(self._button, compact=True, id="ok", classes="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    @on(Button.Pressed, "#ok")
+    def submit(self) -> None:
+        if self._then is not None:
+            self._then()
+        else:
+            self.app.pop_screen()

@@ -1,0 +1,76 @@
+"""The portal choice of the guide: establishment type, then profile, « Mémoriser ce choix »."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Static
+
+from .base import KioskScreen
+
+if TYPE_CHECKING:
+    from ..app import KioskApp
+
+ESTABLISHMENTS = ("Lycées et collèges", "Enseignement agricole", "Apprentissage", "Formation continue",
+                  "Enseignement maritime")
+PROFILES = ("Élève", "Parent", "Personnel de l'Éducation Nationale", "Personnel de collectivité",
+            "Invité (tous profils) et autre")
+SERVED_ESTABLISHMENT = ESTABLISHMENTS[0]
+STUDENT, STAFF = PROFILES[0], PROFILES[2]
+
+NOT_SERVED = ("Ce poste ne sert que les élèves et les personnels de l'Éducation nationale des lycées et "
+              "collèges de l'établissement. Connectez-vous depuis le portail de votre propre établissement "
+              "ou depuis chez vous.")
+
+
+def open_portal(app: KioskApp, establishment: str, profile: str) -> bool:
+    """Go to the login of a served choice; False when this kiosk does not serve it."""
+    from .login import LoginScreen
+
+    if establishment != SERVED_ESTABLISHMENT or profile not in (STUDENT, STAFF):
+        return False
+    app.push_screen(LoginScreen(staff=profile == STAFF))
+    return True
+
+
+class PortalScreen(KioskScreen):
+    """« Connectez vous en fonction de votre établissement »."""
+
+    BAND = "ENVIRONNEMENT NUMÉRIQUE DE TRAVAIL"
+    HEADING = "Bienvenue sur votre Environnement Numérique de Travail."
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Connectez vous en fonction de votre établissement :", classes="paragraph")
+        with Horizontal(id="portal-choice"):
+            with Vertical():
+                with RadioSet(id="establishment"):
+                    for i, name in enumerate(ESTABLISHMENTS):
+                        yield RadioButton(name, value=i == 0)
+            with Vertical():
+                with RadioSet(id="profile"):
+                    for i, name in enumerate(PROFILES):
+                        yield RadioButton(name, value=i == 0)
+        yield Checkbox("Mémoriser ce choix", id="remember")
+        yield Button("Valider", compact=True, id="validate", classes="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#establishment", RadioSet).focus()
+
+    def _choice(self, set_id: str, names: tuple[str, ...]) -> str:
+        index = self.query_one(f"#{set_id}", RadioSet).pressed_index
+        return names[index if index >= 0 else 0]
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        establishment = self._choice("establishment", ESTABLISHMENTS)
+        profile = self._choice("profile", PROFILES)
+        self.clear_errors()
+        remember = self.query_one("#remember", Checkbox).value
+        if not open_portal(self.app, establishment, profile):
+            self.query_one("#screen-error").show(NOT_SERVED)
+            return
+        if remember:
+            self.app.memory.save(establishment, profile)

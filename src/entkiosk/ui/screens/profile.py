@@ -1,0 +1,145 @@
+"""6. VOTRE COMPTE — PROFIL: the account's information, then « Modification de vos informations »."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from ...domain.lifecycle import EmailState
+from ...service import AccountView, Outcome
+from ..text import plain
+from ..widgets.fields import Field, PasswordField
+from .base import NAVIGATION, KioskScreen
+from .message import MessageScreen
+
+EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un courriel vient de vous être envoyé à votre "
+                   "nouvelle adresse afin de confirmer cette mise à jour.")
+
+
+class ProfileScreen(KioskScreen):
+    """Change password and/or address with the current password; resend or type the validation code."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *NAVIGATION,
+        Binding("enter", "submit", "Enregistrer", key_display="Entrée", id="submit"),
+        Binding("escape", "back", "Retour", key_display="Échap", id="back"),
+    ]
+    BAND = "VOTRE COMPTE"
+
+    def __init__(self, *, forced: bool = False) -> None:
+        super().__init__()
+        self.forced = forced
+
+    @property
+    def HEADING(self) -> str:  # type: ignore[override]
+        identifier = self.app.session.identifier if self.app.session else ""
+        return f"COMPTE DE {identifier.upper()}"
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(classes="buttons", id="profile-nav"):
+            yield Button("← RETOUR", compact=True, id="return")
+            yield Button("SE DÉCONNECTER", compact=True, id="logout")
+        if self.forced:
+            yield Static("Votre établissement vous demande de choisir un nouveau mot de passe avant de continuer.",
+                         classes="paragraph-error")
+        yield Static("PROFIL", classes="subheading")
+        yield Static("Informations du compte", classes="subheading")
+        with Vertical(id="account-info"):
+            yield Static("votre identifiant", classes="field-label")
+            yield Static(plain(self.app.session.identifier if self.app.session else ""), id="info-identifier")
+            yield Static("votre adresse mail actuelle", classes="field-label")
+            yield Static("", id="info-email")
+            yield Static("", id="info-email-hint", classes="field-hint")
+        with Vertical(id="pending-box"):
+            yield Static("Votre adresse mail n'a pas été validée", classes="paragraph-error", id="pending-text")
+            with Horizontal(classes="buttons"):
+                yield Button("RENVOYER UN EMAIL DE VALIDATION", compact=True, id="resend")
+                yield Button("SAISIR LE CODE REÇU", compact=True, id="enter-code")
+            yield Static("", id="resend-status", classes="paragraph")
+        yield Static("Modification de vos informations", classes="subheading")
+        yield Static("La saisie de votre mot de passe actuel est obligatoire pour toute modification "
+                     "d'information", classes="paragraph")
+        yield PasswordField("votre mot de passe actuel", "current_password")
+        yield Field("votre nouvelle adresse mail", "email", max_length=254)
+        yield Field("confirmation de votre adresse mail", "email_confirm", max_length=254)
+        yield PasswordField("votre nouveau mot de passe", "new_password", rule=True)
+        yield PasswordField("confirmation du nouveau mot de passe", "new_password_confirm")
+        yield Button("ENREGISTRER", compact=True, id="save", classes="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#pending-box").display = False
+        self.query_one("#return", Button).display = not self.forced
+        self.query_one("#current_password").focus()
+        self.refresh_account()
+
+    def refresh_account(self) -> None:
+        self.call(self.app.service.account, self.app.token, then=self._show_account)
+
+    def _show_account(self, view: AccountView) -> None:
+        self.query_one("#info-email", Static).update(plain(view.email or ""))
+        self.query_one("#info-email-hint", Static).update(
+            "" if view.email else "Si cette zone est vierge, vous n'avez pas d'adresse mail rattachée à votre compte.")
+        pending = view.email_state == EmailState.PENDING
+        self.query_one("#pending-box").display = pending
+        if pending:
+            self.query_one("#pending-text", Static).update(
+                plain(f"Votre adresse mail n'a pas été validée : {view.pending_email}"))
+
+    @on(Button.Pressed, "#save")
+    def submit(self) -> None:
+        self.call(self.app.service.update_profile, self.app.token,
+                  current_password=self.value("current_password"),
+                  new_email=self.value("email"), confirm_email=self.value("email_confirm"),
+                  new_password=self.value("new_password"), confirm_password=self.value("new_password_confirm"),
+                  then=self._saved)
+
+    def _saved(self, outcome: Outcome) -> None:
+        for field in self.fields().values():
+            field.clear()
+        if outcome.password_changed:
+            self.show_info("Votre nouveau mot de passe est pris en compte dès maintenant.")
+        if self.forced and outcome.password_changed:
+            from .home import HomeScreen
+
+            self.app.switch_screen(HomeScreen())
+            return
+        self.refresh_account()
+        if outcome.email_pending:
+            paragraphs = [EMAIL_REQUESTED] + ([outcome.mail_problem] if outcome.mail_problem else [])
+            if outcome.password_changed:
+                paragraphs.append("Votre nouveau mot de passe est pris en compte dès maintenant.")
+            self.app.push_screen(MessageScreen("MODIFIER VOS INFORMATIONS PERSONNELLES", "VOTRE ADRESSE MAIL",
+                                               *paragraphs, error=bool(outcome.mail_problem)))
+
+    @on(Button.Pressed, "#resend")
+    def _resend(self) -> None:
+        self.query_one("#resend-status", Static).update("")
+        self.call(self.app.service.resend_validation, self.app.token,
+                  then=lambda _address: self.query_one("#resend-status", Static).update("L'email a été envoyé"))
+
+    @on(Button.Pressed, "#enter-code")
+    def _enter_code(self) -> None:
+        from .validate_email import ValidateEmailScreen
+
+        self.app.push_screen(ValidateEmailScreen(), callback=lambda _: self.refresh_account())
+
+    @on(Button.Pressed, "#return")
+    def _return(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#logout")
+    def _logout(self) -> None:
+        self.app.end_session()
+
+    def action_back(self) -> None:
+        if self.busy:
+            return
+        if self.forced:
+            self.app.end_session()
+        else:
+            self.app.pop_screen()

@@ -1,0 +1,45 @@
+"""7. Valider mon adresse mail: the code of the mail, typed at the kiosk."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from ...service import AccountView
+from ..widgets.fields import Field
+from .base import KioskScreen
+from .message import MessageScreen
+
+CONFIRMED = ("Votre adresse mail a été validée. Vous pouvez maintenant utiliser les fonctionnalités "
+             "d'auto-dépannage mises à votre disposition sur la page d'accueil.")
+
+
+class ValidateEmailScreen(KioskScreen):
+    BAND = "VALIDER MON ADRESSE MAIL"
+    HEADING = "Validation de votre adresse mail"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Saisissez le code reçu dans le mail « Message des services en ligne - Mise à jour de votre "
+                     "adresse mail » (8 caractères, par exemple K7QF-2M9X).", classes="paragraph")
+        yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200)
+        yield Static("*Champ obligatoire", classes="note")
+        with Horizontal(classes="buttons"):
+            yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
+            yield Button("ANNULER", compact=True, id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#code").focus()
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        self.call(self.app.service.validate_email, self.value("code"), token=self.app.token, then=self._validated)
+
+    def _validated(self, _view: AccountView) -> None:
+        self.app.switch_screen(MessageScreen("CONFIRMATION", "Confirmation de votre adresse mail", CONFIRMED,
+                                             button="ACCÉDER AUX SERVICES", then=self.app.go_home))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_back()
