@@ -320,7 +320,7 @@ def test_letters_with_nothing_pending(conf, live, tmp_path):
     [julie] = live.import_class_list([student()], actor="t")
     activate(live, julie)
     out = tmp_path / "x.txt"
-    proc = run(conf, "letters", "-o", str(out))
+    proc = run(conf, "letters", "--all", "-o", str(out))
     assert proc.returncode == 0
     assert "Aucun compte en attente d'activation : aucun courrier à imprimer." in proc.stdout
     assert not out.exists()
@@ -504,7 +504,7 @@ def test_db_upgrade_creates_the_schema_on_an_empty_database(empty_db_url, tmp_pa
         (["purge"], "", 0),
         (["unlock", "julie.baillet"], "", 1),
         (["reset", "julie.baillet"], "", 1),
-        (["letters", "-o", "{tmp}/l.txt"], "", 0),
+        (["letters", "--all", "-o", "{tmp}/l.txt"], "", 0),
         (["staff", "add", "prof.martin"], f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n", 0),
         (["import", "{tmp}/classe.csv"], "", 0),
     ],
@@ -643,3 +643,14 @@ def test_console_script_help_is_french():
     assert "Kiosque d'activation des comptes ENT" in proc.stdout
     for command in ("import", "letters", "staff", "unlock", "reset", "purge", "outbox", "db"):
         assert command in proc.stdout
+
+
+def test_letters_without_a_selection_is_refused(conf, live, tmp_path):
+    """New letters void old ones: the whole school must be asked for explicitly (--all)."""
+    [julie] = live.import_class_list([student()], actor="t")
+    out = tmp_path / "x.txt"
+    proc = run(conf, "letters", "-o", str(out))
+    assert proc.returncode == 1
+    assert "--class" in proc.stderr and "--all" in proc.stderr
+    assert not out.exists()
+    assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"

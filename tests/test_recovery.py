@@ -15,6 +15,7 @@ import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from typing import Any
@@ -188,6 +189,7 @@ def test_resend_voids_older_code(service, letter, outbox):
     """RENVOYER: the new mail's code works, the older code and link do not."""
     token = activate(service, letter, email=JULIE)
     old_code, old_link = last_code(outbox), last_link_token(outbox)
+    service.clock.advance(seconds=61)  # one validation mail a minute at most
     assert service.resend_validation(token) == JULIE
     new_code = last_code(outbox)
     assert outbox.entries()[-1].to == JULIE and new_code != old_code
@@ -199,7 +201,22 @@ def test_resend_voids_older_code(service, letter, outbox):
 
 
 def _code_containing(service: AccountService, token: str, outbox: OutboxTransport, char: str) -> str:
-    """Resend until the mailed code contains ``char`` (each code is random)."""
+    """Resend until the mailed code contains ``char`` (each code is random).
+
+    The resend limits (one a minute, ten a day) are lifted for this: they have their own tests.
+    """
+    import entkiosk.service as service_module
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(service_module, "RESEND_DELAY", timedelta(0))
+    mp.setattr(service_module, "RESEND_PER_DAY", 10_000)
+    try:
+        return _resend_until(service, token, outbox, char)
+    finally:
+        mp.undo()
+
+
+def _resend_until(service: AccountService, token: str, outbox: OutboxTransport, char: str) -> str:
     for _ in range(300):
         code = last_code(outbox)
         if char in code:
@@ -247,6 +264,7 @@ def test_code_dies_after_max_wrong_attempts(service, letter, outbox, wrong, work
     with pytest.raises(errors.InvalidCode):
         svc.validate_email(code, token=token)
     assert _account(svc, letter.identifier).email is None
+    svc.clock.advance(seconds=61)  # one validation mail a minute at most
     svc.resend_validation(token)  # the way out: a new code
     assert svc.validate_email(last_code(outbox), token=token).email == JULIE
 
@@ -716,6 +734,7 @@ def test_smtp_down_resend_keeps_request_and_works_once_back(smtp, letter):
     sink.stop()
 
     with pytest.raises(MailNotSent) as err:
+        svc.clock.advance(seconds=61)  # one validation mail a minute at most
         svc.resend_validation(token)
     assert isinstance(err.value, errors.DomainError)
     assert "Le mail n'a pas pu être envoyé" in str(err.value) and "réessayez plus tard" in str(err.value)
@@ -726,6 +745,7 @@ def test_smtp_down_resend_keeps_request_and_works_once_back(smtp, letter):
     assert svc.account(token).email_state == EmailState.PENDING
 
     sink.start()
+    svc.clock.advance(seconds=61)  # one validation mail a minute at most
     assert svc.resend_validation(token) == JULIE
     assert len(sink.received) == 2
     assert svc.validate_email(sink.last_code(), token=token).email == JULIE
@@ -738,6 +758,7 @@ def test_smtp_down_resend_keeps_previous_code_usable(smtp, letter):
     delivered = sink.last_code()
     sink.stop()
     with pytest.raises(MailNotSent):
+        svc.clock.advance(seconds=61)  # one validation mail a minute at most
         svc.resend_validation(token)
     assert svc.validate_email(delivered, token=token).email == JULIE
 
@@ -819,6 +840,7 @@ def test_no_secret_reaches_audit_or_logs(service, letter, outbox, clock, caplog)
         down.forgot_password(letter.identifier)
         assert down.change_email(login.token, OTHER_PASSWORD, JULIE, JULIE).mail_problem
         with pytest.raises(MailNotSent):
+            down.clock.advance(seconds=61)  # one validation mail a minute at most
             down.resend_validation(login.token)
     finally:
         sink.stop()

@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
     p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")
+    p.add_argument("--all", dest="everyone", action="store_true",
+                   help="tous les élèves non activés de l'établissement (annule tous les courriers déjà remis)")
     p.add_argument("-o", "--output", metavar="FICHIER.txt", type=Path, required=True, help="fichier à écrire")
 
     staff = sub.add_parser("staff", help="comptes du personnel")
@@ -242,7 +244,8 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     service = _service(settings)
     update, stop = _progress("Courriers")
     try:
-        letters = service.issue_letters(class_name=args.class_name, identifier=args.student, actor=_actor(), progress=update)
+        letters = service.issue_letters(class_name=args.class_name, identifier=args.student, everyone=args.everyone,
+                                        actor=_actor(), progress=update)
     finally:
         stop()
     if not letters:
@@ -345,7 +348,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     if problems:  # the shipped sample is tested; this would be a packaging fault
         raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
     # A second run on the same folder prints new letters instead of importing twice.
-    letters = service.issue_letters(actor=_actor()) or service.import_class_list(rows, actor=_actor())
+    letters = service.issue_letters(everyone=True, actor=_actor()) or service.import_class_list(rows, actor=_actor())
     out = folder / "lettres.txt"
     _write_private(out, render_letters(letters, settings))
     print(f"Démonstration prête dans {folder}")
@@ -354,7 +357,8 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     print(f"{'Identifiant'.ljust(width)}  Mot de passe provisoire  Élève")
     for letter in letters:
         print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(23)}  "
-              f"{letter.first_name} {letter.last_name} ({letter.class_name}), né(e) le {_born(service, letter.identifier)}")
+              f"{letter.first_name} {letter.last_name} ({letter.class_name}), "
+              f"né(e) le {letter.birth_date.strftime('%d/%m/%Y') if letter.birth_date else '?'}")
     prog = _prog()
     print(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
           f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
@@ -362,16 +366,6 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     if args.print_only:
         return EXIT_OK
     return run_kiosk(settings, service=service, demo_letters=letters)
-
-
-def _born(service, identifier: str) -> str:
-    from sqlalchemy import select
-
-    from .store.models import Account
-
-    with service._tx() as s:
-        born = s.scalar(select(Account.birth_date).where(Account.identifier == identifier))
-    return born.strftime("%d/%m/%Y") if born else "?"
 
 
 def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:

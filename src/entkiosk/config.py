@@ -29,15 +29,42 @@ class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
+def _masked(section: msgspec.Struct, *secret_fields: str):
+    """(name, value) pairs with passwords masked: settings end up in logs and crash reports."""
+    for name in section.__struct_fields__:
+        value = getattr(section, name)
+        if name in secret_fields and value:
+            value = "***"
+        elif name == "url" and value:
+            from sqlalchemy.engine import make_url
+
+            try:
+                value = make_url(value).render_as_string(hide_password=True)
+            except Exception:  # noqa: BLE001 - an unparsable URL is reported elsewhere
+                value = "***"
+        yield name, value
+
+
+def _hidden(section: msgspec.Struct, *secret_fields: str) -> str:
+    parts = ", ".join(f"{name}={value!r}" for name, value in _masked(section, *secret_fields))
+    return f"{type(section).__name__}({parts})"
+
+
 class DatabaseSettings(_Section):
     #: SQLAlchemy URL; empty means an SQLite file in the user data folder.
     url: str = ""
+
+    def __repr__(self) -> str:
+        return _hidden(self)
+
+    def __rich_repr__(self):
+        yield from _masked(self)
     #: Seconds an SQLite writer waits for another before giving up.
     busy_timeout: Annotated[float, msgspec.Meta(ge=0, le=600)] = 15.0
 
 
 class EstablishmentSettings(_Section):
-    name: str = "Lycée de démonstration"
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "Lycée de démonstration"
     address: str = "1 rue de l'École\n59000 LILLE"
     phone: str = "03 20 00 00 00"
     email: str = "ce.0590000a@ac-lille.fr"
@@ -52,7 +79,7 @@ class EstablishmentSettings(_Section):
 
 
 class KioskSettings(_Section):
-    id: str = "kiosque-1"
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=60)] = "kiosque-1"
     idle_timeout: Annotated[int, msgspec.Meta(ge=10, le=3600)] = 120
     language: Literal["fr"] = "fr"
 
@@ -85,6 +112,12 @@ class MailSettings(_Section):
     sender_address: str = "administrateur-teleservices@ac-lille.fr"
     #: Base of the links in mails (``{public_url}/...?code=``); empty: codes only.
     public_url: str = ""
+
+    def __repr__(self) -> str:
+        return _hidden(self, "smtp_password")
+
+    def __rich_repr__(self):
+        yield from _masked(self, "smtp_password")
 
 
 class GuideSettings(_Section):
@@ -164,7 +197,9 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
     except UnicodeDecodeError:
         raise ConfigError(f"{path} : le fichier n'est pas encodé en UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} : syntaxe TOML invalide ({exc}).") from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f" ligne {where[1]}, colonne {where[2]}" if where else ""
+        raise ConfigError(f"{path} : syntaxe TOML invalide{at}.") from None
     except OSError as exc:
         raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
     return settings_from_dict(raw, source=str(path))
@@ -183,6 +218,15 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf") -> Settings:
         raise ConfigError(
             f"{source} : clé « establishment.timezone » : fuseau horaire inconnu "
             f"« {settings.establishment.timezone} »."
+        ) from None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(settings.mail.sender_address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ConfigError(
+            f"{source} : clé « mail.sender_address » : adresse mail invalide "
+            f"« {settings.mail.sender_address} »."
         ) from None
     accounts = settings.accounts
     if accounts.lockout_max_seconds < accounts.lockout_base_seconds:

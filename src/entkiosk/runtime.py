@@ -44,9 +44,10 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
     try:
         db.upgrade(engine)
     except OperationalError as exc:
+        detail = str(exc.orig or exc).strip().splitlines()[0][:200] if str(exc.orig or exc).strip() else ""
         raise ConfigError(
             f"Base de données inaccessible ({engine.url.render_as_string(hide_password=True)}, {where}) : "
-            f"{type(exc.orig).__name__ if exc.orig else exc}."
+            f"serveur injoignable, base absente ou identifiants refusés. Détail : {detail}"
         ) from None
     except ModuleNotFoundError as exc:
         raise ConfigError(

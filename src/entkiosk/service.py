@@ -18,6 +18,7 @@ again later.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import math
 import os
@@ -32,7 +33,7 @@ from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Engine, delete, func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -40,7 +41,7 @@ from .config import Settings
 from .domain import errors
 from .domain.classlist import StudentRow, parse_birth_date
 from .domain.clock import Clock, SystemClock
-from .domain.errors import DomainError, InvalidInput
+from .domain.errors import DomainError, InvalidInput, MailNotSent
 from .domain.identifiers import base_identifier, next_free, normalize_login
 from .domain.lifecycle import AccountState, EmailState, Kind, activation_deadline
 from .domain.passwords import (
@@ -67,6 +68,7 @@ from .store.models import (
     AuditEvent,
     CharterAcceptance,
     Establishment,
+    Installation,
     OneTimeToken,
     ResetRequest,
     SchoolClass,
@@ -79,6 +81,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 NextStep = Literal["first_connection", "charter", "change_password", "home"]
 FAILURE_MEMORY = timedelta(hours=24)
+RESEND_DELAY = timedelta(minutes=1)
+RESEND_PER_DAY = 10
 
 
 # ---------------------------------------------------------------- values returned
@@ -138,8 +142,16 @@ class Charter:
     text: str
 
 
-class MailNotSent(DomainError):
-    """The request is kept; the mail could not leave. Resending works later."""
+@dataclass(frozen=True)
+class AuditRecord:
+    """An audit event as staff read it (never a secret in it)."""
+
+    at: datetime
+    kiosk_id: str
+    event: str
+    identifier: str | None
+    actor: str | None
+    details: dict
 
 
 # ---------------------------------------------------------------- the service
@@ -168,6 +180,7 @@ class AccountService:
         self._sessions = db.session_factory(engine)
         self._sender = Sender(settings.mail.sender_name, settings.mail.sender_address)
         self.kiosk_id = settings.kiosk.id
+        self._secret = self._load_secret()
 
     # ------------------------------------------------------------ plumbing
 
@@ -179,9 +192,14 @@ class AccountService:
                 yield s
         except StaleDataError:
             raise errors.Conflict() from None
+        except IntegrityError:
+            raise errors.Conflict("Un autre poste vient de modifier les mêmes informations. Recommencez.") from None
         except OperationalError as exc:
             log.warning("storage unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
             raise errors.StorageUnavailable() from None
+        except DBAPIError as exc:
+            log.error("storage refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
+            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -189,10 +207,14 @@ class AccountService:
     def _audit(self, s: DbSession, event: str, identifier: str | None = None, *, actor: str | None = None, **details: object) -> None:
         s.add(AuditEvent(at=self._now(), kiosk_id=self.kiosk_id, event=event, identifier=identifier, actor=actor, details=details))
 
-    @staticmethod
-    def _typed_digest(text: str) -> str:
-        """A short digest of what was typed, for audit when no account matches (never the text)."""
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    def _load_secret(self) -> bytes:
+        """This installation's key for digests of typed text (made by the migrations)."""
+        with self._tx() as s:
+            row = s.get(Installation, 1)
+            if row is None:  # the row was deleted by hand: make a new key
+                row = Installation(id=1, secret=secrets.token_hex(32), created_at=self._now())
+                s.add(row)
+            return bytes.fromhex(row.secret)
 
     def _establishment(self, s: DbSession) -> Establishment:
         found = s.scalar(select(Establishment).order_by(Establishment.id).limit(1))
@@ -236,7 +258,10 @@ class AccountService:
     # ------------------------------------------------------------ throttling
 
     def _throttle_key(self, scope: str, typed: str) -> str:
-        return f"{scope}:" + hashlib.sha256(typed.encode("utf-8", "surrogatepass")).hexdigest()[:64]
+        """Keyed (HMAC) so that a stolen database does not tell what was typed: students
+        sometimes type their password in the identifier field."""
+        digest = hmac.new(self._secret, typed.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+        return f"{scope}:{digest}"
 
     def _check_lock(self, scope: str, typed: str) -> None:
         key = self._throttle_key(scope, typed)
@@ -245,8 +270,21 @@ class AccountService:
             if row is not None and row.locked_until is not None and row.locked_until > self._now():
                 raise errors.Locked(math.ceil((row.locked_until - self._now()).total_seconds()))
 
-    def _record_failure(self, scope: str, typed: str, event: str, identifier: str | None) -> errors.Locked | None:
-        """Count one failure in its own transaction; a Locked error when this one locks."""
+    def _record_failure(self, scope: str, typed: str, event: str | None, identifier: str | None) -> errors.Locked | None:
+        """Count one failure in its own transaction; a Locked error when this one locks.
+
+        Two kiosks may fail on the same new key at once: the loser of the insert race
+        simply counts again on the row the winner made.
+        """
+        for attempt in range(2):
+            try:
+                return self._count_failure(scope, typed, event, identifier)
+            except errors.Conflict:
+                if attempt:
+                    raise
+        return None  # pragma: no cover - the loop returns or raises
+
+    def _count_failure(self, scope: str, typed: str, event: str | None, identifier: str | None) -> errors.Locked | None:
         acc = self.settings.accounts
         now = self._now()
         key = self._throttle_key(scope, typed)
@@ -255,27 +293,28 @@ class AccountService:
             if row is None:
                 row = Throttle(key=key, failures=0, level=0)
                 s.add(row)
+                s.flush()
             if row.last_failure_at is not None and now - row.last_failure_at > FAILURE_MEMORY:
                 row.failures, row.level = 0, 0
             row.failures += 1
             row.last_failure_at = now
-            details: dict[str, object] = {} if identifier else {"typed": self._typed_digest(typed)}
-            self._audit(s, event, identifier, scope=scope, **details)
+            if event:
+                self._audit(s, event, identifier, scope=scope, known=identifier is not None)
             if row.failures < acc.lockout_threshold:
                 return None
             seconds = min(acc.lockout_base_seconds * 2**row.level, acc.lockout_max_seconds)
             row.level += 1
             row.failures = 0
             row.locked_until = now + timedelta(seconds=seconds)
-            self._audit(s, "lockout", identifier, scope=scope, seconds=seconds, **details)
+            self._audit(s, "lockout", identifier, scope=scope, seconds=seconds, known=identifier is not None)
             return errors.Locked(seconds)
 
     def _fail(self, scope: str, typed: str, event: str, identifier: str | None, error: DomainError) -> DomainError:
         """The error to raise after a failed attempt: the lockout if this one locked."""
         return self._record_failure(scope, typed, event, identifier) or error
 
-    def _clear_throttles(self, s: DbSession, identifier: str) -> None:
-        keys = [self._throttle_key(scope, identifier) for scope in ("login", "code", "recovery")]
+    def _clear_throttles(self, s: DbSession, identifier: str, scopes: Sequence[str] = ("login", "code", "recovery", "birth")) -> None:
+        keys = [self._throttle_key(scope, identifier) for scope in scopes]
         s.execute(delete(Throttle).where(Throttle.key.in_(keys)))
 
     # ------------------------------------------------------------ sessions
@@ -306,6 +345,13 @@ class AccountService:
         if keep is not None:
             stmt = stmt.where(Session.id != keep)
         s.execute(stmt.values(revoked_at=self._now()))
+
+    def _end_sessions(self, token: str) -> None:
+        """A lockout inside a session ends that session too (the next try must log in again)."""
+        with self._tx() as s:
+            row = s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token)))
+            if row is not None:
+                self._revoke_sessions(s, row.account_id)
 
     def _void_tokens(self, s: DbSession, account_id: int, purpose: str, *, keep: int | None = None) -> None:
         stmt = update(OneTimeToken).where(
@@ -396,7 +442,8 @@ class AccountService:
             errs[field_name] = "Cette adresse mail n'est pas valide."
             return None
         try:
-            normalized = validate_email(address, check_deliverability=False).normalized
+            # ASCII before the @: many mail servers still refuse anything else.
+            normalized = validate_email(address, check_deliverability=False, allow_smtputf8=False).normalized
         except EmailNotValidError:
             errs[field_name] = "Cette adresse mail n'est pas valide."
             return None
@@ -472,21 +519,17 @@ class AccountService:
                 problems.append((line, f"élève déjà inscrit (identifiant {identifier})"))
         return sorted(problems)
 
-    def issue_account(self, first_name: str, last_name: str, birth_date: date, class_name: str, *, actor: str) -> IssuedLetter:
-        row = StudentRow(1, " ".join(last_name.split()), " ".join(first_name.split()), birth_date, " ".join(class_name.split()))
-        try:
-            base_identifier(row.first_name, row.last_name)
-        except ValueError as exc:
-            raise InvalidInput({"name": str(exc)[0].upper() + str(exc)[1:] + "."}) from None
-        return self.import_class_list([row], actor=actor)[0]
-
-    def issue_letters(self, *, class_name: str | None = None, identifier: str | None = None, actor: str,
-                      progress: Progress | None = None) -> list[IssuedLetter]:
+    def issue_letters(self, *, class_name: str | None = None, identifier: str | None = None,
+                      everyone: bool = False, actor: str, progress: Progress | None = None) -> list[IssuedLetter]:
         """New letters for accounts not yet activated: a new provisional password, deadline renewed.
 
         The old provisional password stops working (only its hash was ever kept, so a
-        letter cannot be printed twice).
+        letter cannot be printed twice). ``everyone`` must be said explicitly: new
+        letters for the whole school void every letter already handed out.
         """
+        if class_name is None and identifier is None and not everyone:
+            raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
+                              "chaque nouveau courrier annule le précédent.")
         with self._tx() as s:
             stmt = select(Account.id, Account.identifier, Account.state).where(Account.kind == Kind.STUDENT)
             if class_name is not None:
@@ -503,9 +546,12 @@ class AccountService:
                 f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
                 "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
         ids = [r.id for r in found if r.state == AccountState.CREATED]
-        return self._reissue(ids, actor=actor, event="letters.issued", progress=progress)
+        return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True)
 
-    def _reissue(self, ids: list[int], *, actor: str, event: str, progress: Progress | None = None) -> list[IssuedLetter]:
+    def _reissue(self, ids: list[int], *, actor: str, event: str, progress: Progress | None = None,
+                 only_created: bool = False) -> list[IssuedLetter]:
+        """New provisional passwords for ``ids``; with ``only_created``, an account activated
+        meanwhile (on another kiosk, while the hashes were computed) is left alone."""
         passwords = [provisional_password() for _ in ids]
         hashes = self._hash_many(passwords, progress)
         letters = []
@@ -513,9 +559,11 @@ class AccountService:
         deadline, deadline_at = self._deadline(now)
         with self._tx() as s:
             for account_id, password, password_hash in zip(ids, passwords, hashes, strict=True):
-                account = s.get(Account, account_id)
+                account = s.get(Account, account_id, with_for_update=True)
                 if account is None:
                     raise errors.Conflict("Un compte vient d'être supprimé depuis un autre poste. Recommencez.")
+                if only_created and account.state != AccountState.CREATED:
+                    continue
                 account.state = AccountState.CREATED
                 account.password_hash = password_hash
                 account.provisional = True
@@ -550,6 +598,9 @@ class AccountService:
         if account.state == AccountState.CREATED and account.deadline_at and self._now() >= account.deadline_at:
             with self._tx() as s:
                 self._audit(s, "login.expired", account.identifier)
+            if account.activated_at is not None:
+                raise DomainError("Le mot de passe provisoire de ce courrier n'est plus valable. Adressez-vous à "
+                                  "votre établissement pour recevoir un nouveau courrier.")
             raise errors.AccountExpired(self.settings.accounts.activation_months)
         rehash = self.hasher.hash(password) if self.hasher.needs_rehash(account.password_hash) else None
         with self._tx() as s:
@@ -562,7 +613,7 @@ class AccountService:
             previous = account.last_login_at
             if account.state == AccountState.ACTIVE:
                 account.previous_login_at, account.last_login_at = previous, now
-            self._clear_throttles(s, account.identifier)
+            self._clear_throttles(s, account.identifier, ("login",))
             step = self._next_step(s, account)
             token = self._open_session(s, account, "first_connection" if step == "first_connection" else "full")
             self._audit(s, "login.ok", account.identifier, rehashed=bool(rehash))
@@ -586,8 +637,11 @@ class AccountService:
             session, account = self._session(s, token)
             if account.state != AccountState.CREATED or session.scope != "first_connection":
                 raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
+            if account.deadline_at is not None and self._now() >= account.deadline_at:
+                raise errors.AccountExpired(self.settings.accounts.activation_months)
             snapshot = (account.id, account.version, account.password_hash, account.identifier, account.birth_date)
         _, version, provisional_hash, identifier, expected_birth = snapshot
+        self._check_lock("birth", identifier)
         born: date | None = None
         if isinstance(birth_date, date):
             born = birth_date
@@ -603,8 +657,13 @@ class AccountService:
         if errs:
             raise InvalidInput(errs)
         if born != expected_birth:
-            raise self._fail("login", identifier, "activation.bad_birth_date", identifier,
-                             InvalidInput({"birth_date": "La date de naissance ne correspond pas à ce compte."}))
+            # Its own counter, which a new login does not reset: holding the letter must
+            # not be enough to guess the birth date.
+            error = self._fail("birth", identifier, "activation.bad_birth_date", identifier,
+                               InvalidInput({"birth_date": "La date de naissance ne correspond pas à ce compte."}))
+            if isinstance(error, errors.Locked):
+                self._end_sessions(token)
+            raise error
         if self.hasher.verify(provisional_hash, new_password):
             raise InvalidInput({"new_password": "Le nouveau mot de passe doit être différent du mot de passe provisoire."})
         new_hash = self.hasher.hash(new_password)
@@ -619,6 +678,8 @@ class AccountService:
             account.activated_at = account.password_changed_at = account.last_login_at = now
             session.scope = "full"
             self._revoke_sessions(s, account.id, keep=session.id)
+            self._void_tokens(s, account.id, "reset")
+            self._clear_throttles(s, identifier, ("birth",))
             self._audit(s, "account.activated", identifier, with_email=address is not None)
             message = None
             if address:
@@ -678,13 +739,13 @@ class AccountService:
         with self._tx() as s:
             _, account = self._ready(s, token, allow_forced_change=True)
             snapshot = (account.version, account.password_hash, account.identifier, account.email,
-                        account.must_change_password)
-        version, current_hash, identifier, old_email, forced = snapshot
+                        account.must_change_password, account.kind == Kind.STAFF)
+        version, current_hash, identifier, old_email, forced, staff = snapshot
         if not current_password:
             errs["current_password"] = "La saisie de votre mot de passe actuel est obligatoire pour toute modification d'information."
         wants_password = bool(new_password or confirm_password)
         if wants_password:
-            self._check_new_password(new_password, confirm_password, identifier, errs)
+            self._check_new_password(new_password, confirm_password, identifier, errs, staff=staff)
         address = self._check_email(new_email, confirm_email, "email", errs)
         if forced and address is not None:
             errs.setdefault("new_password", "Vous devez d'abord changer votre mot de passe.")
@@ -694,9 +755,13 @@ class AccountService:
             errs.setdefault("new_password", "Vous devez changer votre mot de passe.")
         if errs:
             raise InvalidInput(errs)
+        self._check_lock("login", identifier)
         if not self.hasher.verify(current_hash, current_password):
-            raise self._fail("login", identifier, "profile.bad_password", identifier,
-                             InvalidInput({"current_password": "Le mot de passe actuel est incorrect."}))
+            error = self._fail("login", identifier, "profile.bad_password", identifier,
+                               InvalidInput({"current_password": "Le mot de passe actuel est incorrect."}))
+            if isinstance(error, errors.Locked):
+                self._end_sessions(token)
+            raise error
         if wants_password and new_password == current_password:
             raise InvalidInput({"new_password": "Le nouveau mot de passe doit être différent de l'actuel."})
         new_hash = self.hasher.hash(new_password) if wants_password else None
@@ -742,18 +807,32 @@ class AccountService:
             if not account.pending_email:
                 raise errors.NotAllowed("Aucune adresse mail n'attend de validation.")
             address, account_id = account.pending_email, account.id
+            self._resend_allowed(s, account)
             link, code, row = self._new_token(s, account, "email", email=address, void_older=False)
             message = self._validation_mail(address, link, code)
             self._audit(s, "email.resent", account.identifier)
         problem = self._send(message)
         with self._tx() as s:
-            if problem:
-                s.execute(update(OneTimeToken).where(OneTimeToken.id == row.id).values(voided_at=self._now()))
+            if problem:  # never delivered: it does not count toward the resend limits either
+                s.execute(delete(OneTimeToken).where(OneTimeToken.id == row.id))
             else:
                 self._void_tokens(s, account_id, "email", keep=row.id)
         if problem:
             raise MailNotSent(problem)
         return address
+
+    def _resend_allowed(self, s: DbSession, account: Account) -> None:
+        """A minute between validation mails, ten a day: the button must not flood an address."""
+        now = self._now()
+        recent = list(s.scalars(select(OneTimeToken.created_at).where(
+            OneTimeToken.account_id == account.id, OneTimeToken.purpose == "email",
+            OneTimeToken.created_at > now - timedelta(days=1))))
+        if any(now - created < RESEND_DELAY for created in recent):
+            raise DomainError("Un email de validation vient d'être envoyé : patientez une minute avant d'en "
+                              "demander un autre, et vérifiez vos courriers indésirables.")
+        if len(recent) >= RESEND_PER_DAY:
+            raise DomainError("Trop d'emails de validation ont été envoyés aujourd'hui : réessayez demain ou "
+                              "adressez-vous à votre établissement.")
 
     def validate_email(self, code: str, *, token: str | None = None) -> AccountView:
         """The code of the validation mail (or its link token); a session is needed for the short code."""
@@ -827,10 +906,10 @@ class AccountService:
         self._check_lock("recovery", address)
         with self._tx() as s:
             identifiers = list(s.scalars(select(Account.identifier).where(
-                func.lower(Account.email) == address, Account.email_validated_at.is_not(None)).order_by(Account.identifier)))
+                Account.email == address, Account.email_validated_at.is_not(None)).order_by(Account.identifier)))
             self._audit(s, "recovery.identifier", identifiers[0] if len(identifiers) == 1 else None,
-                        found=len(identifiers), **({} if identifiers else {"typed": self._typed_digest(address)}))
-        locked = self._record_failure("recovery", address, "recovery.counted", identifiers[0] if identifiers else None)
+                        found=len(identifiers))
+        locked = self._record_failure("recovery", address, None, identifiers[0] if identifiers else None)
         if not identifiers:
             raise locked or errors.RecoveryRefused()
         message = identifier_reminder_message(self._sender, address, identifier=", ".join(identifiers), when=self._now())
@@ -847,7 +926,8 @@ class AccountService:
         message = None
         with self._tx() as s:
             account = self._account(s, typed)
-            usable = account is not None and account.email is not None and account.email_validated_at is not None
+            usable = (account is not None and account.state == AccountState.ACTIVE and account.email is not None
+                      and account.email_validated_at is not None)
             request = ResetRequest(reference=self._free_reference(s), account_id=account.id if account else None,
                                    created_at=self._now(), status="pending" if usable else "void", kiosk_id=self.kiosk_id)
             s.add(request)
@@ -860,9 +940,9 @@ class AccountService:
                                                  link=self._link("password", link),
                                                  lifetime_minutes=self.settings.accounts.reset_token_minutes, when=self._now())
             self._audit(s, "recovery.password", account.identifier if account else None, reference=request.reference,
-                        mailed=usable, **({} if account else {"typed": self._typed_digest(typed)}))
+                        mailed=usable)
             reference, request_id = request.reference, request.id
-        self._record_failure("recovery", typed, "recovery.counted", account.identifier if account else None)
+        self._record_failure("recovery", typed, None, account.identifier if account else None)
         if message is not None:
             # The answer stays the same whatever happens to the mail: a different answer
             # would tell that this identifier has a validated address.
@@ -898,7 +978,8 @@ class AccountService:
         notice = None
         with self._tx() as s:
             account = self._account(s, typed)
-            row = self._match_token(s, "reset", account, link_token, short) if account else None
+            active = account is not None and account.state == AccountState.ACTIVE
+            row = self._match_token(s, "reset", account, link_token, short) if active else None
             if row is not None and account is not None and row.account_id == account.id:
                 now = self._now()
                 account.password_hash = new_hash
@@ -987,10 +1068,15 @@ class AccountService:
                 s.execute(delete(Account).where(Account.identifier.in_(expired)))
                 for ident in expired:
                     self._audit(s, "account.purged", ident, actor=actor)
+            # Failure counters forgotten anyway (FAILURE_MEMORY) and no longer locking.
+            now = self._now()
+            s.execute(delete(Throttle).where(Throttle.last_failure_at < now - FAILURE_MEMORY,
+                                             (Throttle.locked_until.is_(None)) | (Throttle.locked_until < now)))
         return expired
 
     # ------------------------------------------------------------ reading for staff
 
-    def audit_events(self) -> list[AuditEvent]:
+    def audit_events(self) -> list[AuditRecord]:
         with self._tx() as s:
-            return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+            return [AuditRecord(e.at, e.kiosk_id, e.event, e.identifier, e.actor, dict(e.details or {}))
+                    for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]

@@ -115,3 +115,7 @@ class ImportRejected(DomainError):
         super().__init__(
             f"Import refusé, aucun compte n'a été créé ({len(problems)} ligne(s) en erreur) :\n{lines}"
         )
+
+
+class MailNotSent(DomainError):
+    """The request is kept; the mail could not leave. Resending works later."""

@@ -47,5 +47,10 @@ def next_free(base: str, taken: Callable[[str], bool] | Iterable[str]) -> str:
 
 
 def normalize_login(identifier: str) -> str:
-    """What a student typed as identifier, as stored: trimmed and lower-case."""
-    return identifier.strip().lower()
+    """What a student typed as identifier, as stored: trimmed and lower-case.
+
+    Control characters and lone surrogates (which no identifier holds, and which some
+    databases refuse) become U+FFFD: the text then simply matches no account.
+    """
+    cleaned = "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Cs", "Cf") else c for c in identifier.strip())
+    return cleaned.lower()[:200]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -91,13 +92,18 @@ class Hasher:
         # Verified against when an identifier is unknown, so that it costs the same work.
         self.dummy_hash = self._ph.hash(secrets.token_urlsafe(12))
 
+    @staticmethod
+    def _bytes(password: str) -> bytes:
+        """NFC, so that « é » typed composed or decomposed is the same password."""
+        return unicodedata.normalize("NFC", password).encode("utf-8", "surrogatepass")
+
     def hash(self, password: str) -> str:
-        return self._ph.hash(password)
+        return self._ph.hash(self._bytes(password))
 
     def verify(self, stored: str | None, password: str) -> bool:
         """True when ``password`` matches; a missing hash still costs one verification."""
         try:
-            return self._ph.verify(stored or self.dummy_hash, password) and stored is not None
+            return self._ph.verify(stored or self.dummy_hash, self._bytes(password)) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

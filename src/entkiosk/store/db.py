@@ -66,6 +66,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Kiosks starting together on a new database: one migrates, the others wait
+            # (the lock is released with this transaction).
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7318240155)")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -53,6 +53,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class Installation(Base):
+    """One row: this installation's secret key for digests of typed text (throttle keys)."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class Establishment(Base):
     __tablename__ = "establishments"
 
