@@ -6,6 +6,8 @@ Nothing here runs at import time; the CLI, the kiosk and the tests call
 
 from __future__ import annotations
 
+import random
+
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from .config import ConfigError, Settings
@@ -29,7 +31,8 @@ def make_transport(settings: Settings) -> Transport:
     return OutboxTransport(settings.outbox_path())
 
 
-def open_service(settings: Settings, *, clock: Clock | None = None, transport: Transport | None = None) -> AccountService:
+def open_service(settings: Settings, *, clock: Clock | None = None, transport: Transport | None = None,
+                 rng: random.Random | None = None) -> AccountService:
     """The service on the configured database, whose schema is created or upgraded first."""
     url = settings.database_url()
     where = settings.source or "configuration par défaut"
@@ -53,4 +56,4 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
         raise ConfigError(
             f"Pilote de base de données manquant ({exc.name}) : installez entkiosk[postgresql]."
         ) from None
-    return AccountService(settings, engine, transport or make_transport(settings), clock=clock)
+    return AccountService(settings, engine, transport or make_transport(settings), clock=clock, rng=rng)

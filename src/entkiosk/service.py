@@ -22,6 +22,7 @@ import hmac
 import logging
 import math
 import os
+import random
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -168,11 +169,15 @@ class AccountService:
         *,
         clock: Clock | None = None,
         hasher: Hasher | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.transport = transport
         self.clock = clock or SystemClock()
+        #: Where provisional passwords, codes, references and tokens come from: the OS,
+        #: unless a test passes a seeded generator for pictures that never change.
+        self.rng = rng or tokens.SYSTEM_RANDOM
         acc = settings.accounts
         self.hasher = hasher or Hasher(
             HashParameters(acc.argon2_time_cost, acc.argon2_memory_cost, acc.argon2_parallelism)
@@ -320,7 +325,7 @@ class AccountService:
     # ------------------------------------------------------------ sessions
 
     def _open_session(self, s: DbSession, account: Account, scope: str) -> str:
-        token = secrets.token_urlsafe(32)
+        token = tokens.new_link_token(self.rng)
         now = self._now()
         s.add(Session(token_hash=tokens.hash_link_token(token), account_id=account.id, scope=scope,
                       created_at=now, last_seen_at=now, kiosk_id=self.kiosk_id))
@@ -396,7 +401,7 @@ class AccountService:
         """
         if void_older:
             self._void_tokens(s, account.id, purpose)
-        link, code = tokens.new_link_token(), tokens.new_code()
+        link, code = tokens.new_link_token(self.rng), tokens.new_code(self.rng)
         acc = self.settings.accounts
         lifetime = timedelta(hours=acc.email_token_hours) if purpose == "email" else timedelta(minutes=acc.reset_token_minutes)
         now = self._now()
@@ -488,7 +493,7 @@ class AccountService:
             problems = self._already_on_file(s, rows)
         if problems:
             raise errors.ImportRejected(problems)
-        passwords = [provisional_password() for _ in rows]
+        passwords = [provisional_password(self.rng) for _ in rows]
         hashes = self._hash_many(passwords, progress)
         letters: list[IssuedLetter] = []
         try:
@@ -552,7 +557,7 @@ class AccountService:
                  only_created: bool = False) -> list[IssuedLetter]:
         """New provisional passwords for ``ids``; with ``only_created``, an account activated
         meanwhile (on another kiosk, while the hashes were computed) is left alone."""
-        passwords = [provisional_password() for _ in ids]
+        passwords = [provisional_password(self.rng) for _ in ids]
         hashes = self._hash_many(passwords, progress)
         letters = []
         now = self._now()
@@ -956,7 +961,7 @@ class AccountService:
 
     def _free_reference(self, s: DbSession) -> str:
         while True:
-            reference = tokens.new_reference()
+            reference = tokens.new_reference(self.rng)
             if s.scalar(select(ResetRequest.id).where(ResetRequest.reference == reference)) is None:
                 return reference
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -62,11 +63,12 @@ def policy_problem(password: str, *, identifier: str = "", min_length: int = MIN
     return None
 
 
-def provisional_password() -> str:
+def provisional_password(rng: random.Random | None = None) -> str:
     """8 unambiguous characters with at least one letter and one digit."""
+    rng = rng or secrets.SystemRandom()
     alphabet = PROVISIONAL_LETTERS + PROVISIONAL_DIGITS
     while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(PROVISIONAL_LENGTH))
+        candidate = "".join(rng.choice(alphabet) for _ in range(PROVISIONAL_LENGTH))
         if any(c in PROVISIONAL_DIGITS for c in candidate) and any(c in PROVISIONAL_LETTERS for c in candidate):
             return candidate
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import re
 import secrets
 
@@ -20,13 +21,18 @@ _LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
 REFERENCE_DIGITS = 13
 
 
-def new_link_token() -> str:
-    return secrets.token_urlsafe(32)
+#: The source of every secret: the OS's. Snapshot tests pass a seeded ``random.Random``
+#: (through the service) so that the pictures do not change from run to run.
+SYSTEM_RANDOM: random.Random = secrets.SystemRandom()
 
 
-def new_code() -> str:
+def new_link_token(rng: random.Random = SYSTEM_RANDOM) -> str:
+    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _ in range(43))
+
+
+def new_code(rng: random.Random = SYSTEM_RANDOM) -> str:
     """``K7QF-2M9X``: 40 bits, read from a mail and typed at the kiosk."""
-    raw = "".join(secrets.choice(_CROCKFORD) for _ in range(CODE_LENGTH))
+    raw = "".join(rng.choice(_CROCKFORD) for _ in range(CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:]}"
 
 
@@ -67,6 +73,6 @@ def code_matches(stored: str, code: str) -> bool:
     return hmac.compare_digest(stored, hash_code(code, salt))
 
 
-def new_reference() -> str:
+def new_reference(rng: random.Random = SYSTEM_RANDOM) -> str:
     """A 13-digit request number, as on the guide's screen (``n° 1425047142092``)."""
-    return str(10 ** (REFERENCE_DIGITS - 1) + secrets.randbelow(9 * 10 ** (REFERENCE_DIGITS - 1)))
+    return str(10 ** (REFERENCE_DIGITS - 1) + rng.randrange(9 * 10 ** (REFERENCE_DIGITS - 1)))
