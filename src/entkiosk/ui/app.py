@@ -115,16 +115,19 @@ class KioskApp(App[None], inherit_bindings=False):
         self._clipboard = ""
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
-            self.touch()
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and self.touch():
+            return  # that key only kept the session: it must not also type, submit or go back
         await super().on_event(event)
 
-    def touch(self) -> None:
-        self._last_activity = self.idle_clock()
+    def touch(self) -> bool:
+        """A sign of life: the idle clock restarts. True if it dismissed the countdown."""
         from .screens.idle import IdleWarning
 
+        self._last_activity = self.idle_clock()
         if isinstance(self.screen, IdleWarning):
             self.pop_screen()
+            return True
+        return False
 
     def has_student_state(self) -> bool:
         """Something of a student is on screen or in memory: worth clearing when idle."""

@@ -7,10 +7,12 @@ included) shown as visible ``\\x1b`` notation instead of being sent to the termi
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.content import Content
 
 
@@ -29,6 +31,12 @@ def plain(text: str) -> Content:
     return Content(visible(text))
 
 
+def cell(text: str) -> Text:
+    """A DataTable cell shown as written: a Rich ``Text`` (a ``str`` would be read as
+    markup, and DataTable cannot measure a ``Content``, which it then cuts short)."""
+    return Text(visible(text), no_wrap=True)
+
+
 def template(markup: str, **values: str) -> Content:
     """Our own markup with user values substituted as plain text (``$name`` placeholders)."""
     return Content.from_markup(markup, **{k: visible(v) for k, v in values.items()})
@@ -36,3 +44,24 @@ def template(markup: str, **values: str) -> Content:
 
 def local_date(moment: datetime | None, tz: ZoneInfo, fmt: str = "%d/%m/%Y à %H:%M") -> str:
     return moment.astimezone(tz).strftime(fmt) if moment else ""
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|[a-z][.)])\s")
+
+
+def reflow(text: str) -> str:
+    """A text file's paragraphs as flowing lines, so the screen (not the file) wraps them.
+
+    Lines of one paragraph are joined; blank lines, list items and indented lines keep
+    their break, so a charter written with lists or a title still reads as written.
+    """
+    out: list[str] = []
+    for line in text.replace("\r\n", "\n").expandtabs(4).split("\n"):
+        stripped = line.strip()
+        joinable = (out and out[-1].strip() and stripped and not _LIST_ITEM.match(line)
+                    and not line.startswith(" "))
+        if joinable:
+            out[-1] = f"{out[-1].rstrip()} {stripped}"
+        else:
+            out.append(line.rstrip())
+    return "\n".join(out).strip("\n")

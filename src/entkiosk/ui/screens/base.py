@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import HorizontalGroup, VerticalGroup
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from ...domain.errors import DomainError, InvalidInput, SessionExpired
 from ..text import plain
+from ..widgets.controls import Body
 from ..widgets.fields import BirthDateField, ErrorLine, Field, SecretInput, Working
 
 if TYPE_CHECKING:
@@ -34,22 +35,31 @@ log = logging.getLogger(__name__)
 UNEXPECTED = ("Une erreur inattendue est survenue : vos informations n'ont pas été enregistrées. "
               "Réessayez, ou adressez-vous à votre établissement.")
 
+#: Tab and Shift+Tab take priority: the focus moves as soon as the key arrives, so the
+#: keys typed right after it (quick typing, a scanner) land in the next field.
 NAVIGATION: list[BindingType] = [
-    Binding("tab", "app.focus_next", "Champ suivant", show=False, id="focus-next"),
-    Binding("shift+tab", "app.focus_previous", "Champ précédent", show=False, id="focus-previous"),
+    Binding("tab", "app.focus_next", "Suivant", key_display="Tab", priority=True, id="focus-next"),
+    Binding("shift+tab", "app.focus_previous", "Précédent", show=False, priority=True, id="focus-previous"),
     Binding("down", "app.focus_next", "Suivant", show=False, id="down"),
     Binding("up", "app.focus_previous", "Précédent", show=False, id="up"),
+    Binding("pagedown", "scroll_body(1)", "Page suivante", show=False, id="page-down"),
+    Binding("pageup", "scroll_body(-1)", "Page précédente", show=False, id="page-up"),
 ]
+
+
+def screen_keys(*, submit: str = "Valider", back: str = "Retour") -> list[BindingType]:
+    """A screen's keys, with the footer's words for what Entrée and Échap do there."""
+    return [
+        *NAVIGATION,
+        Binding("enter", "submit", submit, key_display="Entrée", id="submit"),
+        Binding("escape", "back", back, key_display="Échap", id="back"),
+    ]
 
 
 class KioskScreen(Screen[Any], inherit_bindings=False):
     """A screen of the guide: a title band, a body, the footer with its keys."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *NAVIGATION,
-        Binding("enter", "submit", "Valider", key_display="Entrée", id="submit"),
-        Binding("escape", "back", "Retour", key_display="Échap", id="back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys()
 
     #: The band at the top, as in the guide ("SCOLARITÉ SERVICES", "PREMIÈRE CONNEXION"…).
     BAND: ClassVar[str] = "SCOLARITÉ SERVICES"
@@ -67,21 +77,37 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="band"):
-            yield Static(plain(self.BAND), id="band-title")
-            yield Static(plain(self.app.settings.establishment.name), id="band-establishment")
-        with VerticalScroll(id="body"):
+        with HorizontalGroup(id="band"):
+            with VerticalGroup(id="band-text"):
+                yield Static(plain(self.BAND), id="band-title")
+                yield Static(plain(self.app.settings.establishment.name), id="band-establishment")
+            # In the band, so that it shows whatever part of the body is scrolled into view.
+            yield Working(id="working")
+        with Body(id="body"):
             if self.HEADING:
                 yield Static(plain(self.HEADING), classes="heading")
             yield from self.compose_body()
             yield ErrorLine(id="screen-error")
-            yield Working(id="working")
         yield Footer(show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def on_screen_resume(self) -> None:
+        # Back from a page pushed on top: what changed meanwhile may have moved the focused field.
+        self.call_after_refresh(self.show_focused)
+
+    def show_focused(self) -> None:
+        """Scroll the focused widget into view (after a change of layout)."""
+        if self.focused is not None:
+            self.focused.scroll_visible(animate=False)
+
     # ------------------------------------------------------------ actions
+
+    def action_scroll_body(self, direction: int) -> None:
+        """Page Up / Page Down: the body scrolls whatever has the focus."""
+        body = self.query_one("#body", Body)
+        body.scroll_page_down() if direction > 0 else body.scroll_page_up()
 
     def action_back(self) -> None:
         """Échap: ANNULER / RETOUR, one screen back."""
@@ -136,11 +162,17 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
             self.clear_secrets()
 
     def watch_busy(self, busy: bool) -> None:
+        """Show that the service is working; the buttons only look inactive meanwhile.
+
+        They are not disabled: a disabled button loses the focus, which would land on
+        the next one (ANNULER) for the student's next Entrée. :meth:`call` ignores a
+        second submit while the first one runs.
+        """
         for working in self.query(Working):
             working.set_class(busy, "-shown")
         for button in self.query(Button):
             if "submit" in button.classes:
-                button.disabled = busy
+                button.set_class(busy, "-busy")
 
     # ------------------------------------------------------------ errors and fields
 
@@ -148,30 +180,38 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
         return {f.field_name: f for f in self.query(Field)} | {f.field_name: f for f in self.query(BirthDateField)}
 
     def show_error(self, error: DomainError) -> None:
-        """Each message beside its field; anything else on the screen's error line."""
-        if isinstance(error, InvalidInput):
-            fields = self.fields()
-            stray = []
-            first = None
-            for name, message in error.errors.items():
-                target = fields.get(name)
-                if target is None:
-                    stray.append(message)
-                    continue
-                target.set_error(message)
-                first = first or target
-            if stray:
-                self.query_one("#screen-error", ErrorLine).show(" ".join(stray))
-            if first is not None:
-                first.query(Input).first().focus()
-                first.scroll_visible()
-            return
+        """Each message beside its field; anything else on the screen's error line.
+
+        The focus goes to the first field in error (in Tab order), scrolled into view
+        with its message once the message has taken its place.
+        """
         line = self.query_one("#screen-error", ErrorLine)
-        line.show(str(error))
-        line.scroll_visible()
+        if not isinstance(error, InvalidInput):
+            line.show(str(error))
+            self.call_after_refresh(line.scroll_visible, animate=False)
+            return
+        fields = self.fields()
+        stray = []
+        for name, message in error.errors.items():
+            if name in fields:
+                fields[name].set_error(message)
+            else:
+                stray.append(message)
+        if stray:
+            line.show(" ".join(stray))
+            self.call_after_refresh(line.scroll_visible, animate=False)
+        invalid = [field for field in fields.values() if field.has_class("-invalid")]
+        for widget in self.focus_chain:
+            owner = next((field for field in invalid if widget in field.query(Input)), None)
+            if owner is not None:
+                widget.focus(scroll_visible=False)
+                self.call_after_refresh(owner.scroll_visible, animate=False)
+                break
 
     def show_info(self, message: str) -> None:
-        self.query_one("#screen-error", ErrorLine).show(message, info=True)
+        line = self.query_one("#screen-error", ErrorLine)
+        line.show(message, info=True)
+        self.call_after_refresh(line.scroll_visible, animate=False)
 
     def clear_errors(self) -> None:
         for target in self.fields().values():

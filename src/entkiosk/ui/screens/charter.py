@@ -2,38 +2,59 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.binding import BindingType
+from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
 
 from ...domain.errors import DomainError
-from ..text import plain
-from .base import KioskScreen
+from ...service import Charter
+from ..text import plain, reflow
+from ..widgets.controls import KioskButton, KioskCheckbox, ScrollText
+from .base import KioskScreen, screen_keys
 
 
 class CharterScreen(KioskScreen):
+    """The establishment's charter, read from its file by the service (in a worker)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Refuser")
+
     BAND = "ACCUEIL > ACTUALITÉS"
     HEADING = "Charte d'utilisation de l'ENT"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._version: str | None = None
+
     def compose_body(self) -> ComposeResult:
-        try:
-            charter = self.app.service.charter()
-            text, self._version = charter.text, charter.version
-        except DomainError as exc:
-            text, self._version = str(exc), ""
-        with VerticalScroll(id="charter-text", can_focus=True):
-            yield Static(plain(text), markup=False)
-        yield Checkbox("J'accepte la charte", id="accept")
+        with ScrollText(id="charter-text", can_focus=True):
+            yield Static("Chargement de la charte…", id="charter-body", markup=False)
+        yield KioskCheckbox("J'accepte la charte", id="accept")
         with Horizontal(classes="buttons"):
-            yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
-            yield Button("Refuser et se déconnecter", compact=True, id="decline")
+            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
+            yield KioskButton("Refuser et se déconnecter", id="decline")
 
     def on_mount(self) -> None:
         self.query_one("#charter-text").focus()
+        self.call(self.app.service.charter, then=self._loaded, failed=self._unreadable)
+
+    def _loaded(self, charter: Charter) -> None:
+        self._version = charter.version
+        self.query_one("#charter-body", Static).update(plain(reflow(charter.text)))
+
+    def _unreadable(self, error: DomainError) -> None:
+        self.query_one("#charter-body", Static).update(plain(str(error)))
 
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:
+        if self.busy:
+            return  # still loading
+        if self._version is None:
+            self.show_error(DomainError("La charte n'est pas disponible : adressez-vous à votre établissement."))
+            return
         if not self.query_one("#accept", Checkbox).value:
             self.show_error(DomainError("Cochez « J'accepte la charte » pour accéder aux services."))
             self.query_one("#accept").focus()
@@ -52,4 +73,5 @@ class CharterScreen(KioskScreen):
                   then=lambda _: self.app.end_session("Vous avez refusé la charte : vous êtes déconnecté(e)."))
 
     def action_back(self) -> None:
+        """Échap: refusing the charter logs out, as « Refuser et se déconnecter »."""
         self._decline()

@@ -6,7 +6,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, DataTable, Static
 
-from ..text import plain
+from ..text import cell
+from ..widgets.controls import KioskButton
 from .base import KioskScreen
 
 
@@ -22,10 +23,10 @@ class DemoLettersScreen(KioskScreen):
         table.add_columns("Identifiant", "Mot de passe", "Né(e) le", "Élève")
         for letter in self.app.demo_letters:
             born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else ""
-            table.add_row(plain(letter.identifier), plain(letter.provisional_password), born,
-                          plain(f"{letter.first_name} {letter.last_name}"))
+            table.add_row(cell(letter.identifier), cell(letter.provisional_password), cell(born),
+                          cell(f"{letter.first_name} {letter.last_name}"))
         yield table
-        yield Button("RETOUR", compact=True, id="back", classes="submit", variant="primary")
+        yield KioskButton("RETOUR", id="back", classes="submit", variant="primary")
 
     @on(Button.Pressed, "#back")
     def submit(self) -> None:

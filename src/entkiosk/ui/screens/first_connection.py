@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from ...service import Outcome
-
+from ..widgets.controls import KioskButton
 from ..widgets.fields import BirthDateField, Field, PasswordField
-from .base import KioskScreen
+from .base import KioskScreen, screen_keys
 from .message import MessageScreen
 
 
 class FirstConnectionScreen(KioskScreen):
     """Birth date, new password twice, optional address twice; VALIDER / ANNULER."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Annuler")
 
     BAND = "PREMIÈRE CONNEXION"
     HEADING = "Vos informations"
@@ -32,8 +37,8 @@ class FirstConnectionScreen(KioskScreen):
                     hint="L'adresse mail n'est pas obligatoire mais fortement recommandée.")
         yield Static("*Champ obligatoire", classes="note")
         with Horizontal(classes="buttons"):
-            yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
-            yield Button("ANNULER", compact=True, id="cancel")
+            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
+            yield KioskButton("ANNULER", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#birth_day").focus()

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
-from .base import KioskScreen
+from .base import KioskScreen, screen_keys
 from .message import MessageScreen
 
 
 class _RecoveryScreen(KioskScreen):
     """VALIDER / ANNULER under a short form, as on the guide's recovery pages."""
 
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Annuler")
+
     def buttons(self) -> ComposeResult:
         yield Static("*Champ obligatoire", classes="note")
         with Horizontal(classes="buttons"):
-            yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
-            yield Button("ANNULER", compact=True, id="cancel")
+            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
+            yield KioskButton("ANNULER", id="cancel")
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

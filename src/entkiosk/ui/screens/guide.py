@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
 from ..text import plain
+from ..widgets.controls import KioskButton
 from ..widgets.qr import QrCode
 from .base import KioskScreen
 
@@ -67,7 +68,7 @@ class GuideScreen(KioskScreen):
                 yield Static(plain(IOS), id="guide-ios")
                 yield Static(plain(ANDROID), id="guide-android")
                 yield Static(plain(url), id="guide-url")
-                yield Button("RETOUR", compact=True, id="back", variant="primary")
+                yield KioskButton("RETOUR", id="back", variant="primary")
 
     def on_mount(self) -> None:
         # Focused without scrolling: a short window shows the start of the words first.

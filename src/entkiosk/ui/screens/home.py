@@ -6,22 +6,19 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from ..text import local_date, plain
-from .base import NAVIGATION, KioskScreen
+from ..widgets.controls import KioskButton
+from .base import KioskScreen, screen_keys
 
 
 class HomeScreen(KioskScreen):
     """MON COMPTE, CONTACT, SE DÉCONNECTER."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *NAVIGATION,
-        Binding("enter", "submit", "Choisir", key_display="Entrée", id="submit"),
-        Binding("escape", "back", "Se déconnecter", key_display="Échap", id="back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Choisir", back="Se déconnecter")
     BAND = "SCOLARITÉ SERVICES"
 
     def compose_body(self) -> ComposeResult:
@@ -33,9 +30,9 @@ class HomeScreen(KioskScreen):
         yield Static(plain(f"Dernière connexion le {local_date(previous, settings.timezone)}" if previous
                            else "Première connexion à vos services"), classes="paragraph", id="last-login")
         with Horizontal(id="home-menu"):
-            yield Button("MON COMPTE", compact=True, id="account", variant="primary")
-            yield Button("CONTACT", compact=True, id="contact")
-            yield Button("SE DÉCONNECTER", compact=True, id="logout")
+            yield KioskButton("MON COMPTE", id="account", variant="primary")
+            yield KioskButton("CONTACT", id="contact")
+            yield KioskButton("SE DÉCONNECTER", id="logout")
         if settings.establishment.message:
             yield Static("Message de l'établissement", classes="subheading")
             yield Static(plain(settings.establishment.message), classes="paragraph", id="message")

@@ -9,6 +9,7 @@ from textual.widgets import Button, Static
 
 from ...domain.errors import AccountExpired, DomainError
 from ...service import LoginResult
+from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen
 
@@ -24,7 +25,8 @@ class LoginScreen(KioskScreen):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return "Personnel de l'Éducation Nationale — authentification" if self.staff else ""
+        return ("Personnel de l'Éducation Nationale — authentification" if self.staff
+                else "Scolarité Services — authentification")
 
     def compose_body(self) -> ComposeResult:
         if not self.staff:
@@ -32,13 +34,13 @@ class LoginScreen(KioskScreen):
                          "concernant votre scolarité.", classes="paragraph")
         yield Field("votre identifiant", "identifier", placeholder="Saisissez un identifiant", max_length=80)
         yield PasswordField("votre mot de passe", "password", placeholder="Saisissez un mot de passe")
-        yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
+        yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
         if not self.staff:
             with Horizontal(classes="links"):
-                yield Button("identifiant oublié ? →", compact=True, id="forgot-identifier", classes="link")
-                yield Button("mot de passe oublié ? →", compact=True, id="forgot-password", classes="link")
+                yield KioskButton("identifiant oublié ? →", id="forgot-identifier", classes="link")
+                yield KioskButton("mot de passe oublié ? →", id="forgot-password", classes="link")
         if self.app.memory.load() is not None:
-            yield Button("Changer de portail", compact=True, id="change-portal", classes="link")
+            yield KioskButton("Changer de portail", id="change-portal", classes="link")
 
     def on_mount(self) -> None:
         self.query_one("#identifier").focus()

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import Button, Static
 
 from ..text import plain
-from .base import KioskScreen
+from ..widgets.controls import KioskButton
+from .base import KioskScreen, screen_keys
 
 
 class MessageScreen(KioskScreen):
     """« CONFIRMATION — Votre mot de passe a été modifié avec succès… » and VALIDER."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Continuer")
 
     def __init__(self, band: str, heading: str, *paragraphs: str, button: str = "VALIDER",
                  then: Callable[[], None] | None = None, error: bool = False) -> None:
@@ -32,7 +37,7 @@ class MessageScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         for paragraph in self._paragraphs:
             yield Static(plain(paragraph), classes="paragraph-error" if self._error else "paragraph")
-        yield Button(self._button, compact=True, id="ok", classes="submit", variant="primary")
+        yield KioskButton(self._button, id="ok", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#ok", Button).focus()
@@ -43,3 +48,7 @@ class MessageScreen(KioskScreen):
             self._then()
         else:
             self.app.pop_screen()
+
+    def action_back(self) -> None:
+        """Échap: a page with one way on goes that way (the screen behind it is done with)."""
+        self.submit()

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, RadioSet, Static
 
+from ...domain.errors import DomainError
+from ..widgets.controls import KioskButton, KioskCheckbox, KioskRadioButton, KioskRadioSet
 from .base import KioskScreen
 
 if TYPE_CHECKING:
@@ -46,15 +48,15 @@ class PortalScreen(KioskScreen):
         yield Static("Connectez vous en fonction de votre établissement :", classes="paragraph")
         with Horizontal(id="portal-choice"):
             with Vertical():
-                with RadioSet(id="establishment"):
+                with KioskRadioSet(id="establishment"):
                     for i, name in enumerate(ESTABLISHMENTS):
-                        yield RadioButton(name, value=i == 0)
+                        yield KioskRadioButton(name, value=i == 0)
             with Vertical():
-                with RadioSet(id="profile"):
+                with KioskRadioSet(id="profile"):
                     for i, name in enumerate(PROFILES):
-                        yield RadioButton(name, value=i == 0)
-        yield Checkbox("Mémoriser ce choix", id="remember")
-        yield Button("Valider", compact=True, id="validate", classes="submit", variant="primary")
+                        yield KioskRadioButton(name, value=i == 0)
+        yield KioskCheckbox("Mémoriser ce choix", id="remember")
+        yield KioskButton("Valider", id="validate", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#establishment", RadioSet).focus()
@@ -70,7 +72,7 @@ class PortalScreen(KioskScreen):
         self.clear_errors()
         remember = self.query_one("#remember", Checkbox).value
         if not open_portal(self.app, establishment, profile):
-            self.query_one("#screen-error").show(NOT_SERVED)
+            self.show_error(DomainError(NOT_SERVED))
             return
         if remember:
             self.app.memory.save(establishment, profile)

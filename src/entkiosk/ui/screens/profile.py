@@ -6,15 +6,17 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from ...domain.errors import DomainError
 from ...domain.lifecycle import EmailState
 from ...service import AccountView, Outcome
 from ..text import plain
+from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
-from .base import NAVIGATION, KioskScreen
+from .base import KioskScreen, screen_keys
 from .message import MessageScreen
 
 EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un courriel vient de vous être envoyé à votre "
@@ -24,11 +26,7 @@ EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un courriel vien
 class ProfileScreen(KioskScreen):
     """Change password and/or address with the current password; resend or type the validation code."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *NAVIGATION,
-        Binding("enter", "submit", "Enregistrer", key_display="Entrée", id="submit"),
-        Binding("escape", "back", "Retour", key_display="Échap", id="back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Enregistrer")
     BAND = "VOTRE COMPTE"
 
     def __init__(self, *, forced: bool = False) -> None:
@@ -42,25 +40,27 @@ class ProfileScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="buttons", id="profile-nav"):
-            yield Button("← RETOUR", compact=True, id="return")
-            yield Button("SE DÉCONNECTER", compact=True, id="logout")
+            yield KioskButton("← RETOUR", id="return")
+            yield KioskButton("SE DÉCONNECTER", id="logout")
         if self.forced:
             yield Static("Votre établissement vous demande de choisir un nouveau mot de passe avant de continuer.",
                          classes="paragraph-error")
-        yield Static("PROFIL", classes="subheading")
-        yield Static("Informations du compte", classes="subheading")
+        yield Static("PROFIL — Informations du compte", classes="subheading")
         with Vertical(id="account-info"):
-            yield Static("votre identifiant", classes="field-label")
-            yield Static(plain(self.app.session.identifier if self.app.session else ""), id="info-identifier")
-            yield Static("votre adresse mail actuelle", classes="field-label")
-            yield Static("", id="info-email")
+            with Horizontal(classes="info-row"):
+                yield Static("votre identifiant", classes="info-label")
+                yield Static(plain(self.app.session.identifier if self.app.session else ""), id="info-identifier",
+                             classes="info-value")
+            with Horizontal(classes="info-row"):
+                yield Static("votre adresse mail actuelle", classes="info-label")
+                yield Static("", id="info-email", classes="info-value")
             yield Static("", id="info-email-hint", classes="field-hint")
         with Vertical(id="pending-box"):
             yield Static("Votre adresse mail n'a pas été validée", classes="paragraph-error", id="pending-text")
             with Horizontal(classes="buttons"):
-                yield Button("RENVOYER UN EMAIL DE VALIDATION", compact=True, id="resend")
-                yield Button("SAISIR LE CODE REÇU", compact=True, id="enter-code")
-            yield Static("", id="resend-status", classes="paragraph")
+                yield KioskButton("RENVOYER UN EMAIL DE VALIDATION", id="resend")
+                yield KioskButton("SAISIR LE CODE REÇU", id="enter-code")
+            yield Static("", id="resend-status")
         yield Static("Modification de vos informations", classes="subheading")
         yield Static("La saisie de votre mot de passe actuel est obligatoire pour toute modification "
                      "d'information", classes="paragraph")
@@ -69,12 +69,15 @@ class ProfileScreen(KioskScreen):
         yield Field("confirmation de votre adresse mail", "email_confirm", max_length=254)
         yield PasswordField("votre nouveau mot de passe", "new_password", rule=True)
         yield PasswordField("confirmation du nouveau mot de passe", "new_password_confirm")
-        yield Button("ENREGISTRER", compact=True, id="save", classes="submit", variant="primary")
+        yield KioskButton("ENREGISTRER", id="save", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#pending-box").display = False
+        self.query_one("#resend-status").display = False
         self.query_one("#return", Button).display = not self.forced
-        self.query_one("#current_password").focus()
+        # The first field, scrolled into view once laid out: typing never goes into a hidden field.
+        self.set_focus(self.query_one("#current_password"), scroll_visible=False)
+        self.call_after_refresh(self.show_focused)
         self.refresh_account()
 
     def refresh_account(self) -> None:
@@ -82,13 +85,15 @@ class ProfileScreen(KioskScreen):
 
     def _show_account(self, view: AccountView) -> None:
         self.query_one("#info-email", Static).update(plain(view.email or ""))
-        self.query_one("#info-email-hint", Static).update(
-            "" if view.email else "Si cette zone est vierge, vous n'avez pas d'adresse mail rattachée à votre compte.")
+        hint = self.query_one("#info-email-hint", Static)
+        hint.update("Si cette zone est vierge, vous n'avez pas d'adresse mail rattachée à votre compte.")
+        hint.display = not view.email
         pending = view.email_state == EmailState.PENDING
         self.query_one("#pending-box").display = pending
         if pending:
             self.query_one("#pending-text", Static).update(
                 plain(f"Votre adresse mail n'a pas été validée : {view.pending_email}"))
+        self.call_after_refresh(self.show_focused)  # the box may have pushed the focused field away
 
     @on(Button.Pressed, "#save")
     def submit(self) -> None:
@@ -101,14 +106,14 @@ class ProfileScreen(KioskScreen):
     def _saved(self, outcome: Outcome) -> None:
         for field in self.fields().values():
             field.clear()
-        if outcome.password_changed:
-            self.show_info("Votre nouveau mot de passe est pris en compte dès maintenant.")
         if self.forced and outcome.password_changed:
             from .home import HomeScreen
 
             self.app.switch_screen(HomeScreen())
             return
-        self.refresh_account()
+        self.refresh_account()  # first: a new call clears the messages of the last one
+        if outcome.password_changed:
+            self.show_info("Votre nouveau mot de passe est pris en compte dès maintenant.")
         if outcome.email_pending:
             paragraphs = [EMAIL_REQUESTED] + ([outcome.mail_problem] if outcome.mail_problem else [])
             if outcome.password_changed:
@@ -118,9 +123,22 @@ class ProfileScreen(KioskScreen):
 
     @on(Button.Pressed, "#resend")
     def _resend(self) -> None:
-        self.query_one("#resend-status", Static).update("")
-        self.call(self.app.service.resend_validation, self.app.token,
-                  then=lambda _address: self.query_one("#resend-status", Static).update("L'email a été envoyé"))
+        self.query_one("#resend-status").display = False
+        self.call(self.app.service.resend_validation, self.app.token, then=self._resent, failed=self._not_resent)
+
+    def _resent(self, _address: str) -> None:
+        self._resend_status("L'email a été envoyé")
+
+    def _not_resent(self, error: DomainError) -> None:
+        self._resend_status(str(error), error=True)
+
+    def _resend_status(self, message: str, *, error: bool = False) -> None:
+        """Under the two buttons of the box, where the student's eyes (and focus) are."""
+        status = self.query_one("#resend-status", Static)
+        status.update(plain(message))
+        status.set_class(error, "-error")
+        status.display = True
+        self.call_after_refresh(status.scroll_visible, animate=False)
 
     @on(Button.Pressed, "#enter-code")
     def _enter_code(self) -> None:

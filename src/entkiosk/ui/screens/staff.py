@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import Button, Static
 
 from ..text import plain
-from .base import KioskScreen
+from ..widgets.controls import KioskButton
+from .base import KioskScreen, screen_keys
 
 
 class StaffScreen(KioskScreen):
     """After a staff login: close the kiosk or go back to the accueil."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Se déconnecter")
 
     BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
     HEADING = "Console du personnel"
@@ -21,8 +27,8 @@ class StaffScreen(KioskScreen):
         yield Static(plain(f"Connecté(e) : {who}"), classes="paragraph")
         yield Static("La gestion des classes et des courriers se fait pour l'instant en ligne de commande "
                      "(entkiosk import, entkiosk letters, entkiosk reset, entkiosk unlock).", classes="paragraph")
-        yield Button("Fermer le kiosque", compact=True, id="close", variant="error")
-        yield Button("SE DÉCONNECTER", compact=True, id="logout", classes="submit", variant="primary")
+        yield KioskButton("Fermer le kiosque", id="close", variant="error")
+        yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#logout", Button).focus()
@@ -36,7 +42,5 @@ class StaffScreen(KioskScreen):
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
-        token = self.app.token
-        if token:
-            self.app.service.logout(token)
-        self.app.exit()
+        """Fermer le kiosque: the staff session ends (recorded), then the app."""
+        self.call(self.app.service.logout, self.app.token, then=lambda _: self.app.exit())

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from ...service import AccountView
+from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
-from .base import KioskScreen
+from .base import KioskScreen, screen_keys
 from .message import MessageScreen
 
 CONFIRMED = ("Votre adresse mail a été validée. Vous pouvez maintenant utiliser les fonctionnalités "
@@ -17,6 +21,9 @@ CONFIRMED = ("Votre adresse mail a été validée. Vous pouvez maintenant utilis
 
 
 class ValidateEmailScreen(KioskScreen):
+    """The code of the validation mail; Échap (ANNULER) goes back to the profile."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Annuler")
     BAND = "VALIDER MON ADRESSE MAIL"
     HEADING = "Validation de votre adresse mail"
 
@@ -26,8 +33,8 @@ class ValidateEmailScreen(KioskScreen):
         yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200)
         yield Static("*Champ obligatoire", classes="note")
         with Horizontal(classes="buttons"):
-            yield Button("VALIDER", compact=True, id="validate", classes="submit", variant="primary")
-            yield Button("ANNULER", compact=True, id="cancel")
+            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
+            yield KioskButton("ANNULER", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#code").focus()

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from ..text import plain
+from ..widgets.controls import KioskButton
 from .base import NAVIGATION, KioskScreen
 
 
@@ -37,13 +38,13 @@ class WelcomeScreen(KioskScreen):
             classes="paragraph",
         )
         with Vertical(id="menu"):
-            yield Button("Se connecter", compact=True, id="login", variant="primary")
-            yield Button("Identifiant oublié ?", compact=True, id="forgot-identifier")
-            yield Button("Mot de passe oublié ?", compact=True, id="forgot-password")
-            yield Button("J'ai reçu un code de réinitialisation", compact=True, id="reset-password")
-            yield Button("Guide mobile", compact=True, id="guide")
+            yield KioskButton("Se connecter", id="login", variant="primary")
+            yield KioskButton("Identifiant oublié ?", id="forgot-identifier")
+            yield KioskButton("Mot de passe oublié ?", id="forgot-password")
+            yield KioskButton("J'ai reçu un code de réinitialisation", id="reset-password")
+            yield KioskButton("Guide mobile", id="guide")
             if self.app.demo_letters:
-                yield Button("Courriers de démonstration (F2)", compact=True, id="demo")
+                yield KioskButton("Courriers de démonstration (F2)", id="demo")
 
     def on_mount(self) -> None:
         if self._notice:

@@ -3,15 +3,19 @@
 A :class:`Field` is a label, an input and an error line. Its ``name`` is the key the
 service uses in :class:`~entkiosk.domain.errors.InvalidInput` (``new_password``,
 ``email_confirm``…), so a screen routes each error to its field without a table.
+
+The label sits on the left of its input (one line per field): the guide's longest
+form, PREMIÈRE CONNEXION, then fits on an 80×24 terminal. The field that has the
+focus is marked by its label in bold and a lighter input, visible without colour too.
 """
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
+from textual.widgets.input import Selection
 
 from ...domain.passwords import RULE
 from ..text import plain
@@ -47,16 +51,30 @@ class SecretInput(KioskInput):
         self.app.bell()
 
 
-class Field(Vertical):
+class _MarksFocus:
+    """Sets ``-focused`` while one of its inputs has the focus (``:focus-within`` does
+    not restyle the label, a sibling of the input)."""
+
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focused")  # type: ignore[attr-defined]
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focused")  # type: ignore[attr-defined]
+
+
+class Field(_MarksFocus, Vertical):
     """A labelled input with its own error line."""
 
     DEFAULT_CSS = """
-    Field { height: auto; margin: 0 0 0 0; }
-    Field > .field-label { color: $text-muted; }
+    Field { height: auto; margin: 0 0 1 0; }
+    Field > .field-row { height: auto; }
+    Field > .field-row > Input { width: 1fr; }
+    Field .field-label { width: 38; color: $text-muted; }
+    Field.-focused .field-label { color: $text; text-style: bold; }
     Field > .field-hint { color: $text-muted; text-style: italic; }
-    Field > .field-error { color: $error; text-style: bold; display: none; }
+    Field > .field-error { color: $text-error; text-style: bold; display: none; }
     Field.-invalid > .field-error { display: block; }
-    Field.-invalid Input { border: tall $error; }
+    Field.-invalid .field-label { color: $text-error; }
     """
 
     def __init__(
@@ -81,8 +99,9 @@ class Field(Vertical):
                                 max_length=max_length, restrict=restrict)
 
     def compose(self) -> ComposeResult:
-        yield Label(self._label, classes="field-label", markup=False)
-        yield self.input
+        with Horizontal(classes="field-row"):
+            yield Label(self._label, classes="field-label", markup=False)
+            yield self.input
         if self._hint:
             yield Static(self._hint, classes="field-hint", markup=False)
         yield Static("", id=f"{self.field_name}-error", classes="field-error", markup=False)
@@ -109,20 +128,43 @@ class PasswordField(Field):
                          max_length=64)
 
 
-class BirthDateField(Vertical):
-    """``date de naissance*`` as jour / mois / année, moving on by itself when a part is full."""
+class DatePart(KioskInput):
+    """Jour, mois or année: its digits go to :meth:`BirthDateField.type_digit` as they arrive.
+
+    Priority bindings on the part itself (Textual does not let a field's ancestors
+    bind printable keys), read before the next key is dispatched.
+    """
+
+    BINDINGS = [Binding(digit, f"digit('{digit}')", show=False, priority=True) for digit in "0123456789"]
+
+    def __init__(self, *, placeholder: str, id: str, max_length: int) -> None:
+        super().__init__(placeholder=placeholder, id=id, max_length=max_length, restrict=r"\d*",
+                         select_on_focus=False)
+
+    def action_digit(self, digit: str) -> None:
+        self.query_ancestor(BirthDateField).type_digit(self, digit)
+
+
+class BirthDateField(_MarksFocus, Vertical):
+    """``date de naissance*`` as jour / mois / année, moving on by itself when a part is full.
+
+    The digits are routed here as they arrive (:class:`DatePart`): the focus moves to
+    the next part before the next key is read, so a date typed quickly (or sent by a
+    script, « 14032010 ») lands whole, in order. Typing into a part reached with Tab or
+    the mouse replaces what it held, as in any field.
+    """
 
     DEFAULT_CSS = """
-    BirthDateField { height: auto; }
-    BirthDateField > .field-label { color: $text-muted; }
-    BirthDateField > .field-hint { color: $text-muted; text-style: italic; }
-    BirthDateField Horizontal { height: auto; }
-    BirthDateField Input { width: 10; }
-    BirthDateField #birth_year { width: 12; }
-    BirthDateField .date-sep { width: 1; height: 3; content-align: center middle; }
-    BirthDateField > .field-error { color: $error; text-style: bold; display: none; }
+    BirthDateField { height: auto; margin: 0 0 1 0; }
+    BirthDateField .field-label { width: 38; color: $text-muted; }
+    BirthDateField.-focused .field-label { color: $text; text-style: bold; }
+    BirthDateField > .field-row { height: 1; }
+    BirthDateField Input { width: 6; }
+    BirthDateField #birth_year { width: 8; }
+    BirthDateField .date-sep { width: 3; height: 1; content-align: center middle; }
+    BirthDateField > .field-error { color: $text-error; text-style: bold; display: none; }
     BirthDateField.-invalid > .field-error { display: block; }
-    BirthDateField.-invalid Input { border: tall $error; }
+    BirthDateField.-invalid .field-label { color: $text-error; }
     """
 
     field_name = "birth_date"
@@ -130,26 +172,50 @@ class BirthDateField(Vertical):
     def __init__(self, label: str = "date de naissance*") -> None:
         super().__init__(id="birth_date-field")
         self._label = label
-        self.day = KioskInput(placeholder="jour", id="birth_day", max_length=2, restrict=r"\d*")
-        self.month = KioskInput(placeholder="mois", id="birth_month", max_length=2, restrict=r"\d*")
-        self.year = KioskInput(placeholder="année", id="birth_year", max_length=4, restrict=r"\d*")
+        self.day = DatePart(placeholder="jour", id="birth_day", max_length=2)
+        self.month = DatePart(placeholder="mois", id="birth_month", max_length=2)
+        self.year = DatePart(placeholder="année", id="birth_year", max_length=4)
+        self._typing_in: Input | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label(self._label, classes="field-label", markup=False)
-        with Horizontal():
+        with Horizontal(classes="field-row"):
+            yield Label(self._label, classes="field-label", markup=False)
             yield self.day
             yield Static("/", classes="date-sep")
             yield self.month
             yield Static("/", classes="date-sep")
             yield self.year
-        yield Static("Saisissez le jour, le mois et l'année de votre naissance", classes="field-hint")
         yield Static("", id="birth_date-error", classes="field-error", markup=False)
 
-    @on(Input.Changed)
-    def _advance(self, event: Input.Changed) -> None:
-        """Two digits of the day (or month) typed: go on to the next part."""
-        if event.input in (self.day, self.month) and len(event.value) == 2 and event.input.has_focus:
-            (self.month if event.input is self.day else self.year).focus()
+    def type_digit(self, part: Input, digit: str) -> None:
+        """``digit`` typed in ``part``: into it, or into the next part when it is full."""
+        parts = (self.day, self.month, self.year)
+        if part is not self._typing_in:  # reached with Tab or a click: the digits replace the part
+            self._enter(part)
+        elif self._full(part) and part is not self.year:
+            part = parts[parts.index(part) + 1]
+            self._enter(part)
+        if part.selection.is_empty:
+            part.insert_text_at_cursor(digit)
+        else:
+            part.replace(digit, *sorted(part.selection))
+        if self._full(part) and part is not self.year:
+            self._enter(parts[parts.index(part) + 1])
+
+    def _enter(self, part: Input) -> None:
+        """Focus ``part`` now (not after the keys already waiting), its text selected to be typed over."""
+        self.screen.set_focus(part)
+        part.selection = Selection(0, len(part.value))
+        self._typing_in = part
+
+    @staticmethod
+    def _full(part: Input) -> bool:
+        return len(part.value) >= part.max_length and part.selection.is_empty and part.cursor_position == len(part.value)
+
+    def on_descendant_blur(self) -> None:
+        # (_MarksFocus's handler runs as well: Textual calls each class's own.)
+        if self.screen.focused not in (self.day, self.month, self.year):
+            self._typing_in = None
 
     @property
     def value(self) -> str:
@@ -166,6 +232,7 @@ class BirthDateField(Vertical):
     def clear(self) -> None:
         for part in (self.day, self.month, self.year):
             part.value = ""
+        self._typing_in = None
         self.set_error(None)
 
 

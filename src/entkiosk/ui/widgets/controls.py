@@ -1,0 +1,125 @@
+"""Buttons, boxes and choices with French keys in the footer and states readable without colour.
+
+Textual's own controls hide their keys from the footer (``show=False``) and tell an
+on box from an off box by colour alone. At the kiosk a student reads the footer to
+know what Entrée or Espace will do, and some lab screens are nearly monochrome, so
+these subclasses declare every key they answer (``inherit_bindings=False``), in
+French, and draw an empty box when off.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet
+
+#: Shared by every scrolling area that can take the focus.
+SCROLL_KEYS: list[BindingType] = [
+    Binding("down", "scroll_down", "Faire défiler", key_display="↑↓", id="scroll-down"),
+    Binding("up", "scroll_up", "Faire défiler", key_display="↑↓", show=False, id="scroll-up"),
+    Binding("pagedown", "page_down", "Page suivante", show=False, id="page-down"),
+    Binding("pageup", "page_up", "Page précédente", show=False, id="page-up"),
+    Binding("home", "scroll_home", "Début", show=False, id="scroll-home"),
+    Binding("end", "scroll_end", "Fin", show=False, id="scroll-end"),
+]
+
+SCROLL_ACTIONS = frozenset({"scroll_down", "scroll_up", "page_down", "page_up", "scroll_home", "scroll_end"})
+
+
+class KioskButton(Button, inherit_bindings=False):
+    """A compact button; Entrée presses it and the footer says so."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "press", "Choisir", key_display="Entrée", id="button-press"),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("compact", True)
+        super().__init__(*args, **kwargs)
+
+
+class KioskCheckbox(Checkbox, inherit_bindings=False):
+    """« Mémoriser ce choix », « J'accepte la charte »: an X when ticked, an empty box otherwise.
+
+    Espace ticks; Entrée is left to the screen (VALIDER), as in every field of a form.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_button", "Cocher / décocher", key_display="Espace", id="checkbox-toggle"),
+    ]
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "X" if self.value else " "
+
+
+class KioskRadioButton(RadioButton):
+    """One choice of a :class:`KioskRadioSet`: a dot when chosen, an empty box otherwise."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "●" if self.value else " "
+
+
+class KioskRadioSet(RadioSet, inherit_bindings=False):
+    """A list of choices where the arrows choose (as in a browser); Entrée is left to VALIDER."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "next_button", "Choisir", key_display="↑↓", id="radio-next"),
+        Binding("up,left", "previous_button", "Choisir", key_display="↑↓", show=False, id="radio-previous"),
+        Binding("space", "toggle_button", "Choisir", show=False, id="radio-toggle"),
+    ]
+
+    _ready = False
+
+    def on_mount(self) -> None:
+        # RadioSet highlights its first choice while mounting (after this handler):
+        # once that is done, highlight the chosen one and let the arrows choose.
+        self.call_after_refresh(self._sync)
+
+    def _sync(self) -> None:
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index
+        self._ready = True
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self._choose_highlighted()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self._choose_highlighted()
+
+    def _choose_highlighted(self) -> None:
+        if not self._ready or self._selected is None:
+            return
+        button = self._nodes[self._selected]
+        if isinstance(button, RadioButton) and not button.value:
+            button.value = True
+
+
+class Body(VerticalScroll, inherit_bindings=False):
+    """The scrolling body of a screen: focusable only when it has something to scroll.
+
+    A body that fits needs no stop in the Tab order; one that does not fit takes the
+    focus once, so that its text (not only its fields) can be read with the arrows.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = SCROLL_KEYS
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Its arrows are for itself only: with a field focused they move between fields.
+        if action in SCROLL_ACTIONS:
+            return self.has_focus
+        return True
+
+
+class ScrollText(VerticalScroll, inherit_bindings=False):
+    """A text to read (the charter): takes the focus, scrolled with the arrows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = SCROLL_KEYS
