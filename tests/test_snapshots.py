@@ -490,3 +490,26 @@ def test_staff_console(snap_compare, service, tmp_path):
         pilot.app.open_session(service.authenticate("prof.martin", "Prof2martin2026", kind="staff"))
 
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(staff))
+
+
+def test_demo_letters(snap_compare, service, tmp_path):
+    """« entkiosk demo », F2: the sample class's letters — identifier, provisional password
+    (from the seeded generator here), birth date and name — with RETOUR."""
+    letters = service.import_class_list(
+        [student(), student("Zoé", "N'Diaye", line=3), student("Gaëtan", "Œuvray", line=4)], actor="test")
+    app = make_app(service.settings, service, blink=False, state_path=tmp_path / "state.json",
+                   idle_clock=Frozen(), demo_letters=letters)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps(press("f2")))
+
+
+def test_welcome_after_idle_timeout(snap_compare, service, julie, tmp_path):
+    """The session ended for inactivity: a fresh accueil with, in green, « Session terminée
+    après une période d'inactivité : les informations saisies ont été effacées. »"""
+    idle = Frozen()
+
+    def timeout(pilot: Pilot) -> None:
+        idle.now += service.settings.kiosk.idle_timeout + 1
+        pilot.app.check_inactivity()
+
+    assert snap_compare(kiosk(service, tmp_path, idle), terminal_size=SIZE,
+                        run_before=steps(_activated(service, julie), timeout))

@@ -14,8 +14,6 @@ pytest plugin.
 from __future__ import annotations
 
 import asyncio
-import importlib
-from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -260,26 +258,7 @@ def test_guide_url_is_shown_as_text_not_markup() -> None:
     asyncio.run(run())
 
 
-def _kiosk_not_ready() -> str | None:
-    """Why the real kiosk app cannot start yet (it is being finished elsewhere), or None."""
-    try:
-        app_module = importlib.import_module("entkiosk.ui.app")
-    except Exception as exc:  # noqa: BLE001 - any import failure means "not ready"
-        return f"entkiosk.ui.app does not import yet: {exc!r}"
-    missing = [str(path) for path in getattr(app_module.KioskApp, "CSS_PATH", []) if not Path(path).is_file()]
-    if missing:
-        return f"the kiosk stylesheets are not written yet: {', '.join(missing)}"
-    try:
-        importlib.import_module("entkiosk.ui.screens.welcome")
-    except ImportError as exc:
-        return f"the welcome screen (first screen of make_app) is not there yet: {exc!r}"
-    return None
-
-
 def test_guide_screen_in_the_kiosk(settings: Settings, clock: FixedClock) -> None:
-    reason = _kiosk_not_ready()
-    if reason:
-        pytest.skip(reason)
     from entkiosk.runtime import open_service
     from entkiosk.ui.app import make_app
 

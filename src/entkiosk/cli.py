@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import time
 import getpass
 import os
 import sys
@@ -323,7 +324,6 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     """A throw-away SQLite database with the sample class: its letters are printed to read and try."""
     import tempfile
 
-    from .config import settings_from_dict
     from .domain.classlist import parse_class_list
     from .letters.text import render_letters
 
@@ -382,10 +382,20 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from .ui.app import make_app
 
-    app = make_app(settings, service or _service(settings), state_path=log_dir / "kiosk-state.json",
-                   demo_letters=demo_letters)
-    app.run()
-    return EXIT_OK
+    service = service or _service(settings)
+    crashes: list[float] = []
+    while True:
+        app = make_app(settings, service, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters)
+        app.run()
+        if app.return_code in (0, None):  # closed by a member of staff
+            return EXIT_OK
+        # A bug: the student's session is gone with that run; a fresh accueil comes back.
+        now = time.monotonic()
+        crashes = [t for t in crashes if now - t < 60] + [now]
+        if len(crashes) >= 3:
+            raise DomainError(f"Le kiosque s'est arrêté après des erreurs répétées : voir le journal "
+                              f"{log_dir / 'entkiosk.log'}.")
+        time.sleep(1)
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:

@@ -33,7 +33,7 @@ from email.message import EmailMessage
 from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError

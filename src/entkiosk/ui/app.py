@@ -63,8 +63,12 @@ class PortalMemory:
             log.warning("portal choice not saved: %s", exc.strerror)
 
     def forget(self) -> None:
-        if self.path is not None:
+        if self.path is None:
+            return
+        try:
             self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("portal choice not forgotten: %s", exc.strerror)
 
 
 class KioskApp(App[None], inherit_bindings=False):
@@ -126,6 +130,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self._last_activity = self.idle_clock()
         if isinstance(self.screen, IdleWarning):
             self.pop_screen()
+            # The click that dismissed the countdown must not also press what was under it.
+            self._mouse_down_widget = None
             return True
         return False
 
@@ -142,10 +148,11 @@ class KioskApp(App[None], inherit_bindings=False):
         if not self.has_student_state():
             self._last_activity = self.idle_clock()
             return
-        remaining = self.settings.kiosk.idle_timeout - (self.idle_clock() - self._last_activity)
+        timeout = self.settings.kiosk.idle_timeout
+        remaining = timeout - (self.idle_clock() - self._last_activity)
         if remaining <= 0:
             self.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
-        elif remaining <= IDLE_WARNING:
+        elif remaining <= min(IDLE_WARNING, timeout // 3):
             if isinstance(self.screen, IdleWarning):
                 self.screen.remaining = int(remaining + 0.999)
             else:
@@ -167,6 +174,24 @@ class KioskApp(App[None], inherit_bindings=False):
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         await self.push_screen(WelcomeScreen(notice=notice))
+
+    # ------------------------------------------------------------ failures
+
+    def on_worker_state_changed(self, event) -> None:
+        """The app's own workers (start-up purge, logout) fail loudly in the log."""
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR:
+            log.error("kiosk task %s failed", event.worker.name, exc_info=event.worker.error)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug ends this run of the app (``run_kiosk`` starts a fresh one); the log has it."""
+        log.error("unexpected error in the kiosk", exc_info=error)
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        """Never a traceback on a student's terminal: it was logged by ``_handle_exception``."""
+        self._exit_renderables.clear()
 
     # ------------------------------------------------------------ navigation after login
 

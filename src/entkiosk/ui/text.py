@@ -37,11 +37,6 @@ def cell(text: str) -> Text:
     return Text(visible(text), no_wrap=True)
 
 
-def template(markup: str, **values: str) -> Content:
-    """Our own markup with user values substituted as plain text (``$name`` placeholders)."""
-    return Content.from_markup(markup, **{k: visible(v) for k, v in values.items()})
-
-
 def local_date(moment: datetime | None, tz: ZoneInfo, fmt: str = "%d/%m/%Y à %H:%M") -> str:
     return moment.astimezone(tz).strftime(fmt) if moment else ""
 

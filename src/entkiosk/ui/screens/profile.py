@@ -144,7 +144,7 @@ class ProfileScreen(KioskScreen):
     def _enter_code(self) -> None:
         from .validate_email import ValidateEmailScreen
 
-        self.app.push_screen(ValidateEmailScreen(), callback=lambda _: self.refresh_account())
+        self.app.push_screen(ValidateEmailScreen())
 
     @on(Button.Pressed, "#return")
     def _return(self) -> None:

@@ -11,6 +11,9 @@ focus is marked by its label in bold and a lighter input, visible without colour
 
 from __future__ import annotations
 
+import unicodedata
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -36,6 +39,14 @@ class KioskInput(Input):
 
     def on_mount(self) -> None:
         self.cursor_blink = getattr(self.app, "blink", True)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """A paste keeps printable text only: escape sequences never reach the terminal.
+
+        Textual calls this before ``Input._on_paste`` (handlers run down the MRO), which
+        then inserts the cleaned text.
+        """
+        event.text = "".join(c for c in event.text if unicodedata.category(c)[0] != "C" or c == "\n")
 
 
 class SecretInput(KioskInput):

@@ -1,0 +1,94 @@
+"""Kiosk safety found missing in review: the real idle timer, pasted escape sequences,
+addresses shown as written, and a state folder that cannot be written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import GOOD_PASSWORD, activate, make_settings
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from textual import events
+from textual.widgets import Input
+from ui_support import IdleClock, kiosk, screen_text, settle
+
+from entkiosk.domain.clock import FixedClock
+from entkiosk.runtime import open_service
+from entkiosk.store.models import Account
+from entkiosk.ui.screens.idle import IdleWarning
+from entkiosk.ui.screens.login import LoginScreen
+from entkiosk.ui.screens.profile import ProfileScreen
+from entkiosk.ui.screens.welcome import WelcomeScreen
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'kiosk.db'}"
+
+
+@pytest.fixture
+def quick(tmp_path: Path, db_url: str, clock: FixedClock):
+    """A kiosk whose idle timeout is the shortest allowed (30 s), to watch the real timer."""
+    settings = make_settings(db_url, tmp_path, kiosk={"idle_timeout": 30})
+    svc = open_service(settings, clock=clock)
+    yield svc
+    svc.engine.dispose()
+
+
+async def test_the_idle_timer_runs_by_itself(quick, tmp_path):
+    """No test hook: the app's own one-second timer shows the countdown, then ends the session."""
+    idle = IdleClock()
+    async with kiosk(quick.settings, quick, tmp_path, idle=idle) as (app, pilot):
+        await app.push_screen(LoginScreen())
+        app.screen.query_one("#identifier", Input).value = "julie.baillet"
+        idle.advance(25)
+        await pilot.pause(1.3)
+        assert isinstance(app.screen, IdleWarning)
+        idle.advance(10)
+        await pilot.pause(1.3)
+        await settle(app, pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert "julie.baillet" not in screen_text(app)
+
+
+async def test_pasted_escape_sequences_never_reach_a_field(service, tmp_path):
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        await app.push_screen(LoginScreen())
+        await pilot.pause()
+        field = app.screen.query_one("#identifier", Input)
+        field.focus()
+        field.post_message(events.Paste("julie\x1b]52;c;Zm9v\x07.bail\x1b[31mlet"))
+        await pilot.pause()
+        assert field.value == "julie]52;c;Zm9v.bail[31mlet"
+        assert "\x1b" not in field.value and "\x07" not in field.value
+
+
+async def test_addresses_are_shown_as_written(service, letter, tmp_path):
+    """An address holding markup and an escape sequence (put there behind the service's back)
+    is displayed literally on the profile, never styled or sent to the terminal."""
+    activate(service, letter)
+    odd = "[b]zoe[/b]\x1b[31m@example.org"
+    with Session(service.engine) as s, s.begin():
+        s.execute(update(Account).where(Account.identifier == letter.identifier)
+                  .values(email=odd, pending_email="[i]new[/i]@example.org"))
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        app.open_session(service.authenticate(letter.identifier, GOOD_PASSWORD))
+        await settle(app, pilot)
+        await app.push_screen(ProfileScreen())
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "[b]zoe[/b]\\x1b[31m@example.org" in text
+        assert "[i]new[/i]@example.org" in text
+
+
+async def test_a_state_folder_that_cannot_be_written_does_not_crash(service, tmp_path):
+    """« Changer de portail » with a read-only state file location: the kiosk goes on."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    from entkiosk.ui.app import make_app
+
+    app = make_app(service.settings, service, blink=False, state_path=blocker / "state.json", idle_clock=IdleClock())
+    app.memory.forget()  # must not raise
+    app.memory.save("Lycées et collèges", "Élève")  # must not raise either
+    assert app.memory.load() is None
