@@ -354,11 +354,11 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     print(f"Démonstration prête dans {folder}")
     print(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {out}\n")
     width = max(len(letter.identifier) for letter in letters)
-    print(f"{'Identifiant'.ljust(width)}  Mot de passe provisoire  Élève")
+    print(f"{'Identifiant'.ljust(width)}  Mot de passe  Né(e) le    Élève")
     for letter in letters:
-        print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(23)}  "
-              f"{letter.first_name} {letter.last_name} ({letter.class_name}), "
-              f"né(e) le {letter.birth_date.strftime('%d/%m/%Y') if letter.birth_date else '?'}")
+        born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "?"
+        print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(12)}  {born}  "
+              f"{letter.first_name} {letter.last_name}")
     prog = _prog()
     print(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
           f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"

@@ -67,6 +67,10 @@ class CharterScreen(KioskScreen):
 
         self.app.switch_screen(ProfileScreen(forced=True) if step == "change_password" else HomeScreen())
 
+    @on(Checkbox.Changed, "#accept")
+    def _ticked(self) -> None:
+        self.clear_errors()
+
     @on(Button.Pressed, "#decline")
     def _decline(self) -> None:
         self.call(self.app.service.decline_charter, self.app.token,
