@@ -513,3 +513,72 @@ def test_welcome_after_idle_timeout(snap_compare, service, julie, tmp_path):
 
     assert snap_compare(kiosk(service, tmp_path, idle), terminal_size=SIZE,
                         run_before=steps(_activated(service, julie), timeout))
+
+
+# ------------------------------------------------------------ more error states
+
+
+def test_login_empty_fields(snap_compare, service, tmp_path):
+    """VALIDER with nothing typed: « Saisissez votre identifiant. » and « Saisissez votre mot
+    de passe. » each beside its field."""
+    from entkiosk.ui.screens.login import LoginScreen
+
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE,
+                        run_before=steps(push(LoginScreen), click("#validate")))
+
+
+def test_reset_password_too_short(snap_compare, service, julie, tmp_path):
+    """MODIFIEZ VOTRE MOT DE PASSE with a 7-character password: « Le mot de passe est trop
+    court : 8 caractères minimum. » beside the new-password field."""
+    from entkiosk.ui.screens.forgot import ResetPasswordScreen
+
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(
+        push(ResetPasswordScreen),
+        fill(identifier="julie.baillet", code="AAAA-BBBB", new_password="Abcde12", new_password_confirm="Abcde12"),
+        click("#validate")))
+
+
+def test_profile_password_changed(snap_compare, service, julie, tmp_path):
+    """ENREGISTRER with a new password: « Votre nouveau mot de passe est pris en compte dès
+    maintenant. » in green; every field emptied."""
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(
+        *_profile(service, julie),
+        fill(current_password=GOOD_PASSWORD, new_password="Nouveau2mdp", new_password_confirm="Nouveau2mdp"),
+        click("#save")))
+
+
+def test_charter_unreadable(snap_compare, db_url, tmp_path):
+    """The configured charter file is missing: the frame says so in French and VALIDER
+    explains that the charter is not available; no traceback."""
+    settings = make_settings(db_url, tmp_path, charter={"file": "/nonexistent/entkiosk/charte.txt"})
+    svc = open_service(settings, clock=FixedClock(START), rng=random.Random(1))
+    letter = svc.import_class_list([student()], actor="test")[0]
+    try:
+        assert snap_compare(kiosk(svc, tmp_path), terminal_size=SIZE, run_before=steps(
+            _activated(svc, letter, accept=False), click("#validate")))
+    finally:
+        svc.engine.dispose()
+
+
+def test_pending_page_when_the_mail_could_not_leave(snap_compare, db_url, tmp_path):
+    """SMTP unreachable at the first connection: the pending page adds, in red, that the mail
+    could not be sent and that the request is kept (RENVOYER works later)."""
+    import socket
+
+    from entkiosk.mail import SmtpTransport
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = make_settings(db_url, tmp_path)
+    svc = open_service(settings, clock=FixedClock(START), rng=random.Random(2),
+                       transport=SmtpTransport("127.0.0.1", port, security="none", timeout=2))
+    letter = svc.import_class_list([student()], actor="test")[0]
+    try:
+        assert snap_compare(kiosk(svc, tmp_path), terminal_size=SIZE, run_before=steps(
+            _first_connection(svc, letter),
+            fill(birth_day="14", birth_month="03", birth_year="2010", new_password=GOOD_PASSWORD,
+                 new_password_confirm=GOOD_PASSWORD, email=EMAIL, email_confirm=EMAIL),
+            click("#validate")))
+    finally:
+        svc.engine.dispose()
