@@ -82,6 +82,8 @@ class KioskSettings(_Section):
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=60)] = "kiosque-1"
     idle_timeout: Annotated[int, msgspec.Meta(ge=10, le=3600)] = 120
     language: Literal["fr"] = "fr"
+    #: Seconds between two readings of the database by the supervised session's live view.
+    live_refresh: Annotated[float, msgspec.Meta(ge=0.2, le=60)] = 3.0
 
 
 class AccountSettings(_Section):
@@ -136,6 +138,14 @@ class ServicesSettings(_Section):
     )
 
 
+class LetterSettings(_Section):
+    #: Template of the letter's wording (UTF-8 text); empty means the bundled one.
+    template: str = ""
+    #: Where the staff console saves letter files; empty means ``courriers`` in the
+    #: user data folder.
+    folder: str = ""
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     establishment: EstablishmentSettings = msgspec.field(default_factory=EstablishmentSettings)
@@ -145,6 +155,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     guide: GuideSettings = msgspec.field(default_factory=GuideSettings)
     charter: CharterSettings = msgspec.field(default_factory=CharterSettings)
     services: ServicesSettings = msgspec.field(default_factory=ServicesSettings)
+    letters: LetterSettings = msgspec.field(default_factory=LetterSettings)
     #: Where the settings came from (None: built-in defaults). Not a key of the file.
     source: str | None = None
 
@@ -164,6 +175,10 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         if self.charter.file:
             return Path(self.charter.file).expanduser()
         return Path(__file__).parent / "data" / "charte.txt"
+
+    def letters_folder(self) -> Path:
+        """Where the staff console saves letter files (``letters.folder``)."""
+        return Path(self.letters.folder).expanduser() if self.letters.folder else data_dir() / "courriers"
 
 
 class ConfigError(Exception):
@@ -234,6 +249,13 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf") -> Settings:
             f"{source} : clé « accounts.lockout_max_seconds » : doit être au moins égale à "
             "accounts.lockout_base_seconds."
         )
+    if settings.letters.template:
+        from .letters.template import TemplateError, read_template
+
+        try:
+            read_template(Path(settings.letters.template).expanduser())
+        except TemplateError as exc:
+            raise ConfigError(f"{source} : clé « letters.template » : {exc}") from None
     return msgspec.structs.replace(settings, source=source)
 
 

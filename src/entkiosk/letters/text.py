@@ -2,78 +2,65 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
-from string import Template
+from typing import TYPE_CHECKING
 
-from ..config import Settings
-from ..service import IssuedLetter
+from .content import LetterContent, letter_content, load_template
+from .template import LetterTemplate
 
-LETTER = Template("""\
-$academy
-$establishment
-$address
-Tél : $phone
-Courriel : $email
-                                              $city, le $date
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..service import IssuedLetter
 
-                                              $student
-                                              $class_line
-
-Objet : mise à disposition de services en ligne
-
-$establishment met à la disposition des élèves un ensemble de services*,
-accessibles à l'adresse internet suivante :
-
-    $services_url
-
-Vous trouverez ci-dessous l'identifiant et le mot de passe de votre compte
-internet pour accéder à ces services :
-
-    Identifiant : $identifier
-    Mot de passe * : $password
-
-* Mot de passe provisoire, à modifier lors de la première connexion.
-
-Vous disposez d'un délai de $months mois pour activer votre compte (jusqu'au
-$deadline inclus). Au-delà, votre compte sera supprimé et vous ne pourrez plus
-accéder aux services. Un nouveau compte pourra toutefois être créé à votre
-demande.
-
-Les règles de bon usage de ces services sont précisées dans la charte en vigueur
-dans l'établissement.
-
-Avec mes encouragements.
-
-                                              $head
-
-Ce courrier vous a été remis par votre établissement. Il est nécessaire pour la
-première connexion.
-""")
+WIDTH = 80
+RIGHT = 46  # column of the place, the student and the signature
+KEY_INDENT = "    "
 
 
-def render_letter(letter: IssuedLetter, settings: Settings) -> str:
-    est = settings.establishment
-    issued = letter.issued_at.astimezone(settings.timezone)
-    return LETTER.substitute(
-        academy=est.academy,
-        establishment=est.name,
-        address=est.address,
-        phone=est.phone,
-        email=est.email,
-        city=est.city,
-        date=issued.strftime("%d/%m/%Y"),
-        student=f"{letter.first_name} {letter.last_name}",
-        class_line=f"Classe : {letter.class_name}" if letter.class_name else "",
-        services_url=est.services_url,
-        identifier=letter.identifier,
-        password=letter.provisional_password,
-        months=settings.accounts.activation_months,
-        deadline=letter.deadline.strftime("%d/%m/%Y"),
-        head=est.head,
-    )
+def render_letter(letter: IssuedLetter, settings: Settings, template: LetterTemplate | None = None) -> str:
+    return _render(letter_content(letter, settings), template or load_template(settings))
 
 
 def render_letters(letters: Iterable[IssuedLetter], settings: Settings) -> str:
-    return "\f".join(render_letter(letter, settings) for letter in letters)
+    template = load_template(settings)
+    return "\f".join(render_letter(letter, settings, template) for letter in letters)
 
 
+def _render(content: LetterContent, template: LetterTemplate) -> str:
+    out: list[str] = []
+    out += [line for line in (content.academy, content.establishment, *content.address_lines) if line]
+    if content.phone:
+        out.append(f"Tél : {content.phone}")
+    if content.email:
+        out.append(f"Courriel : {content.email}")
+    out += _right(content.place_and_date)
+    out.append("")
+    out += _right(content.student)
+    if content.class_name:
+        out += _right(f"Classe : {content.class_name}")
+    for paragraph in template.paragraphs:
+        out.append("")
+        for line in paragraph.lines:
+            text = line.fill(content.values)
+            if line.kind == "key":
+                out.append(KEY_INDENT + text)
+            elif paragraph.footnote:
+                out += _wrap(text, subsequent_indent="  ")
+            else:
+                out += _wrap(text)
+    out.append("")
+    for line in content.head_lines:
+        out += _right(line)
+    return "\n".join(out) + "\n"
+
+
+def _wrap(text: str, **kwargs) -> list[str]:
+    # Identifiers, passwords and addresses are never cut in two.
+    return textwrap.wrap(text, WIDTH, break_long_words=False, break_on_hyphens=False, **kwargs) or [""]
+
+
+def _right(text: str) -> list[str]:
+    """``text`` in the right-hand column (wrapped there when long)."""
+    lines = textwrap.wrap(text, WIDTH - RIGHT, break_long_words=False, break_on_hyphens=False) or [""]
+    return [" " * RIGHT + line for line in lines]

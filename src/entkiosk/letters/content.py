@@ -1,0 +1,86 @@
+"""What one letter says, whatever it is printed on: its template and its values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .template import LetterTemplate, default_template, read_template, single_line
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..service import IssuedLetter
+
+
+def load_template(settings: Settings) -> LetterTemplate:
+    """The establishment's template (``letters.template``), else the bundled one.
+
+    The file is read again for each batch, so that an edited template applies without
+    restarting the kiosk; if it became unusable since the settings were loaded, its
+    last good version is used (see :func:`~.template.read_template`).
+    """
+    if settings.letters.template:
+        return read_template(Path(settings.letters.template).expanduser(), last_good=True)
+    return default_template()
+
+
+@dataclass(frozen=True, slots=True)
+class LetterContent:
+    """The fixed parts around the template, and the values its placeholders take."""
+
+    academy: str
+    establishment: str
+    address_lines: tuple[str, ...]
+    phone: str
+    email: str
+    place_and_date: str
+    student: str
+    class_name: str
+    head_lines: tuple[str, ...]
+    services_url: str
+    values: dict[str, str]
+
+
+def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
+    est = settings.establishment
+    issued = letter.issued_at.astimezone(settings.timezone)
+    date = issued.strftime("%d/%m/%Y")
+    student = f"{letter.first_name} {letter.last_name}".strip()
+    values = {
+        "academy": est.academy,
+        "establishment": est.name,
+        "address": ", ".join(_lines(est.address)),
+        "phone": est.phone,
+        "email": est.email,
+        "city": est.city,
+        "head": " ".join(_lines(est.head)),
+        "services_url": est.services_url,
+        "first_name": letter.first_name,
+        "last_name": letter.last_name,
+        "student": student,
+        "class_name": letter.class_name or "",
+        "identifier": letter.identifier,
+        "password": letter.provisional_password,
+        "months": str(settings.accounts.activation_months),
+        "deadline": letter.deadline.strftime("%d/%m/%Y"),
+        "date": date,
+    }
+    return LetterContent(
+        academy=single_line(est.academy),
+        establishment=single_line(est.name),
+        address_lines=_lines(est.address),
+        phone=single_line(est.phone),
+        email=single_line(est.email),
+        place_and_date=f"{single_line(est.city)}, le {date}" if est.city.strip() else f"Le {date}",
+        student=single_line(student),
+        class_name=single_line(letter.class_name or ""),
+        head_lines=_lines(est.head),
+        services_url=single_line(est.services_url),
+        values={name: single_line(value) for name, value in values.items()},
+    )
+
+
+def _lines(value: str) -> tuple[str, ...]:
+    """A multi-line setting (address, signature) as its non-empty lines."""
+    return tuple(single_line(line) for line in value.splitlines() if line.strip())
