@@ -222,7 +222,7 @@ def test_import_without_letters_says_how_to_print_them(conf, live, tmp_path):
     proc = run(conf, "import", str(csv))
     assert proc.returncode == 0, proc.stderr
     assert "1 compte(s) créé(s) (2nde 1)." in proc.stdout
-    assert 'entkiosk letters --class "2nde 1" -o lettres.txt' in proc.stdout
+    assert 'entkiosk letters --class "2nde 1" -o lettres.pdf' in proc.stdout
     assert identifiers(live) == ["zoe.n-diaye"]
 
 
@@ -236,13 +236,31 @@ def test_import_of_cp1252_file_names_line_and_utf8(conf, live, tmp_path, capsys)
     assert count_accounts(live) == 0
 
 
-def test_import_with_pdf_letters_is_refused_before_anything(conf, live, tmp_path, capsys):
+def test_import_with_unknown_letters_format_is_refused_before_anything(conf, live, tmp_path, capsys):
     csv = tmp_path / "classe.csv"
     csv.write_text(class_csv(3), encoding="utf-8")
-    assert cli.main(["--config", str(conf), "import", str(csv), "--letters", str(tmp_path / "l.pdf")]) == 1
+    assert cli.main(["--config", str(conf), "import", str(csv), "--letters", str(tmp_path / "l.doc")]) == 1
     err = capsys.readouterr().err
-    assert "Erreur : Le format PDF arrive avec la console du personnel : utilisez un fichier .txt." in err
+    assert "Erreur : Format de courrier inconnu « .doc » : utilisez un fichier .pdf ou .txt." in err
     assert count_accounts(live) == 0
+    assert not list(tmp_path.glob("l.doc*")) and not list(tmp_path.glob(".l.doc*"))
+
+
+def test_import_with_pdf_letters(conf, live, tmp_path):
+    from pypdf import PdfReader
+
+    csv = tmp_path / "classe.csv"
+    csv.write_text(class_csv(4), encoding="utf-8")
+    out = tmp_path / "lettres.PDF"
+    proc = run(conf, "import", str(csv), "--letters", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"Courriers écrits dans {out}." in proc.stdout
+    assert "Mise en page 4/4" in proc.stderr
+    assert mode(out) == 0o600
+    pages = [page.extract_text() for page in PdfReader(out).pages]
+    assert len(pages) == 4
+    assert all("Objet : mise à disposition de services en ligne" in page for page in pages)
+    assert not list(tmp_path.glob(".lettres.PDF*"))
 
 
 # ------------------------------------------------------------ letters
@@ -283,17 +301,60 @@ def test_letters_for_one_student(conf, live, tmp_path):
     assert live.authenticate(paul.identifier, paul.provisional_password).next_step == "first_connection"
 
 
-def test_letters_to_pdf_is_refused_in_french(sqlite_conf, tmp_path):
-    out = tmp_path / "x.pdf"
-    proc = run(sqlite_conf, "letters", "-o", str(out))
+def pdf_pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def test_letters_for_a_class_to_pdf(conf, live, tmp_path):
+    """One private page per pending student of the class, each with its new password."""
+    old = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3),
+                                  student("Zoé", "N'Diaye", line=4)], actor="t")
+    [other] = live.import_class_list([student("Léa", "Martin", cls="2nde 2")], actor="t")
+    out = tmp_path / "classe.pdf"
+    proc = run(conf, "letters", "--class", "2nde 1", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"3 courrier(s) écrit(s) dans {out}" in proc.stdout
+    assert "Mise en page 3/3" in proc.stderr
+    assert mode(out) == 0o600
+    pages = pdf_pages(out)
+    assert len(pages) == 3
+    for letter, page in zip(old, pages, strict=True):
+        [password] = re.findall(r"Mot de passe \* : (\S+)", page)
+        assert f"Identifiant : {letter.identifier}" in page
+        assert sum(f"Identifiant : {o.identifier}" in page for o in old) == 1
+        assert password != letter.provisional_password
+        assert live.authenticate(letter.identifier, password).next_step == "first_connection"
+        with pytest.raises(errors.AuthenticationFailed):
+            live.authenticate(letter.identifier, letter.provisional_password)
+    assert live.authenticate(other.identifier, other.provisional_password).next_step == "first_connection"
+
+
+@pytest.mark.parametrize("name", ["lettres.doc", "lettres", "lettres.pdf.bak"])
+def test_letters_to_an_unknown_format_change_no_password(conf, live, tmp_path, name):
+    [julie] = live.import_class_list([student()], actor="t")
+    proc = run(conf, "letters", "--class", "2nde 1", "-o", str(tmp_path / name))
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "Erreur : Le format PDF arrive avec la console du personnel : utilisez un fichier .txt."
-    assert not out.exists()
+    assert proc.stderr.startswith("Erreur : Format de courrier inconnu « ")
+    assert proc.stderr.strip().endswith(" : utilisez un fichier .pdf ou .txt.")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("lettres", ".lettres"))) == []
+    assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
+
+
+def test_letters_to_a_missing_folder_change_no_password(conf, live, tmp_path):
+    [julie] = live.import_class_list([student()], actor="t")
+    out = tmp_path / "absent" / "lettres.pdf"
+    proc = run(conf, "letters", "--all", "-o", str(out))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (f"Erreur : Impossible d'écrire les courriers dans {out} : le dossier "
+                                   f"{out.parent} n'existe pas ou n'est pas accessible en écriture.")
+    assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
 
 
 def test_letters_to_unknown_format_is_refused(conf, tmp_path, capsys):
     assert cli.main(["--config", str(conf), "letters", "-o", str(tmp_path / "x.docx")]) == 1
-    assert "Format de courrier inconnu « .docx » : utilisez un fichier .txt." in capsys.readouterr().err
+    assert "Format de courrier inconnu « .docx » : utilisez un fichier .pdf ou .txt." in capsys.readouterr().err
 
 
 def test_letters_for_unknown_student_or_class(conf, live, tmp_path, capsys):
@@ -410,6 +471,20 @@ def test_reset_to_a_private_file(conf, live, tmp_path):
     assert mode(out) == 0o600
     new = letter_passwords(out.read_text(encoding="utf-8"))
     assert live.authenticate("julie.baillet", new["julie.baillet"]).next_step == "first_connection"
+
+
+def test_reset_to_a_pdf(conf, live, tmp_path):
+    [julie] = live.import_class_list([student()], actor="t")
+    out = tmp_path / "reset.pdf"
+    proc = run(conf, "reset", "julie.baillet", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Mot de passe" not in proc.stdout
+    assert mode(out) == 0o600
+    [page] = pdf_pages(out)
+    [password] = re.findall(r"Mot de passe \* : (\S+)", page)
+    assert live.authenticate("julie.baillet", password).next_step == "first_connection"
+    with pytest.raises(errors.AuthenticationFailed):
+        live.authenticate("julie.baillet", julie.provisional_password)
 
 
 def test_reset_unknown_or_staff_identifier(conf, live, capsys):
@@ -593,6 +668,10 @@ def test_demo_runs_without_traceback_and_twice(tmp_path):
     first = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))
     assert {"julie.baillet", "julie.baillet1", "zoe.n-diaye", "gaetan.oeuvray"} <= set(first)
     assert mode(folder / "lettres.txt") == 0o600
+    assert mode(folder / "lettres.pdf") == 0o600
+    pages = pdf_pages(folder / "lettres.pdf")
+    assert len(pages) == len(first)
+    assert all(f"Mot de passe * : {first[i]}" in page for i, page in zip(first, pages, strict=True))
     again = run(None, "demo", "--print", "--dir", str(folder), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     second = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))

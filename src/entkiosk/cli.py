@@ -7,7 +7,6 @@ one clear sentence, never a traceback.
 from __future__ import annotations
 
 import argparse
-import errno
 import time
 import getpass
 import os
@@ -18,6 +17,7 @@ from typing import TextIO
 
 from .config import ConfigError, Settings, load_settings
 from .domain.errors import DomainError, InvalidInput
+from .letters.output import check_output, os_reason, write_letters, write_private
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -38,22 +38,6 @@ _ARGPARSE_FR = {
 }
 argparse._ = lambda message: _ARGPARSE_FR.get(message, message)  # type: ignore[attr-defined]
 
-_OS_REASONS = {
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EISDIR: "c'est un dossier",
-    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.ENOSPC: "disque plein",
-    errno.EROFS: "système de fichiers en lecture seule",
-}
-
-
-def os_reason(exc: OSError) -> str:
-    """A system error in French words."""
-    return _OS_REASONS.get(exc.errno or 0, "erreur du système")
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse with French usage errors."""
 
@@ -71,15 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="importer une liste de classe (CSV nom;prénom;date de naissance;classe)")
     p.add_argument("file", metavar="FICHIER.csv", type=Path,
                    help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
-    p.add_argument("--letters", metavar="FICHIER.txt", type=Path,
-                   help="écrire aussitôt les courriers de notification des comptes créés")
+    p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
+                   help="écrire aussitôt les courriers de notification des comptes créés (PDF à imprimer, ou texte)")
 
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
     p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")
     p.add_argument("--all", dest="everyone", action="store_true",
                    help="tous les élèves non activés de l'établissement (annule tous les courriers déjà remis)")
-    p.add_argument("-o", "--output", metavar="FICHIER.txt", type=Path, required=True, help="fichier à écrire")
+    p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path, required=True,
+                   help="fichier à écrire : PDF à imprimer (une page par élève) ou texte")
 
     staff = sub.add_parser("staff", help="comptes du personnel")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)
@@ -92,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("identifier", metavar="IDENTIFIANT")
     p = sub.add_parser("reset", help="nouveau mot de passe provisoire et nouveau courrier pour un élève")
     p.add_argument("identifier", metavar="IDENTIFIANT")
-    p.add_argument("-o", "--output", metavar="FICHIER.txt", type=Path,
-                   help="écrire le courrier dans ce fichier (sinon il est affiché)")
+    p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
+                   help="écrire le courrier dans ce fichier, PDF ou texte (sinon il est affiché)")
     sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
@@ -182,38 +167,23 @@ def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None
     return update, progress.stop
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Letters hold provisional passwords: readable by the owner only, written whole or not at all."""
-    path = path.expanduser()
-    tmp = path.with_name(f".{path.name}.tmp")
+def _write_letters(path: Path, letters, settings: Settings) -> Path:
+    """Letters to ``path`` (0600, whole or nothing), with a progress bar for the PDF layout."""
+    if path.suffix.lower() != ".pdf":
+        return write_letters(path, letters, settings)
+    update, stop = _progress("Mise en page")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
-
-
-def _letters_output(path: Path) -> None:
-    """Refuse an unusable letters file *before* any password is issued for it."""
-    folder = path.expanduser().parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise DomainError(f"Impossible d'écrire les courriers dans {path} : le dossier {folder} n'existe pas "
-                          "ou n'est pas accessible en écriture.")
-    if path.suffix.lower() == ".pdf":
-        raise DomainError("Le format PDF arrive avec la console du personnel : utilisez un fichier .txt.")
-    if path.suffix.lower() != ".txt":
-        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : utilisez un fichier .txt.")
+        return write_letters(path, letters, settings, progress=update)
+    finally:
+        stop()
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     from .domain.classlist import parse_class_list
     from .domain.errors import ImportRejected
-    from .letters.text import render_letters
 
     if args.letters:
-        _letters_output(args.letters)
+        check_output(args.letters)
     try:
         data = args.file.read_bytes()
     except OSError as exc:
@@ -230,18 +200,16 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     classes = sorted({letter.class_name or "" for letter in letters})
     print(f"{len(letters)} compte(s) créé(s) ({', '.join(classes)}).")
     if args.letters:
-        _write_private(args.letters, render_letters(letters, settings))
+        _write_letters(args.letters, letters, settings)
         print(f"Courriers écrits dans {args.letters}.")
     else:
         for name in classes:
-            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.txt")
+            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.pdf")
     return EXIT_OK
 
 
 def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
-    from .letters.text import render_letters
-
-    _letters_output(args.output)
+    check_output(args.output)
     service = _service(settings)
     update, stop = _progress("Courriers")
     try:
@@ -252,7 +220,7 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     if not letters:
         print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
         return EXIT_OK
-    _write_private(args.output, render_letters(letters, settings))
+    _write_letters(args.output, letters, settings)
     print(f"{len(letters)} courrier(s) écrit(s) dans {args.output} : chacun porte un nouveau mot de passe provisoire,"
           " les courriers précédents de ces élèves ne sont plus valables.")
     return EXIT_OK
@@ -285,15 +253,14 @@ def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
     from .letters.text import render_letter
 
     if args.output:
-        _letters_output(args.output)
+        check_output(args.output)
     service = _service(settings)
     letter = service.staff_reset(args.identifier, actor=_actor())
-    text = render_letter(letter, settings)
     if args.output:
-        _write_private(args.output, text)
+        write_letters(args.output, [letter], settings)
         print(f"Nouveau courrier de « {letter.identifier} » écrit dans {args.output}.")
     else:
-        print(text)
+        print(render_letter(letter, settings))
     return EXIT_OK
 
 
@@ -349,10 +316,12 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
         raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
     # A second run on the same folder prints new letters instead of importing twice.
     letters = service.issue_letters(everyone=True, actor=_actor()) or service.import_class_list(rows, actor=_actor())
-    out = folder / "lettres.txt"
-    _write_private(out, render_letters(letters, settings))
+    text_out, pdf_out = folder / "lettres.txt", folder / "lettres.pdf"
+    write_private(text_out, render_letters(letters, settings))
+    write_letters(pdf_out, letters, settings)
     print(f"Démonstration prête dans {folder}")
-    print(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {out}\n")
+    print(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {pdf_out} (à imprimer) "
+          f"et {text_out}\n")
     width = max(len(letter.identifier) for letter in letters)
     print(f"{'Identifiant'.ljust(width)}  Mot de passe  Né(e) le    Élève")
     for letter in letters:
