@@ -458,7 +458,7 @@ def test_password_changed(snap_compare, service, julie, outbox, tmp_path):
                                         new_password_confirm="Nouveau2mdp"), code, click("#validate")))
 
 
-# ------------------------------------------------------------ 11. guide, idle, staff, demo
+# ------------------------------------------------------------ 11. guide, idle, demo (the staff console: test_snapshots_console.py)
 
 
 def test_guide_mobile(snap_compare, service, tmp_path):
@@ -480,16 +480,6 @@ def test_idle_countdown(snap_compare, service, julie, tmp_path):
 
     assert snap_compare(kiosk(service, tmp_path, idle), terminal_size=SIZE,
                         run_before=steps(_activated(service, julie), wait))
-
-
-def test_staff_console(snap_compare, service, tmp_path):
-    """After a staff login: Console du personnel with « Fermer le kiosque » and SE DÉCONNECTER."""
-    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="t")
-
-    def staff(pilot: Pilot) -> None:
-        pilot.app.open_session(service.authenticate("prof.martin", "Prof2martin2026", kind="staff"))
-
-    assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(staff))
 
 
 def test_demo_letters(snap_compare, service, tmp_path):

@@ -24,6 +24,7 @@ import math
 import os
 import random
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .config import Settings
 from .domain import errors
-from .domain.classlist import StudentRow, parse_birth_date
+from .domain.classlist import StudentRow, check_student, parse_birth_date, parse_class_list
 from .domain.clock import Clock, SystemClock
 from .domain.errors import DomainError, InvalidInput, MailNotSent
 from .domain.identifiers import base_identifier, next_free, normalize_login
@@ -80,8 +81,12 @@ from .store.models import (
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+#: Receives new letters inside the transaction that issues them: if it raises (the
+#: letters file cannot be written), nothing is issued and the old letters still work.
+Deliver = Callable[[list["IssuedLetter"]], None]
 NextStep = Literal["first_connection", "charter", "change_password", "home"]
 FAILURE_MEMORY = timedelta(hours=24)
+STAFF_ONLY = "Réservé au personnel de l'établissement."
 RESEND_DELAY = timedelta(minutes=1)
 RESEND_PER_DAY = 10
 
@@ -153,6 +158,80 @@ class AuditRecord:
     identifier: str | None
     actor: str | None
     details: dict
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """One line of the staff console: where a class stands."""
+
+    name: str
+    students: int  # each has been issued a letter
+    waiting: int  # letter issued, not yet activated, deadline ahead
+    activated: int
+    charter: int  # charter (current version) accepted
+    email_validated: int
+    locked: int
+    expired: int  # deadline passed without activation (deleted at the next purge)
+
+
+StudentState = Literal["waiting", "activated", "ready", "expired"]
+
+STATE_LABELS: dict[str, str] = {
+    "waiting": "En attente",
+    "activated": "Activé",
+    "ready": "Prêt",
+    "expired": "Expiré",
+}
+
+
+@dataclass(frozen=True)
+class StudentStatus:
+    """A student as the console lists them (never a secret in it)."""
+
+    identifier: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    birth_date: date | None
+    state: StudentState
+    charter: bool
+    email_state: EmailState
+    locked: bool
+    must_change_password: bool
+    deadline: date | None
+    activated_at: datetime | None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would create, and the bad rows, before anything is written."""
+
+    rows: list[StudentRow]
+    identifiers: list[str]  # the identifier each row would get, in order
+    problems: list[tuple[int, str]]
+
+    @property
+    def classes(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.class_name] = counts.get(row.class_name, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def _search_key(text: str) -> str:
+    """Text to search in: no accents, no case (« zoe » finds « Zoé »)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def student_matches(student: StudentStatus, search: str) -> bool:
+    """Every word typed is in the student's name or identifier (« zoe diaye » finds Zoé N'Diaye)."""
+    haystack = _search_key(f"{student.first_name} {student.last_name} {student.identifier}")
+    return all(word in haystack for word in _search_key(search).split())
 
 
 # ---------------------------------------------------------------- the service
@@ -485,7 +564,8 @@ class AccountService:
         s.add(account)
         return account, deadline
 
-    def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, progress: Progress | None = None) -> list[IssuedLetter]:
+    def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, progress: Progress | None = None,
+                          deliver: Deliver | None = None) -> list[IssuedLetter]:
         """Create every student of ``rows`` or none; a student already on file is a bad row."""
         if not rows:
             raise errors.ImportRejected([(1, "aucun élève à importer")])
@@ -507,6 +587,9 @@ class AccountService:
                                                 deadline, account.issued_at, row.birth_date, password))
                 classes = sorted({r.class_name for r in rows})
                 self._audit(s, "accounts.imported", actor=actor, count=len(rows), classes=classes)
+                if deliver is not None:
+                    s.flush()
+                    deliver(letters)
         except IntegrityError:
             raise errors.Conflict("Un autre poste crée des comptes en même temps. Relancez l'import.") from None
         return letters
@@ -525,7 +608,8 @@ class AccountService:
         return sorted(problems)
 
     def issue_letters(self, *, class_name: str | None = None, identifier: str | None = None,
-                      everyone: bool = False, actor: str, progress: Progress | None = None) -> list[IssuedLetter]:
+                      everyone: bool = False, actor: str, progress: Progress | None = None,
+                      deliver: Deliver | None = None) -> list[IssuedLetter]:
         """New letters for accounts not yet activated: a new provisional password, deadline renewed.
 
         The old provisional password stops working (only its hash was ever kept, so a
@@ -551,10 +635,11 @@ class AccountService:
                 f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
                 "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
         ids = [r.id for r in found if r.state == AccountState.CREATED]
-        return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True)
+        return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
+                             deliver=deliver)
 
     def _reissue(self, ids: list[int], *, actor: str, event: str, progress: Progress | None = None,
-                 only_created: bool = False) -> list[IssuedLetter]:
+                 only_created: bool = False, deliver: Deliver | None = None) -> list[IssuedLetter]:
         """New provisional passwords for ``ids``; with ``only_created``, an account activated
         meanwhile (on another kiosk, while the hashes were computed) is left alone."""
         passwords = [provisional_password(self.rng) for _ in ids]
@@ -583,6 +668,9 @@ class AccountService:
                 letters.append(IssuedLetter(account.identifier, account.first_name, account.last_name, class_name,
                                             deadline, now, account.birth_date, password))
                 self._audit(s, event, account.identifier, actor=actor)
+            if deliver is not None and letters:
+                s.flush()
+                deliver(letters)
         return letters
 
     # ------------------------------------------------------------ login
@@ -1042,7 +1130,7 @@ class AccountService:
             self._clear_throttles(s, ident)
             self._audit(s, "staff.unlock", ident, actor=actor)
 
-    def staff_reset(self, identifier: str, *, actor: str) -> IssuedLetter:
+    def staff_reset(self, identifier: str, *, actor: str, deliver: Deliver | None = None) -> IssuedLetter:
         """A new provisional password and letter, deadline renewed, sessions and tokens voided.
 
         Also re-creates an account whose activation deadline passed (not yet purged).
@@ -1054,7 +1142,7 @@ class AccountService:
             if account is None or account.kind != Kind.STUDENT:
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
             account_id = account.id
-        return self._reissue([account_id], actor=actor, event="staff.reset")[0]
+        return self._reissue([account_id], actor=actor, event="staff.reset", deliver=deliver)[0]
 
     def purge_expired(self, *, actor: str) -> list[str]:
         """Delete accounts never activated before their deadline (SPEC §2); their identifiers become free.
@@ -1079,7 +1167,164 @@ class AccountService:
                                              (Throttle.locked_until.is_(None)) | (Throttle.locked_until < now)))
         return expired
 
+    def force_password_change(self, *, identifier: str | None = None, class_name: str | None = None,
+                              everyone: bool = False, actor: str) -> int:
+        """After a leak: activated students must choose a new password at their next login.
+
+        Their open sessions end now and pending reset codes are voided. Students who have
+        not activated yet are left alone: their letter already forces a new password.
+        Returns how many accounts are now marked.
+        """
+        if identifier is None and class_name is None and not everyone:
+            raise DomainError("Précisez un élève, une classe ou tous les élèves.")
+        with self._tx() as s:
+            stmt = select(Account).where(Account.kind == Kind.STUDENT)
+            if class_name is not None:
+                stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
+            if identifier is not None:
+                stmt = stmt.where(Account.identifier == normalize_login(identifier))
+            found = list(s.scalars(stmt.order_by(Account.identifier)))
+            if identifier is not None and not found:
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+            if class_name is not None and not found:
+                raise errors.NotFound(f"Aucun élève dans la classe « {class_name} ».")
+            marked = [a for a in found if a.state == AccountState.ACTIVE]
+            if identifier is not None and not marked:
+                raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
+                                        "son mot de passe provisoire devra de toute façon être changé.")
+            for account in marked:
+                account.must_change_password = True
+                self._revoke_sessions(s, account.id)
+                self._void_tokens(s, account.id, "reset")
+                self._audit(s, "staff.force_change", account.identifier, actor=actor)
+            return len(marked)
+
+    def check_new_student(self, *, last_name: str, first_name: str, birth_date: str, class_name: str) -> StudentRow:
+        """A student typed by staff, checked as a line of a class list would be (nothing written)."""
+        today = self._now().astimezone(self.settings.timezone).date()
+        row, errs = check_student(last_name, first_name, birth_date, class_name, today=today)
+        if row is None:
+            raise InvalidInput(errs)
+        with self._tx() as s:
+            if problems := self._already_on_file(s, [row]):
+                raise InvalidInput({"last_name": problems[0][1].capitalize() + "."})
+        return row
+
+    def add_student(self, *, last_name: str, first_name: str, birth_date: str, class_name: str,
+                    actor: str, deliver: Deliver | None = None) -> IssuedLetter:
+        """One student typed by staff (a new pupil, or an account deleted after its deadline)."""
+        row = self.check_new_student(last_name=last_name, first_name=first_name, birth_date=birth_date,
+                                     class_name=class_name)
+        try:
+            return self.import_class_list([row], actor=actor, deliver=deliver)[0]
+        except errors.ImportRejected as exc:
+            raise InvalidInput({"last_name": exc.problems[0][1].capitalize() + "."}) from None
+
+    def recreate(self, identifier: str, *, actor: str, deliver: Deliver | None = None) -> IssuedLetter:
+        """An expired account (deadline passed, not yet deleted) comes back with a new letter."""
+        ident = normalize_login(identifier)
+        with self._tx() as s:
+            account = self._account(s, ident)
+            if account is None or account.kind != Kind.STUDENT:
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+            if not self._expired(account):
+                raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
+            account_id = account.id
+        return self._reissue([account_id], actor=actor, event="staff.recreate", deliver=deliver)[0]
+
+    def close_kiosk(self, token: str) -> None:
+        """Fermer le kiosque: recorded with the staff member, whose session ends."""
+        with self._tx() as s:
+            _, account = self._session(s, token)
+            if account.kind != Kind.STAFF:
+                raise errors.NotAllowed(STAFF_ONLY)
+            self._revoke_sessions(s, account.id)
+            self._audit(s, "kiosk.closed", account.identifier, actor=account.identifier)
+
     # ------------------------------------------------------------ reading for staff
+
+    def staff_member(self, token: str) -> str:
+        """The identifier of the staff member of a live session (the session is touched)."""
+        with self._tx() as s:
+            _, account = self._session(s, token)
+            if account.kind != Kind.STAFF:
+                raise errors.NotAllowed(STAFF_ONLY)
+            return account.identifier
+
+    def _expired(self, account: Account) -> bool:
+        return account.state == AccountState.CREATED and account.deadline_at is not None and account.deadline_at <= self._now()
+
+    def _locked_identifiers(self, s: DbSession, identifiers: Sequence[str]) -> set[str]:
+        """Which of ``identifiers`` are locked out now, whatever the scope."""
+        by_key = {self._throttle_key(scope, ident): ident
+                  for ident in identifiers for scope in ("login", "code", "recovery", "birth")}
+        keys = list(by_key)
+        locked: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for key in s.scalars(select(Throttle.key).where(Throttle.key.in_(chunk), Throttle.locked_until > self._now())):
+                locked.add(by_key[key])
+        return locked
+
+    def _statuses(self, s: DbSession, stmt) -> list[StudentStatus]:
+        rows = s.execute(stmt).all()
+        locked = self._locked_identifiers(s, [r.Account.identifier for r in rows])
+        accepted = set(s.scalars(select(CharterAcceptance.account_id).where(
+            CharterAcceptance.version == self.settings.charter.version,
+            CharterAcceptance.account_id.in_(select(stmt.subquery().c.id)))))
+        result = []
+        for row in rows:
+            a: Account = row.Account
+            if a.state == AccountState.CREATED:
+                state: StudentState = "expired" if self._expired(a) else "waiting"
+            else:
+                state = "ready" if a.id in accepted else "activated"
+            email = EmailState.PENDING if a.pending_email else EmailState.VALIDATED if a.email else EmailState.NONE
+            result.append(StudentStatus(a.identifier, a.first_name, a.last_name, row.class_name, a.birth_date, state,
+                                        a.id in accepted, email, a.identifier in locked, a.must_change_password,
+                                        a.deadline, a.activated_at))
+        return result
+
+    def class_students(self, class_name: str | None = None, *, search: str = "") -> list[StudentStatus]:
+        """A class's students (every student without ``class_name``), by name; ``search``
+        keeps those whose name or identifier contains every word typed (accents ignored)."""
+        stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
+                .where(Account.kind == Kind.STUDENT).order_by(Account.last_name, Account.first_name, Account.identifier))
+        if class_name is not None:
+            stmt = stmt.where(SchoolClass.name == class_name)
+        with self._tx() as s:
+            students = self._statuses(s, stmt)
+        return [st for st in students if student_matches(st, search)]
+
+    def class_summaries(self) -> list[ClassSummary]:
+        """Every class with its counts, by name."""
+        by_class: dict[str, list[StudentStatus]] = {}
+        for st in self.class_students():
+            by_class.setdefault(st.class_name or "", []).append(st)
+        return [ClassSummary(
+            name, len(group), sum(st.state == "waiting" for st in group),
+            sum(st.state in ("activated", "ready") for st in group), sum(st.charter for st in group),
+            sum(st.email_state == EmailState.VALIDATED for st in group), sum(st.locked for st in group),
+            sum(st.state == "expired" for st in group)) for name, group in sorted(by_class.items())]
+
+    def preview_class_list(self, data: bytes) -> ImportPreview:
+        """Read a class list without writing: the identifiers it would create, its bad rows."""
+        today = self._now().astimezone(self.settings.timezone).date()
+        rows, problems = parse_class_list(data, today=today)
+        with self._tx() as s:
+            problems = sorted(problems + self._already_on_file(s, rows)) if rows else problems
+            bases = {base_identifier(r.first_name, r.last_name) for r in rows}
+            existing: set[str] = set()
+            for base in bases:
+                existing.update(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
+        taken: set[str] = set()
+        identifiers = []
+        for row in rows:
+            ident = next_free(base_identifier(row.first_name, row.last_name), lambda c: c in existing or c in taken)
+            taken.add(ident)
+            identifiers.append(ident)
+        return ImportPreview(rows, identifiers, problems)
+
 
     def audit_events(self) -> list[AuditRecord]:
         with self._tx() as s:

@@ -106,6 +106,44 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
     return rows, problems
 
 
+def check_student(last: str, first: str, born: str, class_name: str, *,
+                  today: date | None = None) -> tuple[StudentRow | None, dict[str, str]]:
+    """One student typed in a form: the row, or a French message per field in error.
+
+    The same rules as a line of a class list (a staff member re-creating one account
+    must not be able to create what an import would refuse).
+    """
+    fields = {"last_name": last, "first_name": first, "birth_date": born, "class_name": class_name}
+    labels = {"last_name": "nom", "first_name": "prénom", "birth_date": "date de naissance", "class_name": "classe"}
+    errors: dict[str, str] = {}
+    for name, value in fields.items():
+        if any(unicodedata.category(c)[0] == "C" and c != "\t" for c in value):
+            errors[name] = f"{labels[name].capitalize()} : caractère de contrôle interdit."
+    last, first, class_name = _clean(last), _clean(first), _clean(class_name)
+    for name, value, limit in (("last_name", last, MAX_NAME), ("first_name", first, MAX_NAME),
+                               ("class_name", class_name, MAX_CLASS)):
+        if name in errors:
+            continue
+        if not value:
+            errors[name] = f"Saisissez le {labels[name]}." if name != "class_name" else "Saisissez la classe."
+        elif len(value) > limit:
+            errors[name] = f"{labels[name].capitalize()} trop long ({len(value)} caractères, {limit} au plus)."
+    if "last_name" not in errors and "first_name" not in errors:
+        try:
+            base_identifier(first, last)
+        except ValueError as exc:
+            errors["last_name"] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+    birth = None
+    if "birth_date" not in errors:
+        try:
+            birth = parse_birth_date(born, today=today)
+        except ValueError as exc:
+            errors["birth_date"] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+    if errors or birth is None:
+        return None, errors
+    return StudentRow(1, last, first, birth, class_name), {}
+
+
 def _control_problem(cells: list[str]) -> str | None:
     """Control characters are refused before spaces are tidied (``split()`` would hide some)."""
     for label, value in zip(("nom", "prénom", "date de naissance", "classe"), cells, strict=True):

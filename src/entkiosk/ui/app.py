@@ -145,7 +145,7 @@ class KioskApp(App[None], inherit_bindings=False):
         """Every second: the countdown, then the end of the session."""
         from .screens.idle import IdleWarning
 
-        if not self.has_student_state():
+        if not self.has_student_state() or getattr(self.screen, "KEEPS_AWAKE", False):
             self._last_activity = self.idle_clock()
             return
         timeout = self.settings.kiosk.idle_timeout

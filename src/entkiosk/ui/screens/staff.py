@@ -1,46 +1,135 @@
-"""The staff side of the kiosk (the console comes with its own issue): closing the kiosk."""
+"""12. Console du personnel: the classes and their counts, and what staff do from there.
+
+Every call checks the staff session first (:func:`staff_read`, :func:`staff_act`): a
+session that ended on another kiosk, or a student's, cannot reach a staff use case,
+and every action is recorded in the audit with the staff member's identifier.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Button, Static
+from textual.containers import HorizontalGroup
+from textual.widgets import Button, DataTable, Static
 
+from ...service import AccountService, ClassSummary
 from ..text import plain
 from ..widgets.controls import KioskButton
+from ..widgets.table import KioskTable
 from .base import KioskScreen, screen_keys
+
+T = TypeVar("T")
+
+
+def staff_read(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``fn(*args)`` for a live staff session (which it keeps alive)."""
+    service.staff_member(token)
+    return fn(*args, **kwargs)
+
+
+def staff_act(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, actor=<staff identifier>)`` for a live staff session."""
+    return fn(*args, actor=service.staff_member(token), **kwargs)
+
+
+def class_counts(summary: ClassSummary) -> list[str]:
+    return [summary.name, str(summary.students), str(summary.activated), str(summary.charter),
+            str(summary.email_validated), str(summary.locked), str(summary.expired)]
 
 
 class StaffScreen(KioskScreen):
-    """After a staff login: close the kiosk or go back to the accueil."""
+    """Console du personnel: the classes with their counts; open one, import, add, force, close."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Se déconnecter")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Ouvrir", back="Se déconnecter")
 
     BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
     HEADING = "Console du personnel"
 
     def compose_body(self) -> ComposeResult:
         who = self.app.session.identifier if self.app.session else ""
-        yield Static(plain(f"Connecté(e) : {who}"), classes="paragraph")
-        yield Static("La gestion des classes et des courriers se fait pour l'instant en ligne de commande "
-                     "(entkiosk import, entkiosk letters, entkiosk reset, entkiosk unlock).", classes="paragraph")
-        yield KioskButton("Fermer le kiosque", id="close", variant="error")
-        yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
+        yield Static(plain(f"Connecté(e) : {who}. Choisissez une classe et appuyez sur Entrée."),
+                     id="console-who", classes="paragraph")
+        yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail validé", "Bloqués", "Expirés",
+                         id="classes")
+        yield Static("", id="console-total", classes="note")
+        with HorizontalGroup(classes="buttons"):
+            yield KioskButton("Importer une liste", id="import")
+            yield KioskButton("Ajouter un élève", id="add")
+            yield KioskButton("Fermer le kiosque", id="close", variant="error")
+        with HorizontalGroup(classes="buttons"):
+            yield KioskButton("Changement de mot de passe imposé", id="force-all")
+            yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#logout", Button).focus()
+        self.query_one("#classes", KioskTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.reload()
+
+    def reload(self) -> None:
+        service = self.app.service
+        self.call(staff_read, service, self.app.token, service.class_summaries, then=self._show)
+
+    def _show(self, summaries: list[ClassSummary]) -> None:
+        table = self.query_one("#classes", KioskTable)
+        table.fill([(s.name, class_counts(s)) for s in summaries])
+        students = sum(s.students for s in summaries)
+        activated = sum(s.activated for s in summaries)
+        total = self.query_one("#console-total", Static)
+        if summaries:
+            total.update(f"{len(summaries)} classe(s), {students} élève(s), dont {activated} ont activé leur compte.")
+        else:
+            total.update("Aucune classe : importez une liste de classe (CSV nom;prénom;date de naissance;classe).")
+            self.query_one("#import", Button).focus()
+
+    def submit(self) -> None:
+        """Entrée outside the table: open the class under the cursor."""
+        self._open(self.query_one("#classes", KioskTable).current_key())
+
+    @on(DataTable.RowSelected, "#classes")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._open(event.row_key.value)
+
+    def _open(self, name: str | None) -> None:
+        from .staff_class import ClassScreen
+
+        if name is not None and not self.busy:
+            self.app.push_screen(ClassScreen(name))
 
     def action_back(self) -> None:
-        self.app.end_session()
+        if not self.busy:
+            self.app.end_session()
 
     @on(Button.Pressed, "#logout")
-    def submit(self) -> None:
+    def _logout(self) -> None:
         self.app.end_session()
+
+    @on(Button.Pressed, "#import")
+    def _import(self) -> None:
+        from .staff_import import ImportScreen
+
+        self.app.push_screen(ImportScreen())
+
+    @on(Button.Pressed, "#add")
+    def _add(self) -> None:
+        from .staff_add import AddStudentScreen
+
+        self.app.push_screen(AddStudentScreen())
+
+    @on(Button.Pressed, "#force-all")
+    def _force_all(self) -> None:
+        from .staff_actions import force_password_change
+
+        force_password_change(self, everyone=True)
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
-        """Fermer le kiosque: the staff session ends (recorded), then the app."""
-        self.call(self.app.service.logout, self.app.token, then=lambda _: self.app.exit())
+        """Fermer le kiosque: recorded with the staff member, whose session ends, then the app."""
+        self.call(self.app.service.close_kiosk, self.app.token, then=lambda _: self.app.exit())

@@ -1,0 +1,226 @@
+"""What the console's screens share: a confirmation, a job with its progress, letters to a file.
+
+A job that issues letters writes them as one PDF in the letters folder
+(``[letters] folder``) and says where: printing that file is how the letters reach
+the students. The file is checked writable *before* any provisional password
+changes, so a full disk never leaves a class with letters nobody can print.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import HorizontalGroup, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from ...domain.errors import DomainError, SessionExpired
+from ...service import IssuedLetter
+from ..text import plain
+from ..widgets.controls import KioskButton
+from ..widgets.fields import ErrorLine
+from .base import NAVIGATION, UNEXPECTED
+from .staff import staff_act
+
+if TYPE_CHECKING:
+    from ..app import KioskApp
+    from .base import KioskScreen
+
+log = logging.getLogger(__name__)
+
+#: ``progress(step, done, total)``: what a job reports while it works.
+Progress = Callable[[str, int, int], None]
+#: A job runs in a thread with a progress callback and returns the sentence to show.
+Job = Callable[[Progress], str]
+
+
+class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
+    """« Êtes-vous sûr(e) ? » before an action that cannot be undone: True to go on."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *NAVIGATION[:2],
+        Binding("escape", "cancel", "Annuler", key_display="Échap", id="back"),
+    ]
+
+    def __init__(self, title: str, text: str, confirm: str) -> None:
+        super().__init__()
+        self._title, self._text, self._confirm = title, text, confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes="dialog"):
+            yield Static(plain(self._title), classes="subheading")
+            yield Static(plain(self._text), classes="paragraph")
+            with HorizontalGroup(classes="buttons"):
+                yield KioskButton(self._confirm, id="confirm", variant="warning")
+                yield KioskButton("ANNULER", id="cancel", variant="primary")
+
+    def on_mount(self) -> None:
+        # The safe choice has the focus: a stray Entrée changes nothing.
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirmed(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class JobScreen(ModalScreen[bool], inherit_bindings=False):
+    """A staff job (import, letters, reset…) with its progress bar, then what became of it.
+
+    It cannot be left while it works; afterwards Entrée or Échap closes it and the
+    screen behind reloads. Dismissed with True when the job succeeded.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Fermer", key_display="Échap", id="back"),
+    ]
+
+    app: KioskApp  # type: ignore[assignment]
+
+    def __init__(self, title: str, job: Job) -> None:
+        super().__init__()
+        self._title, self._job = title, job
+        self._worker: Worker[str] | None = None
+        self._ok = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="job-box", classes="dialog"):
+            yield Static(plain(self._title), classes="subheading")
+            yield Static("Préparation…", id="job-step")
+            yield ProgressBar(id="job-bar", show_eta=False)
+            yield Static("", id="job-result", classes="paragraph")
+            yield ErrorLine(id="job-error")
+            yield KioskButton("OK", id="job-done", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#job-done").display = False
+        self._worker = self.run_worker(lambda: self._job(self._progress), thread=True, exit_on_error=False,
+                                       name="staff-job")
+
+    def _progress(self, step: str, done: int, total: int) -> None:
+        self.app.call_from_thread(self._show_progress, step, done, total)
+
+    def _show_progress(self, step: str, done: int, total: int) -> None:
+        self.query_one("#job-step", Static).update(plain(f"{step} : {done} / {total}"))
+        self.query_one("#job-bar", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self.query_one("#job-bar").display = False
+        self.query_one("#job-step").display = False
+        if event.state == WorkerState.SUCCESS:
+            self._ok = True
+            self.query_one("#job-result", Static).update(plain(event.worker.result or "Terminé."))
+        else:
+            error = event.worker.error
+            if isinstance(error, SessionExpired):
+                self.app.end_session(str(error))
+                return
+            if not isinstance(error, DomainError):
+                log.error("staff job failed", exc_info=error)
+                error = DomainError(UNEXPECTED)
+            self.query_one("#job-error", ErrorLine).show(str(error))
+        done = self.query_one("#job-done", Button)
+        done.display = True
+        done.focus()
+
+    @property
+    def finished(self) -> bool:
+        return self._worker is not None and self._worker.state in (WorkerState.SUCCESS, WorkerState.ERROR)
+
+    @on(Button.Pressed, "#job-done")
+    def action_close(self) -> None:
+        if self.finished:
+            self.dismiss(self._ok)
+
+
+# ---------------------------------------------------------------- letters
+
+
+def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[IssuedLetter]], *,
+                new_accounts: bool = False, **kwargs) -> Job:
+    """A job that issues letters with ``issue(progress=…, deliver=…, actor=…, **kwargs)``.
+
+    The PDF is written inside the transaction that issues the letters (``deliver``):
+    if it cannot be written, no provisional password changes.
+    """
+    from ...letters import check_output, console_letters_path, write_letters
+
+    app = screen.app
+    service, token, settings = app.service, app.token, app.settings
+
+    def run(progress: Progress) -> str:
+        path = console_letters_path(settings, label, service.clock.now().astimezone(settings.timezone))
+        check_output(path)
+
+        def deliver(letters: list[IssuedLetter]) -> None:
+            write_letters(path, letters, settings, progress=lambda d, t: progress("Mise en page des courriers", d, t))
+
+        letters = staff_act(service, token, issue, progress=lambda d, t: progress("Mots de passe provisoires", d, t),
+                            deliver=deliver, **kwargs)
+        if not letters:
+            return "Aucun compte en attente d'activation : aucun courrier à imprimer."
+        done = f"{len(letters)} courrier(s) enregistré(s) dans le fichier :\n{path}\n\n"
+        if new_accounts:
+            return done + "Imprimez ce fichier et remettez à chaque élève son courrier."
+        return done + ("Imprimez ce fichier et remettez à chaque élève son courrier : il porte un nouveau mot de passe "
+                       "provisoire, les courriers précédents ne sont plus valables.")
+
+    return run
+
+
+def print_letters(screen: KioskScreen, *, class_name: str | None = None, identifier: str | None = None,
+                  then: Callable[[bool | None], None] | None = None) -> None:
+    """IMPRIMER LES COURRIERS of a class or of one student, after a confirmation."""
+    service = screen.app.service
+    who = f"de la classe « {class_name} »" if class_name is not None else f"de l'élève « {identifier} »"
+    job = letters_job(screen, class_name or identifier or "courriers", service.issue_letters,
+                      class_name=class_name, identifier=identifier)
+
+    def confirmed(ok: bool | None) -> None:
+        if ok:
+            screen.app.push_screen(JobScreen(f"Courriers {who}", job), then)
+
+    screen.app.push_screen(ConfirmScreen(
+        f"Imprimer les courriers {who}",
+        "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne seront plus "
+        "valables. Les comptes déjà activés ne reçoivent pas de courrier.",
+        "IMPRIMER"), confirmed)
+
+
+def force_password_change(screen: KioskScreen, *, identifier: str | None = None, class_name: str | None = None,
+                          everyone: bool = False, then: Callable[[bool | None], None] | None = None) -> None:
+    """Changement de mot de passe imposé (after a leak), after a confirmation."""
+    service, token = screen.app.service, screen.app.token
+    if everyone:
+        who = "de tous les élèves de l'établissement"
+    elif class_name is not None:
+        who = f"des élèves de la classe « {class_name} »"
+    else:
+        who = f"de l'élève « {identifier} »"
+
+    def job(_progress: Progress) -> str:
+        count = staff_act(service, token, service.force_password_change, identifier=identifier,
+                          class_name=class_name, everyone=everyone)
+        return (f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion. "
+                "Leurs sessions ouvertes ont été fermées.")
+
+    def confirmed(ok: bool | None) -> None:
+        if ok:
+            screen.app.push_screen(JobScreen("Changement de mot de passe imposé", job), then)
+
+    screen.app.push_screen(ConfirmScreen(
+        "Changement de mot de passe imposé",
+        f"Les comptes activés {who} devront choisir un nouveau mot de passe à leur prochaine connexion, "
+        "et leurs sessions ouvertes seront fermées. À utiliser par exemple après la divulgation de mots de passe.",
+        "IMPOSER"), confirmed)

@@ -1,0 +1,142 @@
+"""12. A class in the staff console: its students, their state and deadline, searchable by name."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import HorizontalGroup
+from textual.widgets import Button, DataTable, Input, Static
+
+from ...domain.lifecycle import EmailState
+from ...service import StudentStatus, student_matches
+from ..text import plain
+from ..widgets.controls import KioskButton
+from ..widgets.fields import Field
+from ..widgets.table import KioskTable
+from .base import KioskScreen, screen_keys
+from .staff import staff_read
+
+EMAIL_LABELS = {EmailState.NONE: "", EmailState.PENDING: "à valider", EmailState.VALIDATED: "validé"}
+
+
+def state_cell(student: StudentStatus) -> str:
+    """The state as staff act on it: a lockout first, then a forced change, then the lifecycle."""
+    if student.locked:
+        return "Bloqué"
+    if student.must_change_password:
+        return "À changer"
+    return student.state_label
+
+
+def student_cells(student: StudentStatus) -> list[str]:
+    deadline = student.deadline.strftime("%d/%m/%Y") if student.deadline and student.state in ("waiting", "expired") else ""
+    return [f"{student.last_name} {student.first_name}", student.identifier, state_cell(student),
+            "oui" if student.charter else "", EMAIL_LABELS[student.email_state], deadline]
+
+
+class ClassScreen(KioskScreen):
+    """A class's students; Entrée on one opens what can be done for them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Ouvrir", back="Retour")
+
+    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+
+    def __init__(self, class_name: str) -> None:
+        super().__init__()
+        self.class_name = class_name
+        self.students: list[StudentStatus] = []
+
+    @property
+    def HEADING(self) -> str:  # type: ignore[override]
+        return f"Classe {self.class_name}"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="class-counts", classes="note")
+        yield Field("rechercher un élève", "search", placeholder="nom, prénom ou identifiant", max_length=80)
+        yield KioskTable("Élève", "Identifiant", "État", "Charte", "Mail", "Échéance", id="students")
+        with HorizontalGroup(classes="buttons"):
+            yield KioskButton("Séance en direct", id="live", variant="primary")
+            yield KioskButton("Imprimer les courriers", id="letters")
+        with HorizontalGroup(classes="buttons"):
+            yield KioskButton("Changement de mot de passe imposé", id="force-class")
+            yield KioskButton("RETOUR", id="back-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#students", KioskTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.reload()
+
+    def reload(self) -> None:
+        service = self.app.service
+        self.call(staff_read, service, self.app.token, service.class_students, self.class_name, then=self._loaded)
+
+    def _loaded(self, students: list[StudentStatus]) -> None:
+        if not students:
+            self.app.pop_screen()  # the class is gone (its last accounts purged)
+            return
+        self.students = students
+        activated = sum(s.state in ("activated", "ready") for s in students)
+        charter = sum(s.charter for s in students)
+        waiting = sum(s.state == "waiting" for s in students)
+        expired = sum(s.state == "expired" for s in students)
+        self.query_one("#class-counts", Static).update(plain(
+            f"{len(students)} élève(s) : {activated} activé(s), dont {charter} avec la charte acceptée ; "
+            f"{waiting} en attente ; {expired} expiré(s)."))
+        self._filter()
+
+    @on(Input.Changed, "#search")
+    def _filter(self) -> None:
+        search = self.value("search")
+        shown = [s for s in self.students if student_matches(s, search)]
+        self.query_one("#students", KioskTable).fill([(s.identifier, student_cells(s)) for s in shown])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Entrée in the search field: to the list, on the first student found."""
+        event.stop()
+        table = self.query_one("#students", KioskTable)
+        if table.row_count:
+            table.move_cursor(row=0)
+            table.focus()
+
+    def submit(self) -> None:
+        self._open(self.query_one("#students", KioskTable).current_key())
+
+    @on(DataTable.RowSelected, "#students")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._open(event.row_key.value)
+
+    def _open(self, identifier: str | None) -> None:
+        from .staff_student import StudentScreen
+
+        student = next((s for s in self.students if s.identifier == identifier), None)
+        if student is not None and not self.busy:
+            self.app.push_screen(StudentScreen(student))
+
+    @on(Button.Pressed, "#back-button")
+    def _back(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#live")
+    def _live(self) -> None:
+        from .live_session import LiveSessionScreen
+
+        self.app.push_screen(LiveSessionScreen(self.class_name))
+
+    @on(Button.Pressed, "#letters")
+    def _letters(self) -> None:
+        from .staff_actions import print_letters
+
+        print_letters(self, class_name=self.class_name)
+
+    @on(Button.Pressed, "#force-class")
+    def _force(self) -> None:
+        from .staff_actions import force_password_change
+
+        force_password_change(self, class_name=self.class_name)

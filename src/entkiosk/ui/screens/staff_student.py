@@ -1,0 +1,141 @@
+"""12. One student in the staff console: their account, and what staff can do for it.
+
+Only the actions that make sense for the account's state are offered: a new letter
+while it waits for activation, a reset once activated, re-creation once expired,
+unlock when locked out, a forced password change when activated.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import HorizontalGroup, VerticalGroup
+from textual.widgets import Button, Static
+
+from ...service import StudentStatus
+from ..text import local_date, plain
+from ..widgets.controls import KioskButton
+from .base import KioskScreen, screen_keys
+from .staff import staff_act
+from .staff_actions import ConfirmScreen, JobScreen, force_password_change, letters_job, print_letters
+from .staff_class import EMAIL_LABELS
+
+
+class StudentScreen(KioskScreen):
+    """Fiche élève: state, deadline, address, lockout, and the actions that apply."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Choisir", back="Retour")
+
+    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+
+    def __init__(self, student: StudentStatus) -> None:
+        super().__init__()
+        self.student = student
+
+    @property
+    def HEADING(self) -> str:  # type: ignore[override]
+        return f"{self.student.first_name} {self.student.last_name}"
+
+    def _rows(self) -> list[tuple[str, str]]:
+        st = self.student
+        tz = self.app.settings.timezone
+        rows = [
+            ("Identifiant", st.identifier),
+            ("Classe", st.class_name or ""),
+            ("Né(e) le", st.birth_date.strftime("%d/%m/%Y") if st.birth_date else ""),
+            ("État du compte", st.state_label),
+            ("Charte", "acceptée" if st.charter else "non acceptée"),
+            ("Adresse mail", EMAIL_LABELS[st.email_state] or "aucune"),
+        ]
+        if st.state in ("waiting", "expired") and st.deadline:
+            rows.append(("Activation avant le", st.deadline.strftime("%d/%m/%Y")))
+        if st.activated_at:
+            rows.append(("Activé le", local_date(st.activated_at, tz)))
+        if st.locked:
+            rows.append(("Blocage", "trop d'essais infructueux : compte bloqué"))
+        if st.must_change_password:
+            rows.append(("Mot de passe", "à changer à la prochaine connexion"))
+        return rows
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalGroup(id="account-info"):
+            for label, value in self._rows():
+                with HorizontalGroup(classes="info-row"):
+                    yield Static(plain(label), classes="info-label staff-label")
+                    yield Static(plain(value), classes="info-value")
+        st = self.student
+        with HorizontalGroup(classes="buttons"):
+            if st.state == "waiting":
+                yield KioskButton("Imprimer un nouveau courrier", id="letter", variant="primary")
+            elif st.state == "expired":
+                yield KioskButton("Recréer le compte", id="recreate", variant="primary")
+            else:
+                yield KioskButton("Réinitialiser le compte", id="reset", variant="primary")
+                yield KioskButton("Changement de mot de passe imposé", id="force")
+            if st.locked:
+                yield KioskButton("Débloquer", id="unlock")
+        yield KioskButton("RETOUR", id="back-button", classes="submit")
+
+    def on_mount(self) -> None:
+        self.query(".buttons Button").first().focus()
+
+    def submit(self) -> None:
+        if self.focused is not None and isinstance(self.focused, Button):
+            self.focused.press()
+
+    @on(Button.Pressed, "#back-button")
+    def _back(self) -> None:
+        self.action_back()
+
+    def _then_back(self, done: bool | None) -> None:
+        """After a job: back to the class, which reloads and shows the new state."""
+        if done:
+            self.app.pop_screen()
+
+    @on(Button.Pressed, "#letter")
+    def _letter(self) -> None:
+        print_letters(self, identifier=self.student.identifier, then=self._then_back)
+
+    @on(Button.Pressed, "#reset")
+    def _reset(self) -> None:
+        self._reissue(
+            "Réinitialiser le compte",
+            "L'élève reçoit un nouveau courrier avec un mot de passe provisoire et un nouveau délai d'activation. "
+            "Son mot de passe actuel ne fonctionnera plus, ses sessions ouvertes et ses codes en cours sont annulés. "
+            "Son adresse mail validée est conservée.",
+            "RÉINITIALISER", self.app.service.staff_reset)
+
+    @on(Button.Pressed, "#recreate")
+    def _recreate(self) -> None:
+        self._reissue(
+            "Recréer le compte",
+            "Le délai d'activation de ce compte est dépassé. Il est recréé avec un nouveau courrier "
+            "(nouveau mot de passe provisoire, nouveau délai).",
+            "RECRÉER", self.app.service.recreate)
+
+    def _reissue(self, title: str, text: str, confirm: str, use_case) -> None:
+        ident = self.student.identifier
+        job = letters_job(self, ident, lambda *, progress, actor, deliver: [use_case(ident, actor=actor, deliver=deliver)])
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.app.push_screen(JobScreen(f"{title} « {ident} »", job), self._then_back)
+
+        self.app.push_screen(ConfirmScreen(f"{title} « {ident} »", text, confirm), confirmed)
+
+    @on(Button.Pressed, "#force")
+    def _force(self) -> None:
+        force_password_change(self, identifier=self.student.identifier, then=self._then_back)
+
+    @on(Button.Pressed, "#unlock")
+    def _unlock(self) -> None:
+        service, ident = self.app.service, self.student.identifier
+
+        def job(_progress) -> str:
+            staff_act(service, self.app.token, service.unlock, ident)
+            return f"L'identifiant « {ident} » est débloqué : l'élève peut se connecter à nouveau."
+
+        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", job), self._then_back)
