@@ -136,6 +136,14 @@ def test_names_outside_latin_1_print_as_written(class_letters, settings):
     assert "Łukasz Żółć" in render_letter(class_letters[2], settings)
 
 
+def test_characters_the_font_lacks_are_reported_in_french(service, settings, caplog):
+    [letter] = service.import_class_list([student("Wei", "Li 李")], actor="t")
+    with caplog.at_level("WARNING"):
+        render_pdf([letter], settings)
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["Courriers : caractères absents de la police, imprimés comme des cases vides : 李"]
+
+
 def text_boxes_outside(data: bytes, margin_mm: float = 12.0) -> list[tuple[int, str]]:
     """Characters (page, char) whose box leaves the page minus ``margin_mm`` on any side."""
     outside = []
@@ -380,6 +388,8 @@ def test_write_letters_failure_is_french_and_leaves_nothing(class_letters, setti
     assert str(err.value) == f"Impossible d'écrire {path} (fichier ou dossier introuvable)."
     with pytest.raises(DomainError, match="Format de courrier inconnu"):
         write_letters(tmp_path / "lettres.odt", class_letters, settings)
+    with pytest.raises(DomainError, match="Aucun courrier à écrire"):
+        write_letters(tmp_path / "lettres.pdf", [], settings)
     assert [p.name for p in tmp_path.iterdir() if "lettres" in p.name or p.name == "absent"] == []
 
 

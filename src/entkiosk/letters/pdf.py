@@ -14,6 +14,7 @@ page even at 60 % spills onto a second page rather than losing words.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
     from ..config import Settings
     from ..service import IssuedLetter
+
+log = logging.getLogger(__name__)
 
 TITLE = "Courriers de notification"
 QR_CAPTION = "Flashez pour accéder aux services"
@@ -316,7 +319,27 @@ def render_pdf(letters: Sequence[IssuedLetter], settings: Settings,
             progress(done, total)
     if not letters and progress is not None:
         progress(0, 0)
-    return bytes(pdf.output())
+    _quiet_fpdf_glyph_warning()
+    data = bytes(pdf.output())
+    missing = sorted({chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())})
+    if missing:
+        # Staff read this (on the command line, or in the kiosk's log): in French.
+        log.warning("Courriers : caractères absents de la police, imprimés comme des cases vides : %s",
+                    " ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
+    return data
+
+
+class _GlyphWarningFilter(logging.Filter):
+    """fpdf2's own (English) warning about missing glyphs; :func:`render_pdf` says it in French."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is missing the following glyphs" not in str(record.msg)
+
+
+def _quiet_fpdf_glyph_warning() -> None:
+    logger = logging.getLogger("fpdf.output")
+    if not any(isinstance(f, _GlyphWarningFilter) for f in logger.filters):
+        logger.addFilter(_GlyphWarningFilter())
 
 
 def _draw(pdf: FPDF, writer: _Writer, header: _Header, fixed: list[Run], body: list[Run],
