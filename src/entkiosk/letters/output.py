@@ -90,10 +90,12 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
     """Render ``letters`` by the suffix of ``path`` (.pdf or .txt) and write them privately.
 
     ``progress(done, total)`` follows the PDF layout. Returns the path written.
-    Raises :class:`DomainError` (French) when the format is unknown or the file cannot
-    be written; nothing is left behind then.
+    Raises :class:`DomainError` (French) when there is no letter, the format is unknown
+    or the file cannot be written; nothing is left behind then.
     """
     path = Path(path).expanduser()
+    if not letters:
+        raise DomainError("Aucun courrier à écrire : aucun élève n'est concerné.")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         from .pdf import render_pdf
