@@ -733,3 +733,36 @@ def test_letters_without_a_selection_is_refused(conf, live, tmp_path):
     assert "--class" in proc.stderr and "--all" in proc.stderr
     assert not out.exists()
     assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
+
+
+# ------------------------------------------------------------ forced password change
+
+
+def test_force_change_for_a_class(conf, live):
+    julie, zoe, paul = live.import_class_list(
+        [student("Julie", "Baillet"), student("Zoé", "N'Diaye"), student("Paul", "Martin", cls="1re 2")], actor="t")
+    activate(live, julie)
+    activate(live, paul)
+    proc = run(conf, "force-change", "--class", "2nde 1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("1 compte(s) activé(s) devront choisir un nouveau mot de passe")
+    assert live.authenticate(julie.identifier, GOOD_PASSWORD).next_step == "change_password"
+    assert live.authenticate(paul.identifier, GOOD_PASSWORD).next_step == "home"
+    assert live.authenticate(zoe.identifier, zoe.provisional_password).next_step == "first_connection"
+    [event] = [e for e in live.audit_events() if e.event == "staff.force_change"]
+    assert event.identifier == julie.identifier and event.actor.startswith("cli")
+
+
+def test_force_change_needs_to_be_told_whom(conf, live):
+    [julie] = live.import_class_list([student()], actor="t")
+    activate(live, julie)
+    proc = run(conf, "force-change")
+    assert proc.returncode == 2
+    assert "un de ces arguments est obligatoire : --class --student --all" in proc.stderr
+    proc = run(conf, "force-change", "--student", "nobody.here")
+    assert proc.returncode == 1
+    assert "Aucun élève n'a l'identifiant « nobody.here »" in proc.stderr
+    assert live.authenticate(julie.identifier, GOOD_PASSWORD).next_step == "home"
+    proc = run(conf, "force-change", "--all")
+    assert proc.returncode == 0, proc.stderr
+    assert live.authenticate(julie.identifier, GOOD_PASSWORD).next_step == "change_password"

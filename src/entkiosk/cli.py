@@ -35,6 +35,7 @@ _ARGPARSE_FR = {
     "expected one argument": "une valeur est attendue",
     "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
     "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "un de ces arguments est obligatoire : %s",
 }
 argparse._ = lambda message: _ARGPARSE_FR.get(message, message)  # type: ignore[attr-defined]
 
@@ -79,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("identifier", metavar="IDENTIFIANT")
     p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
                    help="écrire le courrier dans ce fichier, PDF ou texte (sinon il est affiché)")
+    p = sub.add_parser("force-change", help="imposer un nouveau mot de passe à la prochaine connexion "
+                                            "(après une divulgation de mots de passe)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--class", dest="class_name", metavar="CLASSE", help="les élèves activés de cette classe")
+    who.add_argument("--student", metavar="IDENTIFIANT", help="cet élève")
+    who.add_argument("--all", dest="everyone", action="store_true", help="tous les élèves activés de l'établissement")
     sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
@@ -178,6 +185,17 @@ def _write_letters(path: Path, letters, settings: Settings) -> Path:
         stop()
 
 
+def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None]) -> Callable[[list], None]:
+    """Write the letters inside the transaction that issues them: if the file cannot be
+    written, no provisional password changes (the previous letters still work)."""
+
+    def deliver(letters: list) -> None:
+        stop_previous()
+        _write_letters(path, letters, settings)
+
+    return deliver
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     from .domain.classlist import parse_class_list
     from .domain.errors import ImportRejected
@@ -194,13 +212,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
         raise ImportRejected(problems)
     update, stop = _progress("Création des comptes")
     try:
-        letters = service.import_class_list(rows, actor=_actor(), progress=update)
+        letters = service.import_class_list(rows, actor=_actor(), progress=update,
+                                            deliver=_deliver(args.letters, settings, stop) if args.letters else None)
     finally:
         stop()
     classes = sorted({letter.class_name or "" for letter in letters})
     print(f"{len(letters)} compte(s) créé(s) ({', '.join(classes)}).")
     if args.letters:
-        _write_letters(args.letters, letters, settings)
         print(f"Courriers écrits dans {args.letters}.")
     else:
         for name in classes:
@@ -214,13 +232,12 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     update, stop = _progress("Courriers")
     try:
         letters = service.issue_letters(class_name=args.class_name, identifier=args.student, everyone=args.everyone,
-                                        actor=_actor(), progress=update)
+                                        actor=_actor(), progress=update, deliver=_deliver(args.output, settings, stop))
     finally:
         stop()
     if not letters:
         print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
         return EXIT_OK
-    _write_letters(args.output, letters, settings)
     print(f"{len(letters)} courrier(s) écrit(s) dans {args.output} : chacun porte un nouveau mot de passe provisoire,"
           " les courriers précédents de ces élèves ne sont plus valables.")
     return EXIT_OK
@@ -255,12 +272,20 @@ def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
     if args.output:
         check_output(args.output)
     service = _service(settings)
-    letter = service.staff_reset(args.identifier, actor=_actor())
+    deliver = (lambda letters: write_letters(args.output, letters, settings)) if args.output else None
+    letter = service.staff_reset(args.identifier, actor=_actor(), deliver=deliver)
     if args.output:
-        write_letters(args.output, [letter], settings)
         print(f"Nouveau courrier de « {letter.identifier} » écrit dans {args.output}.")
     else:
         print(render_letter(letter, settings))
+    return EXIT_OK
+
+
+def cmd_force_change(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    count = _service(settings).force_password_change(identifier=args.student, class_name=args.class_name,
+                                                     everyone=args.everyone, actor=_actor())
+    print(f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion ; "
+          "leurs sessions ouvertes sont fermées.")
     return EXIT_OK
 
 
@@ -349,6 +374,8 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=log_dir / "entkiosk.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # fpdf2's font subsetting reports every table it prunes: not news for a school's log.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     from .ui.app import make_app
 
     service = service or _service(settings)
@@ -381,6 +408,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "staff": cmd_staff,
     "unlock": cmd_unlock,
     "reset": cmd_reset,
+    "force-change": cmd_force_change,
     "purge": cmd_purge,
     "outbox": cmd_outbox,
     "demo": cmd_demo,
