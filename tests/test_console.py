@@ -226,3 +226,9 @@ def test_staff_logins_lock_like_students(service, staff_token, clock):
         service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff")
     clock.advance(seconds=service.settings.accounts.lockout_base_seconds)
     assert service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff").kind == "staff"
+
+
+def test_classes_in_natural_order(service):
+    service.import_class_list([student("A", "Un", cls="2nde 10"), student("B", "Deux", cls="2nde 2"),
+                               student("C", "Trois", cls="1re 1"), student("D", "Quatre", cls="2nde 1")], actor="t")
+    assert [c.name for c in service.class_summaries()] == ["1re 1", "2nde 1", "2nde 2", "2nde 10"]

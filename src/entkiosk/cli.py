@@ -197,6 +197,7 @@ def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None]) 
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .service import class_order
     from .domain.classlist import parse_class_list
     from .domain.errors import ImportRejected
 
@@ -216,7 +217,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
                                             deliver=_deliver(args.letters, settings, stop) if args.letters else None)
     finally:
         stop()
-    classes = sorted({letter.class_name or "" for letter in letters})
+    classes = sorted({letter.class_name or "" for letter in letters}, key=class_order)
     print(f"{len(letters)} compte(s) créé(s) ({', '.join(classes)}).")
     if args.letters:
         print(f"Courriers écrits dans {args.letters}.")

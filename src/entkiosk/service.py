@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import random
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -226,6 +227,11 @@ def _search_key(text: str) -> str:
     """Text to search in: no accents, no case (« zoe » finds « Zoé »)."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def class_order(name: str) -> list[tuple[int, int | str]]:
+    """« 2nde 2 » before « 2nde 10 »: numbers in a class name compare as numbers."""
+    return [(0, int(part)) if part.isdigit() else (1, _search_key(part)) for part in re.split(r"(\d+)", name) if part]
 
 
 def student_matches(student: StudentStatus, search: str) -> bool:
@@ -1305,7 +1311,8 @@ class AccountService:
             name, len(group), sum(st.state == "waiting" for st in group),
             sum(st.state in ("activated", "ready") for st in group), sum(st.charter for st in group),
             sum(st.email_state == EmailState.VALIDATED for st in group), sum(st.locked for st in group),
-            sum(st.state == "expired" for st in group)) for name, group in sorted(by_class.items())]
+            sum(st.state == "expired" for st in group)) for name, group in sorted(by_class.items(),
+                                                                                 key=lambda item: class_order(item[0]))]
 
     def preview_class_list(self, data: bytes) -> ImportPreview:
         """Read a class list without writing: the identifiers it would create, its bad rows."""
