@@ -220,7 +220,7 @@ class ImportPreview:
         counts: dict[str, int] = {}
         for row in self.rows:
             counts[row.class_name] = counts.get(row.class_name, 0) + 1
-        return dict(sorted(counts.items()))
+        return dict(sorted(counts.items(), key=lambda item: class_order(item[0])))
 
 
 def _search_key(text: str) -> str:

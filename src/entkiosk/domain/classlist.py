@@ -134,6 +134,8 @@ def check_student(last: str, first: str, born: str, class_name: str, *,
         except ValueError as exc:
             errors["last_name"] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
     birth = None
+    if "birth_date" not in errors and not born.strip(" /"):
+        errors["birth_date"] = "Saisissez la date de naissance."
     if "birth_date" not in errors:
         try:
             birth = parse_birth_date(born, today=today)
