@@ -109,12 +109,21 @@ class JobScreen(ModalScreen[bool], inherit_bindings=False):
     def _progress(self, step: str, done: int, total: int) -> None:
         self.app.call_from_thread(self._show_progress, step, done, total)
 
+    @property
+    def KEEPS_AWAKE(self) -> bool:  # noqa: N802 - read by the app's idle check, like a class flag
+        """A job at work is not idleness: the idle timeout waits for it to finish."""
+        return not self.finished
+
     def _show_progress(self, step: str, done: int, total: int) -> None:
+        if not self.is_attached:
+            return
         self.query_one("#job-step", Static).update(plain(f"{step} : {done} / {total}"))
         self.query_one("#job-bar", ProgressBar).update(total=max(total, 1), progress=done)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        if not self.is_attached:
             return
         self.query_one("#job-bar").display = False
         self.query_one("#job-step").display = False
