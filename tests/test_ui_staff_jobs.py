@@ -1,0 +1,57 @@
+"""A staff job at work (hashing a class's passwords, laying out its letters) is not idleness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import START, make_settings
+from ui_support import IdleClock, kiosk, settle, shows
+
+from entkiosk.domain.clock import FixedClock
+from entkiosk.runtime import open_service
+from entkiosk.ui.screens.staff_actions import JobScreen
+from entkiosk.ui.screens.staff_import import ImportScreen
+from entkiosk.ui.screens.welcome import WelcomeScreen
+
+STAFF_PASSWORD = "Prof2martin2026"
+
+
+async def test_the_idle_timeout_waits_for_a_job_then_applies(tmp_path: Path) -> None:
+    # Slower hashes (still above OWASP's minimum) so that the job is surely at work
+    # while the idle clock is moved past the timeout.
+    settings = make_settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path, accounts={"argon2_time_cost": 12},
+                             letters={"folder": str(tmp_path / "courriers")})
+    service = open_service(settings, clock=FixedClock(START))
+    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    csv = tmp_path / "classe.csv"
+    csv.write_text("nom;prénom;date de naissance;classe\n" + "".join(
+        f"Élève{i};Prénom{i};01/01/2010;2nde 1\n" for i in range(16)), encoding="utf-8")
+    idle = IdleClock()
+    timeout = settings.kiosk.idle_timeout
+    async with kiosk(settings, service, tmp_path, idle=idle) as (app, pilot):
+        app.open_session(service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff"))
+        await settle(app, pilot)
+        await app.push_screen(ImportScreen())
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(csv)
+        app.screen.submit()
+        await settle(app, pilot)
+        app.screen.query_one("#import").press()
+        await pilot.pause()
+        assert isinstance(app.screen, JobScreen) and not app.screen.finished
+
+        idle.advance(timeout * 3)
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, JobScreen), "the idle timeout interrupted a job at work"
+        await settle(app, pilot)
+        assert app.screen.finished and shows(app, "16 courrier(s) enregistré(s)")
+        assert len(list((tmp_path / "courriers").glob("*.pdf"))) == 1
+
+        # Once the job is done, idleness counts again: the staff session ends.
+        idle.advance(timeout + 1)
+        app.check_inactivity()
+        await pilot.pause()
+        await settle(app, pilot)
+        assert isinstance(app.screen, WelcomeScreen) and app.session is None
+    service.engine.dispose()
