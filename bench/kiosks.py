@@ -30,7 +30,6 @@ non-DomainError in a contended first connection is one too.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import re
 import time
 import traceback
