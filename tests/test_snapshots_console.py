@@ -161,25 +161,23 @@ def card(service: AccountService, identifier: str) -> Action:
 @SIZES
 def test_console_home(snap_compare, service, clock, pupils, tmp_path, size):
     """Console du personnel: « Connecté(e) : prof.martin », the three classes in order with their
-    counts (Élèves, Activés, Charte, Mail validé, Bloqués, Expirés) — 1ère 2: 4 4 4 1 0 0; 2nde 3:
-    40 21 19 1 2 3; Terminale générale 12: 6 2 1 0 1 1 —, « 3 classe(s), 50 élève(s), dont 27 ont
-    activé leur compte. », the buttons in two rows, the class table focused on 1ère 2; footer
-    Entrée Ouvrir, ↑↓ Choisir, Tab Suivant, Échap Se déconnecter. KNOWN DEFECT at 80×24: the
-    long class name widens the table past the screen, « Expirés » is cut to « Expir » above a
-    horizontal scroll bar (reported)."""
+    counts (Élèves, Activés, Charte, Mail, Bloqués, Expirés) — 1ère 2: 4 4 4 1 0 0; 2nde 3:
+    40 21 19 1 2 3; « Terminale génér… » (the long name shortened so that every column fits):
+    6 2 1 0 1 1 —, « 3 classe(s), 50 élève(s), dont 27 ont activé leur compte. », the buttons in
+    two rows, all in view, the class table focused on 1ère 2 and taking the room left; footer
+    Entrée Ouvrir, ↑↓ Choisir, Tab Suivant, Échap Se déconnecter."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(service, clock, pupils))
 
 
 @SIZES
 def test_class_of_forty(snap_compare, service, clock, pupils, tmp_path, size):
-    """Classe 2nde 3: « 40 élève(s) : 21 activé(s), dont 19 avec la charte acceptée ; 16 en attente ;
-    3 expiré(s). », the empty search field, then the list by name with every state among the
+    """Classe 2nde 3: « 40 élèves : 21 activés (19 avec la charte), 16 en attente, 3 expirés. » on
+    one line, the empty search field, then the list by name with every state among the
     first rows — Adam Inès Prêt, Barbier Lucas Activé (no charter), Benoît Chloé En attente
     (25/02/2027), Bertrand Hugo Bloqué, Blanc Léa Expiré (01/12/2026), Bonnet Nathan À changer,
     Boyer Manon Prêt with « validé » mail, Brun Louis Bloqué with a deadline —, the first row
-    highlighted; the list scrolls (12 lines at most), the four buttons follow (at 80×24 below the
-    fold: the body scrolls). Seen at 80×24: a horizontal scroll bar under the list though every
-    column fits, and « ; 3 expiré(s). » wrapped onto a line of its own (reported)."""
+    highlighted; the list takes the room left (10 rows at 80×24, more at 120×40) and scrolls
+    with a thin vertical bar, no horizontal one; the four buttons stay in view below it."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size,
                         run_before=console(service, clock, pupils, class_screen("2nde 3")))
 
@@ -221,10 +219,8 @@ def test_card_waiting(snap_compare, service, clock, pupils, tmp_path, size):
 def test_card_activated_and_locked(snap_compare, service, clock, pupils, tmp_path, size):
     """Hugo Bertrand, activated and locked out: État Prêt, charte acceptée, « Activé le
     01/09/2026 à 10:00 », « Blocage : trop d'essais infructueux : compte bloqué »; actions
-    « Réinitialiser le compte » (focused), « Changement de mot de passe imposé », « Débloquer »,
-    then RETOUR. KNOWN DEFECT at 80×24: the three buttons are wider than the line and the
-    « Débloquer » button runs 4 columns past the body's edge, its right end clipped (its word
-    still readable; reported, xfail test_a_locked_students_card_fits_80_columns)."""
+    « Réinitialiser le compte » (focused) and « Changement de mot de passe imposé » on one row,
+    « Débloquer » and RETOUR on the next: nothing past the edge at 80×24."""
     [ident] = pupils["2nde 3"].having("l")
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, class_screen("2nde 3"), card(service, ident)))
@@ -246,9 +242,9 @@ def test_card_expired(snap_compare, service, clock, pupils, tmp_path, size):
 def test_confirm_class_letters(snap_compare, service, clock, pupils, tmp_path, size):
     """Over the dimmed class, the yellow-framed dialog « Imprimer les courriers de la classe
     « 2nde 3 » »: each letter carries a new provisional password, the letters already handed out
-    stop working, activated accounts get none; IMPRIMER and ANNULER, ANNULER focused. Seen: the
-    focused ANNULER has the same orange as IMPRIMER (variant « warning »), so which button Entrée
-    presses does not show; the footer is the class screen's (« Échap Retour »; both reported)."""
+    stop working, activated accounts get none; IMPRIMER in red and ANNULER focused in orange (the
+    safe choice under Entrée); the dialog's own footer: Entrée Choisir, Tab Suivant, Échap
+    Annuler."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, class_screen("2nde 3"), click("#letters")))
 
@@ -258,9 +254,8 @@ def test_job_letters_written(snap_compare, service, clock, pupils, tmp_path, siz
     """The letters of 2nde 3 done: « Courriers de la classe « 2nde 3 » », « 19 courrier(s)
     enregistré(s) dans le fichier : /tmp/entkiosk-snapshots/courriers/courriers-2nde-3-20261205-
     100000.pdf », the advice to print it (the earlier letters no longer work), no progress bar
-    left, OK focused. Seen at both sizes: the 70-column dialog breaks the file name in the middle
-    (« …-1000 » / « 00.pdf »; reported). The footer is the class screen's, behind the dialog
-    (reported, xfail test_the_confirmation_footer_names_its_own_keys)."""
+    left, OK focused; the dialog's own footer: Entrée Choisir, Échap Fermer. At 80×24 the path
+    is longer than the dialog and wraps before « .pdf »; at 120×40 it fits on one line."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, class_screen("2nde 3"), click("#letters"), click("#confirm")))
 
@@ -342,9 +337,8 @@ def test_live_session_in_progress(snap_compare, service, clock, pupils, tmp_path
     accepté la charte », the bar a little over half full, « Il manque encore 21 élève(s) : » and
     the list of who and why (Charte à accepter, Pas encore activé, Bloqué (trop d'essais), Délai
     dépassé), « Mis à jour à 10:00:00 ; actualisation automatique toutes les 3 s. Échap termine la
-    séance et déconnecte. » (at 80×24 below the fold); footer Échap « Terminer la séance
-    (déconnexion) ». Seen: the footer also offers « Entrée Valider », which does nothing here
-    (reported)."""
+    séance et déconnecte. »; the list takes the room left; footer ↑↓ Choisir and Échap
+    « Terminer la séance (déconnexion) », nothing else."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, *live("2nde 3")))
 

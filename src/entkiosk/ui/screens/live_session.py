@@ -41,11 +41,13 @@ def missing_reason(student: StudentStatus) -> str:
     return "Pas encore activé"
 
 
-class LiveSessionScreen(KioskScreen):
+class LiveSessionScreen(KioskScreen, inherit_bindings=False):
     """SÉANCE D'ACTIVATION: a progress bar and the students still missing, refreshed on its own."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Terminer la séance (déconnexion)", key_display="Échap", id="back"),
+        # The only list takes the arrows; Tab has nowhere else to go.
+        Binding("tab,shift+tab", "noop", show=False, priority=True, id="no-focus-change"),
     ]
 
     BAND = "SÉANCE D'ACTIVATION"
@@ -124,5 +126,5 @@ class LiveSessionScreen(KioskScreen):
     def action_back(self) -> None:
         self.app.end_session()
 
-    def action_submit(self) -> None:
-        """Entrée does nothing here: nothing on this screen is meant to be chosen."""
+    def action_noop(self) -> None:
+        """Nothing on this screen is meant to be chosen or filled."""

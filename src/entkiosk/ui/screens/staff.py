@@ -36,8 +36,13 @@ def staff_act(service: AccountService, token: str, fn: Callable[..., T], /, *arg
     return fn(*args, actor=service.staff_member(token), **kwargs)
 
 
+#: A class name longer than this is shortened in the list (the class screen shows it whole).
+CLASS_CELL = 16
+
+
 def class_counts(summary: ClassSummary) -> list[str]:
-    return [summary.name, str(summary.students), str(summary.activated), str(summary.charter),
+    name = summary.name if len(summary.name) <= CLASS_CELL else summary.name[:CLASS_CELL - 1] + "…"
+    return [name, str(summary.students), str(summary.activated), str(summary.charter),
             str(summary.email_validated), str(summary.locked), str(summary.expired)]
 
 
@@ -53,7 +58,7 @@ class StaffScreen(KioskScreen):
         who = self.app.session.identifier if self.app.session else ""
         yield Static(plain(f"Connecté(e) : {who}. Choisissez une classe et appuyez sur Entrée."),
                      id="console-who", classes="paragraph")
-        yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail validé", "Bloqués", "Expirés",
+        yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail", "Bloqués", "Expirés",
                          id="classes")
         yield Static("", id="console-total", classes="note")
         with HorizontalGroup(classes="buttons"):

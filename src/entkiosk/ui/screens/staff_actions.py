@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, ProgressBar, Static
+from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from ...domain.errors import DomainError, SessionExpired
@@ -57,8 +57,9 @@ class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
             yield Static(plain(self._title), classes="subheading")
             yield Static(plain(self._text), classes="paragraph")
             with HorizontalGroup(classes="buttons"):
-                yield KioskButton(self._confirm, id="confirm", variant="warning")
+                yield KioskButton(self._confirm, id="confirm", variant="error")
                 yield KioskButton("ANNULER", id="cancel", variant="primary")
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         # The safe choice has the focus: a stray Entrée changes nothing.
@@ -100,6 +101,7 @@ class JobScreen(ModalScreen[bool], inherit_bindings=False):
             yield Static("", id="job-result", classes="paragraph")
             yield ErrorLine(id="job-error")
             yield KioskButton("OK", id="job-done", variant="primary")
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#job-done").display = False
@@ -142,6 +144,11 @@ class JobScreen(ModalScreen[bool], inherit_bindings=False):
         done = self.query_one("#job-done", Button)
         done.display = True
         done.focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # « Échap Fermer » shows only once there is something to close.
+        return self.finished if action == "close" else True
 
     @property
     def finished(self) -> bool:

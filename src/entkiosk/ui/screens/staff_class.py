@@ -86,8 +86,8 @@ class ClassScreen(KioskScreen):
         waiting = sum(s.state == "waiting" for s in students)
         expired = sum(s.state == "expired" for s in students)
         self.query_one("#class-counts", Static).update(plain(
-            f"{len(students)} élève(s) : {activated} activé(s), dont {charter} avec la charte acceptée ; "
-            f"{waiting} en attente ; {expired} expiré(s)."))
+            f"{len(students)} élèves : {activated} activés ({charter} avec la charte), {waiting} en attente, "
+            f"{expired} expirés."))
         self._filter()
 
     @on(Input.Changed, "#search")
@@ -97,8 +97,10 @@ class ClassScreen(KioskScreen):
         self.query_one("#students", KioskTable).fill([(s.identifier, student_cells(s)) for s in shown])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Entrée in the search field: to the list, on the first student found."""
+        """Entrée in the search field: to the list, on the first student found (not opened:
+        several may match)."""
         event.stop()
+        event.prevent_default()
         table = self.query_one("#students", KioskTable)
         if table.row_count:
             table.move_cursor(row=0)

@@ -75,9 +75,10 @@ class StudentScreen(KioskScreen):
             else:
                 yield KioskButton("Réinitialiser le compte", id="reset", variant="primary")
                 yield KioskButton("Changement de mot de passe imposé", id="force")
+        with HorizontalGroup(classes="buttons"):
             if st.locked:
                 yield KioskButton("Débloquer", id="unlock")
-        yield KioskButton("RETOUR", id="back-button", classes="submit")
+            yield KioskButton("RETOUR", id="back-button")
 
     def on_mount(self) -> None:
         self.query(".buttons Button").first().focus()
