@@ -37,31 +37,40 @@ def figures() -> dict[str, Figure]:
         Figure("keystroke p99 (hash in background)", "limit", 50.0, "ms", "no background hash"),
         Figure("screen change p50 (hash in background)", "limit", 16.0, "ms", "no background hash"),
         Figure("screen change p99 (hash in background)", "limit", 50.0, "ms", "no background hash"),
+        Figure("screen change to a new screen, p50 (hash in background)", "info", 0, "ms", "no background hash"),
+        Figure("longest gen-2 GC pause (keys run)", "info", 0, "ms", ""),
         Figure("bulk issue", "ratio", 1.15, "s", "N × hash ÷ cores"),
+        Figure("bulk issue vs a bare thread pool", "info", 0, "s", "bare pool, same run"),
         Figure("PDF letters: time", "limit", 10.0, "s", "small run, scaled"),
         Figure("PDF letters: memory growth", "ratio", 1.25, "MiB", "growth at the small size"),
         Figure("kiosks sqlite: p95", "ratio", 2.0, "ms", "1 process"),
         Figure("kiosks sqlite: errors+lost", "zero", 0, ""),
         Figure("kiosks sqlite: paths/s", "info", 0, "paths/s", "1 process"),
+        Figure("kiosks sqlite: p95 outside argon2", "info", 0, "ms", "1 process"),
         Figure("kiosks postgresql: p95", "ratio", 2.0, "ms", "1 process"),
         Figure("kiosks postgresql: errors+lost", "zero", 0, ""),
         Figure("kiosks postgresql: paths/s", "info", 0, "paths/s", "1 process"),
+        Figure("kiosks postgresql: p95 outside argon2", "info", 0, "ms", "1 process"),
         Figure("resident memory after a student path", "ratio", 2.0, "MiB", "minimal Textual app"),
     ]
-    keys = ["startup", "login", "keys p50", "keys p99", "screens p50", "screens p99", "bulk", "letters time",
-            "letters memory", "kiosks sqlite p95", "kiosks sqlite errors", "kiosks sqlite throughput",
-            "kiosks postgresql p95", "kiosks postgresql errors", "kiosks postgresql throughput", "memory"]
+    keys = ["startup", "login", "keys p50", "keys p99", "screens p50", "screens p99", "screens push", "gc pause",
+            "bulk",
+            "bulk pool", "letters time", "letters memory",
+            "kiosks sqlite p95", "kiosks sqlite errors", "kiosks sqlite throughput", "kiosks sqlite other p95",
+            "kiosks postgresql p95", "kiosks postgresql errors", "kiosks postgresql throughput",
+            "kiosks postgresql other p95", "memory"]
     return dict(zip(keys, rows, strict=True))
 
 
 OWNED = {
     "startup": ["startup"],
     "login": ["login"],
-    "keys": ["keys p50", "keys p99", "screens p50", "screens p99"],
-    "bulk": ["bulk"],
+    "keys": ["keys p50", "keys p99", "screens p50", "screens p99", "screens push", "gc pause"],
+    "bulk": ["bulk", "bulk pool"],
     "letters": ["letters time", "letters memory"],
-    "kiosks": ["kiosks sqlite p95", "kiosks sqlite errors", "kiosks sqlite throughput",
-               "kiosks postgresql p95", "kiosks postgresql errors", "kiosks postgresql throughput"],
+    "kiosks": ["kiosks sqlite p95", "kiosks sqlite errors", "kiosks sqlite throughput", "kiosks sqlite other p95",
+               "kiosks postgresql p95", "kiosks postgresql errors", "kiosks postgresql throughput",
+               "kiosks postgresql other p95"],
     "memory": ["memory"],
 }
 
@@ -95,6 +104,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg", metavar="URL", default=os.environ.get("ENTKIOSK_BENCH_PG_URL"),
                         help="PostgreSQL server for the many-kiosks figure (a database bench_* is created "
                              "and dropped); default $ENTKIOSK_BENCH_PG_URL; without it that half is skipped")
+    parser.add_argument("--kiosks", type=int, metavar="N",
+                        help="kiosk processes of the many-kiosks figure (default 20, --quick 3)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also save every raw number to FILE")
     args = parser.parse_args(argv)
     chosen = [n.strip() for item in (args.only or []) for n in item.split(",") if n.strip()] or list(BENCHMARKS)
@@ -125,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             measure = runner(name)
             if name == "kiosks":
-                measure(args.runs, table, details, quick=args.quick, pg=args.pg)
+                measure(args.runs, table, details, quick=args.quick, pg=args.pg, processes=args.kiosks)
             else:
                 measure(args.runs, table, details, quick=args.quick)
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others

@@ -73,4 +73,5 @@ def measure(runs: int, figures: dict[str, Figure], details: dict, *, quick: bool
     for _ in range(runs):
         got = issue(n)
         fig.add(got["total_s"], got["reference_s"])
+        figures["bulk pool"].add(got["total_s"], got["bare_pool_estimate_s"])
         per_run.append(got)

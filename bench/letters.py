@@ -55,11 +55,13 @@ def _hwm_kib() -> int:
 
 def child(n: int) -> dict:
     """In the subprocess: render and write ``n`` letters; time and peak memory."""
-    import fpdf  # noqa: F401 - loaded before the baseline, as the fonts are below
+    import importlib
 
     from entkiosk.config import Settings
     from entkiosk.letters import write_letters
-    from entkiosk.letters import pdf as _pdf  # noqa: F401
+
+    for module in ("fpdf", "entkiosk.letters.pdf"):  # loaded before the baseline
+        importlib.import_module(module)
 
     settings = Settings()
     batch = letters(n)

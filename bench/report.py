@@ -77,6 +77,8 @@ class Figure:
         """What is held against the target: the worst run for ``zero``, else the median."""
         if not self.samples:
             return math.nan
+        if self.kind == "info" and not self.references:
+            return median(self.measured)
         if self.kind == "zero":
             return max(self.measured)
         return median(self.compared)
@@ -153,7 +155,9 @@ def render_table(figures: list[Figure], runs: int) -> str:
                 reference += f" ({fig.reference_label})"
         elif fig.reference_label:
             reference = fig.reference_label
-        if fig.kind in ("ratio", "info"):
+        if fig.kind == "info" and not fig.references:
+            compared = ""
+        elif fig.kind in ("ratio", "info"):
             compared = f"{fig.value:.2f}×" + (_spread(fig.compared, "×") if len(fig.compared) > 1 else "")
         elif fig.kind == "diff":
             sign = "+" if fig.value >= 0 else ""
