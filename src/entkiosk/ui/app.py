@@ -98,6 +98,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self.idle_clock = idle_clock
         self.demo_letters = list(demo_letters)
         self.session: LoginResult | None = None
+        #: Set when a staff confirmation is accepted: the screen behind waits for the job.
+        self.job_follows = False
         self._last_activity = idle_clock()
         if not blink:
             self.animation_level = "none"
@@ -162,6 +164,7 @@ class KioskApp(App[None], inherit_bindings=False):
         """Log out, forget everything typed, and show a fresh accueil."""
         token = self.session.token if self.session else None
         self.session = None
+        self.job_follows = False
         self._clipboard = ""
         self._last_activity = self.idle_clock()
         if token:

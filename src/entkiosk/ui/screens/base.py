@@ -96,6 +96,15 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
     def on_screen_resume(self) -> None:
         # Back from a page pushed on top: what changed meanwhile may have moved the focused field.
         self.call_after_refresh(self.show_focused)
+        if self.app.job_follows:
+            # A confirmation was accepted: its job comes next, and this screen reads the
+            # data again when that job is closed, not while it works.
+            self.app.job_follows = False
+            return
+        self.reload()
+
+    def reload(self) -> None:
+        """Read again what the screen shows from the service (screens that show data override it)."""
 
     def show_focused(self) -> None:
         """Scroll the focused widget into view (after a change of layout)."""

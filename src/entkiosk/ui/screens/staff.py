@@ -73,10 +73,6 @@ class StaffScreen(KioskScreen):
         self.query_one("#classes", KioskTable).focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
-        self.reload()
-
     def reload(self) -> None:
         service = self.app.service
         self.call(staff_read, service, self.app.token, service.class_summaries, then=self._show)

@@ -67,6 +67,7 @@ class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
 
     @on(Button.Pressed, "#confirm")
     def _confirmed(self) -> None:
+        self.app.job_follows = True
         self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")

@@ -68,10 +68,6 @@ class ClassScreen(KioskScreen):
         self.query_one("#students", KioskTable).focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
-        self.reload()
-
     def reload(self) -> None:
         service = self.app.service
         self.call(staff_read, service, self.app.token, service.class_students, self.class_name, then=self._loaded)
