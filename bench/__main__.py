@@ -94,8 +94,10 @@ def runner(name: str) -> Callable[..., None]:
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0].strip("`"),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Every benchmark of issue #6 against its limit, each with its reference measured in the "
+                    "same run; one table of medians (see bench/README.md).")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help=f"run only these benchmarks (comma-separated or repeated): {', '.join(BENCHMARKS)}")
     parser.add_argument("--runs", type=int, metavar="N",
