@@ -166,7 +166,7 @@ def test_wrong_column_count(row, expected):
         (";Julie;14/03/2010;2nde 1", "nom manquant"),
         ("   ;Julie;14/03/2010;2nde 1", "nom manquant"),
         ("Baillet;;14/03/2010;2nde 1", "prénom manquant"),
-        ("Baillet;Julie;14/03/2010;", "classe manquant"),
+        ("Baillet;Julie;14/03/2010;", "classe manquante"),
     ],
 )
 def test_missing_fields(row, expected):

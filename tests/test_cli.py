@@ -320,7 +320,8 @@ def test_letters_for_a_class_to_pdf(conf, live, tmp_path):
     assert mode(out) == 0o600
     pages = pdf_pages(out)
     assert len(pages) == 3
-    for letter, page in zip(old, pages, strict=True):
+    # Pages in the order of the class list: by name (Baillet, N'Diaye, Petit).
+    for letter, page in zip(sorted(old, key=lambda x: x.last_name), pages, strict=True):
         [password] = re.findall(r"Mot de passe \* : (\S+)", page)
         assert f"Identifiant : {letter.identifier}" in page
         assert sum(f"Identifiant : {o.identifier}" in page for o in old) == 1
@@ -766,3 +767,22 @@ def test_force_change_needs_to_be_told_whom(conf, live):
     proc = run(conf, "force-change", "--all")
     assert proc.returncode == 0, proc.stderr
     assert live.authenticate(julie.identifier, GOOD_PASSWORD).next_step == "change_password"
+
+
+def test_an_updated_class_list_with_skip_enrolled(conf, live, tmp_path):
+    csv = tmp_path / "classe.csv"
+    csv.write_text(class_csv(4), encoding="utf-8")
+    assert run(conf, "import", str(csv)).returncode == 0
+    csv.write_text(class_csv(6), encoding="utf-8")  # two newcomers at the end
+    proc = run(conf, "import", str(csv))
+    assert proc.returncode == 1
+    assert "élève déjà inscrit" in proc.stderr and "--skip-enrolled" in proc.stderr
+    assert count_accounts(live) == 4
+    proc = run(conf, "import", str(csv), "--skip-enrolled")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 élève(s) de la liste déjà inscrit(s) : inchangé(s)." in proc.stdout
+    assert "2 compte(s) créé(s)" in proc.stdout
+    assert count_accounts(live) == 6
+    proc = run(conf, "import", str(csv), "--skip-enrolled")
+    assert proc.returncode == 0 and "Aucun nouvel élève dans cette liste" in proc.stdout
+    assert count_accounts(live) == 6

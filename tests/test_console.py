@@ -90,11 +90,48 @@ def test_preview_names_every_bad_row(service):
             "Baillet;Julie;14/03/2010;2nde 1\n"
             "Lefebvre;Hugo;03/04/2010;2nde 4\n").encode()
     preview = service.preview_class_list(data)
-    assert [line for line, _ in preview.problems] == [2, 3, 4]
+    assert [line for line, _ in preview.problems] == [2, 3]
     assert "prénom manquant" in preview.problems[0][1]
     assert "31/02/2010" in preview.problems[1][1]
-    assert "déjà inscrit (identifiant julie.baillet)" in preview.problems[2][1]
+    # Already enrolled is not a mistake: an updated class list leaves that student alone.
+    assert preview.enrolled == [(4, "julie.baillet")]
+    assert [r.line for r in preview.rows] == [5] and preview.identifiers == ["hugo.lefebvre"]
     assert len(service.class_students()) == 1
+
+
+def test_an_updated_class_list_imports_only_the_newcomers(service):
+    [julie] = service.import_class_list([student("Julie", "Baillet", cls="2NDE3")], actor="t")
+    data = ("nom;prénom;date de naissance;classe\n"
+            "BAILLET;julie;14/03/2010;2nde3\n"  # the same student, typed otherwise
+            "Martin;Jean Pierre;01/02/2010;2nde3\n").encode()
+    preview = service.preview_class_list(data)
+    assert preview.enrolled == [(2, julie.identifier)] and preview.problems == []
+    created = service.import_class_list(preview.rows, actor="t")
+    assert [(c.identifier, c.class_name) for c in created] == [("jean-pierre.martin", "2NDE3")]
+    assert [c.name for c in service.class_summaries()] == ["2NDE3"]  # not a second class « 2nde3 »
+    # « Jean-Pierre » is « Jean Pierre »: the same student again, not a homonym.
+    again = service.preview_class_list("Martin;Jean-Pierre;01/02/2010;2NDE3\n".encode())
+    assert again.rows == [] and again.enrolled == [(1, "jean-pierre.martin")]
+    with pytest.raises(errors.InvalidInput, match="déjà inscrit"):
+        service.add_student(last_name="MARTIN", first_name="jean-pierre", birth_date="01/02/2010",
+                            class_name="2NDE3", actor="t")
+
+
+def test_a_reset_account_no_longer_counts_its_charter(service):
+    [julie] = service.import_class_list([student()], actor="t")
+    activate(service, julie)
+    service.staff_reset(julie.identifier, actor="prof.martin")
+    [summary] = service.class_summaries()
+    assert (summary.activated, summary.charter, summary.waiting) == (0, 0, 1)
+    [status] = service.class_students()
+    assert status.state == "waiting" and not status.charter
+
+
+def test_letters_come_out_by_name(service):
+    service.import_class_list([student("Zoé", "Adam"), student("Aline", "Zola"), student("Bruno", "Martin")],
+                              actor="t")
+    letters = service.issue_letters(class_name="2nde 1", actor="t")
+    assert [letter.last_name for letter in letters] == ["Adam", "Martin", "Zola"]
 
 
 def test_forced_change_for_a_class_ends_sessions_and_leads_to_the_profile(service):

@@ -416,3 +416,15 @@ def test_console_letters_path_never_reuses_a_file(settings):
 def test_letters_folder_defaults_to_the_user_data_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert Settings().letters_folder() == tmp_path / "xdg" / "entkiosk" / "courriers"
+
+
+def test_letters_of_homonyms_tell_them_apart_by_birth_date(service, settings):
+    from datetime import date
+
+    letters = service.import_class_list([student("Camille", "Dubois", born=date(2010, 5, 6)),
+                                         student("Camille", "Dubois", born=date(2010, 9, 1), line=3)], actor="t")
+    pages = pdf_texts(render_pdf(letters, settings))
+    assert ["Né(e) le 06/05/2010" in flat(p) for p in pages] == [True, False]
+    assert ["Né(e) le 01/09/2010" in flat(p) for p in pages] == [False, True]
+    text = render_letters(letters, settings).split("\f")
+    assert "Né(e) le 06/05/2010" in text[0] and "Né(e) le 01/09/2010" in text[1]

@@ -163,7 +163,7 @@ def test_console_home(snap_compare, service, clock, pupils, tmp_path, size):
     """Console du personnel: « Connecté(e) : prof.martin », the three classes in order with their
     counts (Élèves, Activés, Charte, Mail, Bloqués, Expirés) — 1ère 2: 4 4 4 1 0 0; 2nde 3:
     40 21 19 1 2 3; « Terminale génér… » (the long name shortened so that every column fits):
-    6 2 1 0 1 1 —, « 3 classe(s), 50 élève(s), dont 27 ont activé leur compte. », the buttons in
+    6 2 1 0 1 1 —, « 3 classes, 50 élèves ; 27 ont activé leur compte. », the buttons in
     two rows, all in view, the class table focused on 1ère 2 and taking the room left; footer
     Entrée Ouvrir, ↑↓ Choisir, Tab Suivant, Échap Se déconnecter."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(service, clock, pupils))
@@ -292,10 +292,11 @@ def preview(name: str, content: str) -> list[Action]:
 @SIZES
 def test_import_preview_bad_rows(snap_compare, service, clock, pupils, tmp_path, size):
     """Importer une liste de classe, /tmp/entkiosk-snapshots/listes/2nde-4-erreurs.csv: in red
-    « 5 ligne(s) refusée(s) : aucun élève ne sera importé. Corrigez le fichier puis relancez
-    l'aperçu. », then each refused line with its reason (2 already registered as ines.adam, 3 the
-    date does not exist, 4 three columns, 6 a double of line 5, 7 no last name), the first one
-    highlighted; no import button. At 80×24 the path field shows the start of the path."""
+    « 4 ligne(s) refusée(s) : aucun élève ne sera importé. Corrigez le fichier puis relancez
+    l'aperçu. », then each refused line with its reason (3 the date does not exist, 4 three
+    columns, 6 a double of line 5, 7 no last name; line 2, ines.adam already enrolled, is not a
+    mistake), the first one highlighted; no import button. At 80×24 the path field shows the
+    start of the path."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, *preview("2nde-4-erreurs.csv", BAD_LIST)))
 
@@ -334,7 +335,7 @@ def live(name: str) -> list[Action]:
 @SIZES
 def test_live_session_in_progress(snap_compare, service, clock, pupils, tmp_path, size):
     """SÉANCE D'ACTIVATION, Classe 2nde 3: « 21 / 40 élèves ont activé leur compte — 19 ont aussi
-    accepté la charte », the bar a little over half full, « Il manque encore 21 élève(s) : » and
+    accepté la charte », the bar a little over half full, « Il manque encore 21 élèves : » and
     the list of who and why (Charte à accepter, Pas encore activé, Bloqué (trop d'essais), Délai
     dépassé), « Mis à jour à 10:00:00 ; actualisation automatique toutes les 3 s. Échap termine la
     séance et déconnecte. »; the list takes the room left; footer ↑↓ Choisir and Échap

@@ -195,6 +195,18 @@ async def test_only_a_staff_login_closes_the_kiosk(settings: Settings, service: 
 
         await tab_to(app, pilot, "close")
         await pilot.press("enter")
+        await pilot.pause()
+        # A confirmation first; ANNULER (focused) keeps the kiosk running.
+        assert shows(app, "Le programme du kiosque s'arrête sur ce poste")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.is_running and isinstance(app.screen, StaffScreen)
+        service.staff_member(token)
+        await tab_to(app, pilot, "close")
+        await pilot.press("enter")
+        await pilot.pause()
+        await tab_to(app, pilot, "confirm")
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert not app.is_running

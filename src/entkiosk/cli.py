@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
     p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
                    help="écrire aussitôt les courriers de notification des comptes créés (PDF à imprimer, ou texte)")
+    p.add_argument("--skip-enrolled", action="store_true",
+                   help="liste mise à jour : créer seulement les élèves qui n'ont pas encore de compte")
 
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
@@ -211,10 +213,22 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     rows, problems = parse_class_list(data, today=service.clock.now().astimezone(settings.timezone).date())
     if problems:
         raise ImportRejected(problems)
+    if args.skip_enrolled:
+        rows, enrolled = service.new_rows(rows)
+        if enrolled:
+            print(f"{len(enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s).")
+        if not rows:
+            print("Aucun nouvel élève dans cette liste : aucun compte créé.")
+            return EXIT_OK
     update, stop = _progress("Création des comptes")
     try:
         letters = service.import_class_list(rows, actor=_actor(), progress=update,
                                             deliver=_deliver(args.letters, settings, stop) if args.letters else None)
+    except ImportRejected as exc:
+        if any("déjà inscrit" in reason for _, reason in exc.problems):
+            raise DomainError(f"{exc}\nUne liste mise à jour ? Avec --skip-enrolled, seuls les élèves qui n'ont pas "
+                              "encore de compte sont créés.") from None
+        raise
     finally:
         stop()
     classes = sorted({letter.class_name or "" for letter in letters}, key=class_order)

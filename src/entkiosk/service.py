@@ -42,7 +42,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .config import Settings
 from .domain import errors
-from .domain.classlist import StudentRow, check_student, parse_birth_date, parse_class_list
+from .domain.classlist import StudentRow, check_student, parse_birth_date, parse_class_list, person_key
 from .domain.clock import Clock, SystemClock
 from .domain.errors import DomainError, InvalidInput, MailNotSent
 from .domain.identifiers import base_identifier, next_free, normalize_login
@@ -211,9 +211,10 @@ class StudentStatus:
 class ImportPreview:
     """What an import would create, and the bad rows, before anything is written."""
 
-    rows: list[StudentRow]
-    identifiers: list[str]  # the identifier each row would get, in order
+    rows: list[StudentRow]  # the students to create (not those already enrolled)
+    identifiers: list[str]  # the identifier each of ``rows`` would get, in order
     problems: list[tuple[int, str]]
+    enrolled: list[tuple[int, str]] = field(default_factory=list)  # (line, identifier): already on file
 
     @property
     def classes(self) -> dict[str, int]:
@@ -315,8 +316,13 @@ class AccountService:
         return found
 
     def _class(self, s: DbSession, name: str) -> SchoolClass:
+        """The class of that name; « 2nde3 » typed for an existing « 2NDE3 » is that class."""
         est = self._establishment(s)
         found = s.scalar(select(SchoolClass).where(SchoolClass.establishment_id == est.id, SchoolClass.name == name))
+        if found is None:
+            wanted = _search_key(" ".join(name.split()))
+            found = next((c for c in s.scalars(select(SchoolClass).where(SchoolClass.establishment_id == est.id))
+                          if _search_key(" ".join(c.name.split())) == wanted), None)
         if found is None:
             found = SchoolClass(establishment_id=est.id, name=name)
             s.add(found)
@@ -554,21 +560,22 @@ class AccountService:
 
     # ------------------------------------------------------------ issuing accounts
 
-    def _new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str]) -> tuple[Account, date]:
+    def _new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str]) -> tuple[Account, date, str]:
         base = base_identifier(row.first_name, row.last_name)
         existing = set(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
         identifier = next_free(base, lambda c: c in existing or c in taken)
         taken.add(identifier)
+        school_class = self._class(s, row.class_name)
         now = self._now()
         deadline, deadline_at = self._deadline(now)
         account = Account(
             identifier=identifier, kind=Kind.STUDENT, state=AccountState.CREATED, first_name=row.first_name,
-            last_name=row.last_name, birth_date=row.birth_date, class_id=self._class(s, row.class_name).id,
+            last_name=row.last_name, birth_date=row.birth_date, class_id=school_class.id,
             password_hash=password_hash, provisional=True, must_change_password=False, issued_at=now,
             deadline=deadline, deadline_at=deadline_at,
         )
         s.add(account)
-        return account, deadline
+        return account, deadline, school_class.name
 
     def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, progress: Progress | None = None,
                           deliver: Deliver | None = None) -> list[IssuedLetter]:
@@ -588,8 +595,8 @@ class AccountService:
                     raise errors.ImportRejected(problems)
                 taken: set[str] = set()
                 for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
-                    account, deadline = self._new_student(s, row, password_hash, taken)
-                    letters.append(IssuedLetter(account.identifier, row.first_name, row.last_name, row.class_name,
+                    account, deadline, class_name = self._new_student(s, row, password_hash, taken)
+                    letters.append(IssuedLetter(account.identifier, row.first_name, row.last_name, class_name,
                                                 deadline, account.issued_at, row.birth_date, password))
                 classes = sorted({r.class_name for r in rows})
                 self._audit(s, "accounts.imported", actor=actor, count=len(rows), classes=classes)
@@ -601,17 +608,31 @@ class AccountService:
         return letters
 
     def _already_on_file(self, s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[int, str]]:
-        wanted = {(r.last_name.casefold(), r.first_name.casefold(), r.birth_date): r.line for r in rows}
+        """(line, reason) of each row whose student already has an account (same names, give
+        or take case, accents and hyphens, and same birth date)."""
+        return [(line, f"élève déjà inscrit (identifiant {identifier})")
+                for line, identifier in self._enrolled(s, rows)]
+
+    def _enrolled(self, s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[int, str]]:
+        wanted = {person_key(r.last_name, r.first_name, r.birth_date): r.line for r in rows}
         births = {r.birth_date for r in rows}
-        problems = []
+        found = []
         for last, first, birth, identifier in s.execute(
             select(Account.last_name, Account.first_name, Account.birth_date, Account.identifier)
             .where(Account.kind == Kind.STUDENT, Account.birth_date.in_(births))
         ):
-            line = wanted.get((last.casefold(), first.casefold(), birth))
+            line = wanted.get(person_key(last, first, birth))
             if line is not None:
-                problems.append((line, f"élève déjà inscrit (identifiant {identifier})"))
-        return sorted(problems)
+                found.append((line, identifier))
+        return sorted(found)
+
+    def new_rows(self, rows: Sequence[StudentRow]) -> tuple[list[StudentRow], list[tuple[int, str]]]:
+        """An updated class list: the rows of students not yet on file, and (line, identifier)
+        of those already enrolled (left as they are)."""
+        with self._tx() as s:
+            enrolled = self._enrolled(s, rows)
+        lines = {line for line, _ in enrolled}
+        return [r for r in rows if r.line not in lines], enrolled
 
     def issue_letters(self, *, class_name: str | None = None, identifier: str | None = None,
                       everyone: bool = False, actor: str, progress: Progress | None = None,
@@ -631,7 +652,8 @@ class AccountService:
                 stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
             if identifier is not None:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
-            found = s.execute(stmt.order_by(Account.identifier)).all()
+            # Letters come out in the order of the class lists: by name.
+            found = s.execute(stmt.order_by(Account.last_name, Account.first_name, Account.identifier)).all()
         if identifier is not None and not found:
             raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
@@ -1286,8 +1308,9 @@ class AccountService:
             else:
                 state = "ready" if a.id in accepted else "activated"
             email = EmailState.PENDING if a.pending_email else EmailState.VALIDATED if a.email else EmailState.NONE
+            charter = a.id in accepted and a.state == AccountState.ACTIVE  # a reset account accepts again
             result.append(StudentStatus(a.identifier, a.first_name, a.last_name, row.class_name, a.birth_date, state,
-                                        a.id in accepted, email, a.identifier in locked, a.must_change_password,
+                                        charter, email, a.identifier in locked, a.must_change_password,
                                         a.deadline, a.activated_at))
         return result
 
@@ -1315,11 +1338,14 @@ class AccountService:
                                                                                  key=lambda item: class_order(item[0]))]
 
     def preview_class_list(self, data: bytes) -> ImportPreview:
-        """Read a class list without writing: the identifiers it would create, its bad rows."""
+        """Read a class list without writing: the identifiers it would create, its bad rows, and
+        the students it names who already have an account (an updated list imports the others)."""
         today = self._now().astimezone(self.settings.timezone).date()
         rows, problems = parse_class_list(data, today=today)
         with self._tx() as s:
-            problems = sorted(problems + self._already_on_file(s, rows)) if rows else problems
+            enrolled = self._enrolled(s, rows) if rows else []
+            lines = {line for line, _ in enrolled}
+            rows = [r for r in rows if r.line not in lines]
             bases = {base_identifier(r.first_name, r.last_name) for r in rows}
             existing: set[str] = set()
             for base in bases:
@@ -1330,7 +1356,7 @@ class AccountService:
             ident = next_free(base_identifier(row.first_name, row.last_name), lambda c: c in existing or c in taken)
             taken.add(ident)
             identifiers.append(ident)
-        return ImportPreview(rows, identifiers, problems)
+        return ImportPreview(rows, identifiers, problems, enrolled)
 
 
     def audit_events(self) -> list[AuditRecord]:

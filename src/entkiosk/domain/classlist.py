@@ -27,6 +27,18 @@ class StudentRow:
     class_name: str
 
 
+def person_key(last_name: str, first_name: str, birth_date: date | None) -> tuple[str, str, date | None]:
+    """Who a row is, for finding the same student twice: case, accents, hyphens and
+    spaces do not count (« Jean-Pierre » is « JEAN PIERRE »), the birth date does."""
+
+    def loose(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text)
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        return " ".join(re.sub(r"[^\w]+", " ", bare).split())
+
+    return loose(last_name), loose(first_name), birth_date
+
+
 def parse_birth_date(text: str, *, today: date | None = None) -> date:
     """``JJ/MM/AAAA`` (also ``J/M/AAAA``); ValueError with a French reason otherwise."""
     text = text.strip()
@@ -70,7 +82,7 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     rows: list[StudentRow] = []
     problems: list[tuple[int, str]] = []
-    seen: dict[tuple[str, str, date], int] = {}
+    seen: dict[tuple[str, str, date | None], int] = {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for cells in reader:
@@ -93,7 +105,7 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
             if reason is not None:
                 problems.append((line, reason))
                 continue
-            key = (last.casefold(), first.casefold(), birth)
+            key = person_key(last, first, birth)
             if key in seen:
                 problems.append((line, f"élève en double (déjà à la ligne {seen[key]})"))
                 continue
@@ -157,7 +169,7 @@ def _control_problem(cells: list[str]) -> str | None:
 def _row_problem(last: str, first: str, class_name: str) -> str | None:
     for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
         if not value:
-            return f"{label} manquant"
+            return f"{label} manquante" if label == "classe" else f"{label} manquant"
         if len(value) > limit:
             return f"{label} trop long ({len(value)} caractères, {limit} au plus)"
     try:

@@ -37,6 +37,7 @@ class LetterContent:
     place_and_date: str
     student: str
     class_name: str
+    born: str  # « Né(e) le … »: tells apart the letters of two homonyms of one class
     head_lines: tuple[str, ...]
     services_url: str
     values: dict[str, str]
@@ -64,6 +65,7 @@ def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
         "password": letter.provisional_password,
         "months": str(settings.accounts.activation_months),
         "deadline": letter.deadline.strftime("%d/%m/%Y"),
+        "birth_date": letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "",
         "date": date,
     }
     return LetterContent(
@@ -75,6 +77,7 @@ def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
         place_and_date=f"{single_line(est.city)}, le {date}" if est.city.strip() else f"Le {date}",
         student=single_line(student),
         class_name=single_line(letter.class_name or ""),
+        born=f"Né(e) le {letter.birth_date:%d/%m/%Y}" if letter.birth_date else "",
         head_lines=_lines(est.head),
         services_url=single_line(est.services_url),
         values={name: single_line(value) for name, value in values.items()},

@@ -275,7 +275,8 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
     place, y = _block(writer, RIGHT_X, TOP, [(content.place_and_date, "", 10.0, 2)], RIGHT_W, 7.0)
     student, y = _block(writer, RIGHT_X, max(y + 6.0, STUDENT_Y),
                         [(content.student, "B", STUDENT_PT, 3),
-                         (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2)],
+                         (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2),
+                         (content.born, "", 10.0, 1)],
                         RIGHT_W, 7.0)
     top = max(header.bottom, y) + 12.0
     scale = 1.0

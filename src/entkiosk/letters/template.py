@@ -48,6 +48,7 @@ PLACEHOLDERS: dict[str, str] = {
     "password": "le mot de passe provisoire",
     "months": "le délai d'activation en mois (accounts.activation_months)",
     "deadline": "la date limite d'activation (JJ/MM/AAAA)",
+    "birth_date": "la date de naissance de l'élève (JJ/MM/AAAA)",
     "date": "la date du courrier (JJ/MM/AAAA)",
 }
 #: A letter that does not give these is useless: the student cannot log in.

@@ -39,6 +39,8 @@ def _render(content: LetterContent, template: LetterTemplate) -> str:
     out += _right(content.student)
     if content.class_name:
         out += _right(f"Classe : {content.class_name}")
+    if content.born:
+        out += _right(content.born)
     for paragraph in template.paragraphs:
         out.append("")
         for line in paragraph.lines:

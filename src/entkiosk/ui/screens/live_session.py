@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from ...domain.errors import DomainError, SessionExpired
 from ...service import StudentStatus
-from ..text import plain
+from ..text import count, decimal, plain
 from ..widgets.fields import ErrorLine
 from ..widgets.table import ReadOnlyTable
 from .base import KioskScreen
@@ -106,13 +106,14 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         activated = sum(s.state in ("activated", "ready") for s in students)
         ready = sum(s.state == "ready" for s in students)
         self.query_one("#live-count", Static).update(plain(
-            f"{activated} / {total} élèves ont activé leur compte — {ready} ont aussi accepté la charte"))
+            f"{activated} / {count(total, 'élève a activé son compte', 'élèves ont activé leur compte')} — "
+            f"{count(ready, 'a aussi accepté la charte', 'ont aussi accepté la charte')}"))
         self.query_one("#live-bar", ProgressBar).update(total=max(total, 1), progress=activated)
         missing = [s for s in students if s.state != "ready"]
         title = self.query_one("#live-missing-title", Static)
         table = self.query_one("#live-missing", ReadOnlyTable)
         if missing:
-            title.update(plain(f"Il manque encore {len(missing)} élève(s) :"))
+            title.update(plain(f"Il manque encore {count(len(missing), 'élève', 'élèves')} :"))
         else:
             title.update("Tous les élèves de la classe ont activé leur compte et accepté la charte.")
         table.display = bool(missing)
@@ -121,7 +122,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         now = self.app.service.clock.now().astimezone(self.app.settings.timezone)
         self.query_one("#live-updated", Static).update(plain(
             f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
-            f"{self.app.settings.kiosk.live_refresh:g} s. Échap termine la séance et déconnecte."))
+            f"{decimal(self.app.settings.kiosk.live_refresh)} s. Échap termine la séance et déconnecte."))
 
     def action_back(self) -> None:
         self.app.end_session()

@@ -17,7 +17,7 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Static
 
 from ...service import AccountService, ClassSummary
-from ..text import plain
+from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.table import KioskTable
 from .base import KioskScreen, screen_keys
@@ -84,7 +84,8 @@ class StaffScreen(KioskScreen):
         activated = sum(s.activated for s in summaries)
         total = self.query_one("#console-total", Static)
         if summaries:
-            total.update(f"{len(summaries)} classe(s), {students} élève(s), dont {activated} ont activé leur compte.")
+            total.update(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
+                         f"{count(activated, 'a activé son compte', 'ont activé leur compte')}.")
         else:
             total.update("Aucune classe : importez une liste de classe (CSV nom;prénom;date de naissance;classe).")
             self.query_one("#import", Button).focus()
@@ -132,5 +133,16 @@ class StaffScreen(KioskScreen):
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
-        """Fermer le kiosque: recorded with the staff member, whose session ends, then the app."""
-        self.call(self.app.service.close_kiosk, self.app.token, then=lambda _: self.app.exit())
+        """Fermer le kiosque, once confirmed: recorded with the staff member, whose session
+        ends, then the app."""
+        from .staff_actions import ConfirmScreen
+
+        def confirmed(ok: bool | None) -> None:
+            self.app.job_follows = False  # nothing follows but the end
+            if ok:
+                self.call(self.app.service.close_kiosk, self.app.token, then=lambda _: self.app.exit())
+
+        self.app.push_screen(ConfirmScreen(
+            "Fermer le kiosque",
+            "Le programme du kiosque s'arrête sur ce poste : aucun élève ne pourra s'y connecter avant qu'il soit "
+            "relancé.", "FERMER"), confirmed)

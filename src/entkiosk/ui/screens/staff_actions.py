@@ -229,6 +229,9 @@ def force_password_change(screen: KioskScreen, *, identifier: str | None = None,
     def job(_progress: Progress) -> str:
         count = staff_act(service, token, service.force_password_change, identifier=identifier,
                           class_name=class_name, everyone=everyone)
+        if identifier is not None:
+            return (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion. "
+                    "Ses sessions ouvertes ont été fermées.")
         return (f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion. "
                 "Leurs sessions ouvertes ont été fermées.")
 
@@ -236,8 +239,12 @@ def force_password_change(screen: KioskScreen, *, identifier: str | None = None,
         if ok:
             screen.app.push_screen(JobScreen("Changement de mot de passe imposé", job), then)
 
+    if identifier is not None:
+        text = (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion, et ses "
+                "sessions ouvertes seront fermées.")
+    else:
+        text = (f"Les comptes activés {who} devront choisir un nouveau mot de passe à leur prochaine connexion, "
+                "et leurs sessions ouvertes seront fermées.")
     screen.app.push_screen(ConfirmScreen(
         "Changement de mot de passe imposé",
-        f"Les comptes activés {who} devront choisir un nouveau mot de passe à leur prochaine connexion, "
-        "et leurs sessions ouvertes seront fermées. À utiliser par exemple après la divulgation de mots de passe.",
-        "IMPOSER"), confirmed)
+        f"{text} À utiliser par exemple après la divulgation de mots de passe.", "IMPOSER"), confirmed)

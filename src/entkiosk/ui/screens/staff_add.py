@@ -63,7 +63,8 @@ class AddStudentScreen(KioskScreen):
         def issue(*, progress, actor, deliver):
             return [service.add_student(**values, actor=actor, deliver=deliver)]
 
-        job = letters_job(self, values["class_name"] or "eleve", issue, new_accounts=True)
+        # One student's letter is named after them, not after the class.
+        job = letters_job(self, f"{values['last_name']} {values['first_name']}", issue, new_accounts=True)
         self.app.push_screen(JobScreen("Création du compte", job), self._created)
 
     def _created(self, ok: bool | None) -> None:

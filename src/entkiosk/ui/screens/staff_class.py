@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from ...domain.lifecycle import EmailState
 from ...service import StudentStatus, student_matches
-from ..text import plain
+from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import KioskTable
@@ -82,8 +82,8 @@ class ClassScreen(KioskScreen):
         waiting = sum(s.state == "waiting" for s in students)
         expired = sum(s.state == "expired" for s in students)
         self.query_one("#class-counts", Static).update(plain(
-            f"{len(students)} élèves : {activated} activés ({charter} avec la charte), {waiting} en attente, "
-            f"{expired} expirés."))
+            f"{count(len(students), 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
+            f"({charter} avec la charte), {waiting} en attente, {count(expired, 'expiré', 'expirés')}."))
         self._filter()
 
     @on(Input.Changed, "#search")

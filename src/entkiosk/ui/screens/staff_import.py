@@ -106,11 +106,20 @@ class ImportScreen(KioskScreen):
             self.query_one("#import").display = False
             problems.focus()
             return
+        enrolled = (f" {len(preview.enrolled)} élève(s) de la liste, déjà inscrit(s), ne change(nt) pas."
+                    if preview.enrolled else "")
+        if not preview.rows:
+            summary.set_class(False, "paragraph-error")
+            summary.update(plain(f"Tous les élèves de cette liste sont déjà inscrits : rien à importer.{enrolled}"))
+            rows.display = problems.display = False
+            self.query_one("#import").display = False
+            return
         counts = [f"{name} ({count})" for name, count in preview.classes.items()]
         classes = ", ".join(counts) if len(counts) <= 6 else f"{', '.join(counts[:5])} et {len(counts) - 5} autres"
         summary.set_class(False, "paragraph-error")
-        summary.update(plain(f"{len(preview.rows)} élève(s) à créer dans {len(counts)} classe(s) : {classes}. "
-                             "Vérifiez, puis importez : les courriers seront enregistrés dans un fichier PDF à imprimer."))
+        summary.update(plain(f"{len(preview.rows)} élève(s) à créer dans {len(counts)} classe(s) : {classes}."
+                             f"{enrolled} Vérifiez, puis importez : les courriers seront enregistrés dans un fichier "
+                             "PDF à imprimer."))
         rows.fill([(str(i), (str(r.line), f"{r.last_name} {r.first_name}", r.birth_date.strftime("%d/%m/%Y"),
                              r.class_name, ident))
                    for i, (r, ident) in enumerate(zip(preview.rows, preview.identifiers, strict=True))])
