@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import START, make_settings
+from conftest import START, make_settings, student
 from ui_support import IdleClock, kiosk, settle, shows
 
 from entkiosk.domain.clock import FixedClock
@@ -54,4 +54,32 @@ async def test_the_idle_timeout_waits_for_a_job_then_applies(tmp_path: Path) -> 
         await pilot.pause()
         await settle(app, pilot)
         assert isinstance(app.screen, WelcomeScreen) and app.session is None
+    service.engine.dispose()
+
+
+async def test_an_updated_class_list_imports_its_newcomers_only(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path,
+                             letters={"folder": str(tmp_path / "courriers")})
+    service = open_service(settings, clock=FixedClock(START))
+    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    [julie] = service.import_class_list([student()], actor="t")
+    csv = tmp_path / "classe.csv"
+    csv.write_text("nom;prénom;date de naissance;classe\nBAILLET;Julie;14/03/2010;2nde 1\n"
+                   "Martin;Paul;02/02/2010;2nde 1\n", encoding="utf-8")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        app.open_session(service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff"))
+        await settle(app, pilot)
+        await app.push_screen(ImportScreen())
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(csv)
+        app.screen.submit()
+        await settle(app, pilot)
+        assert shows(app, "1 élève(s) à créer dans 1 classe(s) : 2nde 1 (1).")
+        assert shows(app, "1 élève(s) de la liste, déjà inscrit(s), ne change(nt) pas.")
+        app.screen.query_one("#import").press()
+        await settle(app, pilot)
+        assert isinstance(app.screen, JobScreen) and shows(app, "1 courrier(s) enregistré(s)")
+    assert [s.identifier for s in service.class_students("2nde 1")] == [julie.identifier, "paul.martin"]
+    # Julie's letter still works: her account was left alone.
+    assert service.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
     service.engine.dispose()
