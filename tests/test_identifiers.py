@@ -8,6 +8,7 @@ import pytest
 from conftest import student
 from sqlalchemy import select
 
+from entkiosk.domain import errors
 from entkiosk.domain.identifiers import base_identifier, fold, next_free, normalize_login
 from entkiosk.domain.passwords import (
     MAX_LENGTH,
@@ -151,10 +152,13 @@ def test_import_of_three_homonyms_numbers_them(service):
 def test_homonyms_across_imports_and_spellings(service):
     first = service.import_class_list([student("Julie", "Baillet", date(2010, 3, 14))], actor="t")
     second = service.import_class_list([student("julie", "baillet", date(2009, 1, 5))], actor="t")
-    third = service.import_class_list([student("Julie", "Bâillet", date(2010, 3, 14))], actor="t")
+    third = service.import_class_list([student("Julie", "Bâillet", date(2010, 3, 15))], actor="t")
     assert [first[0].identifier, second[0].identifier, third[0].identifier] == [
         "julie.baillet", "julie.baillet1", "julie.baillet2"]
     assert third[0].last_name == "Bâillet"  # the letter keeps the name as written
+    # Same names but for an accent, and the same birth date: the same student typed twice.
+    with pytest.raises(errors.ImportRejected, match="déjà inscrit"):
+        service.import_class_list([student("Julie", "Bâillet", date(2010, 3, 14))], actor="t")
 
 
 def test_identifier_sharing_only_a_prefix_is_not_a_homonym(service):

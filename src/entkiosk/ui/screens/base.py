@@ -96,7 +96,7 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
     def on_screen_resume(self) -> None:
         # Back from a page pushed on top: what changed meanwhile may have moved the focused field.
         self.call_after_refresh(self.show_focused)
-        if self.app.job_follows:
+        if getattr(self.app, "job_follows", False):
             # A confirmation was accepted: its job comes next, and this screen reads the
             # data again when that job is closed, not while it works.
             self.app.job_follows = False
