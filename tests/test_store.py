@@ -44,3 +44,24 @@ def test_sqlite_file_created_in_missing_folder(tmp_path):
     db.upgrade(engine)
     engine.dispose()
     assert path.is_file()
+
+
+def test_head_constant_is_alembics_newest_migration(db_url):
+    """``db.HEAD`` lets a kiosk open an up-to-date database without loading Alembic."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == db.HEAD
+    engine = db.make_engine(db_url)
+    assert not db.at_head(engine)  # an empty database
+    db.upgrade(engine)
+    assert db.at_head(engine)
+    with engine.begin() as connection:  # an older schema is upgraded, not skipped
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        connection.execute(text("DROP TABLE installation"))
+    assert not db.at_head(engine)
+    db.upgrade(engine)
+    assert db.at_head(engine) and "installation" in inspect(engine).get_table_names()
+    engine.dispose()

@@ -377,6 +377,19 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     return run_kiosk(settings, service=service, demo_letters=letters)
 
 
+class _ServiceOnce:
+    """Builds the service the first time it is asked for; a kiosk restarted after a bug keeps it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.service = None
+
+    def __call__(self):
+        if self.service is None:
+            self.service = _service(self.settings)
+        return self.service
+
+
 def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
     """The full-screen kiosk on the configured database (schema upgraded, expired accounts purged)."""
     import logging
@@ -393,11 +406,14 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     from .ui.app import make_app
 
-    service = service or _service(settings)
+    # The database side (SQLAlchemy, schema check) loads once the accueil is painted.
+    source = service or _ServiceOnce(settings)
     crashes: list[float] = []
     while True:
-        app = make_app(settings, service, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters)
+        app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters)
         app.run()
+        if app.startup_error is not None:
+            raise app.startup_error
         if app.return_code in (0, None):  # closed by a member of staff
             return EXIT_OK
         # A bug: the student's session is gone with that run; a fresh accueil comes back.

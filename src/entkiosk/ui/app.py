@@ -12,16 +12,19 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App
 from textual.binding import BindingType
 
 from ..config import Settings
-from ..service import AccountService, IssuedLetter, LoginResult
+
+if TYPE_CHECKING:
+    from ..service import AccountService, IssuedLetter, LoginResult
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ class KioskApp(App[None], inherit_bindings=False):
     def __init__(
         self,
         settings: Settings,
-        service: AccountService,
+        service: AccountService | Callable[[], AccountService],
         *,
         memory: PortalMemory,
         blink: bool = True,
@@ -92,8 +95,16 @@ class KioskApp(App[None], inherit_bindings=False):
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.service = service
+        self._service: AccountService | None = None
+        self._loading: Future[AccountService] = Future()
+        if callable(service) and not hasattr(service, "authenticate"):
+            self._service_factory: Callable[[], AccountService] | None = service
+        else:
+            self._service_factory = None
+            self._loading.set_result(service)  # type: ignore[arg-type]
         self.memory = memory
+        #: Why the database side could not start, if it could not.
+        self.startup_error: Exception | None = None
         self.blink = blink
         self.idle_clock = idle_clock
         self.demo_letters = list(demo_letters)
@@ -111,8 +122,43 @@ class KioskApp(App[None], inherit_bindings=False):
 
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.check_inactivity, name="idle")
-        self.run_worker(partial(self.service.purge_expired, actor=f"kiosk:{self.settings.kiosk.id}"),
-                        thread=True, exit_on_error=False, name="purge")
+
+    def on_ready(self) -> None:
+        """The accueil is on screen: now the database side loads, off the event loop.
+
+        SQLAlchemy, the schema check and the service cost more than Textual itself; a
+        student reading the accueil does not wait for them, and a student quicker than
+        they are waits only in the worker of their first request.
+        """
+        self.run_worker(self._load_service, thread=True, exit_on_error=False, name="service")
+
+    def _load_service(self) -> None:
+        try:
+            service = self._service_factory() if self._service_factory else self._loading.result()
+        except Exception as error:  # noqa: BLE001 - handed to whoever needs the service
+            self._loading.set_exception(error)
+            self.call_from_thread(self._service_failed, error)
+            return
+        if self._service_factory:
+            self._loading.set_result(service)
+        try:
+            service.purge_expired(actor=f"kiosk:{self.settings.kiosk.id}")
+        except Exception:  # noqa: BLE001 - the kiosk works without it; the log says why
+            log.exception("start-up purge failed")
+
+    def _service_failed(self, error: Exception) -> None:
+        """No database at start (a configuration or server problem): the kiosk stops and
+        ``entkiosk`` prints the French reason (:attr:`startup_error`)."""
+        log.error("the service could not start: %s", type(error).__name__)
+        self.startup_error = error
+        self.exit(return_code=2)
+
+    @property
+    def service(self) -> AccountService:
+        """The service; in the first instants after start it may still be loading (then this waits)."""
+        if self._service is None:
+            self._service = self._loading.result()
+        return self._service
 
     # ------------------------------------------------------------ safety
 
@@ -237,13 +283,14 @@ class KioskApp(App[None], inherit_bindings=False):
 
 def make_app(
     settings: Settings,
-    service: AccountService,
+    service: AccountService | Callable[[], AccountService],
     *,
     state_path: Path | None = None,
     blink: bool = True,
     idle_clock: Callable[[], float] = time.monotonic,
     demo_letters: Sequence[IssuedLetter] = (),
 ) -> KioskApp:
-    """The kiosk on ``service``; tests pass a fresh database, a fixed clock and ``blink=False``."""
+    """The kiosk on ``service`` (or on what ``service()`` returns, built once the accueil is
+    painted); tests pass a fresh database, a fixed clock and ``blink=False``."""
     return KioskApp(settings, service, memory=PortalMemory(state_path), blink=blink, idle_clock=idle_clock,
                     demo_letters=demo_letters)
