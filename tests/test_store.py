@@ -46,7 +46,7 @@ def test_sqlite_file_created_in_missing_folder(tmp_path):
     assert path.is_file()
 
 
-def test_head_constant_is_alembics_newest_migration(db_url):
+def test_head_constant_is_alembics_newest_migration(db_url, tmp_path):
     """``db.HEAD`` lets a kiosk open an up-to-date database without loading Alembic."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -54,8 +54,10 @@ def test_head_constant_is_alembics_newest_migration(db_url):
     config = Config()
     config.set_main_option("script_location", str(db.MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == db.HEAD
-    engine = db.make_engine(db_url)
-    assert not db.at_head(engine)  # an empty database
+    empty = db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    assert not db.at_head(empty)  # no schema at all
+    empty.dispose()
+    engine = db.make_engine(db_url)  # (the PostgreSQL one is copied from a migrated template)
     db.upgrade(engine)
     assert db.at_head(engine)
     with engine.begin() as connection:  # an older schema is upgraded, not skipped
