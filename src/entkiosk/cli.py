@@ -411,6 +411,7 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
     crashes: list[float] = []
     while True:
         app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters)
+        app.freeze_after_start = True
         app.run()
         if app.startup_error is not None:
             raise app.startup_error

@@ -560,12 +560,15 @@ class AccountService:
 
     # ------------------------------------------------------------ issuing accounts
 
-    def _new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str]) -> tuple[Account, date, str]:
-        base = base_identifier(row.first_name, row.last_name)
-        existing = set(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
-        identifier = next_free(base, lambda c: c in existing or c in taken)
+    def _new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str],
+                     classes: dict[str, SchoolClass]) -> tuple[Account, date, str]:
+        """One new account. ``taken``: every identifier in use (it gets this one);
+        ``classes``: the classes met so far in this batch, by the name in the list."""
+        identifier = next_free(base_identifier(row.first_name, row.last_name), taken.__contains__)
         taken.add(identifier)
-        school_class = self._class(s, row.class_name)
+        school_class = classes.get(row.class_name)
+        if school_class is None:
+            school_class = classes[row.class_name] = self._class(s, row.class_name)
         now = self._now()
         deadline, deadline_at = self._deadline(now)
         account = Account(
@@ -593,9 +596,11 @@ class AccountService:
             with self._tx() as s:
                 if problems := self._already_on_file(s, rows):
                     raise errors.ImportRejected(problems)
-                taken: set[str] = set()
+                # One query for every identifier in use and one per class, not three per student.
+                taken = set(s.scalars(select(Account.identifier)))
+                classes: dict[str, SchoolClass] = {}
                 for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
-                    account, deadline, class_name = self._new_student(s, row, password_hash, taken)
+                    account, deadline, class_name = self._new_student(s, row, password_hash, taken, classes)
                     letters.append(IssuedLetter(account.identifier, row.first_name, row.last_name, class_name,
                                                 deadline, account.issued_at, row.birth_date, password))
                 classes = sorted({r.class_name for r in rows})

@@ -8,6 +8,7 @@ accueil returns. Only a staff login can close the kiosk.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -105,6 +106,9 @@ class KioskApp(App[None], inherit_bindings=False):
         self.memory = memory
         #: Why the database side could not start, if it could not.
         self.startup_error: Exception | None = None
+        #: The real kiosk (one app per process) freezes what it loaded at start; tests,
+        #: which run many apps in one process, do not.
+        self.freeze_after_start = False
         self.blink = blink
         self.idle_clock = idle_clock
         self.demo_letters = list(demo_letters)
@@ -145,6 +149,10 @@ class KioskApp(App[None], inherit_bindings=False):
             service.purge_expired(actor=f"kiosk:{self.settings.kiosk.id}")
         except Exception:  # noqa: BLE001 - the kiosk works without it; the log says why
             log.exception("start-up purge failed")
+        if self.freeze_after_start:
+            # Everything loaded so far lives as long as the kiosk: the garbage collector
+            # need not walk it again at each full collection (pauses a student would feel).
+            gc.freeze()
 
     def _service_failed(self, error: Exception) -> None:
         """No database at start (a configuration or server problem): the kiosk stops and
