@@ -39,6 +39,12 @@ class KioskButton(Button, inherit_bindings=False):
         kwargs.setdefault("compact", True)
         super().__init__(*args, **kwargs)
 
+    def on_mount(self) -> None:
+        # The pressed look lasts 0.2 s: with blinking off (snapshots) it is off too, so
+        # that a picture never depends on when it was taken.
+        if not getattr(self.app, "blink", True):
+            self.active_effect_duration = 0
+
 
 class KioskCheckbox(Checkbox, inherit_bindings=False):
     """« Mémoriser ce choix », « J'accepte la charte »: an X when ticked, an empty box otherwise.
