@@ -16,26 +16,37 @@ from entkiosk.ui.screens.welcome import WelcomeScreen
 STAFF_PASSWORD = "Prof2martin2026"
 
 
+def staff_school(tmp_path: Path, **sections: dict):
+    """Settings and a service on a fresh SQLite file, with a staff account."""
+    settings = make_settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path,
+                             letters={"folder": str(tmp_path / "courriers")}, **sections)
+    service = open_service(settings, clock=FixedClock(START))
+    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    return settings, service
+
+
+async def preview_as_staff(app, pilot, service, csv: Path) -> None:
+    """Logged in as staff, the import screen with the preview of ``csv``."""
+    app.open_session(service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff"))
+    await settle(app, pilot)
+    await app.push_screen(ImportScreen())
+    await pilot.pause()
+    app.screen.query_one("#path").value = str(csv)
+    app.screen.submit()
+    await settle(app, pilot)
+
+
 async def test_the_idle_timeout_waits_for_a_job_then_applies(tmp_path: Path) -> None:
     # Slower hashes (still above OWASP's minimum) so that the job is surely at work
     # while the idle clock is moved past the timeout.
-    settings = make_settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path, accounts={"argon2_time_cost": 12},
-                             letters={"folder": str(tmp_path / "courriers")})
-    service = open_service(settings, clock=FixedClock(START))
-    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    settings, service = staff_school(tmp_path, accounts={"argon2_time_cost": 12})
     csv = tmp_path / "classe.csv"
     csv.write_text("nom;prénom;date de naissance;classe\n" + "".join(
         f"Élève{i};Prénom{i};01/01/2010;2nde 1\n" for i in range(16)), encoding="utf-8")
     idle = IdleClock()
     timeout = settings.kiosk.idle_timeout
     async with kiosk(settings, service, tmp_path, idle=idle) as (app, pilot):
-        app.open_session(service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff"))
-        await settle(app, pilot)
-        await app.push_screen(ImportScreen())
-        await pilot.pause()
-        app.screen.query_one("#path").value = str(csv)
-        app.screen.submit()
-        await settle(app, pilot)
+        await preview_as_staff(app, pilot, service, csv)
         app.screen.query_one("#import").press()
         await pilot.pause()
         assert isinstance(app.screen, JobScreen) and not app.screen.finished
@@ -58,22 +69,13 @@ async def test_the_idle_timeout_waits_for_a_job_then_applies(tmp_path: Path) -> 
 
 
 async def test_an_updated_class_list_imports_its_newcomers_only(tmp_path: Path) -> None:
-    settings = make_settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path,
-                             letters={"folder": str(tmp_path / "courriers")})
-    service = open_service(settings, clock=FixedClock(START))
-    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    settings, service = staff_school(tmp_path)
     [julie] = service.import_class_list([student()], actor="t")
     csv = tmp_path / "classe.csv"
     csv.write_text("nom;prénom;date de naissance;classe\nBAILLET;Julie;14/03/2010;2nde 1\n"
                    "Martin;Paul;02/02/2010;2nde 1\n", encoding="utf-8")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
-        app.open_session(service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff"))
-        await settle(app, pilot)
-        await app.push_screen(ImportScreen())
-        await pilot.pause()
-        app.screen.query_one("#path").value = str(csv)
-        app.screen.submit()
-        await settle(app, pilot)
+        await preview_as_staff(app, pilot, service, csv)
         assert shows(app, "1 élève(s) à créer dans 1 classe(s) : 2nde 1 (1).")
         assert shows(app, "1 élève(s) de la liste, déjà inscrit(s), ne change(nt) pas.")
         app.screen.query_one("#import").press()

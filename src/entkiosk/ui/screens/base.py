@@ -47,6 +47,23 @@ NAVIGATION: list[BindingType] = [
 ]
 
 
+def worker_failure(app: KioskApp, worker: Worker[Any]) -> DomainError | None:
+    """What a failed service call means for the screen that made it.
+
+    None when the session had ended (the app is already back at the accueil); the
+    domain error to show otherwise. Anything else is a bug: logged with its traceback,
+    shown as one French sentence.
+    """
+    error = worker.error
+    if isinstance(error, SessionExpired):
+        app.end_session(str(error))
+        return None
+    if isinstance(error, DomainError):
+        return error
+    log.error("unexpected error in %s", worker.name, exc_info=error)
+    return DomainError(UNEXPECTED)
+
+
 def screen_keys(*, submit: str = "Valider", back: str = "Retour") -> list[BindingType]:
     """A screen's keys, with the footer's words for what Entrée and Échap do there."""
     return [
@@ -159,16 +176,13 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
             return
         if event.state == WorkerState.CANCELLED:
             return
-        error = event.worker.error
-        if isinstance(error, SessionExpired):
-            self.app.end_session(str(error))
-        elif isinstance(error, DomainError):
-            (failed or self.show_error)(error)
-            self.clear_secrets()
-        else:
-            log.error("unexpected error in %s", event.worker.name, exc_info=error)
-            self.show_error(DomainError(UNEXPECTED))
-            self.clear_secrets()
+        error = worker_failure(self.app, event.worker)
+        if error is None:
+            return
+        # A screen's own handler is for the refusals of its use case, not for bugs.
+        handler = failed if isinstance(event.worker.error, DomainError) else None
+        (handler or self.show_error)(error)
+        self.clear_secrets()
 
     def watch_busy(self, busy: bool) -> None:
         """Show that the service is working; the buttons only look inactive meanwhile.

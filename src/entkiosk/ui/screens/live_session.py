@@ -12,7 +12,6 @@ console from here.
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -20,15 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from ...domain.errors import DomainError, SessionExpired
 from ...service import StudentStatus
 from ..text import count, decimal, plain
 from ..widgets.fields import ErrorLine
 from ..widgets.table import ReadOnlyTable
-from .base import KioskScreen
+from .base import KioskScreen, worker_failure
 from .staff import staff_read
-
-log = logging.getLogger(__name__)
 
 
 def missing_reason(student: StudentStatus) -> str:
@@ -90,13 +86,8 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
             return
         error_line = self.query_one("#live-error", ErrorLine)
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if isinstance(error, SessionExpired):
-                self.app.end_session(str(error))
-                return
-            if not isinstance(error, DomainError):
-                log.error("live view failed", exc_info=error)
-            error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
+            if worker_failure(self.app, event.worker) is not None:
+                error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
             return
         error_line.show(None)
         self.show_students(event.worker.result or [])

@@ -8,7 +8,6 @@ changes, so a full disk never leaves a class with letters nobody can print.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,19 +19,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from ...domain.errors import DomainError, SessionExpired
 from ...service import IssuedLetter
 from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import ErrorLine
-from .base import NAVIGATION, UNEXPECTED
+from .base import NAVIGATION, worker_failure
 from .staff import staff_act
 
 if TYPE_CHECKING:
     from ..app import KioskApp
     from .base import KioskScreen
-
-log = logging.getLogger(__name__)
 
 #: ``progress(step, done, total)``: what a job reports while it works.
 Progress = Callable[[str, int, int], None]
@@ -134,13 +130,9 @@ class JobScreen(ModalScreen[bool], inherit_bindings=False):
             self._ok = True
             self.query_one("#job-result", Static).update(plain(event.worker.result or "Terminé."))
         else:
-            error = event.worker.error
-            if isinstance(error, SessionExpired):
-                self.app.end_session(str(error))
+            error = worker_failure(self.app, event.worker)
+            if error is None:
                 return
-            if not isinstance(error, DomainError):
-                log.error("staff job failed", exc_info=error)
-                error = DomainError(UNEXPECTED)
             self.query_one("#job-error", ErrorLine).show(str(error))
         done = self.query_one("#job-done", Button)
         done.display = True
