@@ -90,6 +90,7 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
     def __init__(self) -> None:
         super().__init__()
         self._then: dict[Worker[Any], tuple[Callable[[Any], None], Callable[[DomainError], None] | None]] = {}
+        self._shown = False
 
     # ------------------------------------------------------------ layout
 
@@ -111,6 +112,10 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
         yield from ()
 
     def on_screen_resume(self) -> None:
+        if not self._shown:
+            # The first display: the screen's own on_mount has started its first load.
+            self._shown = True
+            return
         # Back from a page pushed on top: what changed meanwhile may have moved the focused field.
         self.call_after_refresh(self.show_focused)
         if getattr(self.app, "job_follows", False):
