@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_PASSWORD, START, activate, last_code, make_settings, student
 from textual.pilot import Pilot
+import ui_support
 
 from entkiosk.domain.clock import FixedClock
 from entkiosk.runtime import open_service
@@ -64,15 +65,7 @@ def kiosk(service: AccountService, tmp_path: Path, idle: Frozen | None = None) -
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let the app come to rest: no worker running and no screen waiting for the service
-    (a busy screen shows « working » in its band), whatever the machine's load."""
-    for round in range(100):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        busy = any(getattr(screen, "busy", False) for screen in pilot.app.screen_stack)
-        if round >= 2 and not busy and not any(w.is_running for w in pilot.app.workers):
-            return
-    raise AssertionError("the app did not come to rest")
+    await ui_support.settle(pilot.app, pilot)
 
 
 def steps(*actions: Callable[[Pilot], Awaitable[None] | None]) -> Steps:

@@ -52,10 +52,45 @@ async def kiosk(settings: Settings, service: AccountService, tmp_path: Path, *, 
 
 
 async def settle(app: App, pilot: Pilot) -> None:
-    """Let every worker (service calls) finish and the UI take in their results."""
-    for _ in range(3):
+    """Let every worker (service calls) finish and the UI take in their results.
+
+    However loaded the machine: it waits until no worker runs, no screen waits for the
+    service (« working » in its band), every widget of every screen in the stack has
+    handled its messages (a table behind a dialog sizes its columns when idle), twice in
+    a row.
+    """
+    calm = 0
+    for _ in range(100):
         await app.workers.wait_for_complete()
         await pilot.pause()
+        await quiet(app)
+        busy = any(getattr(screen, "busy", False) for screen in app.screen_stack)
+        calm = 0 if busy or any(worker.is_running for worker in app.workers) else calm + 1
+        if calm >= 3:
+            return
+    raise AssertionError("the kiosk did not come to rest")
+
+
+async def quiet(app: App, timeout: float = 30.0) -> None:
+    """Every widget of every screen in the stack has handled the messages queued so far
+    (the pilot's own pause waits for the screen on top only)."""
+    import asyncio
+
+    pending = 0
+    done = asyncio.Event()
+
+    def one_done() -> None:
+        nonlocal pending
+        pending -= 1
+        if pending == 0:
+            done.set()
+
+    for screen in list(app.screen_stack):
+        for node in screen.walk_children(with_self=True):
+            if node.call_later(one_done):
+                pending += 1
+    if pending:
+        await asyncio.wait_for(done.wait(), timeout)
 
 
 async def type_text(pilot: Pilot, text: str) -> None:
