@@ -52,9 +52,18 @@ async def kiosk(settings: Settings, service: AccountService, tmp_path: Path, *, 
 
 
 async def settle(app: App, pilot: Pilot) -> None:
-    """Let every worker (service calls) finish and the UI take in their results."""
+    """Let every worker (service calls) finish and the UI take in their results.
+
+    A service call that fails (a refusal, the database away) fails its worker: that is
+    the screen's to show, not the wait's to raise (it would, were the worker still running).
+    """
+    from textual.worker import WorkerFailed
+
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass
         await pilot.pause()
 
 
