@@ -525,3 +525,233 @@ async def test_kiosk_shows_the_mail_problem_after_first_connection(smtp_service:
         assert ("Le mail n'a pas pu être envoyé (le serveur de messagerie ne répond pas : délai dépassé). "
                 "Votre demande est conservée : réessayez plus tard.") in content
     assert account(svc, letter.identifier).pending_email == JULIE
+
+
+# ================================================================ 4. the import killed
+
+
+IMPORTED = 150  # students in the killed list: the hashes take a few seconds, the layout of their letters less
+
+
+def cli_env(tmp_path: Path, conf: Path) -> dict[str, str]:
+    env = dict(os.environ, PYTHONUTF8="1", ENTKIOSK_CONFIG=str(conf), XDG_DATA_HOME=str(tmp_path / "xdg-data"))
+    env.pop("ENTKIOSK_DEBUG", None)
+    return env
+
+
+def import_killed_at(tmp_path: Path, conf: Path, csv: Path, letters: Path, progress: str) -> list[str]:
+    """``entkiosk import CSV --letters PDF`` killed (SIGKILL) as soon as it reports ``progress``
+    on stderr; returns what it had printed. Fails if it ends before reaching that point."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    proc = subprocess.Popen([sys.executable, "-m", "entkiosk.cli", "import", str(csv), "--letters", str(letters)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            env=cli_env(tmp_path, conf), cwd=tmp_path)
+    watchdog = threading.Timer(180, proc.kill)
+    watchdog.start()
+    seen: list[str] = []
+    try:
+        for line in proc.stderr:
+            seen.append(line.rstrip())
+            if line.startswith(progress):
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+        proc.wait(30)
+    finally:
+        watchdog.cancel()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL, f"the import ended by itself before « {progress} »: {seen}"
+    return seen
+
+
+def school_state(service: AccountService) -> tuple[int, dict[str, int], int]:
+    """(accounts, accounts per class, import audit events), read afresh."""
+    from entkiosk.store.models import SchoolClass
+
+    with service._tx() as s:
+        accounts = s.scalar(select(func.count()).select_from(Account))
+        per_class = dict(s.execute(select(SchoolClass.name, func.count(Account.id)).outerjoin(Account)
+                                   .group_by(SchoolClass.name)).all())
+        imports = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.event == "accounts.imported"))
+    return accounts, per_class, imports
+
+
+def test_import_killed_while_hashing_and_while_writing_leaves_nothing_then_runs_again(
+        db_url: str, tmp_path: Path) -> None:
+    """SIGKILL during the hashes, then during the write transaction (the accounts flushed, the
+    letters being laid out): the database holds the school as before, never part of a class,
+    and no letters file; the import then runs to the end and creates the whole list once."""
+    from test_cli import class_csv, write_conf
+
+    conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
+    csv = tmp_path / "classe.csv"
+    csv.write_text(class_csv(IMPORTED), encoding="utf-8")
+    letters = tmp_path / "courriers.pdf"
+    service = open_service(make_settings(db_url, tmp_path))
+    try:
+        service.import_class_list([student(first="Zoé", last="Ancienne", cls="1re 3")], actor="test")
+        before = school_state(service)
+        assert before == (1, {"1re 3": 1}, 1)
+
+        seen = import_killed_at(tmp_path, conf, csv, letters, "Création des comptes")  # hashing
+        assert not any(line.startswith("Mise en page") for line in seen)
+        assert school_state(service) == before
+        seen = import_killed_at(tmp_path, conf, csv, letters, "Mise en page")  # inside the write transaction
+        assert f"Création des comptes {IMPORTED}/{IMPORTED}" in seen
+        assert school_state(service) == before
+        assert not letters.exists()
+        assert not [p.name for p in tmp_path.glob(f".{letters.name}.*")]  # no half-written letters either
+
+        import subprocess
+        import sys
+
+        proc = subprocess.run([sys.executable, "-m", "entkiosk.cli", "import", str(csv), "--letters", str(letters)],
+                              capture_output=True, text=True, encoding="utf-8", env=cli_env(tmp_path, conf),
+                              cwd=tmp_path, timeout=180)
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr
+        accounts, per_class, imports = school_state(service)
+        assert accounts == 1 + IMPORTED and imports == 2
+        assert per_class == {"1re 3": 1, "2nde 1": IMPORTED // 2, "2nde 2": IMPORTED - IMPORTED // 2}
+        assert letters.stat().st_size > 0
+    finally:
+        service.engine.dispose()
+
+
+# ================================================================ 5. missing or broken files at start
+
+
+def start_kiosk(tmp_path: Path, conf: Path, *args: str):
+    """``entkiosk --config CONF`` (the kiosk) in a fresh interpreter, without a terminal."""
+    import subprocess
+    import sys
+
+    env = cli_env(tmp_path, conf)
+    env.pop("ENTKIOSK_CONFIG")
+    proc = subprocess.run([sys.executable, "-m", "entkiosk.cli", "--config", str(conf), *args],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8",
+                          env=env, cwd=tmp_path, timeout=120)
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
+    return proc
+
+
+NO_TERMINAL = "Le kiosque s'affiche dans un terminal"
+
+
+def kiosk_conf(tmp_path: Path, extra: str = "", *, outbox: Path | None = None) -> Path:
+    conf = tmp_path / "kiosk.conf"
+    conf.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "k.db"}"\n\n'
+                    f'[mail]\noutbox = "{outbox or tmp_path / "outbox"}"\n\n{extra}', encoding="utf-8")
+    return conf
+
+
+def assert_refused_at_start(proc, *named: Path | str) -> str:
+    assert proc.returncode == 1, proc.stderr
+    err = proc.stderr.strip()
+    assert err.startswith("Erreur : ") and NO_TERMINAL not in err and "inattendue" not in err, err
+    assert len(err.splitlines()) == 1, err
+    for name in named:
+        assert str(name) in err, err
+    return err
+
+
+def test_kiosk_starts_as_far_as_the_terminal_with_good_files(tmp_path: Path) -> None:
+    """The control: with every file right, only the missing terminal stops it (and the
+    outbox folder named in the configuration is made)."""
+    proc = start_kiosk(tmp_path, kiosk_conf(tmp_path, outbox=tmp_path / "boite" / "envoi"))
+    assert proc.returncode == 1 and NO_TERMINAL in proc.stderr
+    assert (tmp_path / "boite" / "envoi").is_dir()
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "Fichier de configuration introuvable"),
+    (b'[establishment]\nname = "Lyc\xe9e"\n', "n'est pas encodé en UTF-8"),
+    (b"[kiosk\nid = 1\n", "syntaxe TOML invalide ligne 1"),
+    ('[kiosk]\nidle_timeout = "deux minutes"\n'.encode(), "clé « kiosk.idle_timeout » : la valeur doit être un nombre entier"),
+    (b"[accounts]\nlockout_threshold = 0\n", "clé « accounts.lockout_threshold » : la valeur doit être au moins 1"),
+], ids=["missing", "not-utf8", "toml", "wrong-type", "out-of-range"])
+def test_kiosk_start_with_a_bad_configuration_file(tmp_path: Path, content: bytes | None, expected: str) -> None:
+    conf = tmp_path / "kiosk.conf"
+    if content is not None:
+        conf.write_bytes(content)
+    err = assert_refused_at_start(start_kiosk(tmp_path, conf), conf)
+    assert expected in err
+    assert not (tmp_path / "xdg-data").exists()  # nothing opened, nothing written
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda p: None, "introuvable"),
+    (lambda p: p.mkdir(), "lecture impossible"),
+    (lambda p: p.write_bytes("Charte d'utilisation de l'ENT — règles".encode("cp1252")), "n'est pas encodée en UTF-8"),
+    (lambda p: p.write_text(" \n\n", encoding="utf-8"), "est vide"),
+], ids=["missing", "unreadable", "not-utf8", "empty"])
+def test_kiosk_start_with_a_bad_charter_file(tmp_path: Path, make, expected: str) -> None:
+    """A charter the students could not read is found out at start, not at the charter screen."""
+    charter = tmp_path / "charte.txt"
+    make(charter)
+    conf = kiosk_conf(tmp_path, f'[charter]\nfile = "{charter}"\n')
+    err = assert_refused_at_start(start_kiosk(tmp_path, conf), charter, "charter.file")
+    assert expected in err
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write in: read-only mode, or immutable when the tests run as root."""
+    import subprocess
+
+    folder = tmp_path / "envoi-lecture-seule"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)]).returncode != 0:
+        pytest.skip("running as root without chattr +i: no way to make a folder unwritable")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("fault", ["a-file", "uncreatable", "unwritable"])
+def test_kiosk_start_with_an_unusable_outbox(tmp_path: Path, fault: str, request: pytest.FixtureRequest) -> None:
+    """The outbox folder (mail.transport = "outbox") must be a folder the kiosk can write in:
+    otherwise every validation mail would fail, student after student."""
+    if fault == "a-file":
+        outbox = tmp_path / "envoi"
+        outbox.write_text("pas un dossier", encoding="utf-8")
+    elif fault == "uncreatable":
+        (tmp_path / "fichier").write_text("x", encoding="utf-8")
+        outbox = tmp_path / "fichier" / "envoi"
+    else:
+        outbox = request.getfixturevalue("unwritable_folder")
+    conf = kiosk_conf(tmp_path, outbox=outbox)
+    assert_refused_at_start(start_kiosk(tmp_path, conf), outbox, "mail.outbox")
+
+
+def test_an_unusable_outbox_does_not_matter_when_mail_goes_by_smtp(tmp_path: Path) -> None:
+    outbox = tmp_path / "envoi"
+    outbox.write_text("pas un dossier", encoding="utf-8")
+    conf = kiosk_conf(tmp_path, outbox=outbox)
+    conf.write_text(conf.read_text(encoding="utf-8").replace("[mail]\n", '[mail]\ntransport = "smtp"\n'),
+                    encoding="utf-8")
+    proc = start_kiosk(tmp_path, conf)
+    assert proc.returncode == 1 and NO_TERMINAL in proc.stderr
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("Bonjour $prenom,\n$identifier $password\n", "« $prenom »"),
+    ("Identifiant : $identifier\n", "il manque $password"),
+    (None, "introuvable"),
+], ids=["unknown-name", "no-password", "missing"])
+def test_kiosk_start_with_a_broken_letter_template(tmp_path: Path, template: str | None, expected: str) -> None:
+    path = tmp_path / "lettre.txt"
+    if template is not None:
+        path.write_text(template, encoding="utf-8")
+    conf = kiosk_conf(tmp_path, f'[letters]\ntemplate = "{path}"\n')
+    err = assert_refused_at_start(start_kiosk(tmp_path, conf), path, "letters.template")
+    assert expected in err
