@@ -267,7 +267,8 @@ def database_fault(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedC
         svc = sqlite_service(tmp_path, clock, busy_timeout=0.3)
         lock = SqliteWriteLock(tmp_path / "kiosk.db")
         yield svc, lock.take, lock.join
-        lock.join() if lock._taken.is_set() else None
+        if lock._taken.is_set():
+            lock.join()
     svc.engine.dispose()
 
 
