@@ -59,9 +59,14 @@ async def settle(app: App, pilot: Pilot) -> None:
     handled its messages (a table behind a dialog sizes its columns when idle), twice in
     a row.
     """
+    from textual.worker import WorkerFailed
+
     calm = 0
     for _ in range(100):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # a refused service call is the screen's to show, not the wait's to raise
         await pilot.pause()
         await quiet(app)
         busy = any(getattr(screen, "busy", False) for screen in app.screen_stack)

@@ -395,7 +395,9 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
     import logging
 
     from .config import data_dir
+    from .runtime import check_files
 
+    check_files(settings)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise DomainError("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console.")
     log_dir = data_dir()

@@ -36,6 +36,40 @@ def _give_back_hash_memory() -> None:
         return  # another C library: nothing to tune
 
 
+def check_files(settings: Settings) -> None:
+    """The files a kiosk reads or writes while students use it, checked at start: a school
+    reads one sentence naming the file, instead of each student finding out at the charter
+    or at the first validation mail. Raises :class:`ConfigError`."""
+    import tempfile
+
+    from .letters.output import os_reason
+
+    where = settings.source or "configuration par défaut"
+    charter = settings.charter_path()
+    key = f"{where} : clé « charter.file » : la charte {charter}"
+    try:
+        text = charter.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{key} est introuvable.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{key} n'est pas encodée en UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"{key} : lecture impossible ({os_reason(exc)}).") from None
+    if not text.strip():
+        raise ConfigError(f"{key} est vide.")
+    if settings.mail.transport == "outbox":
+        outbox = settings.outbox_path()
+        key = f"{where} : clé « mail.outbox » : le dossier d'envoi des mails {outbox}"
+        if outbox.exists() and not outbox.is_dir():
+            raise ConfigError(f"{key} n'est pas un dossier.")
+        try:
+            outbox.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=outbox, prefix=".entkiosk-essai-"):
+                pass
+        except OSError as exc:
+            raise ConfigError(f"{key} est inutilisable ({os_reason(exc)}).") from None
+
+
 def make_transport(settings: Settings) -> Transport:
     mail = settings.mail
     if mail.transport == "smtp":

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ...domain.errors import DomainError, InvalidInput, SessionExpired
+from ...domain.errors import DomainError, InvalidInput, SessionExpired, StorageUnavailable
 from ..text import plain
 from ..widgets.controls import Body
 from ..widgets.fields import BirthDateField, ErrorLine, Field, SecretInput, Working
@@ -187,7 +187,9 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
         # A screen's own handler is for the refusals of its use case, not for bugs.
         handler = failed if isinstance(event.worker.error, DomainError) else None
         (handler or self.show_error)(error)
-        self.clear_secrets()
+        if not isinstance(event.worker.error, StorageUnavailable):
+            # The database away refuses nothing the student typed: Entrée again is enough.
+            self.clear_secrets()
 
     def watch_busy(self, busy: bool) -> None:
         """Show that the service is working; the buttons only look inactive meanwhile.
@@ -248,7 +250,9 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
             line.show(None)
 
     def clear_secrets(self) -> None:
-        """Passwords are never kept after a refusal (the other fields are)."""
+        """Passwords are never kept after a refusal (the other fields are). The database
+        being away is no refusal: they stay, for the same Entrée once it is back (the idle
+        timeout still clears everything)."""
         for secret in self.query(SecretInput):
             secret.value = ""
 
