@@ -550,7 +550,11 @@ class AccountService:
 
     def _check_new_password(self, new: str, confirm: str, identifier: str, errs: dict[str, str],
                             field_name: str = "new_password", *, staff: bool = False) -> None:
-        bounds = {"min_length": STAFF_MIN_LENGTH, "max_length": STAFF_MAX_LENGTH} if staff else {}
+        acc = self.settings.accounts
+        bounds = {"min_length": acc.password_min_length, "max_length": acc.password_max_length}
+        if staff:  # never weaker than the students' rule
+            bounds = {"min_length": max(STAFF_MIN_LENGTH, acc.password_min_length),
+                      "max_length": max(STAFF_MAX_LENGTH, acc.password_max_length)}
         if not new:
             errs[field_name] = "Saisissez un nouveau mot de passe."
         elif problem := policy_problem(new, identifier=identifier, **bounds):
