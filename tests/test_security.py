@@ -796,3 +796,33 @@ async def test_screens_state_the_configured_rule_and_take_long_passwords(db_url,
             assert shows(app, reset_rule(15, 100)) and "14 caractères" not in screen_text(app)
     finally:
         svc.engine.dispose()
+
+
+# ================================================================ 9. accounts and sessions
+
+
+def test_a_fresh_database_has_no_account_to_log_in_with(service, meter):
+    """No default account (ASVS 6.3.2): staff accounts exist only once ``entkiosk staff add`` made them."""
+    with service._tx() as s:
+        assert s.scalar(text("SELECT COUNT(*) FROM accounts")) == 0
+    for identifier, password in (("admin", "admin"), ("root", "root1234"), ("staff", "Staff2026")):
+        for kind in ("student", "staff"):
+            assert type(refused(lambda: service.authenticate(identifier, password, kind=kind))) is \
+                errors.AuthenticationFailed
+
+
+def test_each_login_gets_a_new_random_session_token_that_logout_ends(service, letter):
+    """Session tokens come from the OS's generator, 43 URL-safe characters (258 bits), a new one
+    at each login, stored only as a digest; logout ends the one it is given."""
+    import secrets as std_secrets
+
+    assert isinstance(service.rng, std_secrets.SystemRandom)
+    token = activate(service, letter)
+    again = service.authenticate(letter.identifier, GOOD_PASSWORD).token
+    assert token != again and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", t) for t in (token, again))
+    with service._tx() as s:
+        stored = list(s.scalars(text("SELECT token_hash FROM sessions")))
+    assert sorted(stored) == sorted(tokens.hash_link_token(t) for t in (token, again))
+    service.logout(again)
+    assert isinstance(refused(lambda: service.account(again)), errors.SessionExpired)
+    assert service.account(token).identifier == letter.identifier
