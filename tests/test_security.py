@@ -774,7 +774,7 @@ def test_guide_rule_is_kept_by_default(service, letter):
 async def test_screens_state_the_configured_rule_and_take_long_passwords(db_url, tmp_path, clock):
     """With 15 to 100 characters configured, PREMIÈRE CONNEXION (the profile screen uses the
     same field) and MODIFIEZ VOTRE MOT DE PASSE state that rule (not « 8 à 14 »), and a
-    100-character password can be typed."""
+    100-character password can be typed, masked."""
     from textual.widgets import Input
     from ui_support import kiosk, screen_text, shows, type_text
 
@@ -790,7 +790,9 @@ async def test_screens_state_the_configured_rule_and_take_long_passwords(db_url,
             assert shows(app, rule(15, 100)) and "entre 8 et 14" not in screen_text(app)
             app.screen.query_one("#new_password", Input).focus()
             await type_text(pilot, "A1" * 50)
-            assert len(app.screen.query_one("#new_password", Input).value) == 100
+            field = app.screen.query_one("#new_password", Input)
+            assert len(field.value) == 100
+            assert field.password and "A1A1" not in screen_text(app)  # masked as it is typed
             await app.push_screen(ResetPasswordScreen())
             await pilot.pause()
             assert shows(app, reset_rule(15, 100)) and "14 caractères" not in screen_text(app)
