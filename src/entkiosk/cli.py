@@ -149,10 +149,11 @@ def _actor() -> str:
         return "cli"
 
 
-def _service(settings: Settings):
+def _service(settings: Settings, *, kiosk: bool = False):
+    """The service; a kiosk's sends reset mails after answering the student."""
     from .runtime import open_service
 
-    return open_service(settings)
+    return open_service(settings, mail_after_answer=kiosk)
 
 
 def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
@@ -349,7 +350,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
         encoding="utf-8",
     )
     settings = load_settings(conf)
-    service = _service(settings)
+    service = _service(settings, kiosk=True)
     sample = Path(__file__).parent / "data" / "classe-exemple.csv"
     rows, problems = parse_class_list(sample.read_bytes())
     if problems:  # the shipped sample is tested; this would be a packaging fault
@@ -386,7 +387,7 @@ class _ServiceOnce:
 
     def __call__(self):
         if self.service is None:
-            self.service = _service(self.settings)
+            self.service = _service(self.settings, kiosk=True)
         return self.service
 
 

@@ -85,8 +85,12 @@ def make_transport(settings: Settings) -> Transport:
 
 
 def open_service(settings: Settings, *, clock: Clock | None = None, transport: Transport | None = None,
-                 rng: random.Random | None = None) -> AccountService:
-    """The service on the configured database, whose schema is created or upgraded first."""
+                 rng: random.Random | None = None, mail_after_answer: bool = False) -> AccountService:
+    """The service on the configured database, whose schema is created or upgraded first.
+
+    ``mail_after_answer``: reset mails leave after the answer (the kiosk's setting, see
+    :class:`AccountService`); commands keep sending before they return.
+    """
     _give_back_hash_memory()
     url = settings.database_url()
     where = settings.source or "configuration par défaut"
@@ -110,4 +114,5 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
         raise ConfigError(
             f"Pilote de base de données manquant ({exc.name}) : installez entkiosk[postgresql]."
         ) from None
-    return AccountService(settings, engine, transport or make_transport(settings), clock=clock, rng=rng)
+    return AccountService(settings, engine, transport or make_transport(settings), clock=clock, rng=rng,
+                          mail_after_answer=mail_after_answer)

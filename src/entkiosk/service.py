@@ -27,7 +27,8 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -256,6 +257,7 @@ class AccountService:
         clock: Clock | None = None,
         hasher: Hasher | None = None,
         rng: random.Random | None = None,
+        mail_after_answer: bool = False,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -272,6 +274,11 @@ class AccountService:
         self._sender = Sender(settings.mail.sender_name, settings.mail.sender_address)
         self.kiosk_id = settings.kiosk.id
         self._secret = self._load_secret()
+        #: The kiosk sends reset mails from a thread once the answer is given: a student
+        #: watching how long MOT DE PASSE OUBLIÉ takes must not learn which identifiers
+        #: have a validated address. Its thread is joined at exit, so no mail is dropped.
+        self._mailer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="entkiosk-mail") if mail_after_answer else None
+        self._mail_jobs: list[Future[None]] = []
 
     # ------------------------------------------------------------ plumbing
 
@@ -550,7 +557,11 @@ class AccountService:
 
     def _check_new_password(self, new: str, confirm: str, identifier: str, errs: dict[str, str],
                             field_name: str = "new_password", *, staff: bool = False) -> None:
-        bounds = {"min_length": STAFF_MIN_LENGTH, "max_length": STAFF_MAX_LENGTH} if staff else {}
+        acc = self.settings.accounts
+        bounds = {"min_length": acc.password_min_length, "max_length": acc.password_max_length}
+        if staff:  # never weaker than the students' rule
+            bounds = {"min_length": max(STAFF_MIN_LENGTH, acc.password_min_length),
+                      "max_length": max(STAFF_MAX_LENGTH, acc.password_max_length)}
         if not new:
             errs[field_name] = "Saisissez un nouveau mot de passe."
         elif problem := policy_problem(new, identifier=identifier, **bounds):
@@ -1072,13 +1083,31 @@ class AccountService:
         if message is not None:
             # The answer stays the same whatever happens to the mail: a different answer
             # would tell that this identifier has a validated address.
-            problem = self._send(message)
+            if self._mailer is None:
+                self._mail_reset(message, request_id, reference, account.identifier)
+            else:
+                self._mail_jobs = [job for job in self._mail_jobs if not job.done()]
+                self._mail_jobs.append(self._mailer.submit(self._mail_reset, message, request_id, reference,
+                                                           account.identifier))
+        return reference
+
+    def _mail_reset(self, message: EmailMessage, request_id: int, reference: str, identifier: str) -> None:
+        problem = self._send(message)
+        try:
             with self._tx() as s:
                 s.execute(update(ResetRequest).where(ResetRequest.id == request_id)
                           .values(status="mail_failed" if problem else "mailed"))
                 if problem:
-                    self._audit(s, "mail.failed", account.identifier, reference=reference)
-        return reference
+                    self._audit(s, "mail.failed", identifier, reference=reference)
+        except DomainError:
+            if self._mailer is None:
+                raise
+            log.warning("reset request %s: its mail status could not be recorded", request_id)
+
+    def wait_for_mail(self, timeout: float | None = None) -> bool:
+        """Wait until every mail handed to the background sender has been tried; False on timeout."""
+        _, pending = wait_futures(list(self._mail_jobs), timeout=timeout)
+        return not pending
 
     def _free_reference(self, s: DbSession) -> str:
         while True:

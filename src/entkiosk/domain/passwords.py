@@ -14,10 +14,25 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 MIN_LENGTH = 8
 MAX_LENGTH = 14
-RULE = (
-    "Votre nouveau mot de passe doit comporter entre 8 et 14 caractères "
-    "(au moins un chiffre et une lettre)"
-)
+# An establishment may ask for longer passwords (``[accounts] password_min_length`` and
+# ``password_max_length``), never shorter than the guide's; ASVS asks that at least 64
+# characters be allowed.
+LONGEST_ALLOWED = 128
+
+
+def rule(min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH) -> str:
+    """The rule as the PREMIÈRE CONNEXION and profile screens state it."""
+    return (f"Votre nouveau mot de passe doit comporter entre {min_length} et {max_length} caractères "
+            "(au moins un chiffre et une lettre)")
+
+
+def reset_rule(min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH) -> str:
+    """The rule as the MODIFIEZ VOTRE MOT DE PASSE screen states it."""
+    return (f"({min_length} caractères minimum, {max_length} caractères maximum, "
+            "chiffres ET lettres obligatoires)")
+
+
+RULE = rule()
 
 # Staff passwords guard every student's account: longer, passphrases welcome.
 STAFF_MIN_LENGTH = 12

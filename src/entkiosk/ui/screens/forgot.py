@@ -10,6 +10,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from ...domain.passwords import reset_rule
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen, screen_keys
@@ -105,7 +106,8 @@ class ResetPasswordScreen(_RecoveryScreen):
         yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200,
                     hint="Le code du mail « Demande de changement de mot de passe n° … »")
         yield PasswordField("votre nouveau mot de passe*", "new_password",
-                            hint="(8 caractères minimum, 14 caractères maximum, chiffres ET lettres obligatoires)")
+                            hint=reset_rule(self.app.settings.accounts.password_min_length,
+                                              self.app.settings.accounts.password_max_length))
         yield PasswordField("confirmation du nouveau mot de passe*", "new_password_confirm")
         yield from self.buttons()
 

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
-from ...domain.passwords import RULE
+from ...domain.passwords import STAFF_MAX_LENGTH, rule as password_rule
 from ..text import plain
 
 
@@ -131,12 +131,29 @@ class Field(_MarksFocus, Vertical):
 
 
 class PasswordField(Field):
-    """A masked field; the new-password variant shows the guide's rule under it."""
+    """A masked field; the new-password variant shows the rule under it (the guide's, or
+    the stronger one the establishment configured)."""
 
     def __init__(self, label: str, name: str, *, rule: bool = False, hint: str | None = None,
                  placeholder: str = "") -> None:
-        super().__init__(label, name, secret=True, hint=(RULE if rule else hint), placeholder=placeholder,
-                         max_length=64)
+        accounts = _accounts()
+        if rule:
+            hint = password_rule(accounts.password_min_length, accounts.password_max_length)
+        super().__init__(label, name, secret=True, hint=hint, placeholder=placeholder,
+                         max_length=max(STAFF_MAX_LENGTH, accounts.password_max_length))
+
+
+def _accounts():
+    """The ``[accounts]`` settings of the running app (the defaults outside one)."""
+    from textual._context import NoActiveAppError, active_app
+
+    from ...config import AccountSettings
+
+    try:
+        settings = getattr(active_app.get(), "settings", None)
+    except (LookupError, NoActiveAppError):
+        settings = None
+    return settings.accounts if settings is not None else AccountSettings()
 
 
 class DatePart(KioskInput):
