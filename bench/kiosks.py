@@ -18,18 +18,35 @@ outbox, so codes never mix.
 
 ``contended_accounts`` more accounts are each taken by two extra processes that log in,
 meet at a barrier and do the first connection at the same moment: exactly one must win,
-the other must be refused with a domain error.
+the other must be refused with a domain error. ``profile_races`` more accounts, activated
+beforehand, are each taken by two extra processes that log in at the same moment (a
+``Conflict`` there is retried, as a student would) and then change the password and the
+e-mail address of that one account at the same moment: exactly one change must win
+whole (its password opens the account, its address is the pending one, one
+``password.changed`` and one ``email.requested`` in the audit, its validation mail sent)
+and the other must be refused with a domain error and leave nothing (no mail either).
 
-Afterwards the parent checks the database: each student activated exactly once (one
-``account.activated`` event), charter accepted, address validated, and the last
-password opens the account. Every exception on a student's own path is an error (a
-``StorageUnavailable`` — what « database is locked » becomes — included); any
-non-DomainError in a contended first connection is one too.
+Afterwards the parent checks the database (:meth:`LoadReport.check` runs the same
+queries again on any connection): each student activated exactly once (one
+``account.activated`` event; more is a *duplicate activation*), each of the path's
+audit events exactly once (two ``login.ok``), charter accepted, address validated, the
+reset request done, the last password opens the account and no earlier one does.
+Every exception on a student's own path is an error (a ``StorageUnavailable`` — what
+« database is locked » becomes — included); in a race, a refusal must be a domain error
+other than ``StorageUnavailable``, anything else is an error too.
+
+It stops by itself: every barrier wait has a timeout, the parent gives up after
+``timeout`` seconds, and then kills the processes still running. It only talks to
+loopback: the database must be an SQLite file or a server on 127.0.0.1/::1/localhost (or
+a Unix socket), mail goes to per-process Maildir outboxes (or to an SMTP server on
+loopback if the settings ask for one); anything else is refused before a process starts.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import multiprocessing as mp
+import queue
 import re
 import time
 import traceback
@@ -41,7 +58,59 @@ from .support import ACTIVATION_PASSWORD, PROFILE_PASSWORD, RESET_PASSWORD, medi
 
 USE_CASES = ("authenticate", "first_connection", "accept_charter", "validate_email", "update_profile", "logout",
              "forgot_password", "reset_password", "authenticate_again")
+#: What a race's ``update_profile`` or first connection may be refused with: the account
+#: changed under it, or the winner ended its session. Never « service unavailable ».
+RACE_REFUSALS = frozenset({"Conflict", "SessionExpired", "NotAllowed"})
+#: The audit of one student's path, exactly (import events apart).
+PATH_EVENTS = Counter({"login.ok": 2, "account.activated": 1, "email.requested": 1, "charter.accepted": 1,
+                       "email.validated": 1, "password.changed": 1, "logout": 1, "recovery.password": 1,
+                       "password.reset": 1})
+FIRST_PASSWORDS = ("Premier1x", "Second2yz")  # the two contenders of a first connection
+RACE_PASSWORDS = ("Profil1ab", "Profil2cd")  # the two contenders of a profile change
 BARRIER_TIMEOUT = 300.0
+LOGIN_RETRIES = 3
+
+
+class NotLoopback(ValueError):
+    """The load would talk to something other than this machine."""
+
+
+def _loopback_host(host: str) -> bool:
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_loopback(url: str, mail: dict | None = None) -> None:
+    """Refuse a database or an SMTP server that is not on this machine (raises :class:`NotLoopback`)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        # An empty URL would even be the user's own database (the data folder's default).
+        raise NotLoopback(f"not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            # :memory: is not shared by processes.
+            raise NotLoopback(f"the load needs an SQLite file, not {url!r}")
+    else:
+        hosts = [parsed.host] if parsed.host else []
+        for key in ("host", "hostaddr"):
+            value = parsed.query.get(key)
+            for item in (value if isinstance(value, tuple) else [value] if value else []):
+                hosts.extend(h for h in item.split(",") if h and not h.startswith("/"))  # "/…": a Unix socket
+        far = [h for h in hosts if not _loopback_host(h)]
+        if far:
+            raise NotLoopback(f"the load only talks to loopback: database host {far[0]!r} refused")
+    mail = mail or {}
+    if mail.get("transport", "outbox") != "outbox" and not _loopback_host(str(mail.get("smtp_host", "localhost"))):
+        raise NotLoopback(f"the load only talks to loopback: SMTP host {mail.get('smtp_host')!r} refused")
 
 
 @dataclass
@@ -55,7 +124,7 @@ class Student:
 @dataclass
 class WorkerResult:
     worker: int
-    role: str  # "path" or "contender"
+    role: str  # "path", "contender" (first connection) or "racer" (profile change)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     #: Seconds of each use case spent in argon2 (hash or verify), parallel to ``latencies``.
     hashing: dict[str, list[float]] = field(default_factory=dict)
@@ -65,7 +134,28 @@ class WorkerResult:
     started: float = 0.0  # time.time() after the barrier
     ended: float = 0.0
     startup_s: float = 0.0  # spawn → service open (imports, engine, schema check)
-    contention: tuple[str, str, str] | None = None  # (identifier, "won"/"refused"/"error", detail)
+    contention: tuple[str, str, str] | None = None  # (identifier, "won"/"refused"/"error", password or refusal)
+    login_conflicts: int = 0  # racers: simultaneous logins refused with Conflict (then retried)
+
+
+@dataclass
+class Findings:
+    """What the database says after a load: one line per problem."""
+
+    lost_writes: list[str]
+    duplicate_activations: list[str]
+
+
+@dataclass
+class _Scene:
+    """What the parent knows of the run, to check the database against (again)."""
+
+    own: list[Student]
+    contended: list[Student]
+    races: list[Student]
+    finals: dict[str, str]
+    outbox_root: Path
+    race_mailboxes: dict[str, tuple[str, str]]  # identifier → the two racers' outbox folders
 
 
 @dataclass
@@ -82,6 +172,12 @@ class LoadReport:
     lost_writes: list[str]
     contention: list[tuple[str, str, str]]
     startup_s: list[float]
+    duplicate_activations: list[str] = field(default_factory=list)
+    profile_races: list[tuple[str, str, str]] = field(default_factory=list)
+    race_latencies: dict[str, list[float]] = field(default_factory=dict)
+    login_conflicts: int = 0
+    timed_out: bool = False
+    scene: _Scene | None = field(default=None, repr=False)
 
     @property
     def all_latencies(self) -> list[float]:
@@ -108,17 +204,37 @@ class LoadReport:
         return self.paths / self.wall_s if self.wall_s > 0 else 0.0
 
     @property
+    def storage_errors(self) -> list[tuple[str, str, str, str]]:
+        """What a student would have seen as « database is locked » (or the database gone)."""
+        return [e for e in self.errors
+                if e[2].startswith("StorageUnavailable") or "locked" in e[3].lower()
+                or "momentanément indisponible" in e[3]]
+
+    @property
     def contention_failures(self) -> list[str]:
-        """Contended accounts without exactly one winner and one clean refusal."""
-        by_account: dict[str, list[str]] = {}
-        for identifier, outcome, _ in self.contention:
-            by_account.setdefault(identifier, []).append(outcome)
-        return [f"{ident}: {sorted(outcomes)}" for ident, outcomes in by_account.items()
-                if sorted(outcomes) != ["refused", "won"]]
+        """Races (first connection, profile change) without exactly one winner and one clean refusal."""
+        out = []
+        for label, outcomes in (("first connection", self.contention), ("profile change", self.profile_races)):
+            by_account: dict[str, list[tuple[str, str]]] = {}
+            for identifier, outcome, detail in outcomes:
+                by_account.setdefault(identifier, []).append((outcome, detail))
+            for ident, pairs in by_account.items():
+                kinds = sorted(o for o, _ in pairs)
+                refusals = [d for o, d in pairs if o == "refused"]
+                if kinds != ["refused", "won"] or any(d not in RACE_REFUSALS for d in refusals):
+                    out.append(f"{ident} ({label}): {sorted(pairs)}")
+        return out
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.lost_writes and not self.contention_failures
+        return not (self.errors or self.lost_writes or self.duplicate_activations or self.contention_failures
+                    or self.timed_out)
+
+    def check(self, connection) -> Findings:
+        """The parent's checks again, on ``connection`` (say, one where a test changed something)."""
+        if self.scene is None:
+            raise ValueError("this report has no scene to check against")
+        return _check(connection, self.scene)
 
     def per_use_case(self) -> dict[str, dict[str, float]]:
         out = {}
@@ -127,18 +243,25 @@ class LoadReport:
             hashing = self.hashing.get(name, [])
             if values:
                 out[name] = {"n": len(values), "p50_ms": percentile(values, 50) * 1000,
-                             "p95_ms": percentile(values, 95) * 1000,
+                             "p95_ms": percentile(values, 95) * 1000, "max_ms": max(values) * 1000,
                              "hash_p50_ms": percentile(hashing, 50) * 1000 if hashing else 0.0,
                              "other_p50_ms": median([t - h for t, h in zip(values, hashing, strict=True)]) * 1000
                              if hashing else percentile(values, 50) * 1000}
+        for name, values in self.race_latencies.items():
+            out[name] = {"n": len(values), "p50_ms": percentile(values, 50) * 1000,
+                         "p95_ms": percentile(values, 95) * 1000, "max_ms": max(values) * 1000}
         return out
 
     def summary(self) -> str:
         kinds = Counter(e[2] for e in self.errors)
-        return (f"{self.processes} process(es) × {self.students_per_process} student(s): {self.paths} paths in "
-                f"{self.wall_s:.1f} s ({self.throughput:.2f} paths/s), p50 {self.p50 * 1000:.0f} ms, "
-                f"p95 {self.p95 * 1000:.0f} ms, errors {len(self.errors)} {dict(kinds) or ''}, "
-                f"lost writes {len(self.lost_writes)}, contention failures {len(self.contention_failures)}")
+        return (f"{self.processes} process(es) × {self.students_per_process} student(s) + "
+                f"{self.contended_accounts} first-connection race(s) + "
+                f"{len(self.scene.races) if self.scene else len({r[0] for r in self.profile_races})} "
+                f"profile race(s): {self.paths} paths in {self.wall_s:.1f} s ({self.throughput:.2f} paths/s), "
+                f"p50 {self.p50 * 1000:.0f} ms, p95 {self.p95 * 1000:.0f} ms, errors {len(self.errors)} "
+                f"{dict(kinds) or ''}, storage errors seen by a student {len(self.storage_errors)}, "
+                f"lost writes {len(self.lost_writes)}, duplicate activations {len(self.duplicate_activations)}, "
+                f"race failures {len(self.contention_failures)}{', TIMED OUT' if self.timed_out else ''}")
 
     def as_json(self) -> dict:
         return {"url": _safe_url(self.url), "processes": self.processes,
@@ -146,9 +269,12 @@ class LoadReport:
                 "wall_s": self.wall_s, "paths": self.paths, "throughput": self.throughput,
                 "p50_ms": self.p50 * 1000, "p95_ms": self.p95 * 1000, "other_p95_ms": self.other_p95 * 1000,
                 "per_use_case": self.per_use_case(),
-                "errors": self.errors[:50], "error_count": len(self.errors), "lost_writes": self.lost_writes[:50],
-                "lost_write_count": len(self.lost_writes), "contention": self.contention,
-                "contention_failures": self.contention_failures,
+                "errors": self.errors[:50], "error_count": len(self.errors),
+                "storage_error_count": len(self.storage_errors), "lost_writes": self.lost_writes[:50],
+                "lost_write_count": len(self.lost_writes), "duplicate_activations": self.duplicate_activations,
+                "contention": self.contention, "profile_races": self.profile_races,
+                "login_conflicts": self.login_conflicts, "contention_failures": self.contention_failures,
+                "timed_out": self.timed_out,
                 "process_startup_s": {"median": median(self.startup_s), "max": max(self.startup_s, default=0.0)}}
 
 
@@ -186,14 +312,21 @@ class _TimedHasher:
             self.spent += time.perf_counter() - started
 
 
-def _newest_code(outbox: Path, to: str) -> str:
+_CODE = re.compile(r"^\s+([0-9A-Z]{4}-[0-9A-Z]{4})\s*$", re.MULTILINE)
+
+
+def _mails_to(outbox: Path, to: str) -> list[str]:
+    """Bodies of the mails to ``to`` in the Maildir ``outbox``, oldest first."""
     from entkiosk.mail import OutboxTransport
 
-    for entry in reversed(OutboxTransport(outbox).entries()):
-        if entry.to == to:
-            match = re.search(r"^\s+([0-9A-Z]{4}-[0-9A-Z]{4})\s*$", entry.body, re.MULTILINE)
-            if match:
-                return match.group(1)
+    return [entry.body for entry in OutboxTransport(outbox).entries() if entry.to == to]
+
+
+def _newest_code(outbox: Path, to: str) -> str:
+    for body in reversed(_mails_to(outbox, to)):
+        match = _CODE.search(body)
+        if match:
+            return match.group(1)
     raise LookupError(f"no code mailed to {to} in {outbox}")
 
 
@@ -210,16 +343,21 @@ def _open(settings_raw: dict, outbox: Path, kiosk_id: str):
     return service, timed
 
 
-def _path_worker(index: int, settings_raw: dict, students: list[Student], outbox: str, barrier, results) -> None:
+def _kind(exc: Exception) -> str:
+    from entkiosk.domain.errors import DomainError
+
+    return type(exc).__name__ if isinstance(exc, DomainError) else f"{type(exc).__name__} (not a DomainError)"
+
+
+def _path_worker(index: int, settings_raw: dict, students: list[Student], outbox: str, barrier, results,
+                 wait: float) -> None:
     """One kiosk: the full path for each of its students, in turn."""
     spawned = time.time()
     result = WorkerResult(index, "path")
     try:
-        from entkiosk.domain.errors import DomainError
-
         service, hasher = _open(settings_raw, Path(outbox), f"bench-{index}")
         result.startup_s = time.time() - spawned
-        barrier.wait(timeout=BARRIER_TIMEOUT)
+        barrier.wait(timeout=wait)
         result.started = time.time()
         for student in students:
             final = None
@@ -260,8 +398,7 @@ def _path_worker(index: int, settings_raw: dict, students: list[Student], outbox
                     raise RuntimeError(f"after the path, login leads to {again.next_step!r}, not home")
                 result.paths += 1
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the others
-                kind = type(exc).__name__ if isinstance(exc, DomainError) else f"{type(exc).__name__} (not a DomainError)"
-                result.errors.append((student.identifier, step, kind, str(exc)[:300]))
+                result.errors.append((student.identifier, step, _kind(exc), str(exc)[:300]))
             if final:
                 result.final_passwords[student.identifier] = final
         result.ended = time.time()
@@ -271,33 +408,42 @@ def _path_worker(index: int, settings_raw: dict, students: list[Student], outbox
     results.put(result)
 
 
+def _race_outcome(result: WorkerResult, identifier: str, use_case: str, password: str, fn) -> None:
+    """Run the raced call: a win, a clean refusal, or an error (« unavailable » is one)."""
+    from entkiosk.domain.errors import DomainError, StorageUnavailable
+
+    started = time.perf_counter()
+    try:
+        fn()
+        result.contention = (identifier, "won", password)
+        result.final_passwords[identifier] = password
+    except DomainError as exc:
+        if isinstance(exc, StorageUnavailable):
+            result.contention = (identifier, "error", type(exc).__name__)
+            result.errors.append((identifier, use_case, type(exc).__name__, str(exc)[:300]))
+        else:
+            result.contention = (identifier, "refused", type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001
+        result.contention = (identifier, "error", f"{type(exc).__name__}: {exc}"[:300])
+        result.errors.append((identifier, use_case, _kind(exc), str(exc)[:300]))
+    result.latencies[use_case] = [time.perf_counter() - started]
+
+
 def _contender_worker(index: int, settings_raw: dict, student: Student, password: str, outbox: str,
-                      barrier, pair, results) -> None:
+                      barrier, pair, results, wait: float) -> None:
     """Two of these do the first connection of the same account at the same moment."""
     spawned = time.time()
     result = WorkerResult(index, "contender")
     try:
-        from entkiosk.domain.errors import DomainError
-
         service, _ = _open(settings_raw, Path(outbox), f"bench-c{index}")
         result.startup_s = time.time() - spawned
-        barrier.wait(timeout=BARRIER_TIMEOUT)
+        barrier.wait(timeout=wait)
         result.started = time.time()
         login = service.authenticate(student.identifier, student.provisional)
-        pair.wait(timeout=BARRIER_TIMEOUT)
-        started = time.perf_counter()
-        try:
-            service.first_connection(login.token, birth_date=student.birth_date, new_password=password,
-                                     confirm_password=password)
-            result.contention = (student.identifier, "won", password)
-            result.final_passwords[student.identifier] = password
-        except DomainError as exc:
-            result.contention = (student.identifier, "refused", type(exc).__name__)
-        except Exception as exc:  # noqa: BLE001
-            result.contention = (student.identifier, "error", f"{type(exc).__name__}: {exc}"[:300])
-            result.errors.append((student.identifier, "first_connection (contended)",
-                                  f"{type(exc).__name__} (not a DomainError)", str(exc)[:300]))
-        result.latencies["first_connection (contended)"] = [time.perf_counter() - started]
+        pair.wait(timeout=wait)
+        _race_outcome(result, student.identifier, "first_connection (race)", password,
+                      lambda: service.first_connection(login.token, birth_date=student.birth_date,
+                                                       new_password=password, confirm_password=password))
         result.ended = time.time()
         service.engine.dispose()
     except Exception as exc:  # noqa: BLE001
@@ -305,16 +451,57 @@ def _contender_worker(index: int, settings_raw: dict, student: Student, password
     results.put(result)
 
 
+def _racer_worker(index: int, settings_raw: dict, student: Student, password: str, outbox: str,
+                  barrier, pair, results, wait: float) -> None:
+    """Two of these log in to the same active account at the same moment, then both change its
+    password and address at the same moment."""
+    from entkiosk.domain.errors import Conflict
+
+    spawned = time.time()
+    result = WorkerResult(index, "racer")
+    email = f"{student.identifier}.{index}@example.org"
+    try:
+        service, _ = _open(settings_raw, Path(outbox), f"bench-r{index}")
+        result.startup_s = time.time() - spawned
+        barrier.wait(timeout=wait)
+        result.started = time.time()
+        pair.wait(timeout=wait)
+        login = None
+        started = time.perf_counter()
+        for _ in range(LOGIN_RETRIES):
+            try:
+                login = service.authenticate(student.identifier, ACTIVATION_PASSWORD)
+                break
+            except Conflict:  # the other kiosk's login changed the account meanwhile: log in again
+                result.login_conflicts += 1
+        result.latencies["authenticate (race)"] = [time.perf_counter() - started]
+        if login is None:
+            raise RuntimeError(f"{LOGIN_RETRIES} logins in a row refused with Conflict")
+        pair.wait(timeout=wait)
+        _race_outcome(result, student.identifier, "update_profile (race)", password,
+                      lambda: service.update_profile(login.token, current_password=ACTIVATION_PASSWORD,
+                                                     new_password=password, confirm_password=password,
+                                                     new_email=email, confirm_email=email))
+        result.ended = time.time()
+        service.engine.dispose()
+    except Exception as exc:  # noqa: BLE001
+        result.errors.append((student.identifier, "process", _kind(exc), traceback.format_exc()[-600:]))
+    results.put(result)
+
+
 # ---------------------------------------------------------------- the parent
 
 
 def run_load(url: str, processes: int, students_per_process: int, outbox_root: Path, *,
-             contended_accounts: int = 2, settings: dict | None = None, timeout: float = 1800.0) -> LoadReport:
+             contended_accounts: int = 2, profile_races: int = 0, settings: dict | None = None,
+             timeout: float = 1800.0) -> LoadReport:
     """Run the load on the database at ``url`` (created or upgraded here) and check it afterwards.
 
     ``outbox_root`` receives one Maildir per process. ``settings`` are extra sections of
-    kiosk.conf (as a dict) for every process. Returns a :class:`LoadReport`; it raises only
-    when the scene cannot be set up (database unreachable…).
+    kiosk.conf (as a dict) for every process. After ``timeout`` seconds the processes
+    still running are killed and the report says ``timed_out``. Returns a
+    :class:`LoadReport`; it raises only when the scene cannot be set up (database
+    unreachable, not on loopback…).
     """
     from entkiosk.config import settings_from_dict
     from entkiosk.runtime import open_service
@@ -322,123 +509,248 @@ def run_load(url: str, processes: int, students_per_process: int, outbox_root: P
     raw: dict = {section: dict(values) for section, values in (settings or {}).items()}
     raw.setdefault("database", {})["url"] = url
     raw.setdefault("mail", {})["outbox"] = str(Path(outbox_root) / "parent")
+    require_loopback(url, raw["mail"])
     outbox_root = Path(outbox_root)
     outbox_root.mkdir(parents=True, exist_ok=True)
+    wait = min(BARRIER_TIMEOUT, timeout)
 
     service = open_service(settings_from_dict(raw, source="bench"))
-    total = processes * students_per_process + contended_accounts
-    letters = service.import_class_list(school(total), actor="bench")
+    total = processes * students_per_process + contended_accounts + profile_races
     rows = school(total)
+    letters = service.import_class_list(rows, actor="bench")
     students = [Student(letter.identifier, letter.provisional_password, row.birth_date.strftime("%d/%m/%Y"),
                         f"{letter.identifier}@example.org") for letter, row in zip(letters, rows, strict=True)]
-    own, contended = students[:processes * students_per_process], students[processes * students_per_process:]
+    n_own = processes * students_per_process
+    own = students[:n_own]
+    contended = students[n_own:n_own + contended_accounts]
+    races = students[n_own + contended_accounts:]
+    for student in races:  # activated beforehand, no address: the race is on the profile
+        login = service.authenticate(student.identifier, student.provisional)
+        service.first_connection(login.token, birth_date=student.birth_date, new_password=ACTIVATION_PASSWORD,
+                                 confirm_password=ACTIVATION_PASSWORD)
+        service.accept_charter(login.token, service.settings.charter.version)
+        service.logout(login.token)
 
     ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(processes + 2 * len(contended))
+    barrier = ctx.Barrier(processes + 2 * len(contended) + 2 * len(races))
     results = ctx.Queue()
     procs = []
     for i in range(processes):
         mine = own[i * students_per_process:(i + 1) * students_per_process]
         procs.append(ctx.Process(target=_path_worker, name=f"bench-kiosk-{i}",
-                                 args=(i, raw, mine, str(outbox_root / f"kiosk-{i}"), barrier, results)))
+                                 args=(i, raw, mine, str(outbox_root / f"kiosk-{i}"), barrier, results, wait)))
     pairs = []  # kept alive until the end: a barrier's semaphore dies with its last reference
-    for j, student in enumerate(contended):
-        pair = ctx.Barrier(2)
-        pairs.append(pair)
-        for k, password in enumerate(("Premier1x", "Second2yz")):
-            index = processes + 2 * j + k
-            procs.append(ctx.Process(target=_contender_worker, name=f"bench-contender-{index}",
-                                     args=(index, raw, student, password, str(outbox_root / f"kiosk-{index}"),
-                                           barrier, pair, results)))
-    for p in procs:
-        p.start()
+    race_mailboxes: dict[str, tuple[str, str]] = {}
+    index = processes
+    for target, group, passwords in ((_contender_worker, contended, FIRST_PASSWORDS),
+                                     (_racer_worker, races, RACE_PASSWORDS)):
+        for student in group:
+            pair = ctx.Barrier(2)
+            pairs.append(pair)
+            boxes = []
+            for password in passwords:
+                box = outbox_root / f"kiosk-{index}"
+                boxes.append(str(box))
+                procs.append(ctx.Process(target=target, name=f"bench-race-{index}",
+                                         args=(index, raw, student, password, str(box), barrier, pair, results,
+                                               wait)))
+                index += 1
+            if target is _racer_worker:
+                race_mailboxes[student.identifier] = (boxes[0], boxes[1])
+
     collected: list[WorkerResult] = []
     deadline = time.monotonic() + timeout
-    import queue
-
-    while len(collected) < len(procs):
+    timed_out = False
+    try:
+        for p in procs:
+            p.start()
+        while len(collected) < len(procs):
+            try:
+                collected.append(results.get(timeout=1.0))
+            except queue.Empty:
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    break
+                if any(p.exitcode not in (0, None) for p in procs):
+                    # A process died before reporting: the others must not wait for it at a barrier.
+                    barrier.abort()
+                    for pair in pairs:
+                        pair.abort()
+                if all(not p.is_alive() for p in procs) and results.empty():
+                    break
+    finally:
+        # It stops by itself: past the deadline (or on any trouble here) whatever still runs
+        # is killed at once; otherwise a short grace for the processes to exit.
+        grace = time.monotonic() + (0.0 if timed_out or len(collected) < len(procs) else 10.0)
+        for p in procs:
+            if p.pid is not None:
+                p.join(timeout=max(0.0, grace - time.monotonic()))
+        killed = 0
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                killed += 1
+        for p in procs:
+            if p.pid is not None:
+                p.join()
+    while len(collected) < len(procs):  # results put just before the end
         try:
-            collected.append(results.get(timeout=1.0))
-        except queue.Empty:
-            if time.monotonic() > deadline:
-                break
-            if any(p.exitcode not in (0, None) for p in procs):
-                # A process died before reporting: the others must not wait for it at the barrier.
-                barrier.abort()
-                for pair in pairs:
-                    pair.abort()
-            if all(not p.is_alive() for p in procs) and results.empty():
-                break
-    for p in procs:
-        p.join(timeout=10)
-        if p.is_alive():
-            p.kill()
-            p.join()
+            collected.append(results.get(timeout=0.1))
+        except (queue.Empty, EOFError, OSError):
+            break
     missing = len(procs) - len(collected)
 
     latencies: dict[str, list[float]] = {}
     hashing: dict[str, list[float]] = {}
+    race_latencies: dict[str, list[float]] = {}
     errors: list[tuple[str, str, str, str]] = []
     finals: dict[str, str] = {}
     contention: list[tuple[str, str, str]] = []
+    profile: list[tuple[str, str, str]] = []
     for r in collected:
         if r.role == "path":
             for name, values in r.latencies.items():
                 latencies.setdefault(name, []).extend(values)
             for name, values in r.hashing.items():
                 hashing.setdefault(name, []).extend(values)
+        else:
+            for name, values in r.latencies.items():
+                race_latencies.setdefault(name, []).extend(values)
         errors.extend(r.errors)
         finals.update(r.final_passwords)
         if r.contention:
-            contention.append(r.contention)
+            (contention if r.role == "contender" else profile).append(r.contention)
     if missing:
-        errors.append(("", "process", "NoResult", f"{missing} process(es) ended without a result"))
+        errors.append(("", "process", "NoResult", f"{missing} process(es) ended without a result"
+                       + (f" ({killed} killed after {timeout:g} s)" if killed else "")))
     starts = [r.started for r in collected if r.started]
     ends = [r.ended for r in collected if r.ended]
     wall = (max(ends) - min(starts)) if starts and ends else 0.0
     paths = sum(r.paths for r in collected)
 
-    lost = _check(service, own, contended, finals)
-    service.engine.dispose()
+    scene = _Scene(own, contended, races, finals, outbox_root, race_mailboxes)
+    try:
+        with service.engine.connect() as connection:
+            findings = _check(connection, scene)
+    finally:
+        service.engine.dispose()
     return LoadReport(url, processes, students_per_process, len(contended), wall, paths, latencies, hashing,
-                      errors, lost, contention, [r.startup_s for r in collected])
+                      errors, findings.lost_writes, contention, [r.startup_s for r in collected],
+                      duplicate_activations=findings.duplicate_activations, profile_races=profile,
+                      race_latencies=race_latencies, login_conflicts=sum(r.login_conflicts for r in collected),
+                      timed_out=timed_out, scene=scene)
 
 
-def _check(service, own: list[Student], contended: list[Student], finals: dict[str, str]) -> list[str]:
+def _check(connection, scene: _Scene) -> Findings:
     """What the database must hold after the run; one line per write that is not there."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import Argon2Error, InvalidHashError
     from sqlalchemy import func, select
 
-    from entkiosk.store.models import Account, AuditEvent, CharterAcceptance
+    from entkiosk.store.models import Account, AuditEvent, CharterAcceptance, ResetRequest
+
+    verifier = PasswordHasher()  # the parameters are read from each stored hash
+
+    def opens(stored: str | None, password: str) -> bool:
+        try:
+            return bool(stored) and verifier.verify(stored, password)
+        except (Argon2Error, InvalidHashError):
+            return False
+
+    c = connection
+    events: dict[str, Counter] = {}
+    for identifier, event, count in c.execute(select(AuditEvent.identifier, AuditEvent.event, func.count())
+                                              .where(AuditEvent.identifier.is_not(None))
+                                              .group_by(AuditEvent.identifier, AuditEvent.event)):
+        events.setdefault(identifier, Counter())[event] = count
+    accounts = {row.identifier: row for row in c.execute(select(
+        Account.identifier, Account.id, Account.state, Account.email, Account.pending_email,
+        Account.email_validated_at, Account.activated_at, Account.password_hash))}
+    charters = Counter(c.execute(select(CharterAcceptance.account_id)).scalars())
+    resets = {}
+    for account_id, status in c.execute(select(ResetRequest.account_id, ResetRequest.status)):
+        resets.setdefault(account_id, []).append(status)
 
     lost: list[str] = []
-    with service.engine.connect() as c:
-        activations = dict(c.execute(select(AuditEvent.identifier, func.count()).where(
-            AuditEvent.event == "account.activated").group_by(AuditEvent.identifier)).all())
-        accounts = {row.identifier: row for row in c.execute(select(
-            Account.identifier, Account.id, Account.state, Account.email, Account.password_hash))}
-        charters = set(c.execute(select(CharterAcceptance.account_id)).scalars())
-    for student in own:
-        account = accounts.get(student.identifier)
+    duplicates: list[str] = []
+
+    def activation(ident: str, label: str = "") -> None:
+        n = events.get(ident, Counter())["account.activated"]
+        account = accounts.get(ident)
+        if n > 1:
+            duplicates.append(f"{ident}{label}: activated {n} times")
+        elif n == 0:
+            lost.append(f"{ident}{label}: no account.activated event")
+        if account is not None and (account.state != "active" or account.activated_at is None):
+            lost.append(f"{ident}{label}: state {account.state!r}, activated_at {account.activated_at}")
+
+    for student in scene.own:
+        ident = student.identifier
+        account = accounts.get(ident)
         if account is None:
-            lost.append(f"{student.identifier}: account missing")
+            lost.append(f"{ident}: account missing")
             continue
-        if activations.get(student.identifier, 0) != 1:
-            lost.append(f"{student.identifier}: activated {activations.get(student.identifier, 0)} time(s)")
-        if account.id not in charters:
-            lost.append(f"{student.identifier}: charter acceptance missing")
-        if account.email != student.email:
-            lost.append(f"{student.identifier}: validated address {account.email!r}")
-        expected = finals.get(student.identifier)
-        if expected and not service.hasher.verify(account.password_hash, expected):
-            lost.append(f"{student.identifier}: the last password set does not open the account")
-    for student in contended:
-        if activations.get(student.identifier, 0) != 1:
-            lost.append(f"{student.identifier} (contended): activated {activations.get(student.identifier, 0)} time(s)")
-        expected = finals.get(student.identifier)
-        account = accounts.get(student.identifier)
-        if expected and account is not None and not service.hasher.verify(account.password_hash, expected):
-            lost.append(f"{student.identifier} (contended): the winner's password does not open the account")
-    return lost
+        activation(ident)
+        # (account.activated is checked above, as a lost or a duplicate activation)
+        path = Counter({k: v for k, v in events.get(ident, Counter()).items()
+                        if k in PATH_EVENTS and k != "account.activated"})
+        path["account.activated"] = PATH_EVENTS["account.activated"]
+        if ident in scene.finals and scene.finals[ident] == RESET_PASSWORD and path != PATH_EVENTS:
+            diff = {k: path[k] - PATH_EVENTS[k] for k in PATH_EVENTS | path if path[k] != PATH_EVENTS[k]}
+            lost.append(f"{ident}: audit of the path off by {diff}")
+        if charters[account.id] != 1:
+            lost.append(f"{ident}: {charters[account.id]} charter acceptance(s)")
+        if account.email != student.email or account.email_validated_at is None or account.pending_email:
+            lost.append(f"{ident}: address {account.email!r} (validated {account.email_validated_at}), "
+                        f"pending {account.pending_email!r}")
+        if scene.finals.get(ident) == RESET_PASSWORD and resets.get(account.id) != ["done"]:
+            lost.append(f"{ident}: reset requests {resets.get(account.id)}, not one done")
+        expected = scene.finals.get(ident)
+        if expected:
+            if not opens(account.password_hash, expected):
+                lost.append(f"{ident}: the last password set does not open the account")
+            sequence = (student.provisional, ACTIVATION_PASSWORD, PROFILE_PASSWORD, RESET_PASSWORD)
+            for older in sequence[:sequence.index(expected)]:
+                if opens(account.password_hash, older):
+                    lost.append(f"{ident}: an older password still opens the account")
+    for student in scene.contended:
+        ident = student.identifier
+        activation(ident, " (first-connection race)")
+        expected, account = scene.finals.get(ident), accounts.get(ident)
+        if expected is None or account is None:
+            continue  # no winner: a race failure, reported as such
+        if not opens(account.password_hash, expected):
+            lost.append(f"{ident} (first-connection race): the winner's password does not open the account")
+        for other in FIRST_PASSWORDS:
+            if other != expected and opens(account.password_hash, other):
+                lost.append(f"{ident} (first-connection race): the loser's password opens the account")
+    for student in scene.races:
+        ident = student.identifier
+        label = " (profile race)"
+        activation(ident, label)
+        expected, account = scene.finals.get(ident), accounts.get(ident)
+        if expected is None or account is None:
+            continue
+        seen = events.get(ident, Counter())
+        if seen["password.changed"] != 1 or seen["email.requested"] != 1:
+            lost.append(f"{ident}{label}: audit has {seen['password.changed']} password.changed, "
+                        f"{seen['email.requested']} email.requested (1 each expected)")
+        if not opens(account.password_hash, expected):
+            lost.append(f"{ident}{label}: the winner's password does not open the account")
+        for other in (*RACE_PASSWORDS, ACTIVATION_PASSWORD):
+            if other != expected and opens(account.password_hash, other):
+                lost.append(f"{ident}{label}: {'the loser' if other in RACE_PASSWORDS else 'the old'}'s "
+                            f"password opens the account")
+        winner = RACE_PASSWORDS.index(expected)
+        boxes = scene.race_mailboxes[ident]
+        addresses = [f"{ident}.{Path(box).name.removeprefix('kiosk-')}@example.org" for box in boxes]
+        if account.pending_email != addresses[winner]:
+            lost.append(f"{ident}{label}: pending address {account.pending_email!r}, not the winner's")
+        if not _mails_to(Path(boxes[winner]), addresses[winner]):
+            lost.append(f"{ident}{label}: the winner's validation mail was not sent")
+        if _mails_to(Path(boxes[1 - winner]), addresses[1 - winner]):
+            lost.append(f"{ident}{label}: the refused change sent a validation mail")
+    return Findings(lost, duplicates)
 
 
 # ---------------------------------------------------------------- the figure
@@ -451,6 +763,7 @@ def fresh_postgres(admin_url: str) -> tuple[str, object]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    require_loopback(admin_url)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"bench_{uuid.uuid4().hex[:10]}"
     with admin.connect() as c:
@@ -464,12 +777,35 @@ def fresh_postgres(admin_url: str) -> tuple[str, object]:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
-def measure(runs: int, figures: dict, details: dict, *, quick: bool = False, pg: str | None = None,
-            processes: int | None = None) -> None:
+def one_and_many(backend: str, admin: str | None, processes: int, per_process: int, contended: int, races: int,
+                 *, many_first: bool = False, timeout: float = 1800.0) -> dict[str, LoadReport]:
+    """The reference (one process, the same path, no races) and the load, each on a fresh database."""
     from .support import scratch
 
+    reports = {}
+    order = [("one", 1, 0, 0), ("many", processes, contended, races)]
+    if many_first:
+        order.reverse()
+    for label, n, c, r in order:
+        with scratch(f"kiosks-{backend}") as folder:
+            drop = None
+            if backend == "sqlite":
+                url = f"sqlite:///{folder / 'entkiosk.db'}"
+            else:
+                url, drop = fresh_postgres(admin)
+            try:
+                reports[label] = run_load(url, n, per_process, folder / "outbox", contended_accounts=c,
+                                          profile_races=r, timeout=timeout)
+            finally:
+                if drop:
+                    drop()
+    return reports
+
+
+def measure(runs: int, figures: dict, details: dict, *, quick: bool = False, pg: str | None = None,
+            processes: int | None = None) -> None:
     processes, per_process = processes or (3 if quick else 20), (2 if quick else 5)
-    contended = 1 if quick else 2
+    contended, races = (1, 1) if quick else (2, 1)
     backends = [("sqlite", None), ("postgresql", pg)]
     for backend, admin in backends:
         p95_fig, err_fig = figures[f"kiosks {backend} p95"], figures[f"kiosks {backend} errors"]
@@ -485,27 +821,11 @@ def measure(runs: int, figures: dict, details: dict, *, quick: bool = False, pg:
             continue
         per_run = details.setdefault(f"kiosks_{backend}", [])
         for i in range(runs):
-            reports = {}
             # One process, then many (alternating which comes first), each on a fresh database.
-            order = [("one", 1, 0), ("many", processes, contended)]
-            if i % 2:
-                order.reverse()
-            for label, n, c in order:
-                with scratch(f"kiosks-{backend}") as folder:
-                    drop = None
-                    if backend == "sqlite":
-                        url = f"sqlite:///{folder / 'entkiosk.db'}"
-                    else:
-                        url, drop = fresh_postgres(admin)
-                    try:
-                        reports[label] = run_load(url, n, per_process, folder / "outbox", contended_accounts=c)
-                    finally:
-                        if drop:
-                            drop()
+            reports = one_and_many(backend, admin, processes, per_process, contended, races, many_first=bool(i % 2))
             one, many = reports["one"], reports["many"]
             p95_fig.add(many.p95 * 1000, one.p95 * 1000)
-            bad = len(many.errors) + len(many.lost_writes) + len(many.contention_failures) \
-                + len(one.errors) + len(one.lost_writes)
+            bad = _bad(many) + _bad(one)
             err_fig.add(bad)
             tput_fig.add(many.throughput, one.throughput)
             other_fig.add(many.other_p95 * 1000, one.other_p95 * 1000)
@@ -514,19 +834,84 @@ def measure(runs: int, figures: dict, details: dict, *, quick: bool = False, pg:
                 err_fig.note = many.summary()
 
 
-if __name__ == "__main__":  # a quick look: python -m bench.kiosks [URL] [PROCESSES] [STUDENTS]
-    import sys
-    import tempfile
+def _bad(report: LoadReport) -> int:
+    return (len(report.errors) + len(report.lost_writes) + len(report.duplicate_activations)
+            + len(report.contention_failures) + int(report.timed_out))
 
-    with tempfile.TemporaryDirectory(prefix="entkiosk-bench-kiosks-") as tmp:
-        target = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{tmp}/entkiosk.db"
-        report = run_load(target, int(sys.argv[2]) if len(sys.argv) > 2 else 3,
-                          int(sys.argv[3]) if len(sys.argv) > 3 else 2, Path(tmp) / "outbox")
-        print(report.summary())
-        for name, row in report.per_use_case().items():
-            print(f"  {name:20} {row}")
-        for error in report.errors[:10]:
-            print("  error:", error)
-        for line in report.lost_writes[:10]:
-            print("  lost:", line)
-        raise SystemExit(0 if report.ok else 1)
+
+def print_report(backend: str, one: LoadReport, many: LoadReport) -> None:
+    """The full-size report: throughput, p50/p95 of each use case against one process, errors."""
+    print(f"\n== {backend}: {_safe_url(many.url)}")
+    print(f"   {many.summary()}")
+    print(f"   reference, one process: {one.summary()}")
+    print(f"   {'use case':28} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'1-proc p95':>10} {'ratio':>6} "
+          f"{'argon2 p50':>10}")
+    reference = one.per_use_case()
+    for name, row in many.per_use_case().items():
+        ref = reference.get(name, {}).get("p95_ms")
+        ratio = f"{row['p95_ms'] / ref:5.1f}x" if ref else ""
+        argon = f"{row['hash_p50_ms']:10.0f}" if "hash_p50_ms" in row else ""
+        print(f"   {name:28} {row['n']:>4} {row['p50_ms']:8.0f} {row['p95_ms']:8.0f} {row['max_ms']:8.0f} "
+              f"{'' if ref is None else round(ref):>10} {ratio:>6} {argon}")
+    print(f"   all use cases: p95 {many.p95 * 1000:.0f} ms vs one process {one.p95 * 1000:.0f} ms "
+          f"({many.p95 / one.p95:.1f}x); outside argon2 {many.other_p95 * 1000:.0f} ms vs "
+          f"{one.other_p95 * 1000:.0f} ms; paths/s {many.throughput:.2f} vs {one.throughput:.2f}")
+    slowest = max([t for v in many.latencies.values() for t in v] + [t for v in many.race_latencies.values() for t in v],
+                  default=0.0)
+    print(f"   slowest call: {slowest * 1000:.0f} ms (an SQLite writer gives up after the busy timeout, "
+          f"database.busy_timeout, 15 s by default)")
+    print(f"   first-connection races: {many.contention}")
+    print(f"   profile races: {many.profile_races} (simultaneous logins refused with Conflict: "
+          f"{many.login_conflicts})")
+    for error in many.errors[:10] + one.errors[:10]:
+        print("   error:", error)
+    for line in many.lost_writes[:10] + one.lost_writes[:10]:
+        print("   lost:", line)
+    for line in many.duplicate_activations[:10]:
+        print("   duplicate activation:", line)
+    for line in many.contention_failures:
+        print("   race failure:", line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m bench.kiosks",
+                                     description="Many kiosks on one database: SQLite file (WAL), and PostgreSQL "
+                                                 "with --pg; each against one process running the same path.")
+    parser.add_argument("--pg", default=os.environ.get("ENTKIOSK_BENCH_PG_URL"), metavar="URL",
+                        help="PostgreSQL server on loopback (a database bench_* is created and dropped); "
+                             "default $ENTKIOSK_BENCH_PG_URL, without it SQLite only")
+    parser.add_argument("--processes", type=int, default=20, metavar="N", help="kiosk processes (default 20)")
+    parser.add_argument("--students", type=int, default=5, metavar="S", help="students per process (default 5)")
+    parser.add_argument("--contended", type=int, default=2, metavar="C",
+                        help="accounts whose first connection two more processes race (default 2)")
+    parser.add_argument("--races", type=int, default=1, metavar="R",
+                        help="active accounts whose login and profile change two more processes race (default 1)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before the stragglers are killed")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
+    parser.add_argument("--json", metavar="FILE", help="write every figure there")
+    args = parser.parse_args(argv)
+
+    ok, out = True, {}
+    for backend, admin in (("sqlite", None), ("postgresql", args.pg)):
+        if args.only and backend != args.only:
+            continue
+        if backend == "postgresql" and not admin:
+            print("\n== postgresql: skipped (no --pg URL)")
+            continue
+        reports = one_and_many(backend, admin, args.processes, args.students, args.contended, args.races,
+                               timeout=args.timeout)
+        print_report(backend, reports["one"], reports["many"])
+        out[backend] = {label: report.as_json() for label, report in reports.items()}
+        ok = ok and reports["one"].ok and reports["many"].ok
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")
+    print("\nOK: zero errors, lost writes, duplicate activations and race failures" if ok else "\nFAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

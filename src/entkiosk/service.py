@@ -293,6 +293,12 @@ class AccountService:
         except IntegrityError:
             raise errors.Conflict("Un autre poste vient de modifier les mêmes informations. Recommencez.") from None
         except OperationalError as exc:
+            if str(getattr(exc.orig, "sqlstate", "") or "").startswith("40"):
+                # PostgreSQL rolled this transaction back because another one changed the
+                # same rows (deadlock 40P01, serialization failure 40001): two kiosks on one
+                # account, not a database down. Nothing was written; the step can be redone.
+                log.info("transaction rolled back by the database: %s", type(exc.orig).__name__)
+                raise errors.Conflict() from None
             log.warning("storage unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
             raise errors.StorageUnavailable() from None
         except DBAPIError as exc:
