@@ -24,3 +24,34 @@ def test_a_non_ascii_token_is_simply_no_session(service, letter, token):
     with pytest.raises(errors.SessionExpired):
         service.validate_email("K7QF-2M9X", token=token)
     assert service.account(live).identifier == letter.identifier  # the real session is untouched
+
+
+def _counts(service):
+    from sqlalchemy import func, select
+
+    from entkiosk.store.models import Base
+
+    with service.engine.connect() as c:
+        return {t.name: c.execute(select(func.count()).select_from(t)).scalar() for t in Base.metadata.sorted_tables}
+
+
+SAFE_REFUSAL = "Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez."
+
+
+def test_text_no_database_can_hold_is_refused_in_french(service, letter):
+    """A lone surrogate (what Python makes of undecodable bytes) in a name, a class or the
+    staff member's name: the driver refused it with UnicodeEncodeError, a traceback."""
+    before = _counts(service)
+    calls = [
+        lambda: service.class_students("\ud800"),
+        lambda: service.force_password_change(class_name="\ud800", actor="prof"),
+        lambda: service.issue_letters(class_name="\ud800", actor="prof"),
+        lambda: service.unlock(letter.identifier, actor="\udcff"),
+        lambda: service.add_staff("prof.x", "Correct horse 9 battery", "Correct horse 9 battery",
+                                  first_name="\ud800", actor="prof"),
+    ]
+    for call in calls:
+        with pytest.raises(errors.DomainError) as refused:
+            call()
+        assert str(refused.value) == SAFE_REFUSAL
+    assert _counts(service) == before

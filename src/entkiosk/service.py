@@ -291,6 +291,10 @@ class AccountService:
         except DBAPIError as exc:
             log.error("storage refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
             raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
+        except UnicodeEncodeError:
+            # Text no database can hold (a lone surrogate), refused by the driver itself.
+            log.error("storage refused a value: text that cannot be encoded")
+            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
 
     def _now(self) -> datetime:
         return self.clock.now()
