@@ -55,3 +55,16 @@ def test_text_no_database_can_hold_is_refused_in_french(service, letter):
             call()
         assert str(refused.value) == SAFE_REFUSAL
     assert _counts(service) == before
+
+
+@pytest.mark.parametrize("typed", ["\t", "\x1b[2J", "2nde\u00857", "x" * 10_000])
+def test_an_unknown_class_is_named_safely_in_the_refusal(service, letter, typed):
+    """The class typed was echoed as is: control characters (an escape sequence for the
+    terminal) and 10,000 characters in the message shown on screen."""
+    for call in (lambda: service.force_password_change(class_name=typed, actor="prof"),
+                 lambda: service.issue_letters(class_name=typed, actor="prof")):
+        with pytest.raises(errors.NotFound) as refused:
+            call()
+        message = str(refused.value)
+        assert message.startswith("Aucun élève dans la classe « ") and len(message) < 100
+        assert not any(c in message for c in "\t\x1b\x85")

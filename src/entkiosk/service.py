@@ -42,7 +42,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .config import Settings
 from .domain import errors
-from .domain.classlist import StudentRow, check_student, parse_birth_date, parse_class_list, person_key
+from .domain.classlist import StudentRow, check_student, parse_birth_date, parse_class_list, person_key, printable
 from .domain.clock import Clock, SystemClock
 from .domain.errors import DomainError, InvalidInput, MailNotSent
 from .domain.identifiers import base_identifier, next_free, normalize_login
@@ -666,7 +666,7 @@ class AccountService:
         if identifier is not None and not found:
             raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
-            raise errors.NotFound(f"Aucun élève dans la classe « {class_name} ».")
+            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
         if identifier is not None and found[0].state != AccountState.CREATED:
             raise errors.NotAllowed(
                 f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
@@ -1224,7 +1224,7 @@ class AccountService:
             if identifier is not None and not found:
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
             if class_name is not None and not found:
-                raise errors.NotFound(f"Aucun élève dans la classe « {class_name} ».")
+                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
             marked = [a for a in found if a.state == AccountState.ACTIVE]
             if identifier is not None and not marked:
                 raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
