@@ -68,3 +68,16 @@ def test_an_unknown_class_is_named_safely_in_the_refusal(service, letter, typed)
         message = str(refused.value)
         assert message.startswith("Aucun élève dans la classe « ") and len(message) < 100
         assert not any(c in message for c in "\t\x1b\x85")
+
+
+@pytest.mark.parametrize("text", ['[""]\n', '"" = 1\n', '[kiosk]\n"" = "x"\n'])
+def test_an_empty_key_in_the_config_is_refused_in_french(tmp_path, text):
+    """msgspec's « Object contains unknown field `` » came out in English."""
+    from entkiosk.config import ConfigError, load_settings
+
+    path = tmp_path / "kiosk.conf"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    assert str(refused.value).startswith(f"{path} : clé inconnue « ")
+    assert "field" not in str(refused.value)

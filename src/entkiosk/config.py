@@ -267,7 +267,7 @@ def _french(message: str) -> str:
     """msgspec's validation message, in French, with the key spelled ``section.key``."""
     text, _, where = message.partition(" - at `$")
     key = where.rstrip("`").lstrip(".").replace("[", ".").replace("]", "")
-    if m := re.match(r"Object contains unknown field `(.+)`", text):
+    if m := re.match(r"Object contains unknown field `(.*)`", text):  # `[""]` is a valid TOML table name
         full = f"{key}.{m[1]}" if key else m[1]
         return f"clé inconnue « {full} »."
     if m := re.match(r"Expected `(\w+)`, got `(\w+)`", text):
