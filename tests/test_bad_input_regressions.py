@@ -81,3 +81,23 @@ def test_an_empty_key_in_the_config_is_refused_in_french(tmp_path, text):
         load_settings(path)
     assert str(refused.value).startswith(f"{path} : clé inconnue « ")
     assert "field" not in str(refused.value)
+
+
+@pytest.mark.parametrize("text", ['[establishment]\ntimezone = "Europe/\\u001b[31mParis"\n',
+                                  '[mail]\nsender_address = "a\\u0007@x.fr"\n',
+                                  '[establishment]\ntimezone = "a\\u0000b"\n'])
+def test_config_errors_echo_no_control_character(tmp_path, text):
+    """A value echoed in a configuration error carried its control characters (ESC, BEL,
+    NUL) to the terminal where the error is printed."""
+    import tomllib
+
+    from entkiosk.config import ConfigError, load_settings
+
+    tomllib.loads(text)  # valid TOML: the values carry the control characters
+    path = tmp_path / "kiosk.conf"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    message = str(refused.value)
+    assert message.startswith(f"{path} : clé « ") and "?" in message
+    assert not any(c in message for c in "\x1b\x07\x00")

@@ -182,7 +182,16 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class ConfigError(Exception):
-    """A bad configuration file; ``str()`` is French and names the file and the key."""
+    """A bad configuration file; ``str()`` is French and names the file and the key.
+
+    Values echoed from the file are shown with their control characters (and lone
+    surrogates) as ``?``: an escape sequence in a value must not drive the terminal.
+    """
+
+    def __init__(self, message: str) -> None:
+        import unicodedata
+
+        super().__init__("".join("?" if c != "\n" and unicodedata.category(c) in ("Cc", "Cs") else c for c in message))
 
 
 def data_dir() -> Path:
