@@ -101,3 +101,15 @@ def test_config_errors_echo_no_control_character(tmp_path, text):
     message = str(refused.value)
     assert message.startswith(f"{path} : clé « ") and "?" in message
     assert not any(c in message for c in "\x1b\x07\x00")
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "\ud800.txt"])
+def test_a_letter_template_name_no_file_can_have_is_a_config_error(name):
+    """letters.template with a NUL or a lone surrogate (both valid TOML) raised ValueError /
+    UnicodeEncodeError out of settings_from_dict instead of a ConfigError."""
+    from entkiosk.config import ConfigError, settings_from_dict
+
+    with pytest.raises(ConfigError) as refused:
+        settings_from_dict({"letters": {"template": name}}, source="kiosk.conf")
+    assert str(refused.value).startswith("kiosk.conf : clé « letters.template » : le modèle ")
+    assert "nom de fichier invalide" in str(refused.value)
