@@ -113,3 +113,14 @@ def test_a_letter_template_name_no_file_can_have_is_a_config_error(name):
         settings_from_dict({"letters": {"template": name}}, source="kiosk.conf")
     assert str(refused.value).startswith("kiosk.conf : clé « letters.template » : le modèle ")
     assert "nom de fichier invalide" in str(refused.value)
+
+
+def test_a_config_key_with_a_line_break_is_refused_in_french_on_one_line(tmp_path):
+    """Found by the "long" profile: msgspec's English message for a key holding a newline."""
+    from entkiosk.config import ConfigError, load_settings
+
+    path = tmp_path / "kiosk.conf"
+    path.write_text('["a\\nb"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    assert str(refused.value) == f"{path} : clé inconnue « a?b »."
