@@ -124,3 +124,14 @@ def test_a_config_key_with_a_line_break_is_refused_in_french_on_one_line(tmp_pat
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
     assert str(refused.value) == f"{path} : clé inconnue « a?b »."
+
+
+def test_a_config_key_that_looks_like_msgspec_s_path_marker_is_still_named_in_french(tmp_path):
+    """Found by the "long" profile: a key holding « - at `$ » cut msgspec's message in the wrong place."""
+    from entkiosk.config import ConfigError, load_settings
+
+    path = tmp_path / "kiosk.conf"
+    path.write_text('[accounts]\n" - at `$" = ""\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    assert str(refused.value) == f"{path} : clé inconnue « accounts. - at `$ »."

@@ -275,7 +275,8 @@ _TYPES = {"int": "un nombre entier", "float": "un nombre", "str": "un texte", "b
 
 def _french(message: str) -> str:
     """msgspec's validation message, in French, with the key spelled ``section.key``."""
-    text, _, where = message.partition(" - at `$")
+    # The last one: a key of the file may itself hold " - at `$".
+    text, _, where = message.rpartition(" - at `$") if " - at `$" in message else (message, "", "")
     key = where.rstrip("`").lstrip(".").replace("[", ".").replace("]", "")
     if m := re.match(r"Object contains unknown field `(.*)`", text, re.DOTALL):  # `[""]`, `["\n"]`: valid TOML
         full = f"{key}.{m[1]}" if key else m[1]
