@@ -135,3 +135,12 @@ def test_a_config_key_that_looks_like_msgspec_s_path_marker_is_still_named_in_fr
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
     assert str(refused.value) == f"{path} : clé inconnue « accounts. - at `$ »."
+
+
+def test_a_malformed_csv_line_is_explained_in_french():
+    """Found by the "long" profile: the csv module's English reason (« ';' expected after '"' »)
+    was shown as is."""
+    from entkiosk.domain.classlist import parse_class_list
+
+    rows, problems = parse_class_list(b'"a"b;Julie;14/03/2010;2nde 1\n')
+    assert rows == [] and problems == [(1, "ligne CSV mal formée (guillemet mal fermé ou caractère interdit)")]
