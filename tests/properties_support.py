@@ -40,8 +40,12 @@ def french_problem(message: str, *, max_length: int = 1000, allow_newlines: bool
         return "empty message"
     if len(message) > max_length:
         return f"message of {len(message)} characters"
-    for marker in ("Traceback", 'File "', "Error(", "Exception", "\\x", "\\u", "<built-in", "object at 0x"):
-        if marker in message:
+    # Judge the wording, not the quoted input: what is between « » is what was typed.
+    # (From the first « to the last »: the input itself may hold « or ».) An escaped repr
+    # of a value (« '\\xa0' ») is a safe echo; a Python traceback or object repr is not.
+    words = re.sub(r"«.*»", "", text, flags=re.DOTALL)
+    for marker in ("Traceback", 'File "', "Error(", "Exception", "<built-in", "object at 0x"):
+        if marker in words:
             return f"contains {marker!r}"
     bad = [c for c in message if (unicodedata.category(c) in ("Cc", "Cs") and not (allow_newlines and c == "\n"))]
     if bad:
@@ -52,8 +56,6 @@ def french_problem(message: str, *, max_length: int = 1000, allow_newlines: bool
         return "does not start like a sentence"
     if not allow_newlines and not fragment and text[-1] not in ".!?»)":
         return "does not end like a sentence"
-    # Judge the wording, not the quoted input: what is between « » is what was typed.
-    words = re.sub(r"«[^»]*»", "", text)
     if english := _ENGLISH.findall(words):
         return f"English words {english[:3]!r}"
     if not _FRENCH.search(words):

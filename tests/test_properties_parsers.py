@@ -50,7 +50,7 @@ def class_list_files(draw: st.DrawFn) -> tuple[bytes, int]:
     not, ``;`` or ``,``, UTF-8 (with or without BOM), latin-1, UTF-16, or random bytes."""
     if draw(st.integers(0, 9)) == 0:
         data = draw(st.binary(max_size=400))
-        return data, data.count(b"\n") + 1
+        return data, data.count(b"\n") + data.count(b"\r") + 1
     rows = draw(st.lists(st.one_of(GOOD_ROW, BAD_ROW), min_size=0, max_size=6))
     if rows and draw(st.booleans()):
         rows.insert(draw(st.integers(0, len(rows))), list(draw(st.sampled_from(rows))))  # a duplicate
@@ -60,7 +60,8 @@ def class_list_files(draw: st.DrawFn) -> tuple[bytes, int]:
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     text = newline.join(delimiter.join(_field(c, delimiter) for c in r) for r in lines) + draw(st.sampled_from(["", newline]))
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16", "cp1252"]))
-    return text.encode(encoding, "surrogatepass" if encoding.startswith("utf-8") else "replace"), len(lines) * 4 + 1
+    data = text.encode(encoding, "surrogatepass" if encoding.startswith("utf-8") else "replace")
+    return data, data.count(b"\n") + data.count(b"\r") + 1  # each \r may end a line too
 
 
 @examples(3)
@@ -155,7 +156,8 @@ def test_email_is_normalized_or_refused_in_french(address: str, same_confirm: bo
             assert french_problem(message) is None, message
         assert errs or not address.strip()
     else:
-        assert not errs and normalized == normalized.lower() and normalized.isascii()
+        # ASCII before the @ (many servers refuse more); the domain may be internationalized.
+        assert not errs and normalized == normalized.lower() and normalized.rpartition("@")[0].isascii()
         assert "@" in normalized and not any(c in normalized for c in "\r\n\x00 <>,;")
 
 
@@ -172,6 +174,11 @@ KNOWN = {
     "services": ["list"],
     "letters": ["template", "folder"],
 }
+# Keys as a TOML file can hold them: any text but lone surrogates (no UTF-8 file has one;
+# msgspec itself cannot encode such a key, which only a hand-built dict could pass).
+KEY_CHAR = st.characters(exclude_categories=("Cs",))
+
+
 TOML_SCALARS = st.one_of(
     texts(30), st.integers(), st.integers(-(2**70), 2**70), st.floats(), st.booleans(),
     st.dates(), st.datetimes(), st.times(),
@@ -180,21 +187,37 @@ TOML_SCALARS = st.one_of(
                      "a\x00b", "\ud800", "/tmp"]),
 )
 TOML_VALUES = st.recursive(TOML_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(ANY_CHAR, max_size=8), inner, max_size=3)), max_leaves=6)
+    st.lists(inner, max_size=3), st.dictionaries(st.text(KEY_CHAR, max_size=8), inner, max_size=3)), max_leaves=6)
+
+
+def _no_surrogates(value):
+    """What a TOML file can hold: text decoded from UTF-8 has no lone surrogate."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    return value
 
 
 @st.composite
 def config_dicts(draw: st.DrawFn) -> dict:
+    return _no_surrogates(draw(_config_dicts()))
+
+
+@st.composite
+def _config_dicts(draw: st.DrawFn) -> dict:
     raw: dict = {}
     for _ in range(draw(st.integers(0, 4))):
-        section = draw(st.one_of(st.sampled_from(sorted(KNOWN)), st.text(ANY_CHAR, max_size=10)))
+        section = draw(st.one_of(st.sampled_from(sorted(KNOWN)), st.text(KEY_CHAR, max_size=10)))
         if draw(st.integers(0, 7)) == 0:
             raw[section] = draw(TOML_VALUES)  # a section that is not a table
             continue
         table = raw.setdefault(section, {}) if isinstance(raw.get(section), dict) else {}
         raw[section] = table
         for _ in range(draw(st.integers(0, 3))):
-            key = draw(st.one_of(st.sampled_from(KNOWN.get(section, ["x"])), st.text(ANY_CHAR, max_size=10)))
+            key = draw(st.one_of(st.sampled_from(KNOWN.get(section, ["x"])), st.text(KEY_CHAR, max_size=10)))
             table[key] = draw(TOML_VALUES)
     return raw
 
@@ -204,6 +227,7 @@ def _config_message_problem(message: str, source: str) -> str | None:
     if not message.startswith(prefix) and not message.startswith("Fichier de configuration introuvable"):
         return "does not name the file"
     rest = message[len(prefix):] if message.startswith(prefix) else message
+    rest = re.sub(r"'.*'", "''", rest, flags=re.DOTALL)  # msgspec's repr of the value typed: an echo
     return french_problem(rest[:1].upper() + rest[1:], max_length=30_000)
 
 
