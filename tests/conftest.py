@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import hypothesis
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -24,6 +25,13 @@ from entkiosk.mail import OutboxTransport
 from entkiosk.runtime import open_service
 from entkiosk.service import AccountService, IssuedLetter
 from entkiosk.store import db
+
+# Hypothesis: a bounded, derandomized run by default (CI); HYPOTHESIS_PROFILE=long for
+# a much longer exploration on demand. Tests size themselves relative to the profile
+# (tests/properties_support.py: examples()), so the profile scales every property.
+hypothesis.settings.register_profile("ci", max_examples=100, derandomize=True, deadline=None, print_blob=True)
+hypothesis.settings.register_profile("long", max_examples=2000, derandomize=False, deadline=None, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_ENV = "ENTKIOSK_TEST_PG_URL"
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)  # 10:00 in Lille

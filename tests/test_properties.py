@@ -1,21 +1,25 @@
-"""Property-based checks of the pure parsers (bounded examples, fixed seed in CI)."""
+"""Property-based checks of the pure parsers (bounded examples, fixed seed in CI).
+
+Sizes are shares of the Hypothesis profile (conftest.py): 300 and 200 examples under "ci".
+"""
 
 from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from entkiosk.domain import tokens
 from entkiosk.domain.classlist import parse_class_list
 from entkiosk.domain.identifiers import base_identifier, fold
 from entkiosk.domain.passwords import policy_problem
+from properties_support import examples
 
 IDENT_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$|^$")
 
 
-@settings(max_examples=300, derandomize=True)
+@examples(3)
 @given(st.text())
 def test_fold_always_gives_lowercase_ascii_words(name):
     folded = fold(name)
@@ -23,7 +27,7 @@ def test_fold_always_gives_lowercase_ascii_words(name):
     assert len(folded) <= 30
 
 
-@settings(max_examples=200, derandomize=True)
+@examples(2)
 @given(st.text(), st.text())
 def test_base_identifier_is_valid_or_refused_in_french(first, last):
     try:
@@ -34,7 +38,7 @@ def test_base_identifier_is_valid_or_refused_in_french(first, last):
         assert re.fullmatch(r"[a-z0-9-]+\.[a-z0-9-]+", ident)
 
 
-@settings(max_examples=300, derandomize=True)
+@examples(3)
 @given(st.binary(max_size=2000))
 def test_class_list_parser_never_crashes_and_names_lines(data):
     rows, problems = parse_class_list(data)
@@ -43,7 +47,7 @@ def test_class_list_parser_never_crashes_and_names_lines(data):
         assert line >= 1 and reason
 
 
-@settings(max_examples=300, derandomize=True)
+@examples(3)
 @given(st.text(max_size=40))
 def test_policy_returns_french_reason_or_none(password):
     problem = policy_problem(password, identifier="julie.baillet")
@@ -54,7 +58,7 @@ def test_policy_returns_french_reason_or_none(password):
         assert problem.endswith(".")
 
 
-@settings(max_examples=300, derandomize=True)
+@examples(3)
 @given(st.text(max_size=80))
 def test_code_normalizer_accepts_only_eight_crockford_characters(typed):
     code = tokens.normalize_code(typed)

@@ -186,7 +186,17 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class ConfigError(Exception):
-    """A bad configuration file; ``str()`` is French and names the file and the key."""
+    """A bad configuration file; ``str()`` is French and names the file and the key.
+
+    Values echoed from the file are shown with their control characters (line breaks
+    included, and lone surrogates) as ``?``: an escape sequence in a value must not
+    drive the terminal, and the message stays on one line.
+    """
+
+    def __init__(self, message: str) -> None:
+        import unicodedata
+
+        super().__init__("".join("?" if unicodedata.category(c) in ("Cc", "Cs") else c for c in message))
 
 
 def data_dir() -> Path:
@@ -274,9 +284,10 @@ _TYPES = {"int": "un nombre entier", "float": "un nombre", "str": "un texte", "b
 
 def _french(message: str) -> str:
     """msgspec's validation message, in French, with the key spelled ``section.key``."""
-    text, _, where = message.partition(" - at `$")
+    # The last one: a key of the file may itself hold " - at `$".
+    text, _, where = message.rpartition(" - at `$") if " - at `$" in message else (message, "", "")
     key = where.rstrip("`").lstrip(".").replace("[", ".").replace("]", "")
-    if m := re.match(r"Object contains unknown field `(.+)`", text):
+    if m := re.match(r"Object contains unknown field `(.*)`", text, re.DOTALL):  # `[""]`, `["\n"]`: valid TOML
         full = f"{key}.{m[1]}" if key else m[1]
         return f"clé inconnue « {full} »."
     if m := re.match(r"Expected `(\w+)`, got `(\w+)`", text):

@@ -43,7 +43,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .config import Settings
 from .domain import errors
-from .domain.classlist import StudentRow, check_student, parse_birth_date, parse_class_list, person_key
+from .domain.classlist import StudentRow, check_student, parse_birth_date, parse_class_list, person_key, printable
 from .domain.clock import Clock, SystemClock
 from .domain.errors import DomainError, InvalidInput, MailNotSent
 from .domain.identifiers import base_identifier, next_free, normalize_login
@@ -303,6 +303,10 @@ class AccountService:
             raise errors.StorageUnavailable() from None
         except DBAPIError as exc:
             log.error("storage refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
+            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
+        except UnicodeEncodeError:
+            # Text no database can hold (a lone surrogate), refused by the driver itself.
+            log.error("storage refused a value: text that cannot be encoded")
             raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
 
     def _now(self) -> datetime:
@@ -679,7 +683,7 @@ class AccountService:
         if identifier is not None and not found:
             raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
-            raise errors.NotFound(f"Aucun élève dans la classe « {class_name} ».")
+            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
         if identifier is not None and found[0].state != AccountState.CREATED:
             raise errors.NotAllowed(
                 f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
@@ -1255,7 +1259,7 @@ class AccountService:
             if identifier is not None and not found:
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
             if class_name is not None and not found:
-                raise errors.NotFound(f"Aucun élève dans la classe « {class_name} ».")
+                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
             marked = [a for a in found if a.state == AccountState.ACTIVE]
             if identifier is not None and not marked:
                 raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "

@@ -112,7 +112,8 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
             seen[key] = line
             rows.append(StudentRow(line, last, first, birth, class_name))
     except csv.Error as exc:
-        problems.append((reader.line_num, f"ligne CSV mal formée ({exc})"))
+        # The csv module's reason is English: say what is usually wrong instead.
+        problems.append((reader.line_num, "ligne CSV mal formée (guillemet mal fermé ou caractère interdit)"))
     if not rows and not problems:
         problems.append((1, "le fichier ne contient aucun élève"))
     return rows, problems

@@ -58,7 +58,9 @@ def link_token_from(typed: str) -> str | None:
 
 
 def hash_link_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    """SHA-256 of a token; any text hashes (the same as before for the ASCII tokens we issue),
+    so that whatever a kiosk passes as a token just matches nothing."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def hash_code(code: str, salt: str | None = None) -> str:

@@ -169,6 +169,8 @@ def read_template(path: Path, *, last_good: bool = False) -> LetterTemplate:
         from .output import os_reason
 
         error = TemplateError(f"le modèle {path} est illisible ({os_reason(exc)}).")
+    except ValueError:  # a NUL byte or a lone surrogate: no file can have that name
+        error = TemplateError(f"le modèle {path} est illisible (nom de fichier invalide).")
     else:
         try:
             template = parse_template(text, str(path))
