@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import string
 from pathlib import Path
 
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from properties_support import examples, french_problem
-from test_properties_service import ANY_CHAR, BAD_DATES, BAD_EMAILS, codes, date_texts, texts
+from test_properties_service import BAD_DATES, BAD_EMAILS, codes, date_texts, texts
 
 from entkiosk.config import ConfigError, Settings, load_settings, settings_from_dict
 from entkiosk.domain import tokens

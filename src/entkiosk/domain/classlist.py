@@ -111,7 +111,7 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
                 continue
             seen[key] = line
             rows.append(StudentRow(line, last, first, birth, class_name))
-    except csv.Error as exc:
+    except csv.Error:
         # The csv module's reason is English: say what is usually wrong instead.
         problems.append((reader.line_num, "ligne CSV mal formée (guillemet mal fermé ou caractère interdit)"))
     if not rows and not problems:
