@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
@@ -42,11 +43,21 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
         self.add_columns(*self._columns)
 
     def fill(self, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
-        """``rows`` as (key, cells); the cursor stays on its row when it can."""
+        """``rows`` as (key, cells); the cursor stays on its row when it can.
+
+        Column widths are set here, from the cells, rather than measured by the table
+        when it next has nothing to do: a table refilled behind a dialog (whose screen
+        is not laid out again until the dialog closes) shows whole cells all the same.
+        """
         current = self.current_key()
         self.clear()
+        widths = [cell_len(str(column.label)) for column in self.ordered_columns]
         for key, cells in rows:
-            self.add_row(*(cell(c) for c in cells), key=key)
+            texts = [cell(c) for c in cells]
+            widths = [max(width, text.cell_len) for width, text in zip(widths, texts)] + widths[len(texts):]
+            self.add_row(*texts, key=key)
+        for column, width in zip(self.ordered_columns, widths):
+            column.content_width = max(column.content_width, width)
         if current is not None and current in self.rows:
             self.move_cursor(row=self.get_row_index(current), animate=False, scroll=True)
 
