@@ -32,6 +32,7 @@ async def preview_as_staff(app, pilot, service, csv: Path) -> None:
     await app.push_screen(ImportScreen())
     await pilot.pause()
     app.screen.query_one("#path").value = str(csv)
+    await pilot.pause()  # the field's change (which clears a preview) is taken in first, as when typed
     app.screen.submit()
     await settle(app, pilot)
 
