@@ -357,6 +357,7 @@ async def _logins(folder: Path, count: int) -> dict:
 
     service.authenticate = timed_authenticate  # what LoginScreen calls, in its worker thread
     app = make_app(settings, service, state_path=folder / "state.json")
+    app.freeze_after_start = True  # as run_kiosk sets it: what was loaded at start is not scanned again
     logins: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
         frames = Frames(app)
@@ -403,6 +404,7 @@ async def _keys_and_screens(folder: Path, rounds: int, cycles: int, busy_first: 
     settings, service, letters = open_kiosk(folder)
     letter = letters[0]
     app = make_app(settings, service, state_path=folder / "state.json")
+    app.freeze_after_start = True  # as run_kiosk sets it: what was loaded at start is not scanned again
     hog = HashHog(service.hasher)
     samples: dict[str, dict[str, list[float]]] = {
         phase: {"keys": [], "screens": []} for phase in ("busy", "idle", "first")}

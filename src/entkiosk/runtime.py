@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import random
 import sys
-
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings
-from .domain.clock import Clock
-from .mail import OutboxTransport, SmtpTransport, Transport
-from .service import AccountService
-from .store import db
+
+if TYPE_CHECKING:
+    from .domain.clock import Clock
+    from .mail import Transport
+    from .service import AccountService
+
+# SQLAlchemy, the models and the service are imported where they are used: the kiosk
+# calls check_files() before its first paint and builds the service only after it.
 
 
 def _give_back_hash_memory() -> None:
@@ -71,6 +74,8 @@ def check_files(settings: Settings) -> None:
 
 
 def make_transport(settings: Settings) -> Transport:
+    from .mail import OutboxTransport, SmtpTransport
+
     mail = settings.mail
     if mail.transport == "smtp":
         return SmtpTransport(
@@ -91,6 +96,11 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
     ``mail_after_answer``: reset mails leave after the answer (the kiosk's setting, see
     :class:`AccountService`); commands keep sending before they return.
     """
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from .service import AccountService
+    from .store import db
+
     _give_back_hash_memory()
     url = settings.database_url()
     where = settings.source or "configuration par défaut"

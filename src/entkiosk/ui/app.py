@@ -9,6 +9,7 @@ accueil returns. Only a staff login can close the kiosk.
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import logging
 import time
@@ -31,6 +32,12 @@ log = logging.getLogger(__name__)
 
 #: Seconds of countdown shown before an idle session ends.
 IDLE_WARNING = 10
+
+#: Loaded in the background once the accueil is painted (see ``_load_service``); not the
+#: guide, whose QR code library costs 4 MiB for the few who open it.
+_STUDENT_SCREENS = (".screens.portal", ".screens.login", ".screens.forgot",
+                    ".screens.first_connection", ".screens.charter", ".screens.home", ".screens.profile",
+                    ".screens.validate_email", ".screens.idle", ".screens.message")
 
 
 def styles_dir() -> Path:
@@ -149,6 +156,14 @@ class KioskApp(App[None], inherit_bindings=False):
             service.purge_expired(actor=f"kiosk:{self.settings.kiosk.id}")
         except Exception:  # noqa: BLE001 - the kiosk works without it; the log says why
             log.exception("start-up purge failed")
+        # The screens a student meets first, imported now rather than at the first key
+        # that opens them (up to 240 ms each on a loaded machine). A failure here is the
+        # screen's own and shows when it is opened.
+        for module in _STUDENT_SCREENS:
+            try:
+                importlib.import_module(module, __package__)
+            except Exception:  # noqa: BLE001 - the kiosk works without the head start
+                log.exception("preloading %s failed", module)
         if self.freeze_after_start:
             # Everything loaded so far lives as long as the kiosk: the garbage collector
             # need not walk it again at each full collection (pauses a student would feel).

@@ -14,17 +14,18 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup, VerticalGroup
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from ...domain.errors import DomainError, InvalidInput, SessionExpired, StorageUnavailable
 from ..text import plain
-from ..widgets.controls import Body
+from ..widgets.controls import Body, KioskFooter
 from ..widgets.fields import BirthDateField, ErrorLine, Field, SecretInput, Working
 
 if TYPE_CHECKING:
@@ -106,15 +107,18 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
                 yield Static(plain(self.HEADING), classes="heading")
             yield from self.compose_body()
             yield ErrorLine(id="screen-error")
-        yield Footer(show_command_palette=False)
+        yield KioskFooter(show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         if not self._shown:
             # The first display: the screen's own on_mount has started its first load.
             self._shown = True
+            # Its widgets were styled as they mounted, a moment ago: Textual's resume would
+            # style every one of them again (a third of the cost of a screen change).
+            event.refresh_styles = False
             return
         # Back from a page pushed on top: what changed meanwhile may have moved the focused field.
         self.call_after_refresh(self.show_focused)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from ...domain.errors import AccountExpired, DomainError
-from ...service import LoginResult
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen
+
+if TYPE_CHECKING:
+    # Not at run time: a student quicker than the service's start-up would otherwise wait
+    # for SQLAlchemy on the event loop when opening this screen.
+    from ...service import LoginResult
 
 
 class LoginScreen(KioskScreen):

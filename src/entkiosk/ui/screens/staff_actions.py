@@ -16,12 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, ProgressBar, Static
+from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from ...service import IssuedLetter
 from ..text import plain
-from ..widgets.controls import KioskButton
+from ..widgets.controls import KioskButton, KioskFooter
 from ..widgets.fields import ErrorLine
 from .base import NAVIGATION, worker_failure
 from .staff import staff_act
@@ -55,7 +55,7 @@ class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
             with HorizontalGroup(classes="buttons"):
                 yield KioskButton(self._confirm, id="confirm", variant="error")
                 yield KioskButton("ANNULER", id="cancel", variant="primary")
-        yield Footer(show_command_palette=False)
+        yield KioskFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         # The safe choice has the focus: a stray Entrée changes nothing.
@@ -98,7 +98,7 @@ class JobScreen(ModalScreen[bool], inherit_bindings=False):
             yield Static("", id="job-result", classes="paragraph")
             yield ErrorLine(id="job-error")
             yield KioskButton("OK", id="job-done", variant="primary")
-        yield Footer(show_command_palette=False)
+        yield KioskFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#job-done").display = False

@@ -13,7 +13,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Checkbox, RadioButton, RadioSet
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, RadioButton, RadioSet
 
 #: Shared by every scrolling area that can take the focus.
 SCROLL_KEYS: list[BindingType] = [
@@ -129,3 +130,40 @@ class ScrollText(VerticalScroll, inherit_bindings=False):
     """A text to read (the charter): takes the focus, scrolled with the arrows."""
 
     BINDINGS: ClassVar[list[BindingType]] = SCROLL_KEYS
+
+
+class KioskFooter(Footer):
+    """The footer of the keys, laid out again only when what it shows has changed.
+
+    Textual's footer rebuilds all its keys at every bindings refresh of its screen: a
+    focus change, each push and pop, a reactive declared with ``bindings=True``. Four
+    times per new screen, three at start-up, mostly with the same keys: each rebuild
+    mounts a dozen widgets and restyles them (several milliseconds a time, on the path
+    of every screen change). This one compares what it would show with what it shows.
+    """
+
+    _shown: tuple | None = None
+
+    def _keys_shown(self) -> tuple:
+        """What :meth:`Footer.compose` reads, for the keys it would show."""
+        return tuple(
+            (binding.key, binding.action, binding.description, binding.key_display, binding.group,
+             enabled, tooltip)
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show
+        )
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        if not self.is_attached:
+            return
+        shown = self._keys_shown()
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
