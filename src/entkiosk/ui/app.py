@@ -27,6 +27,7 @@ from ..config import Settings
 
 if TYPE_CHECKING:
     from ..service import AccountService, IssuedLetter, LoginResult
+    from .screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
 
@@ -285,23 +286,53 @@ class KioskApp(App[None], inherit_bindings=False):
         elif login.next_step == "change_password":
             self.push_screen(ProfileScreen(forced=True))
         else:
-            self.push_screen(HomeScreen())
+            self.show(self.way_in(HomeScreen))
 
-    def go_home(self) -> None:
-        """ACCÉDER AUX SERVICES: back to the student's home screen."""
+    def go_home(self, *, instead_of_current: bool = False) -> None:
+        """The student's home screen (ACCÉDER AUX SERVICES, or the end of a step that
+        leads there): back to it if it is in the stack; else in place of the current
+        screen (``instead_of_current``), or on the accueil once the steps that led here
+        are closed."""
         from .screens.home import HomeScreen
 
-        self.call_later(self._go_home, HomeScreen)
+        home = self.way_in(HomeScreen)
+        if home in self.screen_stack:
+            home.pop_until_active()
+        elif instead_of_current:
+            self.switch_screen(home)
+        else:
+            self.call_later(self._go_home, home)
 
-    async def _go_home(self, home: type) -> None:
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, home):
+    async def _go_home(self, home: KioskScreen) -> None:
+        while len(self.screen_stack) > 2:
             await self.pop_screen()
-        if not isinstance(self.screen, home):
-            await self.push_screen(home())
+        await self.push_screen(home)
 
     @property
     def token(self) -> str:
         return self.session.token if self.session else ""
+
+    # ------------------------------------------------------------ the ways in, built once
+
+    def way_in(self, screen_type: type[KioskScreen], **options: object) -> KioskScreen:
+        """The one instance of a screen every student passes through before a session (the
+        portal, the login), built at its first use and kept.
+
+        A fresh one for each student would be composed, styled and laid out again, which
+        is three quarters of what a screen change costs here. A kept screen forgets what
+        its student typed as soon as it leaves the stack (:meth:`KioskScreen.forget`).
+        """
+        name = screen_type.__name__ + "".join(f":{key}={value}" for key, value in sorted(options.items()))
+        if not self.is_screen_installed(name):
+            self.install_screen(screen_type(**options), name)
+        return self.get_screen(name)  # type: ignore[return-value]
+
+    def show(self, screen: KioskScreen) -> None:
+        """Show a kept screen: back to it if it is in the stack already, else on top."""
+        if screen in self.screen_stack:
+            screen.pop_until_active()
+        else:
+            self.push_screen(screen)
 
 
 def make_app(

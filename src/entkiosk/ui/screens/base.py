@@ -113,12 +113,14 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
         yield from ()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual styles every widget of a screen again when it is pushed. Here nothing
+        # restyles a whole screen while it is away (no theme or app class changes): its
+        # widgets were styled as they mounted and at each change of class since. That
+        # would be a third of the cost of the screen change.
+        event.refresh_styles = False
         if not self._shown:
             # The first display: the screen's own on_mount has started its first load.
             self._shown = True
-            # Its widgets were styled as they mounted, a moment ago: Textual's resume would
-            # style every one of them again (a third of the cost of a screen change).
-            event.refresh_styles = False
             return
         # Back from a page pushed on top: what changed meanwhile may have moved the focused field.
         self.call_after_refresh(self.show_focused)
@@ -128,6 +130,28 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
             self.app.job_follows = False
             return
         self.reload()
+
+    def on_screen_suspend(self) -> None:
+        if self.app.is_screen_installed(self) and self not in self.app.screen_stack:
+            # A kept screen (App.way_in) leaving the stack: the next student finds it new.
+            self.forget()
+
+    def forget(self) -> None:
+        """Everything a student typed or was told here is gone: fields, errors, a service
+        call still under way (its answer is dropped), the scroll; the focus as at the start.
+        Screens with more state (choices) extend it."""
+        self.workers.cancel_node(self)
+        self._then.clear()
+        self.busy = False
+        for field in self.fields().values():
+            field.clear()
+        for line in self.query(ErrorLine):
+            line.show(None)
+        self.query_one("#body", Body).scroll_home(animate=False)
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """Where the focus is when the screen opens (screens with a form override it)."""
 
     def reload(self) -> None:
         """Read again what the screen shows from the service (screens that show data override it)."""

@@ -62,10 +62,12 @@ class CharterScreen(KioskScreen):
         self.call(self.app.service.accept_charter, self.app.token, self._version, then=self._accepted)
 
     def _accepted(self, step: str) -> None:
-        from .home import HomeScreen
         from .profile import ProfileScreen
 
-        self.app.switch_screen(ProfileScreen(forced=True) if step == "change_password" else HomeScreen())
+        if step == "change_password":
+            self.app.switch_screen(ProfileScreen(forced=True))
+        else:
+            self.app.go_home(instead_of_current=True)
 
     @on(Checkbox.Changed, "#accept")
     def _ticked(self) -> None:

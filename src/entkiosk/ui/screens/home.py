@@ -22,13 +22,11 @@ class HomeScreen(KioskScreen):
     BAND = "SCOLARITÉ SERVICES"
 
     def compose_body(self) -> ComposeResult:
-        session = self.app.session
         settings = self.app.settings
-        name = session.first_name if session else ""
-        yield Static(plain(f"Bienvenue {name}"), classes="heading", id="welcome")
-        previous = session.previous_login_at if session else None
-        yield Static(plain(f"Dernière connexion le {local_date(previous, settings.timezone)}" if previous
-                           else "Première connexion à vos services"), classes="paragraph", id="last-login")
+        # The student's own lines are written by show_student(): this screen is built once
+        # and kept (App.way_in), and every student finds their own name on it.
+        yield Static("", classes="heading", id="welcome")
+        yield Static("", classes="paragraph", id="last-login")
         with Horizontal(id="home-menu"):
             yield KioskButton("MON COMPTE", id="account", variant="primary")
             yield KioskButton("CONTACT", id="contact")
@@ -43,7 +41,29 @@ class HomeScreen(KioskScreen):
         yield Static("", id="contact-box", classes="paragraph")
 
     def on_mount(self) -> None:
-        self.query_one("#account", Button).focus()
+        self.show_student()
+        self.focus_first()
+
+    def on_screen_resume(self) -> None:
+        self.show_student()
+
+    def show_student(self) -> None:
+        """« Bienvenue <Prénom> » and the last login, of the student of this session."""
+        session = self.app.session
+        previous = session.previous_login_at if session else None
+        self.query_one("#welcome", Static).update(plain(f"Bienvenue {session.first_name if session else ''}"))
+        self.query_one("#last-login", Static).update(plain(
+            f"Dernière connexion le {local_date(previous, self.app.settings.timezone)}" if previous
+            else "Première connexion à vos services"))
+
+    def forget(self) -> None:
+        for line in ("#welcome", "#last-login", "#contact-box"):
+            self.query_one(line, Static).update("")
+        self.query_one("#contact-box").remove_class("-shown")
+        super().forget()
+
+    def focus_first(self) -> None:
+        self.query_one("#account", Button).focus(scroll_visible=False)
 
     def action_submit(self) -> None:
         if isinstance(self.focused, Button):

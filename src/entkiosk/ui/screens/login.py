@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
@@ -45,11 +45,23 @@ class LoginScreen(KioskScreen):
             with Horizontal(classes="links"):
                 yield KioskButton("identifiant oublié ? →", id="forgot-identifier", classes="link")
                 yield KioskButton("mot de passe oublié ? →", id="forgot-password", classes="link")
-        if self.app.memory.load() is not None:
-            yield KioskButton("Changer de portail", id="change-portal", classes="link")
+        change = KioskButton("Changer de portail", id="change-portal", classes="link")
+        change.display = self._portal_remembered()
+        yield change
+
+    def _portal_remembered(self) -> bool:
+        return self.app.memory.load() is not None
 
     def on_mount(self) -> None:
-        self.query_one("#identifier").focus()
+        self.focus_first()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # This screen is kept (App.way_in): the portal choice may have been remembered or
+        # forgotten since it was built. (KioskScreen's handler runs after this one.)
+        self.query_one("#change-portal").display = self._portal_remembered()
+
+    def focus_first(self) -> None:
+        self.query_one("#identifier").focus(scroll_visible=False)
 
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:
@@ -86,4 +98,9 @@ class LoginScreen(KioskScreen):
         from .portal import PortalScreen
 
         self.app.memory.forget()
-        self.app.switch_screen(PortalScreen())
+        portal = self.app.way_in(PortalScreen)
+        if portal in self.app.screen_stack:  # the choice was made there a moment ago
+            portal.forget()  # the choice is forgotten: the portal as new
+            portal.pop_until_active()
+        else:
+            self.app.switch_screen(portal)

@@ -34,7 +34,7 @@ def open_portal(app: KioskApp, establishment: str, profile: str) -> bool:
 
     if establishment != SERVED_ESTABLISHMENT or profile not in (STUDENT, STAFF):
         return False
-    app.push_screen(LoginScreen(staff=profile == STAFF))
+    app.show(app.way_in(LoginScreen, staff=profile == STAFF))
     return True
 
 
@@ -59,7 +59,16 @@ class PortalScreen(KioskScreen):
         yield KioskButton("Valider", id="validate", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#establishment", RadioSet).focus()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        self.query_one("#establishment", RadioSet).focus(scroll_visible=False)
+
+    def forget(self) -> None:
+        for radio_set in self.query(KioskRadioSet):
+            radio_set.choose_first()
+        self.query_one("#remember", Checkbox).value = False
+        super().forget()
 
     def _choice(self, set_id: str, names: tuple[str, ...]) -> str:
         index = self.query_one(f"#{set_id}", RadioSet).pressed_index

@@ -107,9 +107,7 @@ class ProfileScreen(KioskScreen):
         for field in self.fields().values():
             field.clear()
         if self.forced and outcome.password_changed:
-            from .home import HomeScreen
-
-            self.app.switch_screen(HomeScreen())
+            self.app.go_home(instead_of_current=True)
             return
         self.refresh_account()  # first: a new call clears the messages of the last one
         if outcome.password_changed:

@@ -81,7 +81,7 @@ class WelcomeScreen(KioskScreen):
             case "login":
                 remembered = self.app.memory.load()
                 if remembered is None or not open_portal(self.app, *remembered):
-                    self.app.push_screen(PortalScreen())
+                    self.app.show(self.app.way_in(PortalScreen))
             case "forgot-identifier":
                 self.app.push_screen(ForgotIdentifierScreen())
             case "forgot-password":

@@ -91,6 +91,13 @@ class KioskRadioSet(RadioSet, inherit_bindings=False):
             self._selected = self.pressed_index
         self._ready = True
 
+    def choose_first(self) -> None:
+        """Back to the first choice, as when the set was built."""
+        buttons = list(self.query(RadioButton))
+        if buttons:
+            buttons[0].value = True
+            self._selected = 0
+
     def action_next_button(self) -> None:
         super().action_next_button()
         self._choose_highlighted()
