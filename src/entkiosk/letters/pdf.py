@@ -280,6 +280,13 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
 def render_pdf(letters: Sequence[IssuedLetter], settings: Settings,
                progress: Callable[[int, int], None] | None = None) -> bytes:
     """The letters as one PDF, one A4 page each; ``progress(done, total)`` as pages are laid out."""
+    return bytes(render_pdf_buffer(letters, settings, progress))
+
+
+def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
+                      progress: Callable[[int, int], None] | None = None) -> bytearray:
+    """As :func:`render_pdf`, in fpdf2's own output buffer: a file of thousands of letters
+    is written from there without a second copy of it in memory."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -309,7 +316,7 @@ def render_pdf(letters: Sequence[IssuedLetter], settings: Settings,
     if not letters and progress is not None:
         progress(0, 0)
     _quiet_fpdf_glyph_warning()
-    data = bytes(pdf.output())
+    data = pdf.output()
     missing = sorted({chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())})
     if missing:
         # Staff read this (on the command line, or in the kiosk's log): in French.
