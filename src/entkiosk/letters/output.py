@@ -57,7 +57,7 @@ def check_output(path: Path) -> None:
         raise DomainError(f"Impossible d'écrire les courriers dans {path} : c'est un dossier.")
 
 
-def write_private(path: Path, data: str | bytes) -> Path:
+def write_private(path: Path, data: str | bytes | bytearray) -> Path:
     """Write ``data`` readable by the owner only (0600), whole or not at all.
 
     Letters hold provisional passwords. The file appears under its name only once
@@ -98,9 +98,9 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
         raise DomainError("Aucun courrier à écrire : aucun élève n'est concerné.")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        from .pdf import render_pdf
+        from .pdf import render_pdf_buffer
 
-        data: str | bytes = render_pdf(letters, settings, progress=progress)
+        data: str | bytes | bytearray = render_pdf_buffer(letters, settings, progress=progress)
     elif suffix == ".txt":
         from .text import render_letters
 

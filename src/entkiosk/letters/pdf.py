@@ -4,7 +4,8 @@ Laid out like the guide's example letter: the establishment top left, place and 
 then the student top right (where a window envelope shows it), the template's wording,
 the head's signature line bottom right and a QR code of the services address bottom
 left. Text is real text in the bundled DejaVu Sans, so any name prints and the letter
-can be searched; the QR code is vector squares drawn from ``qrcode``'s matrix.
+can be searched; the QR code is ``qrcode``'s matrix as a 1-bit image, stored once in
+the file and placed on every page.
 
 Nothing a user typed can push text off the page: establishment and student fields are
 wrapped within their column, then made smaller, then cut with « … »; the wording is
@@ -26,6 +27,7 @@ from .template import LetterTemplate
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from PIL import Image
 
     from ..config import Settings
     from ..service import IssuedLetter
@@ -169,43 +171,29 @@ def _block(writer: _Writer, x: float, y: float, fields: Iterable[tuple[str, str,
 
 @dataclass(frozen=True, slots=True)
 class _Qr:
-    """The QR code of the services address as filled rectangles, in mm from its top-left corner."""
+    """The QR code of the services address: a 1-bit image, one pixel per module."""
 
-    rects: tuple[tuple[float, float, float, float], ...]
-    module: float
+    image: Image.Image
+    module: float  # mm
 
 
 @lru_cache(maxsize=8)
 def _qr(url: str) -> _Qr:
     import qrcode
+    from PIL import Image
     from qrcode.constants import ERROR_CORRECT_M
 
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
     code.add_data(url)
     code.make(fit=True)
     matrix = code.get_matrix()
-    module = QR_SIZE / len(matrix)
-    # Runs of dark modules in a row; the same run in the next rows grows one taller
-    # rectangle (fewer drawing operators on each of thousands of pages).
-    rects: list[tuple[float, float, float, float]] = []
-    open_runs: dict[tuple[int, int], int] = {}  # (first column, end column) -> first row
-    for row, cells in enumerate([*matrix, []]):
-        runs, col = set(), 0
-        while col < len(cells):
-            if cells[col]:
-                start = col
-                while col < len(cells) and cells[col]:
-                    col += 1
-                runs.add((start, col))
-            col += 1
-        for run in [run for run in open_runs if run not in runs]:
-            first = open_runs.pop(run)
-            # A hair taller than the modules, so that rows meet without a white seam.
-            rects.append((run[0] * module, first * module, (run[1] - run[0]) * module,
-                          (row - first + 0.02) * module))
-        for run in runs:
-            open_runs.setdefault(run, row)
-    return _Qr(tuple(rects), module)
+    # One image for the whole file: fpdf2 stores an image once and every page only
+    # names it, where vector squares were repeated on each of thousands of pages.
+    # Mode "1" is a bilevel image, black where ``matrix`` is true; its dictionary has no
+    # /Interpolate, so viewers and printers scale it up without smoothing, modules sharp.
+    image = Image.new("1", (len(matrix), len(matrix)), 1)
+    image.putdata([0 if dark else 1 for row in matrix for dark in row])
+    return _Qr(image, QR_SIZE / len(matrix))
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +280,13 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
 def render_pdf(letters: Sequence[IssuedLetter], settings: Settings,
                progress: Callable[[int, int], None] | None = None) -> bytes:
     """The letters as one PDF, one A4 page each; ``progress(done, total)`` as pages are laid out."""
+    return bytes(render_pdf_buffer(letters, settings, progress))
+
+
+def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
+                      progress: Callable[[int, int], None] | None = None) -> bytearray:
+    """As :func:`render_pdf`, in fpdf2's own output buffer: a file of thousands of letters
+    is written from there without a second copy of it in memory."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -321,7 +316,7 @@ def render_pdf(letters: Sequence[IssuedLetter], settings: Settings,
     if not letters and progress is not None:
         progress(0, 0)
     _quiet_fpdf_glyph_warning()
-    data = bytes(pdf.output())
+    data = pdf.output()
     missing = sorted({chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())})
     if missing:
         # Staff read this (on the command line, or in the kiosk's log): in French.
@@ -371,9 +366,7 @@ def _draw_qr(pdf: FPDF, writer: _Writer, header: _Header) -> None:
     if header.qr is None:
         return
     x0, y0 = LEFT, header.qr_top + QR_QUIET_MODULES * header.qr.module
-    for x, y, w, h in header.qr.rects:
-        pdf.rect(x0 + x, y0 + y, w, h, style="F")
-    pdf.link(x0, y0, QR_SIZE, QR_SIZE, header.url)
+    pdf.image(header.qr.image, x0, y0, QR_SIZE, QR_SIZE, link=header.url)
     for run in header.caption:
         _text(pdf, writer, run, run.y)
 
