@@ -756,3 +756,54 @@ def test_kiosk_start_with_a_broken_letter_template(tmp_path: Path, template: str
     conf = kiosk_conf(tmp_path, f'[letters]\ntemplate = "{path}"\n')
     err = assert_refused_at_start(start_kiosk(tmp_path, conf), path, "letters.template")
     assert expected in err
+
+
+def test_kiosk_with_a_bad_sender_address_stops_with_its_french_reason(tmp_path: Path) -> None:
+    """The kiosk checks ``[mail] sender_address`` with its database start-up, after the
+    first paint (the e-mail validator is slow to load): in a real terminal, it still
+    stops with exit 1 and the French sentence naming the key and the file, without a
+    traceback, before the database is opened."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    conf_path = tmp_path / "kiosk.conf"
+    conf_path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "k.db"}"\n\n'
+                         f'[mail]\noutbox = "{tmp_path / "outbox"}"\nsender_address = "pas une adresse"\n',
+                         encoding="utf-8")
+    env = cli_env(tmp_path, conf_path) | {"TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    env.pop("ENTKIOSK_CONFIG")
+    main, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "entkiosk.cli", "--config", str(conf_path)],
+                            stdin=child, stdout=child, stderr=child, env=env, cwd=tmp_path, start_new_session=True)
+    os.close(child)
+    output = bytearray()
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(main, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                output += data
+            elif proc.poll() is not None:
+                break
+        returncode = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main)
+    text = output.decode("utf-8", "replace")
+    assert returncode == 1, text[-2000:]
+    assert "Erreur : " in text and "clé « mail.sender_address » : adresse mail invalide « pas une adresse »" in text
+    assert str(conf_path) in text
+    assert "Traceback" not in text
+    assert not (tmp_path / "k.db").exists()  # stopped before the database was opened

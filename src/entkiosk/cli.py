@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, find_config, load_settings
 from .domain.errors import DomainError, InvalidInput
 from .letters.output import check_output, os_reason, write_letters, write_private
 
@@ -104,9 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.config)
         if args.command is None:
-            return run_kiosk(settings)
+            # The sender address is checked with the database start-up, after the first paint.
+            return run_kiosk(load_settings(args.config, check_sender=False), sender_unchecked=True,
+                             config_source=str(find_config(args.config) or "kiosk.conf"))
+        settings = load_settings(args.config)
         handler = COMMANDS[args.command]
         return handler(args, settings, stdin or sys.stdin)
     except InvalidInput as exc:
@@ -379,20 +381,33 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
 
 
 class _ServiceOnce:
-    """Builds the service the first time it is asked for; a kiosk restarted after a bug keeps it."""
+    """Builds the service the first time it is asked for; a kiosk restarted after a bug keeps it.
 
-    def __init__(self, settings: Settings) -> None:
+    With ``sender_source``, the sender address of the settings read from there is checked
+    first (``load_settings(check_sender=False)`` left it to this start-up).
+    """
+
+    def __init__(self, settings: Settings, sender_source: str | None = None) -> None:
         self.settings = settings
+        self.sender_source = sender_source
         self.service = None
 
     def __call__(self):
         if self.service is None:
+            if self.sender_source is not None:
+                from .config import check_sender_address
+
+                check_sender_address(self.settings, self.sender_source)
             self.service = _service(self.settings, kiosk=True)
         return self.service
 
 
-def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
-    """The full-screen kiosk on the configured database (schema upgraded, expired accounts purged)."""
+def run_kiosk(settings: Settings, *, service=None, demo_letters=(), sender_unchecked: bool = False,
+              config_source: str = "kiosk.conf") -> int:
+    """The full-screen kiosk on the configured database (schema upgraded, expired accounts purged).
+
+    ``sender_unchecked``: the settings were read with ``check_sender=False`` (from
+    ``config_source``); the sender address is checked as the service starts."""
     import logging
 
     from .config import data_dir
@@ -410,7 +425,7 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=()) -> int:
     from .ui.app import make_app
 
     # The database side (SQLAlchemy, schema check) loads once the accueil is painted.
-    source = service or _ServiceOnce(settings)
+    source = service or _ServiceOnce(settings, config_source if sender_unchecked else None)
     crashes: list[float] = []
     while True:
         app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters)

@@ -214,8 +214,13 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
-def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
-    """Settings from the first configuration file found, else the defaults."""
+def load_settings(explicit: str | os.PathLike[str] | None = None, *, check_sender: bool = True) -> Settings:
+    """Settings from the first configuration file found, else the defaults.
+
+    ``check_sender=False`` leaves :func:`check_sender_address` to the caller: the kiosk
+    runs it with its database start-up, after the first paint, since the e-mail
+    validator's patterns take longer to load than the rest of the settings.
+    """
     path = find_config(explicit)
     if path is None:
         return Settings()
@@ -231,10 +236,23 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError(f"{path} : syntaxe TOML invalide{at}.") from None
     except OSError as exc:
         raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
-    return settings_from_dict(raw, source=str(path))
+    return settings_from_dict(raw, source=str(path), check_sender=check_sender)
 
 
-def settings_from_dict(raw: dict, *, source: str = "kiosk.conf") -> Settings:
+def check_sender_address(settings: Settings, source: str = "kiosk.conf") -> None:
+    """``[mail] sender_address`` is an address a mail server will take."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(settings.mail.sender_address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ConfigError(
+            f"{source} : clé « mail.sender_address » : adresse mail invalide "
+            f"« {settings.mail.sender_address} »."
+        ) from None
+
+
+def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: bool = True) -> Settings:
     if "source" in raw:
         raise ConfigError(f"{source} : clé inconnue « source ».")
     try:
@@ -248,15 +266,8 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf") -> Settings:
             f"{source} : clé « establishment.timezone » : fuseau horaire inconnu "
             f"« {settings.establishment.timezone} »."
         ) from None
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        validate_email(settings.mail.sender_address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        raise ConfigError(
-            f"{source} : clé « mail.sender_address » : adresse mail invalide "
-            f"« {settings.mail.sender_address} »."
-        ) from None
+    if check_sender:
+        check_sender_address(settings, source)
     accounts = settings.accounts
     if accounts.lockout_max_seconds < accounts.lockout_base_seconds:
         raise ConfigError(

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 8
 MAX_LENGTH = 14
@@ -99,6 +97,10 @@ class Hasher:
     """argon2id with the configured parameters; never logs what it hashes."""
 
     def __init__(self, params: HashParameters) -> None:
+        # Here, not at import: the settings use this module's rule, and the kiosk reads
+        # its settings before its first paint; argon2 (with cffi) loads after it.
+        from argon2 import PasswordHasher, Type
+
         self.params = params
         self._ph = PasswordHasher(
             time_cost=params.time_cost,
@@ -119,12 +121,16 @@ class Hasher:
 
     def verify(self, stored: str | None, password: str) -> bool:
         """True when ``password`` matches; a missing hash still costs one verification."""
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         try:
             return self._ph.verify(stored or self.dummy_hash, self._bytes(password)) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
     def needs_rehash(self, stored: str) -> bool:
+        from argon2.exceptions import InvalidHashError
+
         try:
             return self._ph.check_needs_rehash(stored)
         except InvalidHashError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -150,6 +151,14 @@ class KioskFooter(Footer):
     """
 
     _shown: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        # Textual's footer is empty until its screen first reports its bindings, and then
+        # builds its keys for the next frame: the first frame of every screen came without
+        # them. The screen's bindings are known as it composes: the keys come with it.
+        self._bindings_ready = True
+        self._shown = self._keys_shown()
+        yield from super().compose()
 
     def _keys_shown(self) -> tuple:
         """What :meth:`Footer.compose` reads, for the keys it would show."""
