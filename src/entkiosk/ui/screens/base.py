@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup, VerticalGroup
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -150,8 +151,15 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
         self.query_one("#body", Body).scroll_home(animate=False)
         self.focus_first()
 
+    def first_focus(self) -> Widget | None:
+        """The widget that has the focus when the screen opens (kept screens override it:
+        :meth:`forget` gives it the focus back)."""
+        return None
+
     def focus_first(self) -> None:
-        """Where the focus is when the screen opens (screens with a form override it)."""
+        widget = self.first_focus()
+        if widget is not None:
+            self.set_focus(widget, scroll_visible=False)
 
     def reload(self) -> None:
         """Read again what the screen shows from the service (screens that show data override it)."""

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from ..text import local_date, plain
@@ -62,8 +63,8 @@ class HomeScreen(KioskScreen):
         self.query_one("#contact-box").remove_class("-shown")
         super().forget()
 
-    def focus_first(self) -> None:
-        self.query_one("#account", Button).focus(scroll_visible=False)
+    def first_focus(self) -> Widget:
+        return self.query_one("#account", Button)
 
     def action_submit(self) -> None:
         if isinstance(self.focused, Button):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from ...domain.errors import AccountExpired, DomainError
@@ -60,8 +61,8 @@ class LoginScreen(KioskScreen):
         # forgotten since it was built. (KioskScreen's handler runs after this one.)
         self.query_one("#change-portal").display = self._portal_remembered()
 
-    def focus_first(self) -> None:
-        self.query_one("#identifier").focus(scroll_visible=False)
+    def first_focus(self) -> Widget:
+        return self.query_one("#identifier")
 
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:

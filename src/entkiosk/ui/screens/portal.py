@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, RadioSet, Static
 
 from ...domain.errors import DomainError
@@ -61,8 +62,8 @@ class PortalScreen(KioskScreen):
     def on_mount(self) -> None:
         self.focus_first()
 
-    def focus_first(self) -> None:
-        self.query_one("#establishment", RadioSet).focus(scroll_visible=False)
+    def first_focus(self) -> Widget:
+        return self.query_one("#establishment", RadioSet)
 
     def forget(self) -> None:
         for radio_set in self.query(KioskRadioSet):

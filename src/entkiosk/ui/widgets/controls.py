@@ -155,16 +155,17 @@ class KioskFooter(Footer):
     def compose(self) -> ComposeResult:
         # Textual's footer is empty until its screen first reports its bindings, and then
         # builds its keys for the next frame: the first frame of every screen came without
-        # them. The screen's bindings are known as it composes: the keys come with it.
+        # them. The screen's keys are known as the footer is built: they come with that
+        # first frame (and again only if the first focus changes what they say).
         self._bindings_ready = True
         self._shown = self._keys_shown()
         yield from super().compose()
 
     def _keys_shown(self) -> tuple:
-        """What :meth:`Footer.compose` reads, for the keys it would show."""
+        """What :meth:`Footer.compose` reads, for the keys it would show. Not the actions:
+        a click on a key of the footer simulates the key, whatever action it named."""
         return tuple(
-            (binding.key, binding.action, binding.description, binding.key_display, binding.group,
-             enabled, tooltip)
+            (binding.key, binding.description, binding.key_display, binding.group, enabled, tooltip)
             for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
             if binding.show
         )
