@@ -67,3 +67,31 @@ def test_head_constant_is_alembics_newest_migration(db_url, tmp_path):
     db.upgrade(engine)
     assert db.at_head(engine) and "installation" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_sqlite_read_only_transaction_reads_past_a_writer_and_cannot_write(tmp_path):
+    """A read-only transaction begins with a plain BEGIN: while another connection holds the
+    write lock (longer than the busy timeout) it still reads; a write in it fails at once;
+    and the next ordinary transaction on the same connection writes again."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'k.db'}", busy_timeout=0.2)
+    db.upgrade(engine)
+    reads, writes = db.session_factory(engine, read_only=True), db.session_factory(engine)
+    other = db.make_engine(f"sqlite:///{tmp_path / 'k.db'}", busy_timeout=0.2)
+    with other.connect() as holder:
+        holder.exec_driver_sql("INSERT INTO throttles (key, failures, level) VALUES ('held', 0, 0)")  # BEGIN IMMEDIATE
+        with db.transaction(reads) as s:
+            assert s.execute(text("SELECT count(*) FROM throttles")).scalar() == 0  # not the uncommitted row
+        with pytest.raises(OperationalError, match="locked"), db.transaction(writes) as s:
+            s.execute(text("SELECT 1"))
+        holder.rollback()
+    with pytest.raises(OperationalError, match="readonly"), db.transaction(reads) as s:
+        s.execute(text("INSERT INTO throttles (key, failures, level) VALUES ('ro', 0, 0)"))
+    with db.transaction(writes) as s:
+        s.execute(text("INSERT INTO throttles (key, failures, level) VALUES ('rw', 0, 0)"))
+    with engine.connect() as c:
+        assert c.execute(text("SELECT key FROM throttles")).scalars().all() == ["rw"]
+    other.dispose()
+    engine.dispose()

@@ -271,6 +271,7 @@ class AccountService:
             HashParameters(acc.argon2_time_cost, acc.argon2_memory_cost, acc.argon2_parallelism)
         )
         self._sessions = db.session_factory(engine)
+        self._read_sessions = db.session_factory(engine, read_only=True)
         self._sender = Sender(settings.mail.sender_name, settings.mail.sender_address)
         self.kiosk_id = settings.kiosk.id
         self._secret = self._load_secret()
@@ -283,10 +284,14 @@ class AccountService:
     # ------------------------------------------------------------ plumbing
 
     @contextmanager
-    def _tx(self) -> Iterator[DbSession]:
-        """One transaction; storage trouble becomes a French message, never a traceback."""
+    def _tx(self, *, read_only: bool = False) -> Iterator[DbSession]:
+        """One transaction; storage trouble becomes a French message, never a traceback.
+
+        ``read_only``: a transaction that never writes, which on SQLite need not queue
+        for the write lock (a write there fails).
+        """
         try:
-            with db.transaction(self._sessions) as s:
+            with db.transaction(self._read_sessions if read_only else self._sessions) as s:
                 yield s
         except StaleDataError:
             raise errors.Conflict() from None
@@ -378,7 +383,7 @@ class AccountService:
 
     def _check_lock(self, scope: str, typed: str) -> None:
         key = self._throttle_key(scope, typed)
-        with self._tx() as s:
+        with self._tx(read_only=True) as s:
             row = s.get(Throttle, key)
             if row is not None and row.locked_until is not None and row.locked_until > self._now():
                 raise errors.Locked(math.ceil((row.locked_until - self._now()).total_seconds()))
@@ -736,7 +741,7 @@ class AccountService:
             raise InvalidInput({k: m for k, m in (("identifier", "Saisissez votre identifiant." if not typed else ""),
                                                    ("password", "Saisissez votre mot de passe." if not password else "")) if m})
         self._check_lock("login", typed)
-        with self._tx() as s:
+        with self._tx(read_only=True) as s:
             account = self._account(s, typed)
             snapshot = (account.id, account.version, account.password_hash) if account else None
         ok = self.hasher.verify(snapshot[2] if snapshot else None, password)

@@ -1,9 +1,12 @@
 """Engine and transactions.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with
-``BEGIN IMMEDIATE``: writers queue up front instead of failing when a read
-transaction tries to become a write one. PostgreSQL runs at READ COMMITTED; the
-``version`` column of accounts catches concurrent updates on both.
+SQLite runs in WAL mode with a busy timeout, and every transaction that may write
+starts with ``BEGIN IMMEDIATE``: writers queue up front instead of failing when a read
+transaction tries to become a write one. A transaction opened read-only
+(:func:`session_factory` with ``read_only``) starts with a plain ``BEGIN`` and
+``PRAGMA query_only``: in WAL mode it reads its snapshot without waiting for the
+writers, and any write in it fails at once instead of racing them. PostgreSQL runs at
+READ COMMITTED; the ``version`` column of accounts catches concurrent updates on both.
 """
 
 from __future__ import annotations
@@ -45,11 +48,23 @@ def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        info = connection.connection.info  # lives as long as the driver's connection
+        if info.get("query_only", False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            info["query_only"] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+#: Execution option of the connections of a read-only session factory.
+READ_ONLY = "entkiosk_read_only"
+
+
+def session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; with ``read_only``, for transactions that never write (on
+    SQLite they then neither wait for the write lock nor may take it)."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}) if read_only else engine,
+                        expire_on_commit=False)
 
 
 @contextmanager
