@@ -315,8 +315,8 @@ class KioskApp(App[None], inherit_bindings=False):
     # ------------------------------------------------------------ the ways in, built once
 
     def way_in(self, screen_type: type[KioskScreen], **options: object) -> KioskScreen:
-        """The one instance of a screen every student passes through before a session (the
-        portal, the login), built at its first use and kept.
+        """The one instance of a screen every student passes through (the portal, the
+        login, the home screen), built at its first use and kept.
 
         A fresh one for each student would be composed, styled and laid out again, which
         is three quarters of what a screen change costs here. A kept screen forgets what
