@@ -296,10 +296,8 @@ class KioskApp(App[None], inherit_bindings=False):
         from .screens.home import HomeScreen
 
         home = self.way_in(HomeScreen)
-        if home in self.screen_stack:
-            home.pop_until_active()
-        elif instead_of_current:
-            self.switch_screen(home)
+        if home in self.screen_stack or instead_of_current:
+            self.show(home, instead_of_current=instead_of_current)
         else:
             self.call_later(self._go_home, home)
 
@@ -327,10 +325,13 @@ class KioskApp(App[None], inherit_bindings=False):
             self.install_screen(screen_type(**options), name)
         return self.get_screen(name)  # type: ignore[return-value]
 
-    def show(self, screen: KioskScreen) -> None:
-        """Show a kept screen: back to it if it is in the stack already, else on top."""
+    def show(self, screen: KioskScreen, *, instead_of_current: bool = False) -> None:
+        """Show a kept screen: back to it if it is in the stack already, else on top of
+        the current screen or in its place (``instead_of_current``)."""
         if screen in self.screen_stack:
             screen.pop_until_active()
+        elif instead_of_current:
+            self.switch_screen(screen)
         else:
             self.push_screen(screen)
 

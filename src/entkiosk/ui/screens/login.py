@@ -102,6 +102,4 @@ class LoginScreen(KioskScreen):
         portal = self.app.way_in(PortalScreen)
         if portal in self.app.screen_stack:  # the choice was made there a moment ago
             portal.forget()  # the choice is forgotten: the portal as new
-            portal.pop_until_active()
-        else:
-            self.app.switch_screen(portal)
+        self.app.show(portal, instead_of_current=True)
