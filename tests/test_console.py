@@ -257,6 +257,16 @@ def test_only_a_live_staff_session_reaches_the_console(service, staff_token):
     assert [(e.identifier, e.actor) for e in closed] == [("prof.martin", "prof.martin")]
 
 
+def test_closing_a_kiosk_ends_the_staff_session_of_that_kiosk_only(service, staff_token):
+    """« Fermer le kiosque » in room B ends the session that closed it; the same staff member's
+    live view, open on another terminal, goes on (the next refresh is answered)."""
+    live_view = service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff").token
+    service.close_kiosk(staff_token)
+    with pytest.raises(errors.SessionExpired):
+        service.staff_member(staff_token)
+    assert service.staff_member(live_view) == "prof.martin"
+
+
 def test_staff_logins_lock_like_students(service, staff_token, clock):
     _fail_logins(service, "prof.martin")
     with pytest.raises(errors.Locked):

@@ -374,11 +374,45 @@ def test_outbox_unwritable_folder(tmp_path: Path) -> None:
     with pytest.raises(MailDeliveryError) as info:
         outbox.send(validation())
     text = str(info.value)
-    assert "dossier" in text and str(regular_file / "outbox") in text
+    # The student reads that mail cannot leave, without the server's paths; staff and the
+    # log read the folder and why.
+    assert "dossier d'envoi" in text and "/" not in text and "plain.txt" not in text
     assert "réessayez plus tard" in text
-    assert CODE not in text and CODE not in info.value.reason
+    assert str(regular_file / "outbox") in info.value.detail
+    assert "un élément du chemin n'est pas un dossier" in info.value.detail
+    assert CODE not in text and CODE not in info.value.reason and CODE not in info.value.detail
     assert "maildir" in info.value.reason
     assert outbox.entries() == []
+
+
+@pytest.mark.parametrize("missing", [("tmp", "new", "cur"), ("tmp",), ("new",), ("cur",), ("new", "cur")])
+def test_outbox_repairs_a_folder_that_is_not_yet_a_maildir(tmp_path: Path, missing: tuple[str, ...]) -> None:
+    """An outbox folder that exists (made by hand, by an older start-up check, or a
+    sub-folder deleted meanwhile) is completed into a Maildir by the next send."""
+    outbox_dir = tmp_path / "outbox"
+    for sub in ("tmp", "new", "cur"):
+        if sub not in missing:
+            (outbox_dir / sub).mkdir(parents=True)
+    outbox_dir.mkdir(exist_ok=True)
+    outbox = OutboxTransport(outbox_dir)
+    outbox.send(validation())
+    assert all((outbox_dir / sub).is_dir() for sub in ("tmp", "new", "cur"))
+    assert [e.body for e in outbox.entries()] == [VALIDATION_WITH_LINK]
+    # Deleted while the kiosk runs: the same transport repairs it again.
+    import shutil
+    shutil.rmtree(outbox_dir / "new")
+    outbox.send(validation())
+    assert [e.body for e in OutboxTransport(outbox_dir).entries()] == [VALIDATION_WITH_LINK]
+
+
+def test_outbox_check_sends_nothing_and_leaves_a_maildir(tmp_path: Path) -> None:
+    outbox_dir = tmp_path / "outbox"
+    outbox_dir.mkdir()
+    OutboxTransport(outbox_dir).check()
+    assert sorted(p.name for p in outbox_dir.iterdir()) == ["cur", "new", "tmp"]
+    assert OutboxTransport(outbox_dir).entries() == []
+    assert not any((outbox_dir / "tmp").iterdir())
+
 
 
 # --------------------------------------------------------------------------

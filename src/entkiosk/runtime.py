@@ -45,7 +45,7 @@ def check_files(settings: Settings) -> None:
     or at the first validation mail. Raises :class:`ConfigError`."""
     import tempfile
 
-    from .letters.output import os_reason
+    from .domain.system import os_reason
 
     where = settings.source or "configuration par défaut"
     charter = settings.charter_path()
@@ -66,8 +66,11 @@ def check_files(settings: Settings) -> None:
         if outbox.exists() and not outbox.is_dir():
             raise ConfigError(f"{key} n'est pas un dossier.")
         try:
-            outbox.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=outbox, prefix=".entkiosk-essai-"):
+            # A complete Maildir, as OutboxTransport.check leaves it (its module, with
+            # smtplib and ssl, is not worth importing before the first paint).
+            for sub in ("tmp", "new", "cur"):
+                (outbox / sub).mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=outbox / "tmp", prefix=".entkiosk-essai-"):
                 pass
         except OSError as exc:
             raise ConfigError(f"{key} est inutilisable ({os_reason(exc)}).") from None

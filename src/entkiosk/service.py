@@ -144,6 +144,21 @@ class Outcome:
     mail_problem: str | None = None
 
 
+class ResetReference(str):
+    """The 13-digit reference of a forgotten-password request, and whether mail could
+    leave when it was made: ``mail_problem`` is the French sentence if it could not.
+
+    The same for every identifier, known or not (it comes from a check of the transport,
+    not of the account), so telling the student tells nothing about the account."""
+
+    mail_problem: str | None = None
+
+    def __new__(cls, reference: str, mail_problem: str | None = None) -> ResetReference:
+        made = super().__new__(cls, reference)
+        made.mail_problem = mail_problem
+        return made
+
+
 @dataclass(frozen=True)
 class Charter:
     version: str
@@ -543,9 +558,20 @@ class AccountService:
         try:
             self.transport.send(message)
         except MailDeliveryError as exc:
-            log.warning("mail not sent (%s): %s", message["Subject"], exc.reason)
+            log.warning("mail not sent (%s): %s; %s", message["Subject"], exc.reason, exc.detail)
             return str(exc)
         return None
+
+    def _send_validation(self, message: EmailMessage | None, token_id: int | None, identifier: str) -> str | None:
+        """Send a first validation mail after commit. If it cannot leave, its code is
+        forgotten (nobody received it, and it must not count toward the resend limits):
+        the address stays pending and « RENVOYER UN EMAIL DE VALIDATION » works at once."""
+        problem = self._send(message)
+        if problem and token_id is not None:
+            with self._tx() as s:
+                s.execute(delete(OneTimeToken).where(OneTimeToken.id == token_id))
+                self._audit(s, "mail.failed", identifier, purpose="email")
+        return problem
 
     def _send_notices(self, *messages: EmailMessage | None) -> None:
         for message in messages:
@@ -833,13 +859,14 @@ class AccountService:
             self._void_tokens(s, account.id, "reset")
             self._clear_throttles(s, identifier, ("birth",))
             self._audit(s, "account.activated", identifier, with_email=address is not None)
-            message = None
+            message, row_id = None, None
             if address:
                 account.pending_email = address
-                link, code, _ = self._new_token(s, account, "email", email=address)
-                message = self._validation_mail(address, link, code)
+                link, code, row = self._new_token(s, account, "email", email=address)
+                message, row_id = self._validation_mail(address, link, code), row.id
                 self._audit(s, "email.requested", identifier)
-        return Outcome(email_pending=address is not None, password_changed=True, mail_problem=self._send(message))
+        return Outcome(email_pending=address is not None, password_changed=True,
+                       mail_problem=self._send_validation(message, row_id, identifier))
 
     # ------------------------------------------------------------ charter
 
@@ -930,15 +957,15 @@ class AccountService:
                 self._revoke_sessions(s, account.id, keep=session.id)
                 self._audit(s, "password.changed", identifier)
                 messages.append(self._notice(old_email, "password"))
-            validation = None
+            validation, row_id = None, None
             if address is not None:
                 account.pending_email = address
-                link, code, _ = self._new_token(s, account, "email", email=address)
-                validation = self._validation_mail(address, link, code)
+                link, code, row = self._new_token(s, account, "email", email=address)
+                validation, row_id = self._validation_mail(address, link, code), row.id
                 self._audit(s, "email.requested", identifier)
         self._send_notices(*messages)
         return Outcome(email_pending=address is not None, password_changed=new_hash is not None,
-                       mail_problem=self._send(validation))
+                       mail_problem=self._send_validation(validation, row_id, identifier))
 
     def change_password(self, token: str, current_password: str, new_password: str, confirm_password: str) -> Outcome:
         return self.update_profile(token, current_password=current_password, new_password=new_password,
@@ -1069,22 +1096,32 @@ class AccountService:
             raise MailNotSent(problem)
         return address
 
-    def forgot_password(self, identifier: str) -> str:
-        """MOT DE PASSE OUBLIÉ: always a 13-digit reference; a mail only to a validated address."""
+    def forgot_password(self, identifier: str) -> ResetReference:
+        """MOT DE PASSE OUBLIÉ: always a 13-digit reference; a mail only to a validated address.
+
+        Whether mail can leave is checked for every request alike (the transport, not the
+        account): when it cannot, the answer says so to everyone, and the request is kept
+        (``mail_failed``) for staff, who find it by its reference.
+        """
         typed = normalize_login(identifier)
         if not typed:
             raise InvalidInput({"identifier": "Saisissez votre identifiant."})
         self._check_lock("recovery", typed)
+        mail_problem = self._mail_check()
         message = None
         with self._tx() as s:
             account = self._account(s, typed)
             usable = (account is not None and account.state == AccountState.ACTIVE and account.email is not None
                       and account.email_validated_at is not None)
+            status = ("mail_failed" if mail_problem else "pending") if usable else "void"
             request = ResetRequest(reference=self._free_reference(s), account_id=account.id if account else None,
-                                   created_at=self._now(), status="pending" if usable else "void", kiosk_id=self.kiosk_id)
+                                   created_at=self._now(), status=status, kiosk_id=self.kiosk_id)
             s.add(request)
             s.flush()
-            if usable:
+            if usable and mail_problem:
+                # Like a failed resend: a code already received still works.
+                self._audit(s, "mail.failed", account.identifier, reference=request.reference)
+            elif usable:
                 s.execute(update(ResetRequest).where(ResetRequest.account_id == account.id, ResetRequest.status.in_(("pending", "mailed", "mail_failed")),
                                                      ResetRequest.id != request.id).values(status="void"))
                 link, code, _ = self._new_token(s, account, "reset", request=request)
@@ -1092,7 +1129,7 @@ class AccountService:
                                                  link=self._link("password", link),
                                                  lifetime_minutes=self.settings.accounts.reset_token_minutes, when=self._now())
             self._audit(s, "recovery.password", account.identifier if account else None, reference=request.reference,
-                        mailed=usable)
+                        mailed=usable and not mail_problem)
             reference, request_id = request.reference, request.id
         self._record_failure("recovery", typed, None, account.identifier if account else None)
         if message is not None:
@@ -1104,7 +1141,19 @@ class AccountService:
                 self._mail_jobs = [job for job in self._mail_jobs if not job.done()]
                 self._mail_jobs.append(self._mailer.submit(self._mail_reset, message, request_id, reference,
                                                            account.identifier))
-        return reference
+        return ResetReference(reference, mail_problem)
+
+    def _mail_check(self) -> str | None:
+        """None if a mail could leave now, else the French sentence for the screen (logged)."""
+        check = getattr(self.transport, "check", None)
+        if check is None:
+            return None
+        try:
+            check()
+        except MailDeliveryError as exc:
+            log.warning("mail cannot leave: %s; %s", exc.reason, exc.detail)
+            return str(exc)
+        return None
 
     def _mail_reset(self, message: EmailMessage, request_id: int, reference: str, identifier: str) -> None:
         problem = self._send(message)
@@ -1310,12 +1359,13 @@ class AccountService:
         return self._reissue([account_id], actor=actor, event="staff.recreate", deliver=deliver)[0]
 
     def close_kiosk(self, token: str) -> None:
-        """Fermer le kiosque: recorded with the staff member, whose session ends."""
+        """Fermer le kiosque: recorded with the staff member, whose session on this kiosk
+        ends. Their sessions elsewhere (a live view on another terminal) go on."""
         with self._tx() as s:
-            _, account = self._session(s, token)
+            session, account = self._session(s, token)
             if account.kind != Kind.STAFF:
                 raise errors.NotAllowed(STAFF_ONLY)
-            self._revoke_sessions(s, account.id)
+            session.revoked_at = self._now()
             self._audit(s, "kiosk.closed", account.identifier, actor=account.identifier)
 
     # ------------------------------------------------------------ reading for staff

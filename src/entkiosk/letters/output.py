@@ -6,7 +6,6 @@ refused, named and written the same way wherever it is asked for.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.errors import DomainError
+from ..domain.system import os_reason
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -23,20 +23,7 @@ if TYPE_CHECKING:
 
 FORMATS = (".pdf", ".txt")
 
-_OS_REASONS = {
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EISDIR: "c'est un dossier",
-    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.ENOSPC: "disque plein",
-    errno.EROFS: "système de fichiers en lecture seule",
-}
-
-
-def os_reason(exc: OSError) -> str:
-    """A system error in French words."""
-    return _OS_REASONS.get(exc.errno or 0, "erreur du système")
+__all__ = ["FORMATS", "check_output", "console_letters_path", "os_reason", "write_letters", "write_private"]
 
 
 def check_output(path: Path) -> None:

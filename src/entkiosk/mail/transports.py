@@ -17,7 +17,9 @@ import mailbox
 import re
 import smtplib
 import ssl
+import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -25,6 +27,8 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Literal, Protocol
+
+from ..domain.system import os_reason
 
 __all__ = [
     "MailDeliveryError",
@@ -42,14 +46,16 @@ _RETRY = "Votre demande est conservée : réessayez plus tard."
 class MailDeliveryError(Exception):
     """A mail could not be handed over.
 
-    ``str()`` is a French sentence fit for the kiosk screen; ``reason`` is
-    a short English technical reason for logs.  Neither carries secrets.
+    ``str()`` is a French sentence fit for the kiosk screen: it names no server path or
+    file; ``detail`` is the French sentence for staff and the log, which may name the
+    folder; ``reason`` is a short English technical reason for logs.  None carries secrets.
     """
 
-    def __init__(self, message: str, *, reason: str) -> None:
+    def __init__(self, message: str, *, reason: str, detail: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason
+        self.detail = detail or message
 
     def __str__(self) -> str:
         return self.message
@@ -59,6 +65,9 @@ class Transport(Protocol):
     """Anything able to deliver a built message (or raise MailDeliveryError)."""
 
     def send(self, message: EmailMessage) -> None: ...
+
+    def check(self) -> None:
+        """Raise MailDeliveryError if a mail could not leave now (nothing is sent)."""
 
 
 # --------------------------------------------------------------------------
@@ -77,6 +86,8 @@ class OutboxEntry:
     body: str
 
 
+_MAILDIR_SUBDIRS = ("tmp", "new", "cur")
+
 # Python's mailbox.Maildir names files "<sec>.M<usec>P<pid>Q<counter>.<host>".
 _KEY_RE = re.compile(r"^(\d+)\.M(\d+)P\d+Q(\d+)\.")
 
@@ -84,8 +95,9 @@ _KEY_RE = re.compile(r"^(\d+)\.M(\d+)P\d+Q(\d+)\.")
 class OutboxTransport:
     """Deliver into a standard Maildir folder (cur/new/tmp).
 
-    The folder is created on first send only, so listing a never-used
-    outbox has no side effect.
+    The folder is made a Maildir on first send only, so listing a never-used outbox has
+    no side effect. A folder that exists without its ``tmp/``, ``new/`` or ``cur/`` (an
+    empty folder made by hand, a sub-folder deleted) is repaired at each send.
     """
 
     def __init__(self, path: Path) -> None:
@@ -96,21 +108,48 @@ class OutboxTransport:
     def __repr__(self) -> str:
         return f"OutboxTransport({str(self.path)!r})"
 
+    def prepare(self) -> None:
+        """Make the folder a complete Maildir, creating what it lacks; raises MailDeliveryError."""
+        try:
+            self._prepare()
+        except OSError as exc:
+            raise self._error(exc) from exc
+
+    def _prepare(self) -> None:
+        for sub in _MAILDIR_SUBDIRS:
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
+
+    def check(self) -> None:
+        """The folder is a Maildir (repaired if need be) where a file can be written now."""
+        try:
+            with self._lock:
+                self._prepare()
+                with tempfile.TemporaryFile(dir=self.path / "tmp", prefix=".entkiosk-essai-"):
+                    pass
+        except OSError as exc:
+            raise self._error(exc) from exc
+
     def send(self, message: EmailMessage) -> None:
         """Store *message* in ``new/`` atomically (Maildir tmp+rename)."""
         try:
             with self._lock:
+                self._prepare()
                 if self._box is None:
                     # Reuse one instance: its counter keeps keys ordered.
-                    self._box = mailbox.Maildir(self.path, factory=None, create=True)
+                    self._box = mailbox.Maildir(self.path, factory=None, create=False)
                 self._box.add(message)
         except (OSError, mailbox.Error) as exc:
-            errno = getattr(exc, "errno", None)
-            raise MailDeliveryError(
-                "Le mail n'a pas pu être déposé dans le dossier d'envoi "
-                f"« {self.path} ». {_RETRY}",
-                reason=f"maildir write failed: {type(exc).__name__} errno={errno}",
-            ) from exc
+            raise self._error(exc) from exc
+
+    def _error(self, exc: BaseException) -> MailDeliveryError:
+        """The student reads that mail cannot leave; staff and the log read which folder and why."""
+        errno = getattr(exc, "errno", None)
+        why = os_reason(exc) if isinstance(exc, OSError) else "dossier d'envoi invalide"
+        return MailDeliveryError(
+            f"Le mail n'a pas pu être envoyé (dossier d'envoi des mails inutilisable). {_RETRY}",
+            reason=f"maildir write failed: {type(exc).__name__} errno={errno}",
+            detail=f"Le dossier d'envoi des mails « {self.path} » est inutilisable ({why}).",
+        )
 
     def entries(self) -> list[OutboxEntry]:
         """All stored mails, oldest first; empty if the folder is missing."""
@@ -245,6 +284,20 @@ class SmtpTransport:
     def send(self, message: EmailMessage) -> None:
         """Deliver *message* or raise MailDeliveryError (never anything else
         for network/SMTP problems)."""
+
+        def deliver(client: smtplib.SMTP) -> None:
+            refused = client.send_message(message)
+            if refused:
+                # Some (not all) recipients were refused by the server.
+                raise smtplib.SMTPRecipientsRefused(refused)
+
+        self._converse(deliver)
+
+    def check(self) -> None:
+        """Connect, secure, log in and say NOOP, as a send would before its message."""
+        self._converse(lambda client: client.noop())
+
+    def _converse(self, then: Callable[[smtplib.SMTP], object]) -> None:
         stage: _Stage = "connect"
         client: smtplib.SMTP | None = None
         try:
@@ -262,10 +315,7 @@ class SmtpTransport:
                 stage = "login"
                 client.login(self.username, self._password)
             stage = "send"
-            refused = client.send_message(message)
-            if refused:
-                # Some (not all) recipients were refused by the server.
-                raise smtplib.SMTPRecipientsRefused(refused)
+            then(client)
         except (OSError, smtplib.SMTPException) as exc:
             if client is not None:
                 client.close()

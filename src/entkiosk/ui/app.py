@@ -211,13 +211,24 @@ class KioskApp(App[None], inherit_bindings=False):
         """Something of a student is on screen or in memory: worth clearing when idle."""
         from .screens.welcome import WelcomeScreen
 
-        return self.session is not None or not isinstance(self.screen_stack[-1], WelcomeScreen) or len(self.screen_stack) > 2
+        stack = self.screen_stack
+        return self.session is not None or len(stack) > 2 or bool(stack) and not isinstance(stack[-1], WelcomeScreen)
 
     def check_inactivity(self) -> None:
-        """Every second: the countdown, then the end of the session."""
+        """Every second: the countdown, then the end of the session.
+
+        The app's timers outlive its screens: when the kiosk exits, Textual closes and
+        clears every screen stack before it stops the app's own timers, and a tick that
+        fell in between found no screen at all (an ``IndexError`` at the end of a test or
+        a benchmark run). A kiosk that is stopping, or whose stack is being rebuilt, has
+        nothing to time.
+        """
         from .screens.idle import IdleWarning
 
-        if not self.has_student_state() or getattr(self.screen, "KEEPS_AWAKE", False):
+        stack = self.screen_stack
+        if not self.is_running or not stack:
+            return
+        if not self.has_student_state() or getattr(stack[-1], "KEEPS_AWAKE", False):
             self._last_activity = self.idle_clock()
             return
         timeout = self.settings.kiosk.idle_timeout
@@ -225,8 +236,8 @@ class KioskApp(App[None], inherit_bindings=False):
         if remaining <= 0:
             self.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
         elif remaining <= min(IDLE_WARNING, timeout // 3):
-            if isinstance(self.screen, IdleWarning):
-                self.screen.remaining = int(remaining + 0.999)
+            if isinstance(stack[-1], IdleWarning):
+                stack[-1].remaining = int(remaining + 0.999)
             else:
                 self.push_screen(IdleWarning(int(remaining + 0.999)))
 

@@ -17,6 +17,11 @@ from .base import KioskScreen, screen_keys
 from .message import MessageScreen
 
 
+#: After a validation mail that could not leave (first connection and profile alike).
+MAIL_RETRY = ("Votre adresse mail reste en attente de validation : vous pourrez demander un nouveau mail "
+              "depuis MON COMPTE, avec le bouton « RENVOYER UN EMAIL DE VALIDATION ».")
+
+
 class FirstConnectionScreen(KioskScreen):
     """Birth date, new password twice, optional address twice; VALIDER / ANNULER."""
 
@@ -56,15 +61,23 @@ class FirstConnectionScreen(KioskScreen):
         def to_charter() -> None:
             self.app.switch_screen(CharterScreen())
 
-        if outcome.email_pending:
-            paragraphs = ["Pour utiliser votre compte, ouvrez maintenant le mail que vous venez de recevoir et "
-                          "suivez les instructions."]
-            if outcome.mail_problem:
-                paragraphs.append(outcome.mail_problem)
-            paragraphs.append("Votre nouveau mot de passe est enregistré : lisez maintenant la charte "
-                              "d'utilisation de l'ENT.")
-            self.app.switch_screen(MessageScreen("PREMIÈRE CONNEXION", "Compte en attente de validation",
-                                                 *paragraphs, then=to_charter, error=bool(outcome.mail_problem)))
+        if outcome.email_pending and outcome.mail_problem:
+            # Nothing was received: no word of a mail to open. The address waits, and the
+            # profile's resend button works at once.
+            self.app.switch_screen(MessageScreen(
+                "PREMIÈRE CONNEXION", "Compte activé, adresse mail en attente",
+                "Votre compte est activé et votre nouveau mot de passe est enregistré.",
+                outcome.mail_problem,
+                MAIL_RETRY,
+                "Lisez maintenant la charte d'utilisation de l'ENT.",
+                then=to_charter, error=True))
+        elif outcome.email_pending:
+            self.app.switch_screen(MessageScreen(
+                "PREMIÈRE CONNEXION", "Compte en attente de validation",
+                "Pour utiliser votre compte, ouvrez maintenant le mail que vous venez de recevoir et "
+                "suivez les instructions.",
+                "Votre nouveau mot de passe est enregistré : lisez maintenant la charte d'utilisation de l'ENT.",
+                then=to_charter))
         else:
             to_charter()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen, screen_keys
 from .message import MessageScreen
+
+if TYPE_CHECKING:
+    from ...service import ResetReference
 
 
 class _RecoveryScreen(KioskScreen):
@@ -77,14 +80,22 @@ class ForgotPasswordScreen(_RecoveryScreen):
         identifier = self.value("identifier")
         self.call(self.app.service.forgot_password, identifier, then=lambda ref: self._recorded(identifier, ref))
 
-    def _recorded(self, identifier: str, reference: str) -> None:
+    def _recorded(self, identifier: str, reference: ResetReference) -> None:
         def to_reset() -> None:
             self.app.switch_screen(ResetPasswordScreen(identifier=identifier))
 
+        recorded = ("Votre demande de réinitialisation de mot de passe a été prise en compte.",
+                    f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.")
+        if reference.mail_problem:
+            # The same words for every identifier: they tell about the mail, not the account.
+            self.app.switch_screen(MessageScreen(
+                "MOT DE PASSE OUBLIÉ", "Mot de passe oublié", *recorded,
+                "Aucun mail ne peut partir pour le moment : refaites votre demande plus tard, ou donnez ce "
+                "numéro à votre établissement.",
+                then=self.finish, error=True))
+            return
         self.app.switch_screen(MessageScreen(
-            "MOT DE PASSE OUBLIÉ", "Mot de passe oublié",
-            "Votre demande de réinitialisation de mot de passe a été prise en compte.",
-            f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.",
+            "MOT DE PASSE OUBLIÉ", "Mot de passe oublié", *recorded,
             "Un mail détaillant la marche à suivre pour finaliser cette modification va vous être envoyé. "
             "Quand vous l'aurez reçu, saisissez son code sur la page suivante.",
             then=to_reset))

@@ -17,6 +17,7 @@ from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen, screen_keys
+from .first_connection import MAIL_RETRY
 from .message import MessageScreen
 
 EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un courriel vient de vous être envoyé à votre "
@@ -113,7 +114,10 @@ class ProfileScreen(KioskScreen):
         if outcome.password_changed:
             self.show_info("Votre nouveau mot de passe est pris en compte dès maintenant.")
         if outcome.email_pending:
-            paragraphs = [EMAIL_REQUESTED] + ([outcome.mail_problem] if outcome.mail_problem else [])
+            if outcome.mail_problem:
+                paragraphs = [outcome.mail_problem, MAIL_RETRY]
+            else:
+                paragraphs = [EMAIL_REQUESTED]
             if outcome.password_changed:
                 paragraphs.append("Votre nouveau mot de passe est pris en compte dès maintenant.")
             self.app.push_screen(MessageScreen("MODIFIER VOS INFORMATIONS PERSONNELLES", "VOTRE ADRESSE MAIL",
