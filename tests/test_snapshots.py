@@ -550,8 +550,10 @@ def test_charter_unreadable(snap_compare, db_url, tmp_path):
 
 
 def test_pending_page_when_the_mail_could_not_leave(snap_compare, db_url, tmp_path):
-    """SMTP unreachable at the first connection: the pending page adds, in red, that the mail
-    could not be sent and that the request is kept (RENVOYER works later)."""
+    """SMTP unreachable at the first connection: « Compte activé, adresse mail en attente »,
+    in red: the account is active and the password kept, the mail could not be sent (no
+    server path), the address waits and « RENVOYER UN EMAIL DE VALIDATION » in MON COMPTE
+    sends it again; no word of a mail to open. VALIDER leads to the charter."""
     import socket
 
     from entkiosk.mail import SmtpTransport
