@@ -43,6 +43,7 @@ def check_files(settings: Settings) -> None:
     """The files a kiosk reads or writes while students use it, checked at start: a school
     reads one sentence naming the file, instead of each student finding out at the charter
     or at the first validation mail. Raises :class:`ConfigError`."""
+    import os
     import tempfile
 
     from .domain.system import os_reason
@@ -70,8 +71,10 @@ def check_files(settings: Settings) -> None:
             # smtplib and ssl, is not worth importing before the first paint).
             for sub in ("tmp", "new", "cur"):
                 (outbox / sub).mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=outbox / "tmp", prefix=".entkiosk-essai-"):
-                pass
+            with tempfile.TemporaryFile(dir=outbox / "tmp", prefix=".entkiosk-essai-") as probe:
+                probe.write(b"\0" * 16384)  # blocks, not only an inode: a full disk refuses
+                probe.flush()
+                os.fsync(probe.fileno())
         except OSError as exc:
             raise ConfigError(f"{key} est inutilisable ({os_reason(exc)}).") from None
 

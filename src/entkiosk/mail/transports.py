@@ -14,6 +14,7 @@ import email
 import email.errors
 import logging
 import mailbox
+import os
 import re
 import smtplib
 import ssl
@@ -87,6 +88,8 @@ class OutboxEntry:
 
 
 _MAILDIR_SUBDIRS = ("tmp", "new", "cur")
+#: What the outbox check writes: about what a mail takes.
+_PROBE_BYTES = 16 * 1024
 
 # Python's mailbox.Maildir names files "<sec>.M<usec>P<pid>Q<counter>.<host>".
 _KEY_RE = re.compile(r"^(\d+)\.M(\d+)P\d+Q(\d+)\.")
@@ -124,8 +127,11 @@ class OutboxTransport:
         try:
             with self._lock:
                 self._prepare()
-                with tempfile.TemporaryFile(dir=self.path / "tmp", prefix=".entkiosk-essai-"):
-                    pass
+                with tempfile.TemporaryFile(dir=self.path / "tmp", prefix=".entkiosk-essai-") as probe:
+                    # A few blocks, not an empty file: a full disk still has inodes.
+                    probe.write(b"\0" * _PROBE_BYTES)
+                    probe.flush()
+                    os.fsync(probe.fileno())
         except OSError as exc:
             raise self._error(exc) from exc
 
