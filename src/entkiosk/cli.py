@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--class", dest="class_name", metavar="CLASSE", help="les élèves activés de cette classe")
     who.add_argument("--student", metavar="IDENTIFIANT", help="cet élève")
     who.add_argument("--all", dest="everyone", action="store_true", help="tous les élèves activés de l'établissement")
+    p = sub.add_parser("request", help="retrouver une demande de mot de passe oublié par son n° de référence")
+    p.add_argument("reference", metavar="RÉFÉRENCE", help="les 13 chiffres lus par l'élève (espaces permis)")
     sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
@@ -307,6 +309,19 @@ def cmd_force_change(args: argparse.Namespace, settings: Settings, _stdin: TextI
     return EXIT_OK
 
 
+def cmd_request(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    request = _service(settings).find_reset_request(args.reference)
+    rows = request.rows(settings.timezone)
+    if request.student is not None:
+        st = request.student
+        rows.append(("Élève", f"{st.first_name} {st.last_name}" + (f", {st.class_name}" if st.class_name else "")
+                     + f" ; compte {st.state_label.lower()}"))
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label.ljust(width)} : {value}")
+    return EXIT_OK
+
+
 def cmd_purge(_args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     purged = _service(settings).purge_expired(actor=_actor())
     print(f"{len(purged)} compte(s) non activé(s) supprimé(s)." + ("" if not purged else " " + ", ".join(purged)))
@@ -459,6 +474,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "unlock": cmd_unlock,
     "reset": cmd_reset,
     "force-change": cmd_force_change,
+    "request": cmd_request,
     "purge": cmd_purge,
     "outbox": cmd_outbox,
     "demo": cmd_demo,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Engine, delete, select, update
@@ -206,6 +207,64 @@ class StudentStatus:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+
+RequestState = Literal["pending", "used", "expired", "void"]
+
+REQUEST_LABELS: dict[str, str] = {
+    "pending": "en cours",
+    "used": "utilisée",
+    "expired": "expirée",
+    "void": "annulée",
+}
+
+#: What became of a request's mail: sent, not sent (a failure), still to leave, or none
+#: (an unknown identifier, or an account without a validated address or not activated).
+RequestMail = Literal["sent", "failed", "waiting", "none"]
+
+
+@dataclass(frozen=True)
+class ResetRequestView:
+    """A forgotten-password request found by its reference, as staff read it (no secret:
+    the reference is shown on screen and in the mail subject; the code never is)."""
+
+    reference: str
+    created_at: datetime
+    kiosk_id: str
+    state: RequestState
+    mail: RequestMail
+    expires_at: datetime | None  # when its code stops working (None: no code was issued)
+    identifier: str | None  # None: typed identifier unknown (what was typed is not kept)
+    student: StudentStatus | None  # None for an unknown identifier or a staff account
+
+    @property
+    def state_label(self) -> str:
+        return REQUEST_LABELS[self.state]
+
+    def rows(self, tz: ZoneInfo) -> list[tuple[str, str]]:
+        """(label, value) lines as the console and ``entkiosk request`` show them."""
+        def when(moment: datetime) -> str:
+            return moment.astimezone(tz).strftime("%d/%m/%Y à %H:%M")
+
+        state = self.state_label
+        if self.state == "pending" and self.expires_at is not None:
+            state += f" (code valable jusqu'au {when(self.expires_at)})"
+        elif self.state == "expired" and self.expires_at is not None:
+            state += f" le {when(self.expires_at)} : l'élève peut faire une nouvelle demande"
+        elif self.state == "used":
+            state += " : le mot de passe a été changé avec le code reçu"
+        mail = {"sent": "envoyé à l'adresse mail validée du compte",
+                "failed": "n'a pas pu être envoyé (voir le journal du kiosque) : l'élève peut refaire la demande",
+                "waiting": "en cours d'envoi",
+                "none": ("aucun : ce compte n'avait pas d'adresse mail validée" if self.identifier
+                         else "aucun : l'identifiant saisi ne correspond à aucun compte")}[self.mail]
+        return [
+            ("N° de référence", self.reference),
+            ("Demandée le", f"{when(self.created_at)} (poste {self.kiosk_id})"),
+            ("État", state),
+            ("Mail", mail),
+            ("Compte", self.identifier or "aucun (l'identifiant saisi n'est pas conservé)"),
+        ]
 
 
 @dataclass(frozen=True)
@@ -1385,6 +1444,40 @@ class AccountService:
             sum(st.email_state == EmailState.VALIDATED for st in group), sum(st.locked for st in group),
             sum(st.state == "expired" for st in group)) for name, group in sorted(by_class.items(),
                                                                                  key=lambda item: class_order(item[0]))]
+
+    def find_reset_request(self, reference: str) -> ResetRequestView:
+        """A forgotten-password request by the 13-digit reference a student reads out, with
+        its state (en cours / utilisée / expirée / annulée) and its student."""
+        typed = tokens.normalize_reference(reference)
+        if typed is None:
+            raise InvalidInput({"reference": "Un n° de référence compte 13 chiffres (par exemple 1425047142092)."})
+        with self._tx(read_only=True) as s:
+            request = s.scalar(select(ResetRequest).where(ResetRequest.reference == typed))
+            if request is None:
+                raise errors.NotFound(f"Aucune demande n'a le n° de référence {typed}.")
+            code = s.scalar(select(OneTimeToken).where(OneTimeToken.reset_request_id == request.id)
+                            .order_by(OneTimeToken.id.desc()).limit(1))
+            account = s.get(Account, request.account_id) if request.account_id is not None else None
+            student = None
+            if account is not None and account.kind == Kind.STUDENT:
+                stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
+                        .where(Account.id == account.id))
+                student = self._statuses(s, stmt)[0]
+            state = self._request_state(request, code)
+            mail: RequestMail = ("none" if code is None else "sent" if request.status in ("mailed", "done")
+                                 else "failed" if request.status == "mail_failed" else "waiting")
+            return ResetRequestView(request.reference, request.created_at, request.kiosk_id, state, mail,
+                                    code.expires_at if code is not None else None,
+                                    account.identifier if account is not None else None, student)
+
+    def _request_state(self, request: ResetRequest, code: OneTimeToken | None) -> RequestState:
+        """Used once its code changed the password; void when it never had a code, when a
+        newer request, a password change or a staff reset voided it; expired after its hour."""
+        if request.status == "done" or (code is not None and code.used_at is not None):
+            return "used"
+        if request.status == "void" or code is None or code.voided_at is not None:
+            return "void"
+        return "expired" if code.expires_at <= self._now() else "pending"
 
     def preview_class_list(self, data: bytes) -> ImportPreview:
         """Read a class list without writing: the identifiers it would create, its bad rows, and
