@@ -146,3 +146,82 @@ def test_entkiosk_request_prints_the_request_and_its_student(service, outbox, cl
     assert flat(missing.stderr) == "Erreur : Aucune demande n'a le n° de référence 1000000000000."
     malformed = entkiosk(conf, "request", "12 34")
     assert malformed.returncode == 1 and "13 chiffres" in malformed.stderr
+
+
+# ------------------------------------------------------------ the staff console
+
+
+@pytest.fixture
+def console(tmp_path: Path):
+    """Pilot tests drive screens: one SQLite database, a fixed clock."""
+    from conftest import START, make_settings
+
+    from entkiosk.domain.clock import FixedClock
+    from entkiosk.runtime import open_service
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'console.db'}", tmp_path,
+                             letters={"folder": str(tmp_path / "courriers")})
+    svc = open_service(settings, clock=FixedClock(START))
+    svc.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="install")
+    yield svc
+    svc.engine.dispose()
+
+
+async def _retype(app, pilot, text: str) -> None:
+    from ui_support import submit, tab_to, type_text
+
+    field = await tab_to(app, pilot, "reference")
+    field.value = ""
+    await type_text(pilot, text)
+    await submit(app, pilot)
+
+
+async def test_console_finds_a_request_by_its_reference_and_opens_the_students_card(console, tmp_path):
+    from test_ui_kiosk import log_in, to_login
+    from ui_support import field_error, kiosk, shows, submit, tab_to
+
+    from entkiosk.ui.screens.staff import StaffScreen
+    from entkiosk.ui.screens.staff_request import RequestScreen
+    from entkiosk.ui.screens.staff_student import StudentScreen
+
+    outbox = OutboxTransport(console.settings.outbox_path())
+    julie = console.import_class_list([student()], actor="test")[0]
+    _validated(console, julie, outbox)
+    reference = console.forgot_password(julie.identifier)
+    async with kiosk(console.settings, console, tmp_path) as (app, pilot):
+        await to_login(app, pilot, staff=True)
+        await log_in(app, pilot, "prof.martin", "Prof2martin2026")
+        assert isinstance(app.screen, StaffScreen)
+
+        await _retype(app, pilot, "12 345")
+        assert isinstance(app.screen, StaffScreen)
+        assert flat(field_error(app, "reference")) == "Un n° de référence compte 13 chiffres (par exemple 1425047142092)."
+        await _retype(app, pilot, "1000000000000")
+        assert isinstance(app.screen, StaffScreen)
+        assert flat(field_error(app, "reference")) == "Aucune demande n'a le n° de référence 1000000000000."
+
+        await _retype(app, pilot, spaced(reference))
+        assert isinstance(app.screen, RequestScreen)
+        assert shows(app, f"Demande de changement de mot de passe n° {reference}")
+        assert shows(app, "01/09/2026 à 10:00 (poste test-kiosk)")
+        assert shows(app, "en cours (code valable jusqu'au 01/09/2026 à 11:00)")
+        assert shows(app, "envoyé à l'adresse mail validée du compte")
+        assert shows(app, "Julie Baillet, 2nde 1")
+        await submit(app, pilot)  # Entrée: « Fiche de l'élève » has the focus
+        assert isinstance(app.screen, StudentScreen)
+        assert app.screen.student.identifier == julie.identifier
+        assert shows(app, "Julie Baillet") and shows(app, julie.identifier)
+        await submit(app, pilot, "escape")
+        assert isinstance(app.screen, RequestScreen)
+        assert shows(app, "en cours (code valable")
+
+        # A reset from the card voids the request: back on it, it says so.
+        await submit(app, pilot)
+        await tab_to(app, pilot, "reset")
+        await submit(app, pilot)
+        await tab_to(app, pilot, "confirm")
+        await submit(app, pilot)
+        await submit(app, pilot)  # OK under the job's result
+        assert isinstance(app.screen, RequestScreen)
+        assert shows(app, "État annulée")
+        assert app.focused is not None and app.focused.id == "student"

@@ -315,7 +315,7 @@ def cmd_request(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     if request.student is not None:
         st = request.student
         rows.append(("Élève", f"{st.first_name} {st.last_name}" + (f", {st.class_name}" if st.class_name else "")
-                     + f" ; compte {st.state_label.lower()}"))
+                     + f" (compte {st.state_label.lower()})"))
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label.ljust(width)} : {value}")
