@@ -633,9 +633,8 @@ class AccountService:
                             field_name: str = "new_password", *, staff: bool = False) -> None:
         acc = self.settings.accounts
         bounds = {"min_length": acc.password_min_length, "max_length": acc.password_max_length}
-        if staff:  # never weaker than the students' rule
-            bounds = {"min_length": max(STAFF_MIN_LENGTH, acc.password_min_length),
-                      "max_length": max(STAFF_MAX_LENGTH, acc.password_max_length)}
+        if staff:
+            bounds = dict(zip(("min_length", "max_length"), self.staff_password_bounds(), strict=True))
         if not new:
             errs[field_name] = "Saisissez un nouveau mot de passe."
         elif problem := policy_problem(new, identifier=identifier, **bounds):
@@ -1233,6 +1232,11 @@ class AccountService:
 
     # ------------------------------------------------------------ staff
 
+    def staff_password_bounds(self) -> tuple[int, int]:
+        """(shortest, longest) staff password: never weaker than the students' rule."""
+        acc = self.settings.accounts
+        return max(STAFF_MIN_LENGTH, acc.password_min_length), max(STAFF_MAX_LENGTH, acc.password_max_length)
+
     def add_staff(self, identifier: str, password: str, confirm: str, *, first_name: str = "", last_name: str = "",
                   actor: str) -> str:
         ident = normalize_login(identifier)
@@ -1256,6 +1260,25 @@ class AccountService:
         except IntegrityError:
             raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
         return ident
+
+    def set_staff_password(self, identifier: str, password: str, *, actor: str) -> None:
+        """A new password for an existing staff account (the demo run again on its folder):
+        its sessions end and its lockouts are lifted."""
+        ident = normalize_login(identifier)
+        errs: dict[str, str] = {}
+        self._check_new_password(password, password, ident, errs, "password", staff=True)
+        if errs:
+            raise InvalidInput(errs)
+        password_hash = self.hasher.hash(password)
+        with self._tx() as s:
+            account = self._account(s, ident)
+            if account is None or account.kind != Kind.STAFF:
+                raise errors.NotFound(f"Aucun compte du personnel n'a l'identifiant « {ident} ».")
+            account.password_hash = password_hash
+            account.password_changed_at = self._now()
+            self._revoke_sessions(s, account.id)
+            self._clear_throttles(s, ident)
+            self._audit(s, "staff.password_set", ident, actor=actor)
 
     def unlock(self, identifier: str, *, actor: str) -> None:
         """Lift every lockout on an identifier (login, codes, recovery)."""
