@@ -153,3 +153,51 @@ async def test_f2_without_a_staff_account_offers_no_console_button(service, tmp_
     async with kiosk(service.settings, service, tmp_path, demo_letters=letters) as (app, pilot):
         await submit(app, pilot, "f2")
         assert not app.screen.query("#staff") and not app.screen.query("#demo-staff")
+
+
+STAFF = ("prof.martin", "Prof2martin2026")
+
+
+async def _console(app, pilot, service: AccountService) -> None:
+    from test_ui_kiosk import log_in, to_login
+
+    from entkiosk.ui.screens.staff import StaffScreen
+
+    await to_login(app, pilot, staff=True)
+    await log_in(app, pilot, *STAFF)
+    assert isinstance(app.screen, StaffScreen)
+
+
+async def test_print_confirmation_says_what_entree_does(service, tmp_path):
+    from ui_support import kiosk, settle, submit, tab_to
+    from entkiosk.ui.screens.staff_actions import ConfirmScreen, JobScreen
+    from entkiosk.ui.screens.staff_class import ClassScreen
+
+    service.add_staff(*STAFF, STAFF[1], actor="install")
+    service.import_class_list([student()], actor="test")
+    folder = Path(service.settings.letters.folder)
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        await _console(app, pilot, service)
+        await submit(app, pilot)  # Entrée: the class under the cursor
+        assert isinstance(app.screen, ClassScreen)
+        await tab_to(app, pilot, "letters")
+        await submit(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+
+        def hint() -> str:
+            return flat(str(app.screen.query_one("#confirm-hint").render()))
+
+        assert hint() == "Entrée : ANNULER, rien ne change. Pour IMPRIMER : Tab, puis Entrée."
+        await submit(app, pilot)  # Entrée as the hint says: nothing printed
+        assert isinstance(app.screen, ClassScreen)
+        assert not folder.exists() or not any(folder.iterdir())
+
+        await tab_to(app, pilot, "letters")
+        await submit(app, pilot)
+        await pilot.press("tab")
+        await settle(app, pilot)
+        assert app.focused is not None and app.focused.id == "confirm"
+        assert hint() == "Entrée : IMPRIMER. Échap : ANNULER."
+        await submit(app, pilot)
+        assert isinstance(app.screen, JobScreen)
+        assert len(list(folder.glob("*.pdf"))) == 1
