@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_staff_add_states_the_password_rule_before_asking(tmp_path):
 
 
 @pytest.fixture
-def service(tmp_path: Path):
+def lab(tmp_path: Path):
     """Pilot tests drive screens: one SQLite database, a fixed clock."""
     settings = make_settings(f"sqlite:///{tmp_path / 'kiosk.db'}", tmp_path,
                              letters={"folder": str(tmp_path / "courriers")})
@@ -105,7 +106,8 @@ def service(tmp_path: Path):
 DEMO_STAFF = ("prof.demo", "Kp7w-Qm3r-Xt8v")
 
 
-async def test_f2_shows_the_staff_account_and_opens_both_logins(service, tmp_path):
+async def test_f2_shows_the_staff_account_and_opens_both_logins(lab, tmp_path):
+    service = lab
     from textual.widgets import Input
     from ui_support import kiosk, settle, shows, submit, tab_to
 
@@ -146,7 +148,8 @@ async def test_f2_shows_the_staff_account_and_opens_both_logins(service, tmp_pat
         assert app.session is not None and app.session.kind == "staff"
 
 
-async def test_f2_without_a_staff_account_offers_no_console_button(service, tmp_path):
+async def test_f2_without_a_staff_account_offers_no_console_button(lab, tmp_path):
+    service = lab
     from ui_support import kiosk, submit
 
     letters = service.import_class_list([student()], actor="demo")
@@ -168,7 +171,8 @@ async def _console(app, pilot, service: AccountService) -> None:
     assert isinstance(app.screen, StaffScreen)
 
 
-async def test_print_confirmation_says_what_entree_does(service, tmp_path):
+async def test_print_confirmation_says_what_entree_does(lab, tmp_path):
+    service = lab
     from ui_support import kiosk, settle, submit, tab_to
     from entkiosk.ui.screens.staff_actions import ConfirmScreen, JobScreen
     from entkiosk.ui.screens.staff_class import ClassScreen
@@ -201,3 +205,69 @@ async def test_print_confirmation_says_what_entree_does(service, tmp_path):
         await submit(app, pilot)
         assert isinstance(app.screen, JobScreen)
         assert len(list(folder.glob("*.pdf"))) == 1
+
+
+# ------------------------------------------------------------ « Ajouter un élève »: the identifier first
+
+
+def test_preview_identifier_follows_the_homonym_rule_of_a_creation(service):
+    """On SQLite and PostgreSQL: the preview is what the creation then makes."""
+    staff = service.add_staff(*STAFF, STAFF[1], actor="install")
+    token = service.authenticate(staff, STAFF[1], kind="staff").token
+    before = service.audit_events()
+    assert service.preview_identifier(token, first_name="Julie", last_name="Baillet") == "julie.baillet"
+    service.import_class_list([student(), student(born=date(2009, 11, 2), line=3)], actor="test")
+    preview = service.preview_identifier(token, first_name=" julie ", last_name="BAILLET")
+    assert preview == "julie.baillet2"
+    assert service.preview_identifier(token, first_name="Gaëtan", last_name="Œuvray") == "gaetan.oeuvray"
+    created = service.add_student(last_name="Baillet", first_name="Julie", birth_date="01/01/2011",
+                                  class_name="2nde 1", actor=staff)
+    assert created.identifier == preview
+    assert len(service.audit_events()) == len(before) + 2  # the two imports: previews write nothing
+
+    with pytest.raises(errors.InvalidInput) as empty:
+        service.preview_identifier(token, first_name="", last_name="Baillet")
+    assert "Saisissez le nom et le prénom" in flat(str(empty.value))
+    with pytest.raises(errors.InvalidInput) as unusable:
+        service.preview_identifier(token, first_name="123", last_name="Baillet")
+    assert flat(str(unusable.value)) == "Le prénom ne contient aucune lettre utilisable pour l'identifiant."
+    with pytest.raises(errors.SessionExpired):
+        service.preview_identifier("not-a-session", first_name="Julie", last_name="Baillet")
+    pupil = service.import_class_list([student("Zoé", "N'Diaye", line=4)], actor="test")[0]
+    pupil_token = service.authenticate(pupil.identifier, pupil.provisional_password).token
+    with pytest.raises(errors.NotAllowed):
+        service.preview_identifier(pupil_token, first_name="Julie", last_name="Baillet")
+
+
+async def test_add_student_shows_the_identifier_before_anything_is_written(lab, tmp_path):
+    from ui_support import kiosk, settle, shows, submit, tab_to, type_text
+
+    from entkiosk.ui.screens.staff_add import AddStudentScreen
+
+    service = lab
+    service.add_staff(*STAFF, STAFF[1], actor="install")
+    service.import_class_list([student()], actor="test")
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        await _console(app, pilot, service)
+        await tab_to(app, pilot, "add")
+        await submit(app, pilot)
+        assert isinstance(app.screen, AddStudentScreen)
+        assert shows(app, "Identifiant qui sera créé : saisissez le nom et le prénom.")
+        await type_text(pilot, "Baillet")
+        await settle(app, pilot)
+        assert shows(app, "Identifiant qui sera créé : saisissez le nom et le prénom.")
+        await tab_to(app, pilot, "first_name")
+        await type_text(pilot, "Jul")
+        await settle(app, pilot)
+        assert shows(app, "Identifiant qui sera créé : jul.baillet")
+        await type_text(pilot, "ie")
+        await settle(app, pilot)
+        assert shows(app, "Identifiant qui sera créé : julie.baillet1")  # julie.baillet is taken
+        assert [s.identifier for s in service.class_students()] == ["julie.baillet"]  # nothing written yet
+        await tab_to(app, pilot, "birth_day")
+        await type_text(pilot, "01012011")
+        await tab_to(app, pilot, "class_name")
+        await type_text(pilot, "2nde 1")
+        await submit(app, pilot)
+        await submit(app, pilot)  # OK under the job's result
+        assert sorted(s.identifier for s in service.class_students()) == ["julie.baillet", "julie.baillet1"]

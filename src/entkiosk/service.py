@@ -1502,6 +1502,36 @@ class AccountService:
             return "void"
         return "expired" if code.expires_at <= self._now() else "pending"
 
+    @staticmethod
+    def _taken_like(s: DbSession, base: str) -> set[str]:
+        """The identifiers in use that a new ``base`` could collide with (``base``, ``base1``…)."""
+        return set(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
+
+    def preview_identifier(self, token: str, *, first_name: str, last_name: str) -> str:
+        """« Ajouter un élève »: the identifier the student would get now, by the homonym rule
+        of a creation (``julie.baillet2`` when two exist), read in a read-only transaction
+        as the names are typed. Raises InvalidInput when a name gives no identifier."""
+        if not first_name.strip() or not last_name.strip():
+            raise InvalidInput({"last_name" if not last_name.strip() else "first_name":
+                                "Saisissez le nom et le prénom pour voir l'identifiant."})
+        try:
+            base = base_identifier(first_name, last_name)
+        except ValueError as exc:
+            raise InvalidInput({"first_name": str(exc).capitalize() + "."}) from None
+        with self._tx(read_only=True) as s:
+            self._staff_in_session(s, token)
+            return next_free(base, self._taken_like(s, base))
+
+    def _staff_in_session(self, s: DbSession, token: str) -> None:
+        """A live staff session, checked without touching it (for reads made at each key)."""
+        row = s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token or "-")))
+        if (row is None or row.revoked_at is not None
+                or self._now() - row.last_seen_at > timedelta(seconds=self.settings.accounts.session_timeout)):
+            raise errors.SessionExpired()
+        account = s.get(Account, row.account_id)
+        if account is None or account.kind != Kind.STAFF:
+            raise errors.NotAllowed(STAFF_ONLY)
+
     def preview_class_list(self, data: bytes) -> ImportPreview:
         """Read a class list without writing: the identifiers it would create, its bad rows, and
         the students it names who already have an account (an updated list imports the others)."""
@@ -1511,10 +1541,9 @@ class AccountService:
             enrolled = self._enrolled(s, rows) if rows else []
             lines = {line for line, _ in enrolled}
             rows = [r for r in rows if r.line not in lines]
-            bases = {base_identifier(r.first_name, r.last_name) for r in rows}
             existing: set[str] = set()
-            for base in bases:
-                existing.update(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
+            for base in {base_identifier(r.first_name, r.last_name) for r in rows}:
+                existing.update(self._taken_like(s, base))
         taken: set[str] = set()
         identifiers = []
         for row in rows:
