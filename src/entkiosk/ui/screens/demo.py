@@ -12,8 +12,9 @@ from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
-from ..text import cell, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
+from ..widgets.table import KioskTable
 from .base import KioskScreen
 
 
@@ -22,16 +23,10 @@ class DemoLettersScreen(KioskScreen):
     HEADING = "Courriers de notification de la classe d'exemple"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Entrée sur un élève\u00a0: sa connexion s'ouvre, identifiant et mot de passe provisoire déjà "
-                     "saisis. Les mails envoyés (codes)\u00a0: entkiosk outbox dans un autre terminal.",
+        yield Static("Entrée sur un élève\u00a0: sa connexion s'ouvre, déjà saisie. Les mails envoyés "
+                     "(codes)\u00a0: entkiosk outbox dans un autre terminal.",
                      classes="paragraph")
-        table: DataTable[str] = DataTable(id="letters", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Identifiant", "Mot de passe", "Né(e) le", "Élève")
-        for letter in self.app.demo_letters:
-            born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else ""
-            table.add_row(cell(letter.identifier), cell(letter.provisional_password), cell(born),
-                          cell(f"{letter.first_name} {letter.last_name}"), key=letter.identifier)
-        yield table
+        yield KioskTable("Identifiant", "Mot de passe", "Né(e) le", "Élève", id="letters")
         if self.app.demo_staff:
             identifier, password = self.app.demo_staff
             yield Static(plain(f"Console du personnel\u00a0: «\u00a0Se connecter\u00a0», profil «\u00a0Personnel de l'Éducation "
@@ -44,7 +39,12 @@ class DemoLettersScreen(KioskScreen):
             yield KioskButton("RETOUR", id="back", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#letters", DataTable).focus()
+        table = self.query_one("#letters", KioskTable)
+        table.fill([(letter.identifier, [letter.identifier, letter.provisional_password,
+                                         letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "",
+                                         f"{letter.first_name} {letter.last_name}"])
+                    for letter in self.app.demo_letters])
+        table.focus()
 
     @on(DataTable.RowSelected, "#letters")
     def _student(self, event: DataTable.RowSelected) -> None:
