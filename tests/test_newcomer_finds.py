@@ -148,14 +148,23 @@ async def test_f2_shows_the_staff_account_and_opens_both_logins(lab, tmp_path):
         assert app.session is not None and app.session.kind == "staff"
 
 
-async def test_f2_without_a_staff_account_offers_no_console_button(lab, tmp_path):
-    service = lab
+async def test_f2_without_a_staff_account_still_opens_a_students_login(lab, tmp_path):
+    """A kiosk given letters but no staff account (an older demo folder): no console button
+    or line, and « Choisissez un élève » still works."""
+    from textual.widgets import Input
     from ui_support import kiosk, submit
 
+    from entkiosk.ui.screens.login import LoginScreen
+
+    service = lab
     letters = service.import_class_list([student()], actor="demo")
     async with kiosk(service.settings, service, tmp_path, demo_letters=letters) as (app, pilot):
         await submit(app, pilot, "f2")
         assert not app.screen.query("#staff") and not app.screen.query("#demo-staff")
+        await submit(app, pilot)
+        assert isinstance(app.screen, LoginScreen) and not app.screen.staff
+        assert app.screen.query_one("#identifier", Input).value == "julie.baillet"
+        assert app.screen.query_one("#password", Input).value == letters[0].provisional_password
 
 
 STAFF = ("prof.martin", "Prof2martin2026")

@@ -14,7 +14,6 @@ import pytest
 from conftest import GOOD_PASSWORD, OTHER_PASSWORD, activate, last_code, student
 
 from entkiosk.domain import errors
-from entkiosk.domain.tokens import normalize_reference
 from entkiosk.mail import OutboxTransport
 from entkiosk.service import AccountService, IssuedLetter
 
@@ -40,6 +39,8 @@ def spaced(reference: str) -> str:
 
 
 def test_reference_is_typed_as_read_out():
+    from entkiosk.domain.tokens import normalize_reference
+
     assert normalize_reference("1425047142092") == "1425047142092"
     assert normalize_reference(" N°1425-047-142-092 ") == "1425047142092"
     assert normalize_reference("n° 1425 047 142 092") == "1425047142092"
