@@ -29,9 +29,8 @@ class DemoLettersScreen(KioskScreen):
         yield KioskTable("Identifiant", "Mot de passe", "Né(e) le", "Élève", id="letters")
         if self.app.demo_staff:
             identifier, password = self.app.demo_staff
-            yield Static(plain(f"Console du personnel\u00a0: «\u00a0Se connecter\u00a0», profil «\u00a0Personnel de l'Éducation "
-                               f"Nationale\u00a0», "
-                               f"identifiant {identifier}, mot de passe {password}"),
+            yield Static(plain("Console du personnel\u00a0: «\u00a0Se connecter\u00a0», profil «\u00a0Personnel "
+                               f"de l'Éducation Nationale\u00a0», identifiant {identifier}, mot de passe {password}"),
                          id="demo-staff", classes="paragraph")
         with HorizontalGroup(classes="buttons"):
             if self.app.demo_staff:

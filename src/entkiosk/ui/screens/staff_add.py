@@ -64,7 +64,8 @@ class AddStudentScreen(KioskScreen):
 
         def preview() -> None:
             try:
-                text = f"Identifiant qui sera créé\u00a0: {service.preview_identifier(token, first_name=first, last_name=last)}"
+                identifier = service.preview_identifier(token, first_name=first, last_name=last)
+                text = f"Identifiant qui sera créé\u00a0: {identifier}"
             except InvalidInput as exc:
                 text = PREVIEW_EMPTY if not (first.strip() and last.strip()) else " ".join(exc.errors.values())
             except DomainError as exc:
