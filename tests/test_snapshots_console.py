@@ -163,7 +163,8 @@ def test_console_home(snap_compare, service, clock, pupils, tmp_path, size):
     """Console du personnel: « Connecté(e) : prof.martin », the three classes in order with their
     counts (Élèves, Activés, Charte, Mail, Bloqués, Expirés) — 1ère 2: 4 4 4 1 0 0; 2nde 3:
     40 21 19 1 2 3; « Terminale génér… » (the long name shortened so that every column fits):
-    6 2 1 0 1 1 —, « 3 classes, 50 élèves ; 27 ont activé leur compte. », the buttons in
+    6 2 1 0 1 1 —, « 3 classes, 50 élèves ; 27 ont activé leur compte. », the field « Retrouver
+    une demande (n° de référence) » with its placeholder, the buttons in
     two rows, all in view, the class table focused on 1ère 2 and taking the room left; footer
     Entrée Ouvrir, ↑↓ Choisir, Tab Suivant, Échap Se déconnecter."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(service, clock, pupils))
@@ -243,8 +244,9 @@ def test_confirm_class_letters(snap_compare, service, clock, pupils, tmp_path, s
     """Over the dimmed class, the yellow-framed dialog « Imprimer les courriers de la classe
     « 2nde 3 » »: each letter carries a new provisional password, the letters already handed out
     stop working, activated accounts get none; IMPRIMER in red and ANNULER focused in orange (the
-    safe choice under Entrée); the dialog's own footer: Entrée Choisir, Tab Suivant, Échap
-    Annuler."""
+    safe choice under Entrée), and under them what Entrée does: « Entrée : ANNULER, rien ne
+    change. Pour IMPRIMER : Tab, puis Entrée. »; the dialog's own footer: Entrée Choisir, Tab
+    Suivant, Échap Annuler."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, class_screen("2nde 3"), click("#letters")))
 
@@ -315,7 +317,8 @@ def test_import_preview_clean(snap_compare, service, clock, pupils, tmp_path, si
 @SIZES
 def test_add_student_errors(snap_compare, service, clock, pupils, tmp_path, size):
     """Ajouter un élève with only « Roux » and 31/02/2010: in red beside their fields « Saisissez le
-    prénom. », the date that does not exist, « Saisissez la classe. »; the prénom field focused."""
+    prénom. », the date that does not exist, « Saisissez la classe. »; under the form « Identifiant
+    qui sera créé : saisissez le nom et le prénom. »; the prénom field focused."""
     from entkiosk.ui.screens.staff_add import AddStudentScreen
 
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(

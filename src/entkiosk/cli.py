@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--class", dest="class_name", metavar="CLASSE", help="les élèves activés de cette classe")
     who.add_argument("--student", metavar="IDENTIFIANT", help="cet élève")
     who.add_argument("--all", dest="everyone", action="store_true", help="tous les élèves activés de l'établissement")
+    p = sub.add_parser("request", help="retrouver une demande de mot de passe oublié par son n° de référence")
+    p.add_argument("reference", metavar="RÉFÉRENCE", help="les 13 chiffres lus par l'élève (espaces permis)")
     sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
@@ -269,7 +271,11 @@ def _read_password(prompt: str, stdin: TextIO) -> str:
 
 
 def cmd_staff(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
+    from .domain.passwords import staff_rule
+
     service = _service(settings)
+    # Said before the question, so that the first try can be the right one.
+    print(staff_rule(*service.staff_password_bounds()))
     password = _read_password("Mot de passe : ", stdin)
     confirm = _read_password("Confirmation du mot de passe : ", stdin)
     ident = service.add_staff(args.identifier, password, confirm, first_name=args.first_name,
@@ -304,6 +310,19 @@ def cmd_force_change(args: argparse.Namespace, settings: Settings, _stdin: TextI
                                                      everyone=args.everyone, actor=_actor())
     print(f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion ; "
           "leurs sessions ouvertes sont fermées.")
+    return EXIT_OK
+
+
+def cmd_request(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    request = _service(settings).find_reset_request(args.reference)
+    rows = request.rows(settings.timezone)
+    if request.student is not None:
+        st = request.student
+        rows.append(("Élève", f"{st.first_name} {st.last_name}" + (f", {st.class_name}" if st.class_name else "")
+                     + f" (compte {st.state_label.lower()})"))
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label.ljust(width)} : {value}")
     return EXIT_OK
 
 
@@ -359,6 +378,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
         raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
     # A second run on the same folder prints new letters instead of importing twice.
     letters = service.issue_letters(everyone=True, actor=_actor()) or service.import_class_list(rows, actor=_actor())
+    staff_password = _demo_staff(service)
     text_out, pdf_out = folder / "lettres.txt", folder / "lettres.pdf"
     write_private(text_out, render_letters(letters, settings))
     write_letters(pdf_out, letters, settings)
@@ -371,13 +391,32 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
         born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "?"
         print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(12)}  {born}  "
               f"{letter.first_name} {letter.last_name}")
+    print(f"\nConsole du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
+          f"l'Éducation Nationale »,\navec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
     prog = _prog()
     print(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
           f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
           f"puis par exemple : {prog} reset julie.baillet, {prog} unlock julie.baillet")
     if args.print_only:
         return EXIT_OK
-    return run_kiosk(settings, service=service, demo_letters=letters)
+    return run_kiosk(settings, service=service, demo_letters=letters, demo_staff=(DEMO_STAFF, staff_password))
+
+
+#: The demo's staff account: its password is drawn again at each run (a throw-away database).
+DEMO_STAFF = "prof.demo"
+
+
+def _demo_staff(service) -> str:
+    """The demo's staff account with a new random password (made on the first run on a folder)."""
+    from .domain.errors import NotFound
+    from .domain.passwords import generated_staff_password
+
+    password = generated_staff_password(service.rng, service.staff_password_bounds()[0])
+    try:
+        service.set_staff_password(DEMO_STAFF, password, actor=_actor())
+    except NotFound:
+        service.add_staff(DEMO_STAFF, password, password, actor=_actor())
+    return password
 
 
 class _ServiceOnce:
@@ -402,7 +441,7 @@ class _ServiceOnce:
         return self.service
 
 
-def run_kiosk(settings: Settings, *, service=None, demo_letters=(), sender_unchecked: bool = False,
+def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=None, sender_unchecked: bool = False,
               config_source: str = "kiosk.conf") -> int:
     """The full-screen kiosk on the configured database (schema upgraded, expired accounts purged).
 
@@ -428,7 +467,8 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), sender_unche
     source = service or _ServiceOnce(settings, config_source if sender_unchecked else None)
     crashes: list[float] = []
     while True:
-        app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters)
+        app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters,
+                       demo_staff=demo_staff)
         app.freeze_after_start = True
         app.run()
         if app.startup_error is not None:
@@ -459,6 +499,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "unlock": cmd_unlock,
     "reset": cmd_reset,
     "force-change": cmd_force_change,
+    "request": cmd_request,
     "purge": cmd_purge,
     "outbox": cmd_outbox,
     "demo": cmd_demo,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Engine, delete, select, update
@@ -221,6 +222,64 @@ class StudentStatus:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+
+RequestState = Literal["pending", "used", "expired", "void"]
+
+REQUEST_LABELS: dict[str, str] = {
+    "pending": "en cours",
+    "used": "utilisée",
+    "expired": "expirée",
+    "void": "annulée",
+}
+
+#: What became of a request's mail: sent, not sent (a failure), still to leave, or none
+#: (an unknown identifier, or an account without a validated address or not activated).
+RequestMail = Literal["sent", "failed", "waiting", "none"]
+
+
+@dataclass(frozen=True)
+class ResetRequestView:
+    """A forgotten-password request found by its reference, as staff read it (no secret:
+    the reference is shown on screen and in the mail subject; the code never is)."""
+
+    reference: str
+    created_at: datetime
+    kiosk_id: str
+    state: RequestState
+    mail: RequestMail
+    expires_at: datetime | None  # when its code stops working (None: no code was issued)
+    identifier: str | None  # None: typed identifier unknown (what was typed is not kept)
+    student: StudentStatus | None  # None for an unknown identifier or a staff account
+
+    @property
+    def state_label(self) -> str:
+        return REQUEST_LABELS[self.state]
+
+    def rows(self, tz: ZoneInfo) -> list[tuple[str, str]]:
+        """(label, value) lines as the console and ``entkiosk request`` show them."""
+        def when(moment: datetime) -> str:
+            return moment.astimezone(tz).strftime("%d/%m/%Y à %H:%M")
+
+        state = self.state_label
+        if self.state == "pending" and self.expires_at is not None:
+            state += f" (code valable jusqu'au {when(self.expires_at)})"
+        elif self.state == "expired" and self.expires_at is not None:
+            state += f" le {when(self.expires_at)} : l'élève peut faire une nouvelle demande"
+        elif self.state == "used":
+            state += " : le mot de passe a été changé avec le code reçu"
+        mail = {"sent": "envoyé à l'adresse mail validée du compte",
+                "failed": "n'a pas pu être envoyé (voir le journal du kiosque) : l'élève peut refaire la demande",
+                "waiting": "en cours d'envoi",
+                "none": ("aucun : ce compte n'avait pas d'adresse mail validée" if self.identifier
+                         else "aucun : l'identifiant saisi ne correspond à aucun compte")}[self.mail]
+        return [
+            ("N° de référence", self.reference),
+            ("Demandée le", f"{when(self.created_at)} (poste {self.kiosk_id})"),
+            ("État", state),
+            ("Mail", mail),
+            ("Compte", self.identifier or "aucun (l'identifiant saisi n'est pas conservé)"),
+        ]
 
 
 @dataclass(frozen=True)
@@ -600,9 +659,8 @@ class AccountService:
                             field_name: str = "new_password", *, staff: bool = False) -> None:
         acc = self.settings.accounts
         bounds = {"min_length": acc.password_min_length, "max_length": acc.password_max_length}
-        if staff:  # never weaker than the students' rule
-            bounds = {"min_length": max(STAFF_MIN_LENGTH, acc.password_min_length),
-                      "max_length": max(STAFF_MAX_LENGTH, acc.password_max_length)}
+        if staff:
+            bounds = dict(zip(("min_length", "max_length"), self.staff_password_bounds(), strict=True))
         if not new:
             errs[field_name] = "Saisissez un nouveau mot de passe."
         elif problem := policy_problem(new, identifier=identifier, **bounds):
@@ -1223,6 +1281,11 @@ class AccountService:
 
     # ------------------------------------------------------------ staff
 
+    def staff_password_bounds(self) -> tuple[int, int]:
+        """(shortest, longest) staff password: never weaker than the students' rule."""
+        acc = self.settings.accounts
+        return max(STAFF_MIN_LENGTH, acc.password_min_length), max(STAFF_MAX_LENGTH, acc.password_max_length)
+
     def add_staff(self, identifier: str, password: str, confirm: str, *, first_name: str = "", last_name: str = "",
                   actor: str) -> str:
         ident = normalize_login(identifier)
@@ -1246,6 +1309,25 @@ class AccountService:
         except IntegrityError:
             raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
         return ident
+
+    def set_staff_password(self, identifier: str, password: str, *, actor: str) -> None:
+        """A new password for an existing staff account (the demo run again on its folder):
+        its sessions end and its lockouts are lifted."""
+        ident = normalize_login(identifier)
+        errs: dict[str, str] = {}
+        self._check_new_password(password, password, ident, errs, "password", staff=True)
+        if errs:
+            raise InvalidInput(errs)
+        password_hash = self.hasher.hash(password)
+        with self._tx() as s:
+            account = self._account(s, ident)
+            if account is None or account.kind != Kind.STAFF:
+                raise errors.NotFound(f"Aucun compte du personnel n'a l'identifiant « {ident} ».")
+            account.password_hash = password_hash
+            account.password_changed_at = self._now()
+            self._revoke_sessions(s, account.id)
+            self._clear_throttles(s, ident)
+            self._audit(s, "staff.password_set", ident, actor=actor)
 
     def unlock(self, identifier: str, *, actor: str) -> None:
         """Lift every lockout on an identifier (login, codes, recovery)."""
@@ -1436,6 +1518,70 @@ class AccountService:
             sum(st.state == "expired" for st in group)) for name, group in sorted(by_class.items(),
                                                                                  key=lambda item: class_order(item[0]))]
 
+    def find_reset_request(self, reference: str) -> ResetRequestView:
+        """A forgotten-password request by the 13-digit reference a student reads out, with
+        its state (en cours / utilisée / expirée / annulée) and its student."""
+        typed = tokens.normalize_reference(reference)
+        if typed is None:
+            raise InvalidInput({"reference": "Un n° de référence compte 13 chiffres (par exemple 1425047142092)."})
+        with self._tx(read_only=True) as s:
+            request = s.scalar(select(ResetRequest).where(ResetRequest.reference == typed))
+            if request is None:
+                raise errors.NotFound(f"Aucune demande n'a le n° de référence {typed}.")
+            code = s.scalar(select(OneTimeToken).where(OneTimeToken.reset_request_id == request.id)
+                            .order_by(OneTimeToken.id.desc()).limit(1))
+            account = s.get(Account, request.account_id) if request.account_id is not None else None
+            student = None
+            if account is not None and account.kind == Kind.STUDENT:
+                stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
+                        .where(Account.id == account.id))
+                student = self._statuses(s, stmt)[0]
+            state = self._request_state(request, code)
+            mail: RequestMail = ("none" if code is None else "sent" if request.status in ("mailed", "done")
+                                 else "failed" if request.status == "mail_failed" else "waiting")
+            return ResetRequestView(request.reference, request.created_at, request.kiosk_id, state, mail,
+                                    code.expires_at if code is not None else None,
+                                    account.identifier if account is not None else None, student)
+
+    def _request_state(self, request: ResetRequest, code: OneTimeToken | None) -> RequestState:
+        """Used once its code changed the password; void when it never had a code, when a
+        newer request, a password change or a staff reset voided it; expired after its hour."""
+        if request.status == "done" or (code is not None and code.used_at is not None):
+            return "used"
+        if request.status == "void" or code is None or code.voided_at is not None:
+            return "void"
+        return "expired" if code.expires_at <= self._now() else "pending"
+
+    @staticmethod
+    def _taken_like(s: DbSession, base: str) -> set[str]:
+        """The identifiers in use that a new ``base`` could collide with (``base``, ``base1``…)."""
+        return set(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
+
+    def preview_identifier(self, token: str, *, first_name: str, last_name: str) -> str:
+        """« Ajouter un élève »: the identifier the student would get now, by the homonym rule
+        of a creation (``julie.baillet2`` when two exist), read in a read-only transaction
+        as the names are typed. Raises InvalidInput when a name gives no identifier."""
+        if not first_name.strip() or not last_name.strip():
+            raise InvalidInput({"last_name" if not last_name.strip() else "first_name":
+                                "Saisissez le nom et le prénom pour voir l'identifiant."})
+        try:
+            base = base_identifier(first_name, last_name)
+        except ValueError as exc:
+            raise InvalidInput({"first_name": str(exc).capitalize() + "."}) from None
+        with self._tx(read_only=True) as s:
+            self._staff_in_session(s, token)
+            return next_free(base, self._taken_like(s, base))
+
+    def _staff_in_session(self, s: DbSession, token: str) -> None:
+        """A live staff session, checked without touching it (for reads made at each key)."""
+        row = s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token or "-")))
+        if (row is None or row.revoked_at is not None
+                or self._now() - row.last_seen_at > timedelta(seconds=self.settings.accounts.session_timeout)):
+            raise errors.SessionExpired()
+        account = s.get(Account, row.account_id)
+        if account is None or account.kind != Kind.STAFF:
+            raise errors.NotAllowed(STAFF_ONLY)
+
     def preview_class_list(self, data: bytes) -> ImportPreview:
         """Read a class list without writing: the identifiers it would create, its bad rows, and
         the students it names who already have an account (an updated list imports the others)."""
@@ -1445,10 +1591,9 @@ class AccountService:
             enrolled = self._enrolled(s, rows) if rows else []
             lines = {line for line, _ in enrolled}
             rows = [r for r in rows if r.line not in lines]
-            bases = {base_identifier(r.first_name, r.last_name) for r in rows}
             existing: set[str] = set()
-            for base in bases:
-                existing.update(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
+            for base in {base_identifier(r.first_name, r.last_name) for r in rows}:
+                existing.update(self._taken_like(s, base))
         taken: set[str] = set()
         identifiers = []
         for row in rows:

@@ -40,6 +40,13 @@ RULE = rule()
 STAFF_MIN_LENGTH = 12
 STAFF_MAX_LENGTH = 64
 
+def staff_rule(min_length: int = STAFF_MIN_LENGTH, max_length: int = STAFF_MAX_LENGTH) -> str:
+    """The staff rule, as ``entkiosk staff add`` states it before asking."""
+    return (f"Le mot de passe du personnel doit comporter entre {min_length} et {max_length} caractères, "
+            "dont au moins un chiffre et une lettre ; il doit être différent de l'identifiant et ne pas "
+            "être un mot de passe courant.")
+
+
 # OWASP password storage cheat sheet, argon2id minimum: m=19 MiB, t=2, p=1.
 OWASP_MIN_MEMORY_KIB = 19 * 1024
 OWASP_MIN_TIME_COST = 2
@@ -91,6 +98,19 @@ def provisional_password(rng: random.Random | None = None) -> str:
     while True:
         candidate = "".join(rng.choice(alphabet) for _ in range(PROVISIONAL_LENGTH))
         if any(c in PROVISIONAL_DIGITS for c in candidate) and any(c in PROVISIONAL_LETTERS for c in candidate):
+            return candidate
+
+
+def generated_staff_password(rng: random.Random | None = None, min_length: int = STAFF_MIN_LENGTH) -> str:
+    """A random staff password in groups of four unambiguous characters (``Kp7w-…``),
+    long enough for ``min_length`` and keeping the staff rule: the demo's staff account."""
+    import secrets
+
+    rng = rng or secrets.SystemRandom()
+    groups = max(3, -(-(min_length + 1) // 5))
+    while True:
+        candidate = "-".join(provisional_password(rng)[:4] for _ in range(groups))
+        if policy_problem(candidate, min_length=min_length, max_length=max(STAFF_MAX_LENGTH, len(candidate))) is None:
             return candidate
 
 

@@ -78,3 +78,14 @@ def code_matches(stored: str, code: str) -> bool:
 def new_reference(rng: random.Random = SYSTEM_RANDOM) -> str:
     """A 13-digit request number, as on the guide's screen (``n° 1425047142092``)."""
     return str(10 ** (REFERENCE_DIGITS - 1) + rng.randrange(9 * 10 ** (REFERENCE_DIGITS - 1)))
+
+
+_REFERENCE_NOISE = re.compile(r"^\s*n\s*[°º o]?\s*", re.IGNORECASE)
+
+
+def normalize_reference(typed: str) -> str | None:
+    """A reference as a student reads it out or staff type it: ``n° 1425 047 142 092``,
+    with spaces, dots or dashes between groups; the 13 digits, or None if it is not one."""
+    text = _REFERENCE_NOISE.sub("", typed, count=1) if typed.lstrip()[:1] in ("n", "N") else typed
+    digits = re.sub(r"[\s.\-\u00a0\u202f]", "", text)
+    return digits if re.fullmatch(rf"[0-9]{{{REFERENCE_DIGITS}}}", digits) else None

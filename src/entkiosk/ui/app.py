@@ -101,6 +101,7 @@ class KioskApp(App[None], inherit_bindings=False):
         blink: bool = True,
         idle_clock: Callable[[], float] = time.monotonic,
         demo_letters: Sequence[IssuedLetter] = (),
+        demo_staff: tuple[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -120,6 +121,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self.blink = blink
         self.idle_clock = idle_clock
         self.demo_letters = list(demo_letters)
+        #: ``entkiosk demo``: the demo's staff account (identifier, password), shown by F2.
+        self.demo_staff = demo_staff
         self.session: LoginResult | None = None
         #: Set when a staff confirmation is accepted: the screen behind waits for the job.
         self.job_follows = False
@@ -355,8 +358,9 @@ def make_app(
     blink: bool = True,
     idle_clock: Callable[[], float] = time.monotonic,
     demo_letters: Sequence[IssuedLetter] = (),
+    demo_staff: tuple[str, str] | None = None,
 ) -> KioskApp:
     """The kiosk on ``service`` (or on what ``service()`` returns, built once the accueil is
     painted); tests pass a fresh database, a fixed clock and ``blink=False``."""
     return KioskApp(settings, service, memory=PortalMemory(state_path), blink=blink, idle_clock=idle_clock,
-                    demo_letters=demo_letters)
+                    demo_letters=demo_letters, demo_staff=demo_staff)

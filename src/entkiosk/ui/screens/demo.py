@@ -1,13 +1,20 @@
-"""The demo's letters, readable while trying the kiosk (``entkiosk demo`` only)."""
+"""The demo's letters and staff account, readable while trying the kiosk (``entkiosk demo`` only).
+
+Entrée on a student opens the student login with that letter's identifier and
+provisional password filled in; « Console du personnel » opens the staff login with
+the demo's staff account. Both are the real logins: only the typing is saved.
+"""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Button, DataTable, Static
+from textual.containers import HorizontalGroup
+from textual.widgets import Button, DataTable, Input, Static
 
-from ..text import cell
+from ..text import plain
 from ..widgets.controls import KioskButton
+from ..widgets.table import KioskTable
 from .base import KioskScreen
 
 
@@ -16,18 +23,63 @@ class DemoLettersScreen(KioskScreen):
     HEADING = "Courriers de notification de la classe d'exemple"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Choisissez un élève : identifiant, mot de passe provisoire et date de naissance "
-                     "servent à la première connexion. Les mails envoyés (codes) se lisent dans un autre "
-                     "terminal avec : entkiosk outbox", classes="paragraph")
-        table: DataTable[str] = DataTable(id="letters", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Identifiant", "Mot de passe", "Né(e) le", "Élève")
-        for letter in self.app.demo_letters:
-            born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else ""
-            table.add_row(cell(letter.identifier), cell(letter.provisional_password), cell(born),
-                          cell(f"{letter.first_name} {letter.last_name}"))
-        yield table
-        yield KioskButton("RETOUR", id="back", classes="submit", variant="primary")
+        yield Static("Entrée sur un élève\u00a0: sa connexion s'ouvre, déjà saisie. Les mails envoyés "
+                     "(codes)\u00a0: entkiosk outbox dans un autre terminal.",
+                     classes="paragraph")
+        yield KioskTable("Identifiant", "Mot de passe", "Né(e) le", "Élève", id="letters")
+        if self.app.demo_staff:
+            identifier, password = self.app.demo_staff
+            yield Static(plain("Console du personnel\u00a0: «\u00a0Se connecter\u00a0», profil «\u00a0Personnel "
+                               f"de l'Éducation Nationale\u00a0», identifiant {identifier}, mot de passe {password}"),
+                         id="demo-staff", classes="paragraph")
+        with HorizontalGroup(classes="buttons"):
+            if self.app.demo_staff:
+                yield KioskButton("Console du personnel", id="staff")
+            yield KioskButton("RETOUR", id="back", classes="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#letters", KioskTable)
+        table.fill([(letter.identifier, [letter.identifier, letter.provisional_password,
+                                         letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "",
+                                         f"{letter.first_name} {letter.last_name}"])
+                    for letter in self.app.demo_letters])
+        table.focus()
+
+    @on(DataTable.RowSelected, "#letters")
+    def _student(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        letter = next(x for x in self.app.demo_letters if x.identifier == event.row_key.value)
+        born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else ""
+        self._log_in(False, letter.identifier, letter.provisional_password,
+                     f"Démonstration : {letter.first_name} {letter.last_name}, né(e) le {born} — la date de "
+                     "naissance est demandée à la première connexion. Appuyez sur Entrée.")
+
+    @on(Button.Pressed, "#staff")
+    def _staff(self) -> None:
+        if self.app.demo_staff:
+            self._log_in(True, *self.app.demo_staff, "Démonstration : le compte du personnel est saisi pour vous. "
+                         "Appuyez sur Entrée.")
+
+    def _log_in(self, staff: bool, identifier: str, password: str, note: str) -> None:
+        """The real login screen in place of this one, its two fields typed, VALIDER focused."""
+        from .login import LoginScreen
+
+        login = self.app.way_in(LoginScreen, staff=staff)
+
+        async def fill() -> None:
+            await self.app.switch_screen(login)
+            login.query_one("#identifier", Input).value = identifier
+            login.query_one("#password", Input).value = password
+            login.query_one("#validate", Button).focus()
+            login.show_info(note)
+
+        self.app.call_later(fill)
+
+    def submit(self) -> None:
+        """Entrée on a button presses it (on the table it chooses the student)."""
+        if isinstance(self.focused, Button):
+            self.focused.press()
 
     @on(Button.Pressed, "#back")
-    def submit(self) -> None:
+    def _back(self) -> None:
         self.app.pop_screen()

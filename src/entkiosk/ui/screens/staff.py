@@ -16,9 +16,11 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Static
 
-from ...service import AccountService, ClassSummary
+from ...domain.errors import DomainError, InvalidInput
+from ...service import AccountService, ClassSummary, ResetRequestView
 from ..text import count, plain
 from ..widgets.controls import KioskButton
+from ..widgets.fields import Field
 from ..widgets.table import KioskTable
 from .base import KioskScreen, screen_keys
 
@@ -61,6 +63,8 @@ class StaffScreen(KioskScreen):
         yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail", "Bloqués", "Expirés",
                          id="classes")
         yield Static("", id="console-total", classes="note")
+        yield Field("Retrouver une demande (n°\u00a0de référence)", "reference", max_length=40,
+                    placeholder="les 13 chiffres lus par l'élève")
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("Importer une liste", id="import")
             yield KioskButton("Ajouter un élève", id="add")
@@ -91,8 +95,26 @@ class StaffScreen(KioskScreen):
             self.query_one("#import", Button).focus()
 
     def submit(self) -> None:
-        """Entrée outside the table: open the class under the cursor."""
+        """Entrée in the reference field: find that request; elsewhere outside the table:
+        open the class under the cursor."""
+        if self.focused is not None and self.focused.id == "reference":
+            self._find_request()
+            return
         self._open(self.query_one("#classes", KioskTable).current_key())
+
+    def _find_request(self) -> None:
+        service = self.app.service
+        self.call(staff_read, service, self.app.token, service.find_reset_request, self.value("reference"),
+                  then=self._request_found, failed=self._request_refused)
+
+    def _request_found(self, request: ResetRequestView) -> None:
+        from .staff_request import RequestScreen
+
+        self.app.push_screen(RequestScreen(request))
+
+    def _request_refused(self, error: DomainError) -> None:
+        """Not found or not 13 digits: said beside the field, which keeps what was typed."""
+        self.show_error(error if isinstance(error, InvalidInput) else InvalidInput({"reference": str(error)}))
 
     @on(DataTable.RowSelected, "#classes")
     def _row_selected(self, event: DataTable.RowSelected) -> None:

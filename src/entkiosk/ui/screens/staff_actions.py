@@ -55,11 +55,25 @@ class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
             with HorizontalGroup(classes="buttons"):
                 yield KioskButton(self._confirm, id="confirm", variant="error")
                 yield KioskButton("ANNULER", id="cancel", variant="primary")
+            yield Static("", id="confirm-hint", classes="note")
         yield KioskFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
-        # The safe choice has the focus: a stray Entrée changes nothing.
+        # The safe choice has the focus: a stray Entrée changes nothing, and the hint
+        # under the buttons says so (Entrée is not silently ANNULER).
         self.query_one("#cancel", Button).focus()
+        self._hint()
+
+    def on_descendant_focus(self) -> None:
+        self._hint()
+
+    def _hint(self) -> None:
+        """What Entrée does now, and how to reach the other button."""
+        if self.focused is not None and self.focused.id == "confirm":
+            text = f"Entrée\u00a0: {self._confirm}. Échap\u00a0: ANNULER."
+        else:
+            text = f"Entrée\u00a0: ANNULER, rien ne change. Pour {self._confirm}\u00a0: Tab, puis Entrée."
+        self.query_one("#confirm-hint", Static).update(plain(text))
 
     @on(Button.Pressed, "#confirm")
     def _confirmed(self) -> None:

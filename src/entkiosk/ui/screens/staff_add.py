@@ -13,13 +13,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import HorizontalGroup
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
+from ...domain.errors import DomainError, InvalidInput
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import BirthDateField, Field
 from .base import KioskScreen, screen_keys
 from .staff import staff_read
 from .staff_actions import JobScreen, letters_job
+
+
+PREVIEW_EMPTY = "Identifiant qui sera créé\u00a0: saisissez le nom et le prénom."
 
 
 class AddStudentScreen(KioskScreen):
@@ -33,6 +38,7 @@ class AddStudentScreen(KioskScreen):
     def __init__(self, class_name: str = "") -> None:
         super().__init__()
         self._class_name = class_name
+        self._asked = 0  # previews asked for; only the latest answer is shown
 
     def compose_body(self) -> ComposeResult:
         yield Static("Pour un nouvel élève, ou pour recréer un compte supprimé après son délai d'activation.",
@@ -41,12 +47,37 @@ class AddStudentScreen(KioskScreen):
         yield Field("prénom*", "first_name", max_length=120)
         yield BirthDateField("date de naissance*")
         yield Field("classe*", "class_name", max_length=60, value=self._class_name)
+        yield Static(plain(PREVIEW_EMPTY), id="identifier-preview", classes="note")
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("CRÉER LE COMPTE", id="create", classes="submit", variant="primary")
             yield KioskButton("ANNULER", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#last_name").focus()
+
+    @on(Input.Changed, "#last_name, #first_name")
+    def _names_changed(self) -> None:
+        """The identifier to be created, read again as the names are typed (nothing written)."""
+        self._asked += 1
+        asked, service, token = self._asked, self.app.service, self.app.token
+        first, last = self.value("first_name"), self.value("last_name")
+
+        def preview() -> None:
+            try:
+                identifier = service.preview_identifier(token, first_name=first, last_name=last)
+                text = f"Identifiant qui sera créé\u00a0: {identifier}"
+            except InvalidInput as exc:
+                text = PREVIEW_EMPTY if not (first.strip() and last.strip()) else " ".join(exc.errors.values())
+            except DomainError as exc:
+                text = str(exc)
+            self.app.call_from_thread(self._show_preview, asked, text)
+
+        self.run_worker(preview, thread=True, exclusive=True, group="identifier-preview", exit_on_error=False,
+                        name="preview_identifier")
+
+    def _show_preview(self, asked: int, text: str) -> None:
+        if asked == self._asked and self.is_attached:  # an older answer, overtaken by typing, is dropped
+            self.query_one("#identifier-preview", Static).update(plain(text))
 
     @on(Button.Pressed, "#create")
     def submit(self) -> None:
