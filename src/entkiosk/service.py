@@ -1537,8 +1537,9 @@ class AccountService:
                         .where(Account.id == account.id))
                 student = self._statuses(s, stmt)[0]
             state = self._request_state(request, code)
-            mail: RequestMail = ("none" if code is None else "sent" if request.status in ("mailed", "done")
-                                 else "failed" if request.status == "mail_failed" else "waiting")
+            # A request made while no mail could leave has no code (none was sent to use).
+            mail: RequestMail = ("failed" if request.status == "mail_failed" else "none" if code is None
+                                 else "sent" if request.status in ("mailed", "done") else "waiting")
             return ResetRequestView(request.reference, request.created_at, request.kiosk_id, state, mail,
                                     code.expires_at if code is not None else None,
                                     account.identifier if account is not None else None, student)
