@@ -220,12 +220,14 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
         error = worker_failure(self.app, event.worker)
         if error is None:
             return
+        if not isinstance(event.worker.error, StorageUnavailable):
+            # The database away refuses nothing the student typed: Entrée again is enough.
+            # Emptied before the errors are shown: emptying a password is no correction
+            # of it, which would take its error away (Field.on_input_changed).
+            self.clear_secrets()
         # A screen's own handler is for the refusals of its use case, not for bugs.
         handler = failed if isinstance(event.worker.error, DomainError) else None
         (handler or self.show_error)(error)
-        if not isinstance(event.worker.error, StorageUnavailable):
-            # The database away refuses nothing the student typed: Entrée again is enough.
-            self.clear_secrets()
 
     def watch_busy(self, busy: bool) -> None:
         """Show that the service is working; the buttons only look inactive meanwhile.

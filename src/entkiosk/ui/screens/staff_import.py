@@ -15,7 +15,7 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, Input, Static
 
-from ...domain.errors import DomainError
+from ...domain.errors import InvalidInput
 from ...service import ImportPreview
 from ..text import plain
 from ..widgets.controls import KioskButton
@@ -30,20 +30,21 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 def read_class_list(path_text: str) -> bytes:
-    """The bytes of the CSV file typed by staff, or a French reason it cannot be read."""
+    """The bytes of the CSV file typed by staff, or a French reason it cannot be read
+    (beside the « fichier CSV » field, which gets the focus)."""
     from ...letters import os_reason
 
     if not path_text.strip():
-        raise DomainError("Saisissez le chemin du fichier CSV de la classe.")
+        raise InvalidInput({"path": "Saisissez le chemin du fichier CSV de la classe."})
     path = Path(path_text.strip()).expanduser()
     try:
         if path.is_dir():
-            raise DomainError(f"{path} est un dossier : indiquez le fichier CSV lui-même.")
+            raise InvalidInput({"path": f"{path} est un dossier : indiquez le fichier CSV lui-même."})
         if path.stat().st_size > MAX_CSV_BYTES:
-            raise DomainError(f"{path} est trop volumineux pour une liste de classe (5 Mo au plus).")
+            raise InvalidInput({"path": f"{path} est trop volumineux pour une liste de classe (5 Mo au plus)."})
         return path.read_bytes()
     except OSError as exc:
-        raise DomainError(f"Impossible de lire {path} ({os_reason(exc)}).") from None
+        raise InvalidInput({"path": f"Impossible de lire {path} ({os_reason(exc)})."}) from None
 
 
 class ImportScreen(KioskScreen):
