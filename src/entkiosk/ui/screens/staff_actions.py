@@ -23,6 +23,7 @@ from ...service import IssuedLetter
 from ..text import plain
 from ..widgets.controls import KioskButton, KioskFooter
 from ..widgets.fields import ErrorLine
+from ..widgets.too_small import FitsTheTerminal
 from .base import NAVIGATION, worker_failure
 from .staff import staff_act
 
@@ -36,7 +37,7 @@ Progress = Callable[[str, int, int], None]
 Job = Callable[[Progress], str]
 
 
-class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
+class ConfirmScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     """« Êtes-vous sûr(e) ? » before an action that cannot be undone: True to go on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,7 +72,7 @@ class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
         self.dismiss(False)
 
 
-class JobScreen(ModalScreen[bool], inherit_bindings=False):
+class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     """A staff job (import, letters, reset…) with its progress bar, then what became of it.
 
     It cannot be left while it works; afterwards Entrée or Échap closes it and the

@@ -1,4 +1,8 @@
-"""A list to choose from with the arrows, whose keys the footer names in French."""
+"""A list to choose from with the arrows, whose keys the footer names in French.
+
+Tables fit their width: at 80 columns, a list of long names is not cut at its last
+columns (a deadline, a state) but in its widest cells, which end in « … ».
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,35 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from ..text import cell
+
+#: Below this, a cell cut short says too little: the table scrolls sideways instead.
+NARROWEST = 6
+
+
+def fit_widths(natural: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
+    """Column widths within ``room`` cells: the widest columns give way first, evenly,
+    down to their floor (their heading's width, at most the natural width); the narrow
+    ones keep theirs. Floors that do not fit are kept all the same (the table scrolls)."""
+    if sum(natural) <= room:
+        return list(natural)
+    floors = [min(width, floor) for width, floor in zip(natural, floors)]
+    low, high = max(floors, default=0), max(natural, default=0)
+    # The highest level L at which min(natural, max(floor, L)) fits.
+    def total(level: int) -> int:
+        return sum(min(width, max(floor, level)) for width, floor in zip(natural, floors))
+    level = 0
+    while low <= high:
+        middle = (low + high) // 2
+        if total(middle) <= room:
+            level, low = middle, middle + 1
+        else:
+            high = middle - 1
+    return [min(width, max(floor, level)) for width, floor in zip(natural, floors)]
 
 
 class KioskTable(DataTable[Text], inherit_bindings=False):
@@ -38,6 +67,8 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self._columns = columns
+        self._rows: list[tuple[str, Sequence[str]]] = []
+        self._fitted_for = 0
 
     def on_mount(self) -> None:
         self.add_columns(*self._columns)
@@ -45,21 +76,43 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
     def fill(self, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
         """``rows`` as (key, cells); the cursor stays on its row when it can.
 
-        Column widths are set here, from the cells, rather than measured by the table
-        when it next has nothing to do: a table refilled behind a dialog (whose screen
-        is not laid out again until the dialog closes) shows whole cells all the same.
+        Column widths are set here, from the cells and the table's width, rather than
+        measured by the table when it next has nothing to do: a table refilled behind a
+        dialog (whose screen is not laid out again until the dialog closes) shows whole
+        cells all the same. A cell wider than its column ends in « … ».
         """
+        self._rows = list(rows)
+        self._fitted_for = self.size.width
         current = self.current_key()
         self.clear()
-        widths = [cell_len(str(column.label)) for column in self.ordered_columns]
-        for key, cells in rows:
-            texts = [cell(c) for c in cells]
-            widths = [max(width, text.cell_len) for width, text in zip(widths, texts)] + widths[len(texts):]
-            self.add_row(*texts, key=key)
-        for column, width in zip(self.ordered_columns, widths):
-            column.content_width = max(column.content_width, width)
+        columns = self.ordered_columns
+        labels = [cell_len(str(column.label)) for column in columns]
+        texts = [[cell(c) for c in cells] for _key, cells in self._rows]
+        natural = list(labels)
+        for row in texts:
+            natural = [max(width, text.cell_len) for width, text in zip(natural, row)] + natural[len(row):]
+        widths = fit_widths(natural, [max(label, NARROWEST) for label in labels], self._room())
+        for (key, _cells), row in zip(self._rows, texts):
+            for text, width in zip(row, widths):
+                if text.cell_len > width:
+                    text.truncate(width, overflow="ellipsis")
+            self.add_row(*row, key=key)
+        for column, width in zip(columns, widths):
+            column.content_width = width
         if current is not None and current in self.rows:
             self.move_cursor(row=self.get_row_index(current), animate=False, scroll=True)
+
+    def _room(self) -> int:
+        """The cells' width the table has for its columns' contents (its scrollbar kept
+        aside: a long list shows one); unbounded before the table is first laid out."""
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        return width - 2 * self.cell_padding * len(self.ordered_columns) if self.size.width else 10**6
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A new width (the terminal grew or shrank): the same rows, fitted again."""
+        if self._rows and event.size.width != self._fitted_for:
+            self._fitted_for = event.size.width
+            self.fill(self._rows)
 
     def current_key(self) -> str | None:
         """The key of the row under the cursor (None when the table is empty)."""
