@@ -238,3 +238,18 @@ async def test_every_console_table_fits_80_columns(settings: Settings, service: 
         assert rows.row_count == 2
         assert_fits(rows, "Ligne", "Né(e) le", "Classe", "Identifiant")
         assert shows(app, "01/02/2009")
+
+
+def test_a_cut_identifier_keeps_its_end() -> None:
+    """Homonyms stay told apart when their identifiers are cut: the digit suffix stays."""
+    from rich.text import Text
+
+    from entkiosk.ui.widgets.table import fit_widths, shorten
+
+    one, two = (shorten(Text(f"marie-eleonore.delacroix-fontaine{n}"), 13, middle=True).plain for n in (1, 2))
+    assert one != two and one.endswith("1") and "…" in one and len(one) == 13
+    assert shorten(Text("Delacroix-Fontaine Marie"), 10).plain == "Delacroix…"
+    # The widest columns give way, evenly, down to their floor; the narrow ones keep theirs.
+    assert fit_widths([40, 40, 10], [6, 11, 6], 50) == [20, 20, 10]
+    assert fit_widths([40, 12, 10], [20, 11, 6], 60) == [38, 12, 10]
+    assert fit_widths([40, 12, 10], [20, 11, 6], 80) == [40, 12, 10]

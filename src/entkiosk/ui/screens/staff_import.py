@@ -20,7 +20,7 @@ from ...service import ImportPreview
 from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
-from ..widgets.table import KioskTable, ReadOnlyTable
+from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
 from .base import KioskScreen, screen_keys
 from .staff import staff_read
 from .staff_actions import JobScreen, letters_job
@@ -67,7 +67,8 @@ class ImportScreen(KioskScreen):
             yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
             yield KioskButton("RETOUR", id="back-button")
         yield Static("", id="preview-summary", classes="paragraph")
-        yield ReadOnlyTable("Ligne", "Élève", "Né(e) le", "Classe", "Identifiant", id="preview-rows")
+        yield ReadOnlyTable("Ligne", "Élève", "Né(e) le", "Classe", "Identifiant", id="preview-rows",
+                            **NAME_FIRST)
         yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems")
         yield KioskButton("IMPORTER ET IMPRIMER LES COURRIERS", id="import", variant="success")
 

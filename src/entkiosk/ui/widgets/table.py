@@ -1,7 +1,9 @@
 """A list to choose from with the arrows, whose keys the footer names in French.
 
 Tables fit their width: at 80 columns, a list of long names is not cut at its last
-columns (a deadline, a state) but in its widest cells, which end in « … ».
+columns (a deadline, a state) but in its widest cells, which end in « … » (an
+identifier loses its middle, not its end: ``julie.baillet1`` stays told apart from
+``julie.baillet2``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from ..text import cell
 #: Below this, a cell cut short says too little: the table scrolls sideways instead.
 NARROWEST = 6
 
+#: For the lists of pupils: the name keeps 20 cells (a surname and the start of a first
+#: name) before the identifier gives way, which then loses its middle.
+NAME_FIRST = {"keep": {"Élève": 20}, "cut_middle": ("Identifiant",)}
+
 
 def fit_widths(natural: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
     """Column widths within ``room`` cells: the widest columns give way first, evenly,
@@ -28,11 +34,12 @@ def fit_widths(natural: Sequence[int], floors: Sequence[int], room: int) -> list
     if sum(natural) <= room:
         return list(natural)
     floors = [min(width, floor) for width, floor in zip(natural, floors)]
-    low, high = max(floors, default=0), max(natural, default=0)
-    # The highest level L at which min(natural, max(floor, L)) fits.
+
     def total(level: int) -> int:
         return sum(min(width, max(floor, level)) for width, floor in zip(natural, floors))
-    level = 0
+
+    # The highest level L at which min(natural, max(floor, L)) fits.
+    low, high, level = 0, max(natural, default=0), 0
     while low <= high:
         middle = (low + high) // 2
         if total(middle) <= room:
@@ -40,6 +47,18 @@ def fit_widths(natural: Sequence[int], floors: Sequence[int], room: int) -> list
         else:
             high = middle - 1
     return [min(width, max(floor, level)) for width, floor in zip(natural, floors)]
+
+
+def shorten(text: Text, width: int, *, middle: bool = False) -> Text:
+    """``text`` within ``width`` cells, ending in « … » (or with « … » in its middle)."""
+    if text.cell_len <= width:
+        return text
+    if not middle or width < 5:
+        text.truncate(width, overflow="ellipsis")
+        return text
+    tail = (width - 1) // 2
+    head = width - 1 - tail
+    return Text.assemble(text[:head], "…", text[len(text) - tail:], no_wrap=True)
 
 
 class KioskTable(DataTable[Text], inherit_bindings=False):
@@ -62,11 +81,16 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
         Binding("right", "scroll_right", "Droite", show=False, id="table-right"),
     ]
 
-    def __init__(self, *columns: str, **kwargs) -> None:
+    def __init__(self, *columns: str, keep: dict[str, int] | None = None, cut_middle: Sequence[str] = (),
+                 **kwargs) -> None:
+        """``keep``: the width a column keeps before the others give way (the pupil's name);
+        ``cut_middle``: the columns whose cells lose their middle (identifiers)."""
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self._columns = columns
+        self._keep = keep or {}
+        self._cut_middle = frozenset(cut_middle)
         self._rows: list[tuple[str, Sequence[str]]] = []
         self._fitted_for = 0
 
@@ -91,12 +115,12 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
         natural = list(labels)
         for row in texts:
             natural = [max(width, text.cell_len) for width, text in zip(natural, row)] + natural[len(row):]
-        widths = fit_widths(natural, [max(label, NARROWEST) for label in labels], self._room())
+        floors = [max(width, NARROWEST, self._keep.get(str(column.label), 0))
+                  for width, column in zip(labels, columns)]
+        widths = fit_widths(natural, floors, self._room())
+        middle = [str(column.label) in self._cut_middle for column in columns]
         for (key, _cells), row in zip(self._rows, texts):
-            for text, width in zip(row, widths):
-                if text.cell_len > width:
-                    text.truncate(width, overflow="ellipsis")
-            self.add_row(*row, key=key)
+            self.add_row(*(shorten(text, width, middle=cut) for text, width, cut in zip(row, widths, middle)), key=key)
         for column, width in zip(columns, widths):
             column.content_width = width
         if current is not None and current in self.rows:
