@@ -240,6 +240,28 @@ async def test_every_console_table_fits_80_columns(settings: Settings, service: 
         assert shows(app, "01/02/2009")
 
 
+
+async def test_a_long_refusal_reason_goes_on_over_two_lines(settings: Settings, service: AccountService,
+                                                            tmp_path: Path) -> None:
+    """The import's refusals at 80×24: a reason longer than its column is wrapped, never cut."""
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    csv = tmp_path / "liste.csv"
+    csv.write_text("nom;prénom;date de naissance;classe\n"
+                   "Delacroix-Fontaine;Marie-Éléonore;le premier février deux mille neuf;2nde 4\n", encoding="utf-8")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        open_console(app, service)
+        await settle(app, pilot)
+        app.push_screen(ImportScreen())
+        await settle(app, pilot)
+        await type_text(pilot, str(csv))
+        await submit(app, pilot)
+        problems = app.screen.query_one("#preview-problems", DataTable)
+        assert problems.row_count == 1
+        assert_fits(problems, "Motif du refus")
+        reason = "date de naissance « le premier février deux mille neuf » invalide (attendu JJ/MM/AAAA)"
+        assert len(reason) > 76 and shows(app, reason)
+        assert problems.virtual_size.height >= 3  # the heading, then the reason over two lines
+
 def test_a_cut_identifier_keeps_its_end() -> None:
     """Homonyms stay told apart when their identifiers are cut: the digit suffix stays."""
     from rich.text import Text

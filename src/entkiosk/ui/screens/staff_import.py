@@ -69,7 +69,7 @@ class ImportScreen(KioskScreen):
         yield Static("", id="preview-summary", classes="paragraph")
         yield ReadOnlyTable("Ligne", "Élève", "Né(e) le", "Classe", "Identifiant", id="preview-rows",
                             **NAME_FIRST)
-        yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems")
+        yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems", wrap=("Motif du refus",))
         yield KioskButton("IMPORTER ET IMPRIMER LES COURRIERS", id="import", variant="success")
 
     def on_mount(self) -> None:

@@ -82,15 +82,17 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
     ]
 
     def __init__(self, *columns: str, keep: dict[str, int] | None = None, cut_middle: Sequence[str] = (),
-                 **kwargs) -> None:
+                 wrap: Sequence[str] = (), **kwargs) -> None:
         """``keep``: the width a column keeps before the others give way (the pupil's name);
-        ``cut_middle``: the columns whose cells lose their middle (identifiers)."""
+        ``cut_middle``: the columns whose cells lose their middle (identifiers); ``wrap``:
+        the columns whose long cells go on over several lines instead (a reason to read)."""
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self._columns = columns
         self._keep = keep or {}
         self._cut_middle = frozenset(cut_middle)
+        self._wrap = frozenset(wrap)
         self._rows: list[tuple[str, Sequence[str]]] = []
         self._fitted_for = 0
 
@@ -103,7 +105,8 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
         Column widths are set here, from the cells and the table's width, rather than
         measured by the table when it next has nothing to do: a table refilled behind a
         dialog (whose screen is not laid out again until the dialog closes) shows whole
-        cells all the same. A cell wider than its column ends in « … ».
+        cells all the same. A cell wider than its column ends in « … », or goes on over
+        the next lines in a ``wrap`` column.
         """
         self._rows = list(rows)
         self._fitted_for = self.size.width
@@ -119,10 +122,18 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
                   for width, column in zip(labels, columns)]
         widths = fit_widths(natural, floors, self._room())
         middle = [str(column.label) in self._cut_middle for column in columns]
+        wraps = [str(column.label) in self._wrap for column in columns]
         for (key, _cells), row in zip(self._rows, texts):
-            self.add_row(*(shorten(text, width, middle=cut) for text, width, cut in zip(row, widths, middle)), key=key)
-        for column, width in zip(columns, widths):
+            tall = any(wrap and text.cell_len > width for text, width, wrap in zip(row, widths, wraps))
+            for text, wrap in zip(row, wraps):
+                text.no_wrap = not wrap
+            self.add_row(*(text if wrap else shorten(text, width, middle=cut)
+                           for text, width, cut, wrap in zip(row, widths, middle, wraps)),
+                         key=key, height=None if tall else 1)
+        for column, width, wrap in zip(columns, widths, wraps):
             column.content_width = width
+            if wrap:  # a fixed width, for the table to wrap the cell within it
+                column.auto_width, column.width = False, width
         if current is not None and current in self.rows:
             self.move_cursor(row=self.get_row_index(current), animate=False, scroll=True)
 
