@@ -111,6 +111,33 @@ async def test_a_kiosk_started_small_waits_for_room(settings: Settings, service:
         assert not covered(app)  # a screen built after the terminal grew
 
 
+
+async def test_a_staff_dialog_is_covered_too_and_keeps_its_focus(settings: Settings, service: AccountService,
+                                                                 tmp_path: Path) -> None:
+    from entkiosk.ui.screens.staff_actions import ConfirmScreen
+
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        open_console(app, service)
+        await settle(app, pilot)
+        await tab_to(app, pilot, "close")  # Fermer le kiosque
+        await submit(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await tab_to(app, pilot, "confirm")
+        await pilot.resize_terminal(70, 20)
+        await settle(app, pilot)
+        assert covered(app) and not shows(app, "FERMER")
+        await pilot.press("enter")  # blind: FERMER is not pressed
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert shows(app, "FERMER") and app.focused.id == "confirm"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+
 async def test_the_idle_timeout_ends_a_session_left_on_a_shrunk_terminal(
         settings: Settings, service: AccountService, letter: IssuedLetter, tmp_path: Path) -> None:
     activate(service, letter)

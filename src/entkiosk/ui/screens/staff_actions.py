@@ -23,7 +23,7 @@ from ...service import IssuedLetter
 from ..text import plain
 from ..widgets.controls import KioskButton, KioskFooter
 from ..widgets.fields import ErrorLine
-from ..widgets.too_small import FitsTheTerminal
+from ..widgets.too_small import FitsTheTerminal, TooSmallNotice
 from .base import NAVIGATION, worker_failure
 from .staff import staff_act
 
@@ -57,6 +57,7 @@ class ConfirmScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
                 yield KioskButton(self._confirm, id="confirm", variant="error")
                 yield KioskButton("ANNULER", id="cancel", variant="primary")
         yield KioskFooter(show_command_palette=False)
+        yield TooSmallNotice()
 
     def on_mount(self) -> None:
         # The safe choice has the focus: a stray Entrée changes nothing.
@@ -100,6 +101,7 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
             yield ErrorLine(id="job-error")
             yield KioskButton("OK", id="job-done", variant="primary")
         yield KioskFooter(show_command_palette=False)
+        yield TooSmallNotice()
 
     def on_mount(self) -> None:
         self.query_one("#job-done").display = False

@@ -133,7 +133,8 @@ class Field(_MarksFocus, Vertical):
         self.query_one(".field-error", Static).update(plain(message or ""))
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """Not stopped: screens filter or reset on their own fields' changes."""
+        """The student corrects the field: its error goes. (The message goes on to the
+        screen, which may filter or reset on its own fields' changes.)"""
         if self._refused is not None and self.value != self._refused:
             self.set_error(None)
 
