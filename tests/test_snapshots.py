@@ -577,3 +577,17 @@ def test_pending_page_when_the_mail_could_not_leave(snap_compare, db_url, tmp_pa
             click("#validate")))
     finally:
         svc.engine.dispose()
+
+
+# ------------------------------------------------------------ below 80×24
+
+
+def test_window_too_small(snap_compare, service, julie, tmp_path):
+    """A 60×20 terminal on the login form being filled: only « Agrandissez la fenêtre : 80
+    colonnes et 24 lignes au minimum. » (bold, centred, wrapped before « minimum. ») and,
+    under it, « La fenêtre mesure actuellement 60 colonnes et 20 lignes. »; nothing of the
+    form, neither its identifier nor its band, and no footer."""
+    from entkiosk.ui.screens.login import LoginScreen
+
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=(60, 20), run_before=steps(
+        push(LoginScreen), fill(identifier="julie.baillet", password="Velo")))

@@ -354,3 +354,31 @@ def test_live_session_everyone_ready(snap_compare, service, clock, pupils, tmp_p
     charte. », no list, the time of the last reading."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, *live("1ère 2")))
+
+
+#: Names as long as a school's list has them (« 2nde 3 »'s are short).
+LONG_NAMES = [("Delacroix-Fontaine de Saint-Exupéry", "Marie-Éléonore"), ("Van der Berghe-Lefebvre", "Jean-Baptiste"),
+              ("Bourdon-Lacroix", "Anne-Charlotte")]
+
+
+def long_names_class(service: AccountService) -> Action:
+    """« Terminale générale 13 »: three pupils with long names, their letters just issued."""
+    from datetime import date
+
+    from entkiosk.domain.classlist import StudentRow
+
+    def action(pilot: Pilot) -> None:
+        service.import_class_list([StudentRow(i + 2, last, first, date(2009, 2, 1 + i), "Terminale générale 13")
+                                   for i, (last, first) in enumerate(LONG_NAMES)], actor="test")
+
+    return action
+
+
+def test_class_with_long_names(snap_compare, service, clock, pupils, tmp_path):
+    """Classe Terminale générale 13 at 80×24: « 3 élèves : 0 activé (0 avec la charte), 3 en
+    attente, 0 expiré. », then Bourdon-Lacroix Ann…, Delacroix-Fontaine …, Van der Berghe-Lefe…
+    in that order: each name keeps 20 cells ending in « … », each identifier keeps its start
+    and its end around « … » (« anne-c…acroix »), while État (En attente), Charte, Mail and
+    Échéance (05/03/2027) are whole, all within 80 columns, with no horizontal scroll bar."""
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=(80, 24), run_before=console(
+        service, clock, pupils, long_names_class(service), class_screen("Terminale générale 13")))

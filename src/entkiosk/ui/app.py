@@ -3,7 +3,8 @@
 Kiosk safety is the default: no command palette, no quit, suspend, copy or
 screenshot key; text selection off; after ``idle_timeout`` seconds without a key the
 session ends behind a short visible countdown, every screen is dropped and a fresh
-accueil returns. Only a staff login can close the kiosk.
+accueil returns. Only a staff login can close the kiosk. A terminal below 80×24
+shows « Agrandissez la fenêtre » and takes no key until it is large enough again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from textual.app import App
 from textual.binding import BindingType
 
 from ..config import Settings
+from .widgets.too_small import fit, too_small
 
 if TYPE_CHECKING:
     from ..service import AccountService, IssuedLetter, LoginResult
@@ -196,7 +198,26 @@ class KioskApp(App[None], inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and self.touch():
             return  # that key only kept the session: it must not also type, submit or go back
+        if isinstance(event, (events.Key, events.Paste, events.MouseEvent)) and self.too_small:
+            return  # the form is hidden (« Agrandissez la fenêtre »): nothing is typed into it blind
         await super().on_event(event)
+
+    # ------------------------------------------------------------ the terminal's size
+
+    @property
+    def too_small(self) -> bool:
+        """The terminal is below 80×24: every screen shows « Agrandissez la fenêtre »."""
+        return too_small(self.size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # After Textual's own handler, which records the new size (it runs after this one).
+        self.call_next(self.fit_screens)
+
+    def fit_screens(self) -> None:
+        """Each screen of the stack shows the notice, or its own widgets again, as the
+        terminal's size asks (a screen out of the stack is fitted when shown again)."""
+        for screen in self.screen_stack:
+            fit(screen, self.size)
 
     def touch(self) -> bool:
         """A sign of life: the idle clock restarts. True if it dismissed the countdown."""

@@ -28,6 +28,7 @@ from ...domain.errors import DomainError, InvalidInput, SessionExpired, StorageU
 from ..text import plain
 from ..widgets.controls import Body, KioskFooter
 from ..widgets.fields import BirthDateField, ErrorLine, Field, SecretInput, Working
+from ..widgets.too_small import FitsTheTerminal, TooSmallNotice
 
 if TYPE_CHECKING:
     from ..app import KioskApp
@@ -75,8 +76,9 @@ def screen_keys(*, submit: str = "Valider", back: str = "Retour") -> list[Bindin
     ]
 
 
-class KioskScreen(Screen[Any], inherit_bindings=False):
-    """A screen of the guide: a title band, a body, the footer with its keys."""
+class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
+    """A screen of the guide: a title band, a body, the footer with its keys (covered by
+    « Agrandissez la fenêtre » below 80×24)."""
 
     BINDINGS: ClassVar[list[BindingType]] = screen_keys()
 
@@ -109,6 +111,7 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
             yield from self.compose_body()
             yield ErrorLine(id="screen-error")
         yield KioskFooter(show_command_palette=False)
+        yield TooSmallNotice()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -220,12 +223,14 @@ class KioskScreen(Screen[Any], inherit_bindings=False):
         error = worker_failure(self.app, event.worker)
         if error is None:
             return
+        if not isinstance(event.worker.error, StorageUnavailable):
+            # The database away refuses nothing the student typed: Entrée again is enough.
+            # Emptied before the errors are shown: emptying a password is no correction
+            # of it, which would take its error away (Field.on_input_changed).
+            self.clear_secrets()
         # A screen's own handler is for the refusals of its use case, not for bugs.
         handler = failed if isinstance(event.worker.error, DomainError) else None
         (handler or self.show_error)(error)
-        if not isinstance(event.worker.error, StorageUnavailable):
-            # The database away refuses nothing the student typed: Entrée again is enough.
-            self.clear_secrets()
 
     def watch_busy(self, busy: bool) -> None:
         """Show that the service is working; the buttons only look inactive meanwhile.

@@ -8,8 +8,10 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..widgets.too_small import FitsTheTerminal
 
-class IdleWarning(ModalScreen[None], inherit_bindings=False):
+
+class IdleWarning(FitsTheTerminal, ModalScreen[None], inherit_bindings=False):
     """« Êtes-vous toujours là ? » with the seconds left; any key keeps the session."""
 
     remaining: reactive[int] = reactive(10)

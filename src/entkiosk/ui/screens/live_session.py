@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 from ...service import StudentStatus
 from ..text import count, decimal, plain
 from ..widgets.fields import ErrorLine
-from ..widgets.table import ReadOnlyTable
+from ..widgets.table import NAME_FIRST, ReadOnlyTable
 from .base import KioskScreen, worker_failure
 from .staff import staff_read
 
@@ -63,7 +63,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         yield Static("", id="live-count", classes="subheading")
         yield ProgressBar(id="live-bar", show_eta=False)
         yield Static("", id="live-missing-title", classes="subheading")
-        yield ReadOnlyTable("Élève", "Identifiant", "Où en est-il ?", id="live-missing")
+        yield ReadOnlyTable("Élève", "Identifiant", "Où en est-il ?", id="live-missing", **NAME_FIRST)
         yield Static("", id="live-updated", classes="note")
         yield ErrorLine(id="live-error")
 

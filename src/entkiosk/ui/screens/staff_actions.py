@@ -23,6 +23,7 @@ from ...service import IssuedLetter
 from ..text import plain
 from ..widgets.controls import KioskButton, KioskFooter
 from ..widgets.fields import ErrorLine
+from ..widgets.too_small import FitsTheTerminal, TooSmallNotice
 from .base import NAVIGATION, worker_failure
 from .staff import staff_act
 
@@ -36,7 +37,7 @@ Progress = Callable[[str, int, int], None]
 Job = Callable[[Progress], str]
 
 
-class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
+class ConfirmScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     """« Êtes-vous sûr(e) ? » before an action that cannot be undone: True to go on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -57,6 +58,7 @@ class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
                 yield KioskButton("ANNULER", id="cancel", variant="primary")
             yield Static("", id="confirm-hint", classes="note")
         yield KioskFooter(show_command_palette=False)
+        yield TooSmallNotice()
 
     def on_mount(self) -> None:
         # The safe choice has the focus: a stray Entrée changes nothing, and the hint
@@ -85,7 +87,7 @@ class ConfirmScreen(ModalScreen[bool], inherit_bindings=False):
         self.dismiss(False)
 
 
-class JobScreen(ModalScreen[bool], inherit_bindings=False):
+class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     """A staff job (import, letters, reset…) with its progress bar, then what became of it.
 
     It cannot be left while it works; afterwards Entrée or Échap closes it and the
@@ -113,6 +115,7 @@ class JobScreen(ModalScreen[bool], inherit_bindings=False):
             yield ErrorLine(id="job-error")
             yield KioskButton("OK", id="job-done", variant="primary")
         yield KioskFooter(show_command_palette=False)
+        yield TooSmallNotice()
 
     def on_mount(self) -> None:
         self.query_one("#job-done").display = False

@@ -15,7 +15,7 @@ from ...service import StudentStatus, student_matches
 from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
-from ..widgets.table import KioskTable
+from ..widgets.table import NAME_FIRST, KioskTable
 from .base import KioskScreen, screen_keys
 from .staff import staff_read
 
@@ -56,7 +56,7 @@ class ClassScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="class-counts", classes="note")
         yield Field("rechercher un élève", "search", placeholder="nom, prénom ou identifiant", max_length=80)
-        yield KioskTable("Élève", "Identifiant", "État", "Charte", "Mail", "Échéance", id="students")
+        yield KioskTable("Élève", "Identifiant", "État", "Charte", "Mail", "Échéance", id="students", **NAME_FIRST)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("Séance en direct", id="live", variant="primary")
             yield KioskButton("Imprimer les courriers", id="letters")

@@ -15,12 +15,12 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, Input, Static
 
-from ...domain.errors import DomainError
+from ...domain.errors import InvalidInput
 from ...service import ImportPreview
 from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
-from ..widgets.table import KioskTable, ReadOnlyTable
+from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
 from .base import KioskScreen, screen_keys
 from .staff import staff_read
 from .staff_actions import JobScreen, letters_job
@@ -30,20 +30,21 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 def read_class_list(path_text: str) -> bytes:
-    """The bytes of the CSV file typed by staff, or a French reason it cannot be read."""
+    """The bytes of the CSV file typed by staff, or a French reason it cannot be read
+    (beside the « fichier CSV » field, which gets the focus)."""
     from ...letters import os_reason
 
     if not path_text.strip():
-        raise DomainError("Saisissez le chemin du fichier CSV de la classe.")
+        raise InvalidInput({"path": "Saisissez le chemin du fichier CSV de la classe."})
     path = Path(path_text.strip()).expanduser()
     try:
         if path.is_dir():
-            raise DomainError(f"{path} est un dossier : indiquez le fichier CSV lui-même.")
+            raise InvalidInput({"path": f"{path} est un dossier : indiquez le fichier CSV lui-même."})
         if path.stat().st_size > MAX_CSV_BYTES:
-            raise DomainError(f"{path} est trop volumineux pour une liste de classe (5 Mo au plus).")
+            raise InvalidInput({"path": f"{path} est trop volumineux pour une liste de classe (5 Mo au plus)."})
         return path.read_bytes()
     except OSError as exc:
-        raise DomainError(f"Impossible de lire {path} ({os_reason(exc)}).") from None
+        raise InvalidInput({"path": f"Impossible de lire {path} ({os_reason(exc)})."}) from None
 
 
 class ImportScreen(KioskScreen):
@@ -66,8 +67,9 @@ class ImportScreen(KioskScreen):
             yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
             yield KioskButton("RETOUR", id="back-button")
         yield Static("", id="preview-summary", classes="paragraph")
-        yield ReadOnlyTable("Ligne", "Élève", "Né(e) le", "Classe", "Identifiant", id="preview-rows")
-        yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems")
+        yield ReadOnlyTable("Ligne", "Élève", "Né(e) le", "Classe", "Identifiant", id="preview-rows",
+                            **NAME_FIRST)
+        yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems", wrap=("Motif du refus",))
         yield KioskButton("IMPORTER ET IMPRIMER LES COURRIERS", id="import", variant="success")
 
     def on_mount(self) -> None:

@@ -7,6 +7,10 @@ service uses in :class:`~entkiosk.domain.errors.InvalidInput` (``new_password``,
 The label sits on the left of its input (one line per field): the guide's longest
 form, PREMIÈRE CONNEXION, then fits on an 80×24 terminal. The field that has the
 focus is marked by its label in bold and a lighter input, visible without colour too.
+
+An error stays beside its field until the field is corrected: the first change to
+what was refused takes the message away (the next VALIDER checks the field again).
+A value emptied by the screen itself (a password after a refusal) is no correction.
 """
 
 from __future__ import annotations
@@ -105,6 +109,8 @@ class Field(_MarksFocus, Vertical):
         self.field_name = name
         self._label = label
         self._hint = hint
+        #: What the field held when its error was shown (None: no error).
+        self._refused: str | None = None
         cls = SecretInput if secret else KioskInput
         self.input: Input = cls(value=value, placeholder=placeholder, id=name, disabled=disabled,
                                 max_length=max_length, restrict=restrict)
@@ -122,8 +128,15 @@ class Field(_MarksFocus, Vertical):
         return self.input.value
 
     def set_error(self, message: str | None) -> None:
+        self._refused = self.value if message else None
         self.set_class(bool(message), "-invalid")
         self.query_one(".field-error", Static).update(plain(message or ""))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """The student corrects the field: its error goes. (The message goes on to the
+        screen, which may filter or reset on its own fields' changes.)"""
+        if self._refused is not None and self.value != self._refused:
+            self.set_error(None)
 
     def clear(self) -> None:
         self.input.value = ""
@@ -172,6 +185,14 @@ class DatePart(KioskInput):
     def action_digit(self, digit: str) -> None:
         self.query_ancestor(BirthDateField).type_digit(self, digit)
 
+    def action_delete_left(self) -> None:
+        """Retour arrière: in an empty part (or at its start), back into the previous one,
+        so that a whole date can be erased from the year to the day."""
+        if self.selection.is_empty and self.cursor_position == 0:
+            self.query_ancestor(BirthDateField).back_from(self)
+        else:
+            super().action_delete_left()
+
 
 class BirthDateField(_MarksFocus, Vertical):
     """``date de naissance*`` as jour / mois / année, moving on by itself when a part is full.
@@ -204,6 +225,8 @@ class BirthDateField(_MarksFocus, Vertical):
         self.month = DatePart(placeholder="mois", id="birth_month", max_length=2)
         self.year = DatePart(placeholder="année", id="birth_year", max_length=4)
         self._typing_in: Input | None = None
+        #: The three parts when the error was shown (None: no error).
+        self._refused: tuple[str, str, str] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
@@ -230,6 +253,17 @@ class BirthDateField(_MarksFocus, Vertical):
         if self._full(part) and part is not self.year:
             self._enter(parts[parts.index(part) + 1])
 
+    def back_from(self, part: Input) -> None:
+        """Retour arrière at the start of ``part``: the previous part, its cursor at the end
+        (the next Retour arrière erases its last digit; a digit typed goes after it)."""
+        parts = (self.day, self.month, self.year)
+        if part is self.day:
+            return
+        previous = parts[parts.index(part) - 1]
+        self.screen.set_focus(previous)
+        previous.selection = Selection.cursor(len(previous.value))
+        self._typing_in = previous
+
     def _enter(self, part: Input) -> None:
         """Focus ``part`` now (not after the keys already waiting), its text selected to be typed over."""
         self.screen.set_focus(part)
@@ -253,9 +287,17 @@ class BirthDateField(_MarksFocus, Vertical):
         day, month, year = parts
         return f"{day.zfill(2)}/{month.zfill(2)}/{year}"
 
+    def _parts(self) -> tuple[str, str, str]:
+        return self.day.value, self.month.value, self.year.value
+
     def set_error(self, message: str | None) -> None:
+        self._refused = self._parts() if message else None
         self.set_class(bool(message), "-invalid")
         self.query_one(".field-error", Static).update(plain(message or ""))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._refused is not None and self._parts() != self._refused:
+            self.set_error(None)
 
     def clear(self) -> None:
         for part in (self.day, self.month, self.year):
