@@ -48,6 +48,7 @@ from .domain.clock import Clock, SystemClock
 from .domain.errors import DomainError, InvalidInput, MailNotSent
 from .domain.identifiers import base_identifier, next_free, normalize_login
 from .domain.lifecycle import AccountState, EmailState, Kind, activation_deadline
+from .domain.names import person_order
 from .domain.passwords import (
     STAFF_MAX_LENGTH,
     STAFF_MIN_LENGTH,
@@ -678,13 +679,14 @@ class AccountService:
             raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
                               "chaque nouveau courrier annule le précédent.")
         with self._tx() as s:
-            stmt = select(Account.id, Account.identifier, Account.state).where(Account.kind == Kind.STUDENT)
+            stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
+                          Account.first_name).where(Account.kind == Kind.STUDENT)
             if class_name is not None:
                 stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
             if identifier is not None:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
-            # Letters come out in the order of the class lists: by name.
-            found = s.execute(stmt.order_by(Account.last_name, Account.first_name, Account.identifier)).all()
+            # Letters come out in the order of the class lists: by name, in French order.
+            found = sorted(s.execute(stmt).all(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
         if identifier is not None and not found:
             raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
@@ -1367,11 +1369,12 @@ class AccountService:
         """A class's students (every student without ``class_name``), by name; ``search``
         keeps those whose name or identifier contains every word typed (accents ignored)."""
         stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
-                .where(Account.kind == Kind.STUDENT).order_by(Account.last_name, Account.first_name, Account.identifier))
+                .where(Account.kind == Kind.STUDENT))
         if class_name is not None:
             stmt = stmt.where(SchoolClass.name == class_name)
         with self._tx() as s:
             students = self._statuses(s, stmt)
+        students.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
         return [st for st in students if student_matches(st, search)]
 
     def class_summaries(self) -> list[ClassSummary]:
