@@ -35,7 +35,7 @@ GUIDE_SENTENCES = [
     "Identifiant :",
     "Mot de passe * :",
     "* Mot de passe provisoire, à modifier lors de la première connexion.",
-    "Vous disposez d'un délai de 3 mois pour activer votre compte. Au delà, votre compte sera supprimé",
+    "Vous disposez d'un délai de 3 mois pour activer votre compte. Au-delà, votre compte sera supprimé",
     "Les règles de bon usage de ces services sont précisées dans la charte en vigueur dans l'établissement.",
     "Avec mes encouragements.",
 ]
@@ -243,7 +243,7 @@ def test_empty_establishment_fields_leave_no_empty_label(service, db_url, tmp_pa
     settings = make_settings(db_url, tmp_path, establishment={"phone": "", "email": ""})
     [letter] = service.import_class_list([student()], actor="t")
     assert "Tél" not in render_letter(letter, settings)
-    assert "Courriel" not in pdf_texts(render_pdf([letter], settings))[0]
+    assert "Mail :" not in pdf_texts(render_pdf([letter], settings))[0]
 
 
 # ------------------------------------------------------------ the template

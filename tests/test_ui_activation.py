@@ -138,7 +138,7 @@ async def test_portal_choices_and_memory(settings: Settings, service: AccountSer
         await tour(app, pilot)
         await submit(app, pilot)
         assert isinstance(app.screen, PortalScreen)
-        assert shows(app, "Connectez vous en fonction de votre établissement")
+        assert shows(app, "Connectez-vous en fonction de votre établissement")
         stops = await tour(app, pilot)
         assert [w.id for w in stops] == ["establishment", "profile", "remember", "validate"]
 
@@ -406,17 +406,17 @@ async def test_profile_password_email_resend_and_code(
         assert "Votre adresse mail n'a pas été validée : julie.baillet@example.org" in screen_content(app)
         await tour(app, pilot)
 
-        # RENVOYER UN EMAIL DE VALIDATION: not twice in a minute, said under the button.
+        # RENVOYER UN MAIL DE VALIDATION: not twice in a minute, said under the button.
         await tab_to(app, pilot, "resend")
         await submit(app, pilot)
-        assert shows(app, "Un email de validation vient d'être envoyé : patientez une minute")
+        assert shows(app, "Un mail de validation vient d'être envoyé : patientez une minute")
         assert app.focused.id == "resend"
         await tour(app, pilot)
 
-        # Two minutes later → « L'email a été envoyé », with a new code.
+        # Two minutes later → « Le mail a été envoyé », with a new code.
         clock.advance(minutes=2)
         await submit(app, pilot)
-        assert shows(app, "L'email a été envoyé")
+        assert shows(app, "Le mail a été envoyé")
         code = last_code(outbox)
         assert code != first_code
         assert outbox.entries()[-1].to == "julie.baillet@example.org"

@@ -66,7 +66,7 @@ async def test_forgotten_identifier(settings: Settings, service: AccountService,
         await type_text(pilot, "Julie@Example.org")
         await submit(app, pilot)
         assert isinstance(app.screen, MessageScreen)
-        assert shows(app, "Un email rappelant votre identifiant vous a été envoyé à l'adresse suivante : "
+        assert shows(app, "Un mail rappelant votre identifiant vous a été envoyé à l'adresse suivante : "
                           "julie@example.org.")
         assert len(outbox.entries()) == sent + 1
         reminder = outbox.entries()[-1]

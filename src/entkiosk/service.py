@@ -309,11 +309,11 @@ class AccountService:
             raise errors.StorageUnavailable() from None
         except DBAPIError as exc:
             log.error("storage refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
-            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
+            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
         except UnicodeEncodeError:
             # Text no database can hold (a lone surrogate), refused by the driver itself.
             log.error("storage refused a value: text that cannot be encoded")
-            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
+            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -527,9 +527,12 @@ class AccountService:
         s.flush()
         return link, code, row
 
-    def _validation_mail(self, to: str, link: str, code: str) -> EmailMessage:
+    def _validation_mail(self, to: str, link: str, code: str, *, first_address: bool) -> EmailMessage:
+        """``first_address``: the account has no validated address yet, so the mail does not
+        say it was « modifiée »."""
         return email_validation_message(self._sender, to, code=code, link=self._link("email", link),
-                                        lifetime_hours=self.settings.accounts.email_token_hours, when=self._now())
+                                        lifetime_hours=self.settings.accounts.email_token_hours, when=self._now(),
+                                        first_address=first_address)
 
     def _notice(self, to: str | None, change: Literal["password", "email"]) -> EmailMessage | None:
         if not to:
@@ -676,7 +679,7 @@ class AccountService:
         letters for the whole school void every letter already handed out.
         """
         if class_name is None and identifier is None and not everyone:
-            raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
+            raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
                               "chaque nouveau courrier annule le précédent.")
         with self._tx() as s:
             stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
@@ -688,13 +691,13 @@ class AccountService:
             # Letters come out in the order of the class lists: by name, in French order.
             found = sorted(s.execute(stmt).all(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
         if identifier is not None and not found:
-            raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+            raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
-            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
         if identifier is not None and found[0].state != AccountState.CREATED:
             raise errors.NotAllowed(
-                f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
-                "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
+                f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
+                "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
         ids = [r.id for r in found if r.state == AccountState.CREATED]
         return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
                              deliver=deliver)
@@ -790,7 +793,7 @@ class AccountService:
         with self._tx() as s:
             session, account = self._session(s, token)
             if account.state != AccountState.CREATED or session.scope != "first_connection":
-                raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
+                raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
             if account.deadline_at is not None and self._now() >= account.deadline_at:
                 raise errors.AccountExpired(self.settings.accounts.activation_months)
             snapshot = (account.id, account.version, account.password_hash, account.identifier, account.birth_date)
@@ -805,7 +808,7 @@ class AccountService:
             try:
                 born = parse_birth_date(birth_date)
             except ValueError:
-                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
+                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
         self._check_new_password(new_password, confirm_password, identifier, errs)
         address = self._check_email(email, confirm_email, "email", errs)
         if errs:
@@ -839,7 +842,7 @@ class AccountService:
             if address:
                 account.pending_email = address
                 link, code, _ = self._new_token(s, account, "email", email=address)
-                message = self._validation_mail(address, link, code)
+                message = self._validation_mail(address, link, code, first_address=account.email is None)
                 self._audit(s, "email.requested", identifier)
         return Outcome(email_pending=address is not None, password_changed=True, mail_problem=self._send(message))
 
@@ -859,7 +862,7 @@ class AccountService:
             if account.state != AccountState.ACTIVE:
                 raise errors.NotAllowed("Terminez d'abord la première connexion.")
             if version != self.settings.charter.version:
-                raise errors.Conflict("La charte vient de changer : lisez la nouvelle version.")
+                raise errors.Conflict("La charte vient de changer : lisez la nouvelle version.")
             if not self._charter_ok(s, account):
                 s.add(CharterAcceptance(account_id=account.id, version=version, accepted_at=self._now(), kiosk_id=self.kiosk_id))
                 self._audit(s, "charter.accepted", account.identifier, version=version)
@@ -936,7 +939,7 @@ class AccountService:
             if address is not None:
                 account.pending_email = address
                 link, code, _ = self._new_token(s, account, "email", email=address)
-                validation = self._validation_mail(address, link, code)
+                validation = self._validation_mail(address, link, code, first_address=account.email is None)
                 self._audit(s, "email.requested", identifier)
         self._send_notices(*messages)
         return Outcome(email_pending=address is not None, password_changed=new_hash is not None,
@@ -951,7 +954,7 @@ class AccountService:
                                    confirm_email=confirm_email)
 
     def resend_validation(self, token: str) -> str:
-        """RENVOYER UN EMAIL DE VALIDATION: a new code; returns the address.
+        """RENVOYER UN MAIL DE VALIDATION: a new code; returns the address.
 
         Older codes stop working only once the new mail has left: a failed resend
         leaves the student with the code already received.
@@ -963,7 +966,7 @@ class AccountService:
             address, account_id = account.pending_email, account.id
             self._resend_allowed(s, account)
             link, code, row = self._new_token(s, account, "email", email=address, void_older=False)
-            message = self._validation_mail(address, link, code)
+            message = self._validation_mail(address, link, code, first_address=account.email is None)
             self._audit(s, "email.resent", account.identifier)
         problem = self._send(message)
         with self._tx() as s:
@@ -982,10 +985,10 @@ class AccountService:
             OneTimeToken.account_id == account.id, OneTimeToken.purpose == "email",
             OneTimeToken.created_at > now - timedelta(days=1))))
         if any(now - created < RESEND_DELAY for created in recent):
-            raise DomainError("Un email de validation vient d'être envoyé : patientez une minute avant d'en "
+            raise DomainError("Un mail de validation vient d'être envoyé : patientez une minute avant d'en "
                               "demander un autre, et vérifiez vos courriers indésirables.")
         if len(recent) >= RESEND_PER_DAY:
-            raise DomainError("Trop d'emails de validation ont été envoyés aujourd'hui : réessayez demain ou "
+            raise DomainError("Trop de mails de validation ont été envoyés aujourd'hui : réessayez demain ou "
                               "adressez-vous à votre établissement.")
 
     def validate_email(self, code: str, *, token: str | None = None) -> AccountView:
@@ -1181,7 +1184,7 @@ class AccountService:
         ident = normalize_login(identifier)
         errs: dict[str, str] = {}
         if not ident or len(ident) > 80 or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789.-_" for c in ident):
-            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
+            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
         self._check_new_password(password, confirm, ident, errs, "password", staff=True)
         if errs:
             raise InvalidInput(errs)
@@ -1189,7 +1192,7 @@ class AccountService:
         try:
             with self._tx() as s:
                 if self._account(s, ident) is not None:
-                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
+                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
                 now = self._now()
                 s.add(Account(identifier=ident, kind=Kind.STAFF, state=AccountState.ACTIVE, first_name=first_name or ident,
                               last_name=last_name, birth_date=None, class_id=None, password_hash=password_hash,
@@ -1197,7 +1200,7 @@ class AccountService:
                               password_changed_at=now))
                 self._audit(s, "staff.added", ident, actor=actor)
         except IntegrityError:
-            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
+            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
         return ident
 
     def unlock(self, identifier: str, *, actor: str) -> None:
@@ -1205,7 +1208,7 @@ class AccountService:
         ident = normalize_login(identifier)
         with self._tx() as s:
             if self._account(s, ident) is None:
-                raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
             self._clear_throttles(s, ident)
             self._audit(s, "staff.unlock", ident, actor=actor)
 
@@ -1219,7 +1222,7 @@ class AccountService:
         with self._tx() as s:
             account = self._account(s, ident)
             if account is None or account.kind != Kind.STUDENT:
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
             account_id = account.id
         return self._reissue([account_id], actor=actor, event="staff.reset", deliver=deliver)[0]
 
@@ -1264,12 +1267,12 @@ class AccountService:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
             found = list(s.scalars(stmt.order_by(Account.identifier)))
             if identifier is not None and not found:
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
             if class_name is not None and not found:
-                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
             marked = [a for a in found if a.state == AccountState.ACTIVE]
             if identifier is not None and not marked:
-                raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
+                raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
                                         "son mot de passe provisoire devra de toute façon être changé.")
             for account in marked:
                 account.must_change_password = True
@@ -1305,9 +1308,9 @@ class AccountService:
         with self._tx() as s:
             account = self._account(s, ident)
             if account is None or account.kind != Kind.STUDENT:
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
             if not self._expired(account):
-                raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
+                raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
             account_id = account.id
         return self._reissue([account_id], actor=actor, event="staff.recreate", deliver=deliver)[0]
 

@@ -213,8 +213,8 @@ def _header(writer: _Writer, content: LetterContent) -> _Header:
     # only at the smallest size is a field cut (with « … ») to a few lines.
     fields = [(content.academy, "B", 2), (content.establishment, "B", 4)]
     fields += [(line, "", 3) for line in content.address_lines[:6]]
-    fields += [(f"Tél : {content.phone}" if content.phone else "", "", 2),
-               (f"Courriel : {content.email}" if content.email else "", "", 2)]
+    fields += [(f"Tél : {content.phone}" if content.phone else "", "", 2),
+               (f"Mail : {content.email}" if content.email else "", "", 2)]
     size = HEADER_PT
     while True:
         cut = size <= HEADER_MIN_PT
@@ -263,7 +263,7 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
     place, y = _block(writer, RIGHT_X, TOP, [(content.place_and_date, "", 10.0, 2)], RIGHT_W, 7.0)
     student, y = _block(writer, RIGHT_X, max(y + 6.0, STUDENT_Y),
                         [(content.student, "B", STUDENT_PT, 3),
-                         (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2),
+                         (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2),
                          (content.born, "", 10.0, 1)],
                         RIGHT_W, 7.0)
     top = max(header.bottom, y) + 12.0
@@ -320,7 +320,7 @@ def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
     missing = sorted({chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())})
     if missing:
         # Staff read this (on the command line, or in the kiosk's log): in French.
-        log.warning("Courriers : caractères absents de la police, imprimés comme des cases vides : %s",
+        log.warning("Courriers : caractères absents de la police, imprimés comme des cases vides : %s",
                     " ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
     return data
 

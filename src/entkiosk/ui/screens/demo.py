@@ -16,9 +16,9 @@ class DemoLettersScreen(KioskScreen):
     HEADING = "Courriers de notification de la classe d'exemple"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Choisissez un élève : identifiant, mot de passe provisoire et date de naissance "
+        yield Static("Choisissez un élève : identifiant, mot de passe provisoire et date de naissance "
                      "servent à la première connexion. Les mails envoyés (codes) se lisent dans un autre "
-                     "terminal avec : entkiosk outbox", classes="paragraph")
+                     "terminal avec : entkiosk outbox", classes="paragraph")
         table: DataTable[str] = DataTable(id="letters", cursor_type="row", zebra_stripes=True)
         table.add_columns("Identifiant", "Mot de passe", "Né(e) le", "Élève")
         for letter in self.app.demo_letters:

@@ -61,7 +61,7 @@ class FirstConnectionScreen(KioskScreen):
                           "suivez les instructions."]
             if outcome.mail_problem:
                 paragraphs.append(outcome.mail_problem)
-            paragraphs.append("Votre nouveau mot de passe est enregistré : lisez maintenant la charte "
+            paragraphs.append("Votre nouveau mot de passe est enregistré : lisez maintenant la charte "
                               "d'utilisation de l'ENT.")
             self.app.switch_screen(MessageScreen("PREMIÈRE CONNEXION", "Compte en attente de validation",
                                                  *paragraphs, then=to_charter, error=bool(outcome.mail_problem)))

@@ -42,7 +42,7 @@ class ForgotIdentifierScreen(_RecoveryScreen):
     HEADING = "Identifiant oublié"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
+        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
         yield Field("votre adresse mail*", "email", max_length=254)
         yield from self.buttons()
 
@@ -56,7 +56,7 @@ class ForgotIdentifierScreen(_RecoveryScreen):
     def _sent(self, address: str) -> None:
         self.app.switch_screen(MessageScreen(
             "IDENTIFIANT OUBLIÉ", "Identifiant oublié",
-            f"Un email rappelant votre identifiant vous a été envoyé à l'adresse suivante : {address}.",
+            f"Un mail rappelant votre identifiant vous a été envoyé à l'adresse suivante : {address}.",
             then=self.app.end_session))
 
 
@@ -65,7 +65,7 @@ class ForgotPasswordScreen(_RecoveryScreen):
     HEADING = "Mot de passe oublié"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
+        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
         yield Field("votre identifiant*", "identifier", max_length=80)
         yield from self.buttons()
 
@@ -84,7 +84,7 @@ class ForgotPasswordScreen(_RecoveryScreen):
         self.app.switch_screen(MessageScreen(
             "MOT DE PASSE OUBLIÉ", "Mot de passe oublié",
             "Votre demande de réinitialisation de mot de passe a été prise en compte.",
-            f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.",
+            f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.",
             "Un mail détaillant la marche à suivre pour finaliser cette modification va vous être envoyé. "
             "Quand vous l'aurez reçu, saisissez son code sur la page suivante.",
             then=to_reset))
@@ -104,7 +104,7 @@ class ResetPasswordScreen(_RecoveryScreen):
         yield Static("Veuillez saisir votre identifiant ainsi que votre nouveau mot de passe.", classes="paragraph")
         yield Field("votre identifiant*", "identifier", value=self._identifier, max_length=80)
         yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200,
-                    hint="Le code du mail « Demande de changement de mot de passe n° … »")
+                    hint="Le code du mail « Demande de changement de mot de passe n° … »")
         yield PasswordField("votre nouveau mot de passe*", "new_password",
                             hint=reset_rule(self.app.settings.accounts.password_min_length,
                                               self.app.settings.accounts.password_max_length))

@@ -88,7 +88,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         error_line = self.query_one("#live-error", ErrorLine)
         if event.state == WorkerState.ERROR:
             if worker_failure(self.app, event.worker) is not None:
-                error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
+                error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
             return
         error_line.show(None)
         self.show_students(event.worker.result or [])
@@ -105,7 +105,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         title = self.query_one("#live-missing-title", Static)
         table = self.query_one("#live-missing", ReadOnlyTable)
         if missing:
-            title.update(plain(f"Il manque encore {count(len(missing), 'élève', 'élèves')} :"))
+            title.update(plain(f"Il manque encore {count(len(missing), 'élève', 'élèves')} :"))
         else:
             title.update("Tous les élèves de la classe ont activé leur compte et accepté la charte.")
         table.display = bool(missing)
@@ -113,7 +113,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         table.fill([(s.identifier, (names[s.identifier], s.identifier, missing_reason(s))) for s in missing])
         now = self.app.service.clock.now().astimezone(self.app.settings.timezone)
         self.query_one("#live-updated", Static).update(plain(
-            f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
+            f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
             f"{decimal(self.app.settings.kiosk.live_refresh)} s. Échap termine la séance et déconnecte."))
 
     def action_back(self) -> None:

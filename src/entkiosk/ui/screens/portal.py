@@ -40,13 +40,13 @@ def open_portal(app: KioskApp, establishment: str, profile: str) -> bool:
 
 
 class PortalScreen(KioskScreen):
-    """« Connectez vous en fonction de votre établissement »."""
+    """« Connectez-vous en fonction de votre établissement »."""
 
-    BAND = "ENVIRONNEMENT NUMÉRIQUE DE TRAVAIL"
-    HEADING = "Bienvenue sur votre Environnement Numérique de Travail."
+    BAND = "ESPACE NUMÉRIQUE DE TRAVAIL"
+    HEADING = "Bienvenue sur votre espace numérique de travail."
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Connectez vous en fonction de votre établissement :", classes="paragraph")
+        yield Static("Connectez-vous en fonction de votre établissement :", classes="paragraph")
         with Horizontal(id="portal-choice"):
             with Vertical():
                 with KioskRadioSet(id="establishment"):

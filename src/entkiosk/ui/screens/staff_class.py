@@ -89,7 +89,7 @@ class ClassScreen(KioskScreen):
         waiting = sum(s.state == "waiting" for s in students)
         expired = sum(s.state == "expired" for s in students)
         self.query_one("#class-counts", Static).update(plain(
-            f"{count(len(students), 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
+            f"{count(len(students), 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
             f"({charter} avec la charte), {waiting} en attente, {count(expired, 'expiré', 'expirés')}."))
         self._filter()
 

@@ -28,8 +28,8 @@ class ValidateEmailScreen(KioskScreen):
     HEADING = "Validation de votre adresse mail"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Saisissez le code reçu dans le mail « Message des services en ligne - Mise à jour de votre "
-                     "adresse mail » (8 caractères, par exemple K7QF-2M9X).", classes="paragraph")
+        yield Static("Saisissez le code reçu dans le mail « Message des services en ligne - Mise à jour de votre "
+                     "adresse mail » (8 caractères, par exemple K7QF-2M9X).", classes="paragraph")
         yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200)
         yield Static("*Champ obligatoire", classes="note")
         with Horizontal(classes="buttons"):
