@@ -413,7 +413,7 @@ def test_forgot_password(snap_compare, service, tmp_path):
 
 
 def test_forgot_password_reference(snap_compare, service, julie, tmp_path):
-    """The request recorded: « La référence de cette demande est le n° » and 13 digits,
+    """The request recorded: « La référence de cette demande est le n° » and 13 digits,
     « Veuillez noter ce numéro. », and the mail to come."""
     from entkiosk.ui.screens.forgot import ForgotPasswordScreen
 

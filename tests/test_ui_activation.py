@@ -226,11 +226,11 @@ async def test_first_connection_refusals_then_activation_with_email(
 
         # Each broken password rule, beside « nouveau mot de passe* ».
         refusals = {
-            "abc1": "Le mot de passe est trop court : 8 caractères minimum.",
-            "abcdefgh1234567": "Le mot de passe est trop long : 14 caractères maximum.",
+            "abc1": "Le mot de passe est trop court : 8 caractères minimum.",
+            "abcdefgh1234567": "Le mot de passe est trop long : 14 caractères maximum.",
             "abcdefghij": "Le mot de passe doit contenir au moins un chiffre.",
             "12345678": "Le mot de passe doit contenir au moins une lettre.",
-            "a1234567": "Ce mot de passe est trop courant : choisissez-en un autre.",
+            "a1234567": "Ce mot de passe est trop courant : choisissez-en un autre.",
             letter.provisional_password: "Le nouveau mot de passe doit être différent du mot de passe provisoire.",
         }
         clear_form(app)
@@ -282,7 +282,7 @@ async def test_first_connection_refusals_then_activation_with_email(
         await tab_to(app, pilot, "validate")
         await submit(app, pilot)
         assert isinstance(app.screen, CharterScreen)
-        assert shows(app, "Cochez « J'accepte la charte » pour accéder aux services.")
+        assert shows(app, "Cochez « J'accepte la charte » pour accéder aux services.")
         assert app.focused.id == "accept"
         await pilot.press("space")
         await tab_to(app, pilot, "validate")
@@ -403,13 +403,13 @@ async def test_profile_password_email_resend_and_code(
         await submit(app, pilot)
         assert isinstance(app.screen, ProfileScreen)
         await settle(app, pilot)
-        assert "Votre adresse mail n'a pas été validée : julie.baillet@example.org" in screen_content(app)
+        assert "Votre adresse mail n'a pas été validée : julie.baillet@example.org" in screen_content(app)
         await tour(app, pilot)
 
         # RENVOYER UN MAIL DE VALIDATION: not twice in a minute, said under the button.
         await tab_to(app, pilot, "resend")
         await submit(app, pilot)
-        assert shows(app, "Un mail de validation vient d'être envoyé : patientez une minute")
+        assert shows(app, "Un mail de validation vient d'être envoyé : patientez une minute")
         assert app.focused.id == "resend"
         await tour(app, pilot)
 

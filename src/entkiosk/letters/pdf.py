@@ -15,6 +15,8 @@ page even at 60 % spills onto a second page rather than losing words.
 
 from __future__ import annotations
 
+import re
+
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -105,7 +107,10 @@ class _Writer:
         current: list[str] = []
         used = 0.0
         space = self.width(" ", style, size)
-        for word in text.split():
+        # Lines break at ordinary spaces only: a non-breaking one keeps « Identifiant : » whole.
+        for word in re.split(r"[^\S\u00a0\u202f]+", text.strip()):
+            if not word:
+                continue
             w = self.width(word, style, size)
             if current and used + space + w <= width:
                 current.append(word)

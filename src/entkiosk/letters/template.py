@@ -195,5 +195,6 @@ def default_template() -> LetterTemplate:
 
 
 def single_line(value: object) -> str:
-    """A value for the body of the letter: line breaks and runs of spaces become one space."""
-    return re.sub(r"\s+", " ", str(value)).strip()
+    """A value for the body of the letter: line breaks and runs of spaces become one space
+    (a non-breaking space stays: it is French typography, not layout)."""
+    return re.sub(r"[^\S\u00a0\u202f]+", " ", str(value)).strip(" ")
