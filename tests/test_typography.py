@@ -497,3 +497,66 @@ async def test_every_staff_screen(service: AccountService, tmp_path: Path) -> No
     })
     assert "Baillet Julie" in texts["class"]
     assert_french(texts)
+
+
+# ------------------------------------------------------------ line breaks on screen
+
+
+def widget_lines(app, widget) -> list[str]:
+    """The terminal lines ``widget`` covers, as shown (its padding stripped)."""
+    region = widget.region
+    strips = rendered(app)
+    return [strips[y].crop(region.x, region.right).text.strip() for y in range(region.y, region.bottom)]
+
+
+async def test_a_guillemet_or_a_colon_never_starts_or_ends_a_line_alone(service: AccountService,
+                                                                        tmp_path: Path) -> None:
+    """Whatever falls at the end of a line, « J'accepte » stays whole with its guillemets,
+    and « : » and « ! » stay with the word before them (Textual alone breaks at any space,
+    the non-breaking one included)."""
+    from entkiosk.ui.screens.message import MessageScreen
+
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        for shift in range(0, 80, 2):
+            sentence = ("x" * (shift % 9) + " ") * (shift // 9) + (
+                "Cochez «\u00a0J'accepte\u00a0» puis validez\u00a0: c'est tout\u00a0!")
+            await app.push_screen(MessageScreen("CONFIRMATION", "Titre", sentence))
+            await settle(app, pilot)
+            paragraph = app.screen.query_one(".paragraph", Static)
+            lines = widget_lines(app, paragraph)
+            assert " ".join(" ".join(lines).split()) == " ".join(sentence.split()), lines  # nothing lost
+            assert not line_breaks(app), (shift, lines)
+            for line in lines:
+                assert not line.endswith(("«", "\u00a0")) and not line.startswith(("»", ":", "!")), (shift, lines)
+            app.pop_screen()
+            await settle(app, pilot)
+
+
+async def test_a_long_path_in_a_message_breaks_after_a_slash(service: AccountService, tmp_path: Path) -> None:
+    """« /…/classes-de-cinquieme/ est un dossier » on the import screen: the path, longer
+    than a line, is cut only right after a « / », never inside a folder's name."""
+    from entkiosk.ui.screens.staff_import import ImportScreen
+
+    folder = tmp_path / "listes-des-classes-de-cinquieme" / "annee-scolaire-2026-2027" / "definitives"
+    folder.mkdir(parents=True)
+    path = str(folder)
+    assert len(path) > 80
+    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="install")
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        app.open_session(service.authenticate("prof.martin", "Prof2martin2026", kind="staff"))
+        await settle(app, pilot)
+        await app.push_screen(ImportScreen())
+        await settle(app, pilot)
+        app.screen.query_one("#path", Input).value = path
+        app.screen.query_one("#preview", Button).press()
+        await settle(app, pilot)
+        error = app.screen.query_one("#screen-error", Static)
+        lines = [line for line in widget_lines(app, error) if line]
+        joined = "".join(lines)
+        start = joined.index(path)
+        assert len(lines) > 1 and "est un dossier" in " ".join(lines)
+        ends = [sum(len(line) for line in lines[:i + 1]) for i in range(len(lines) - 1)]
+        inside = [end for end in ends if start < end < start + len(path)]
+        assert inside, f"the path was not broken at all: {lines}"
+        for end in inside:
+            assert joined[end - 1] == "/", f"the path is cut inside a name: {lines}"

@@ -84,10 +84,10 @@ class StaffScreen(KioskScreen):
         activated = sum(s.activated for s in summaries)
         total = self.query_one("#console-total", Static)
         if summaries:
-            total.update(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
-                         f"{count(activated, 'a activé son compte', 'ont activé leur compte')}.")
+            total.update(plain(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
+                         f"{count(activated, 'a activé son compte', 'ont activé leur compte')}."))
         else:
-            total.update("Aucune classe : importez une liste de classe (CSV nom;prénom;date de naissance;classe).")
+            total.update(plain("Aucune classe : importez une liste de classe (CSV nom;prénom;date de naissance;classe)."))
             self.query_one("#import", Button).focus()
 
     def submit(self) -> None:

@@ -59,8 +59,8 @@ class ImportScreen(KioskScreen):
         self.preview: ImportPreview | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Fichier CSV en UTF-8, une ligne par élève : nom;prénom;date de naissance (JJ/MM/AAAA);classe. "
-                     "Rien n'est enregistré avant la confirmation.", classes="paragraph")
+        yield Static(plain("Fichier CSV en UTF-8, une ligne par élève : nom;prénom;date de naissance (JJ/MM/AAAA);classe. "
+                     "Rien n'est enregistré avant la confirmation."), classes="paragraph")
         yield Field("fichier CSV", "path", placeholder="/chemin/vers/classe.csv", max_length=500)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
