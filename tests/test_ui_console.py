@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from test_ui_kiosk import log_in, to_login
 from textual.widgets import Button, DataTable, Static
 from textual.worker import WorkerFailed
-from ui_support import IdleClock, field_error, kiosk, screen_content, settle, shows, submit, tab_to, tour, type_text
+from ui_support import IdleClock, field_error, flat, kiosk, screen_content, settle, shows, submit, tab_to, tour, type_text
 
 from entkiosk.config import Settings
 from entkiosk.domain.classlist import StudentRow
@@ -154,7 +154,7 @@ def open_console(app: KioskApp, service: AccountService) -> None:
 
 def says(app: KioskApp, words: str) -> bool:
     """``words`` are in the texts of the screen on top (a dialog's too, whatever its frame)."""
-    return " ".join(words.split()) in screen_content(app)
+    return flat(words) in screen_content(app)
 
 
 def cells(table: DataTable) -> list[list[str]]:

@@ -36,7 +36,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_RETRY = "Votre demande est conservée : réessayez plus tard."
+_RETRY = "Votre demande est conservée : réessayez plus tard."
 
 
 class MailDeliveryError(Exception):
@@ -108,7 +108,7 @@ class OutboxTransport:
             errno = getattr(exc, "errno", None)
             raise MailDeliveryError(
                 "Le mail n'a pas pu être déposé dans le dossier d'envoi "
-                f"« {self.path} ». {_RETRY}",
+                f"« {self.path} ». {_RETRY}",
                 reason=f"maildir write failed: {type(exc).__name__} errno={errno}",
             ) from exc
 
@@ -287,7 +287,7 @@ class SmtpTransport:
         if isinstance(exc, OSError) and exc.errno is not None:
             reason += f" errno={exc.errno}"
         if _is_timeout(exc):
-            text = "le serveur de messagerie ne répond pas : délai dépassé"
+            text = "le serveur de messagerie ne répond pas : délai dépassé"
             reason += " (timeout)"
         elif isinstance(exc, smtplib.SMTPAuthenticationError) or stage == "login":
             text = "authentification refusée par le serveur de messagerie"
