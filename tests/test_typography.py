@@ -114,7 +114,7 @@ def test_the_checker_catches_each_fault_and_passes_good_french() -> None:
 def speaking_modules() -> list[Path]:
     """The modules whose strings people read: screens, mails, letters, command line,
     the service's and the domain's refusals, the configuration's errors."""
-    return sorted([*SRC.glob("ui/**/*.py"), SRC / "mail" / "messages.py", *SRC.glob("letters/**/*.py"),
+    return sorted([*SRC.glob("ui/**/*.py"), SRC / "mail" / "messages.py", SRC / "mail" / "transports.py", *SRC.glob("letters/**/*.py"),
                    SRC / "cli.py", SRC / "service.py", SRC / "domain" / "errors.py", SRC / "domain" / "classlist.py",
                    SRC / "domain" / "passwords.py", SRC / "config.py", SRC / "runtime.py"])
 
