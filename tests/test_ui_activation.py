@@ -347,7 +347,7 @@ async def test_profile_password_email_resend_and_code(
         assert shows(app, "Bienvenue Julie")
         await submit(app, pilot)  # MON COMPTE
         assert isinstance(app.screen, ProfileScreen)
-        assert shows(app, f"COMPTE DE {letter.identifier.upper()}")
+        assert shows(app, f"COMPTE DE {letter.identifier}")  # as typed: never upper-cased
         assert shows(app, "Si cette zone est vierge, vous n'avez pas d'adresse mail rattachée à votre compte.")
         assert app.focused.id == "current_password"
         stops = await tour(app, pilot)
