@@ -35,7 +35,7 @@ def _counts(service):
         return {t.name: c.execute(select(func.count()).select_from(t)).scalar() for t in Base.metadata.sorted_tables}
 
 
-SAFE_REFUSAL = "Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez."
+SAFE_REFUSAL = "Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez."
 
 
 def test_text_no_database_can_hold_is_refused_in_french(service, letter):
@@ -66,7 +66,7 @@ def test_an_unknown_class_is_named_safely_in_the_refusal(service, letter, typed)
         with pytest.raises(errors.NotFound) as refused:
             call()
         message = str(refused.value)
-        assert message.startswith("Aucun élève dans la classe « ") and len(message) < 100
+        assert message.startswith("Aucun élève dans la classe « ") and len(message) < 100
         assert not any(c in message for c in "\t\x1b\x85")
 
 
@@ -79,7 +79,7 @@ def test_an_empty_key_in_the_config_is_refused_in_french(tmp_path, text):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
-    assert str(refused.value).startswith(f"{path} : clé inconnue « ")
+    assert str(refused.value).startswith(f"{path} : clé inconnue « ")
     assert "field" not in str(refused.value)
 
 
@@ -99,7 +99,7 @@ def test_config_errors_echo_no_control_character(tmp_path, text):
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
     message = str(refused.value)
-    assert message.startswith(f"{path} : clé « ") and "?" in message
+    assert message.startswith(f"{path} : clé « ") and "?" in message
     assert not any(c in message for c in "\x1b\x07\x00")
 
 
@@ -111,7 +111,7 @@ def test_a_letter_template_name_no_file_can_have_is_a_config_error(name):
 
     with pytest.raises(ConfigError) as refused:
         settings_from_dict({"letters": {"template": name}}, source="kiosk.conf")
-    assert str(refused.value).startswith("kiosk.conf : clé « letters.template » : le modèle ")
+    assert str(refused.value).startswith("kiosk.conf : clé « letters.template » : le modèle ")
     assert "nom de fichier invalide" in str(refused.value)
 
 
@@ -123,7 +123,7 @@ def test_a_config_key_with_a_line_break_is_refused_in_french_on_one_line(tmp_pat
     path.write_text('["a\\nb"]\n', encoding="utf-8")
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
-    assert str(refused.value) == f"{path} : clé inconnue « a?b »."
+    assert str(refused.value) == f"{path} : clé inconnue « a?b »."
 
 
 def test_a_config_key_that_looks_like_msgspec_s_path_marker_is_still_named_in_french(tmp_path):
@@ -134,7 +134,7 @@ def test_a_config_key_that_looks_like_msgspec_s_path_marker_is_still_named_in_fr
     path.write_text('[accounts]\n" - at `$" = ""\n', encoding="utf-8")
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
-    assert str(refused.value) == f"{path} : clé inconnue « accounts. - at `$ »."
+    assert str(refused.value) == f"{path} : clé inconnue « accounts. - at `$ »."
 
 
 def test_a_malformed_csv_line_is_explained_in_french():

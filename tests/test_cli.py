@@ -34,8 +34,8 @@ HEADER = "nom;prénom;date de naissance;classe"
 LAST_NAMES = ["Baillet", "Martin", "Bernard", "Petit", "Durand", "Lefèvre", "Moreau", "Laurent", "Simon", "Michel",
               "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier"]
 FIRST_NAMES = ["Julie", "Lucas", "Zoé", "Noah", "Léa", "Inès", "Gaëtan", "Chloé", "Hugo", "Manon"]
-LETTER_PASSWORD = re.compile(r"^\s*Mot de passe \* : (\S+)\s*$", re.MULTILINE)
-LETTER_IDENTIFIER = re.compile(r"^\s*Identifiant : (\S+)\s*$", re.MULTILINE)
+LETTER_PASSWORD = re.compile(r"^\s*Mot de passe \* : (\S+)\s*$", re.MULTILINE)
+LETTER_IDENTIFIER = re.compile(r"^\s*Identifiant : (\S+)\s*$", re.MULTILINE)
 STAFF_PASSWORD = "Prof2martin2026"  # staff: 12 to 64 characters
 
 
@@ -168,7 +168,7 @@ def test_import_with_one_bad_row_in_200_creates_nothing(conf, live, tmp_path):
     proc = run(conf, "import", str(csv), "--letters", str(out))
     assert proc.returncode == 1
     assert "Import refusé, aucun compte n'a été créé (1 ligne(s) en erreur)" in proc.stderr
-    assert "ligne 137 : la date de naissance « 31/02/2010 » n'existe pas" in proc.stderr
+    assert "ligne 137 : la date de naissance « 31/02/2010 » n'existe pas" in proc.stderr
     assert "ligne 136" not in proc.stderr and "ligne 138" not in proc.stderr
     assert count_accounts(live) == 0
     assert not out.exists()
@@ -183,7 +183,7 @@ def test_import_refuses_student_already_on_file_at_line_137(conf, live, tmp_path
     csv.write_text(content, encoding="utf-8")
     proc = run(conf, "import", str(csv))
     assert proc.returncode == 1
-    assert f"ligne 137 : élève déjà inscrit (identifiant {existing.identifier})" in proc.stderr
+    assert f"ligne 137 : élève déjà inscrit (identifiant {existing.identifier})" in proc.stderr
     assert "aucun compte n'a été créé" in proc.stderr
     assert identifiers(live) == [existing.identifier]
 
@@ -210,8 +210,8 @@ def test_import_200_students_writes_private_letters_then_refuses_reimport(conf, 
 
     again = run(conf, "import", str(csv))
     assert again.returncode == 1
-    assert "ligne 2 : élève déjà inscrit (identifiant julie.baillet)" in again.stderr
-    assert "ligne 201 : élève déjà inscrit" in again.stderr
+    assert "ligne 2 : élève déjà inscrit (identifiant julie.baillet)" in again.stderr
+    assert "ligne 201 : élève déjà inscrit" in again.stderr
     assert "(200 ligne(s) en erreur)" in again.stderr
     assert count_accounts(live) == 200
 
@@ -232,7 +232,7 @@ def test_import_of_cp1252_file_names_line_and_utf8(conf, live, tmp_path, capsys)
                     .encode("cp1252"))
     status, _, err = call(capsys, conf, "import", str(csv))
     assert status == 1
-    assert "ligne 3 : le fichier n'est pas encodé en UTF-8" in err
+    assert "ligne 3 : le fichier n'est pas encodé en UTF-8" in err
     assert count_accounts(live) == 0
 
 
@@ -241,7 +241,7 @@ def test_import_with_unknown_letters_format_is_refused_before_anything(conf, liv
     csv.write_text(class_csv(3), encoding="utf-8")
     assert cli.main(["--config", str(conf), "import", str(csv), "--letters", str(tmp_path / "l.doc")]) == 1
     err = capsys.readouterr().err
-    assert "Erreur : Format de courrier inconnu « .doc » : utilisez un fichier .pdf ou .txt." in err
+    assert "Erreur : Format de courrier inconnu « .doc » : utilisez un fichier .pdf ou .txt." in err
     assert count_accounts(live) == 0
     assert not list(tmp_path.glob("l.doc*")) and not list(tmp_path.glob(".l.doc*"))
 
@@ -259,7 +259,7 @@ def test_import_with_pdf_letters(conf, live, tmp_path):
     assert mode(out) == 0o600
     pages = [page.extract_text() for page in PdfReader(out).pages]
     assert len(pages) == 4
-    assert all("Objet : mise à disposition de services en ligne" in page for page in pages)
+    assert all("Objet : mise à disposition de services en ligne" in page for page in pages)
     assert not list(tmp_path.glob(".lettres.PDF*"))
 
 
@@ -277,7 +277,7 @@ def test_letters_for_a_class_renew_passwords_of_pending_students_only(conf, live
     assert "ne sont plus valables" in proc.stdout
     assert mode(out) == 0o600
     textual = out.read_text(encoding="utf-8")
-    assert "Classe : 2nde 1" in textual
+    assert "Classe : 2nde 1" in textual
     new = letter_passwords(textual)
     assert list(new) == ["julie.baillet"]
     assert new["julie.baillet"] != julie.provisional_password
@@ -322,9 +322,9 @@ def test_letters_for_a_class_to_pdf(conf, live, tmp_path):
     assert len(pages) == 3
     # Pages in the order of the class list: by name (Baillet, N'Diaye, Petit).
     for letter, page in zip(sorted(old, key=lambda x: x.last_name), pages, strict=True):
-        [password] = re.findall(r"Mot de passe \* : (\S+)", page)
-        assert f"Identifiant : {letter.identifier}" in page
-        assert sum(f"Identifiant : {o.identifier}" in page for o in old) == 1
+        [password] = re.findall(r"Mot de passe \* : (\S+)", page)
+        assert f"Identifiant : {letter.identifier}" in page
+        assert sum(f"Identifiant : {o.identifier}" in page for o in old) == 1
         assert password != letter.provisional_password
         assert live.authenticate(letter.identifier, password).next_step == "first_connection"
         with pytest.raises(errors.AuthenticationFailed):
@@ -337,8 +337,8 @@ def test_letters_to_an_unknown_format_change_no_password(conf, live, tmp_path, n
     [julie] = live.import_class_list([student()], actor="t")
     proc = run(conf, "letters", "--class", "2nde 1", "-o", str(tmp_path / name))
     assert proc.returncode == 1
-    assert proc.stderr.startswith("Erreur : Format de courrier inconnu « ")
-    assert proc.stderr.strip().endswith(" : utilisez un fichier .pdf ou .txt.")
+    assert proc.stderr.startswith("Erreur : Format de courrier inconnu « ")
+    assert proc.stderr.strip().endswith(" : utilisez un fichier .pdf ou .txt.")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("lettres", ".lettres"))) == []
     assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
 
@@ -348,25 +348,25 @@ def test_letters_to_a_missing_folder_change_no_password(conf, live, tmp_path):
     out = tmp_path / "absent" / "lettres.pdf"
     proc = run(conf, "letters", "--all", "-o", str(out))
     assert proc.returncode == 1
-    assert proc.stderr.strip() == (f"Erreur : Impossible d'écrire les courriers dans {out} : le dossier "
+    assert proc.stderr.strip() == (f"Erreur : Impossible d'écrire les courriers dans {out} : le dossier "
                                    f"{out.parent} n'existe pas ou n'est pas accessible en écriture.")
     assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
 
 
 def test_letters_to_unknown_format_is_refused(conf, tmp_path, capsys):
     assert cli.main(["--config", str(conf), "letters", "-o", str(tmp_path / "x.docx")]) == 1
-    assert "Format de courrier inconnu « .docx » : utilisez un fichier .pdf ou .txt." in capsys.readouterr().err
+    assert "Format de courrier inconnu « .docx » : utilisez un fichier .pdf ou .txt." in capsys.readouterr().err
 
 
 def test_letters_for_unknown_student_or_class(conf, live, tmp_path, capsys):
     live.import_class_list([student()], actor="t")
     proc = run(conf, "letters", "--student", "inconnu", "-o", str(tmp_path / "x.txt"))
     assert proc.returncode == 1
-    assert "Erreur : Aucun élève n'a l'identifiant « inconnu »." in proc.stderr
+    assert "Erreur : Aucun élève n'a l'identifiant « inconnu »." in proc.stderr
     assert not (tmp_path / "x.txt").exists()
     status, _, err = call(capsys, conf, "letters", "--class", "Terminale 3", "-o", str(tmp_path / "x.txt"))
     assert status == 1
-    assert "Erreur : Aucun élève dans la classe « Terminale 3 »." in err
+    assert "Erreur : Aucun élève dans la classe « Terminale 3 »." in err
 
 
 def test_letters_for_activated_student_points_to_reset(conf, live, tmp_path, capsys):
@@ -384,7 +384,7 @@ def test_letters_with_nothing_pending(conf, live, tmp_path):
     out = tmp_path / "x.txt"
     proc = run(conf, "letters", "--all", "-o", str(out))
     assert proc.returncode == 0
-    assert "Aucun compte en attente d'activation : aucun courrier à imprimer." in proc.stdout
+    assert "Aucun compte en attente d'activation : aucun courrier à imprimer." in proc.stdout
     assert not out.exists()
 
 
@@ -395,7 +395,7 @@ def test_staff_add_reads_password_twice_from_stdin(conf, live, capsys):
     proc = run(conf, "staff", "add", "prof.martin", "--first-name", "Anne", "--last-name", "Martin",
                input=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
     assert proc.returncode == 0, proc.stderr
-    assert "Compte du personnel « prof.martin » créé." in proc.stdout
+    assert "Compte du personnel « prof.martin » créé." in proc.stdout
     assert STAFF_PASSWORD not in proc.stdout + proc.stderr
     login = live.authenticate("prof.martin", STAFF_PASSWORD, kind="staff")
     assert login.kind == "staff" and login.first_name == "Anne" and login.next_step == "home"
@@ -404,20 +404,20 @@ def test_staff_add_reads_password_twice_from_stdin(conf, live, capsys):
 
     status, _, err = call(capsys, conf, "staff", "add", "Prof.Martin", stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
     assert status == 1
-    assert "L'identifiant « prof.martin » existe déjà." in err
+    assert "L'identifiant « prof.martin » existe déjà." in err
 
 
 def test_staff_add_with_mismatched_confirmation_creates_nothing(conf, live):
     proc = run(conf, "staff", "add", "prof.martin", input=f"{STAFF_PASSWORD}\nProf2martiN2026\n")
     assert proc.returncode == 1
-    assert "Erreur : Les deux mots de passe saisis sont différents." in proc.stderr
+    assert "Erreur : Les deux mots de passe saisis sont différents." in proc.stderr
     assert identifiers(live) == []
 
 
 @pytest.mark.parametrize(
     ("identifier", "typed", "expected"),
     [
-        ("prof.martin", "Court1ab\nCourt1ab\n", "Le mot de passe est trop court : 12 caractères minimum."),
+        ("prof.martin", "Court1ab\nCourt1ab\n", "Le mot de passe est trop court : 12 caractères minimum."),
         ("prof.martin", "", "Saisissez un nouveau mot de passe."),
         ("prof martin", f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n", "Identifiant invalide"),
     ],
@@ -431,7 +431,7 @@ def test_staff_add_refusals_in_process(conf, live, capsys, identifier, typed, ex
 def test_unlock_unknown_identifier(conf):
     proc = run(conf, "unlock", "Inconnu")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "Erreur : Aucun compte n'a l'identifiant « inconnu »."
+    assert proc.stderr.strip() == "Erreur : Aucun compte n'a l'identifiant « inconnu »."
 
 
 def test_unlock_lifts_a_lockout(conf, live):
@@ -445,7 +445,7 @@ def test_unlock_lifts_a_lockout(conf, live):
         live.authenticate(julie.identifier, julie.provisional_password)
     proc = run(conf, "unlock", "JULIE.BAILLET")
     assert proc.returncode == 0, proc.stderr
-    assert "Identifiant « julie.baillet » débloqué." in proc.stdout
+    assert "Identifiant « julie.baillet » débloqué." in proc.stdout
     assert live.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"
 
 
@@ -454,7 +454,7 @@ def test_reset_prints_a_letter_with_a_new_password(conf, live):
     activate(live, julie, email="julie.baillet@example.org")
     proc = run(conf, "reset", "julie.baillet")
     assert proc.returncode == 0, proc.stderr
-    assert "Objet : mise à disposition de services en ligne" in proc.stdout
+    assert "Objet : mise à disposition de services en ligne" in proc.stdout
     new = letter_passwords(proc.stdout)
     assert list(new) == ["julie.baillet"]
     with pytest.raises(errors.AuthenticationFailed):
@@ -467,7 +467,7 @@ def test_reset_to_a_private_file(conf, live, tmp_path):
     out = tmp_path / "reset.txt"
     proc = run(conf, "reset", "julie.baillet", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert f"Nouveau courrier de « julie.baillet » écrit dans {out}." in proc.stdout
+    assert f"Nouveau courrier de « julie.baillet » écrit dans {out}." in proc.stdout
     assert "Mot de passe" not in proc.stdout
     assert mode(out) == 0o600
     new = letter_passwords(out.read_text(encoding="utf-8"))
@@ -482,7 +482,7 @@ def test_reset_to_a_pdf(conf, live, tmp_path):
     assert "Mot de passe" not in proc.stdout
     assert mode(out) == 0o600
     [page] = pdf_pages(out)
-    [password] = re.findall(r"Mot de passe \* : (\S+)", page)
+    [password] = re.findall(r"Mot de passe \* : (\S+)", page)
     assert live.authenticate("julie.baillet", password).next_step == "first_connection"
     with pytest.raises(errors.AuthenticationFailed):
         live.authenticate("julie.baillet", julie.provisional_password)
@@ -492,10 +492,10 @@ def test_reset_unknown_or_staff_identifier(conf, live, capsys):
     live.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
     proc = run(conf, "reset", "inconnu")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "Erreur : Aucun élève n'a l'identifiant « inconnu »."
+    assert proc.stderr.strip() == "Erreur : Aucun élève n'a l'identifiant « inconnu »."
     status, out, err = call(capsys, conf, "reset", "prof.martin")
     assert status == 1
-    assert err.strip() == "Erreur : Aucun élève n'a l'identifiant « prof.martin »."
+    assert err.strip() == "Erreur : Aucun élève n'a l'identifiant « prof.martin »."
     assert "Mot de passe" not in out
     assert live.authenticate("prof.martin", STAFF_PASSWORD, kind="staff").kind == "staff"
 
@@ -534,8 +534,8 @@ def test_outbox_lists_mails_with_subject_and_code(conf, service, letter, outbox,
 
     proc = run(conf, "outbox")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("Objet : Message des services en ligne - Mise à jour de votre adresse mail") == 2
-    assert "=== 01/09/2026 10:00 — à : julie.baillet@example.org" in proc.stdout
+    assert proc.stdout.count("Objet : Message des services en ligne - Mise à jour de votre adresse mail") == 2
+    assert "=== 01/09/2026 10:00 — à : julie.baillet@example.org" in proc.stdout
     assert code in proc.stdout and second_code in proc.stdout
     assert proc.stdout.index("julie.baillet@example.org") < proc.stdout.index("paul.petit@example.org")
 
@@ -592,7 +592,7 @@ def test_every_command_upgrades_an_empty_database_by_itself(empty_db_url, tmp_pa
     args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert cli.main(["--config", str(conf), *args], stdin=io.StringIO(stdin)) == status
     err = capsys.readouterr().err
-    assert "Erreur : Base de données" not in err and "StorageUnavailable" not in err
+    assert "Erreur : Base de données" not in err and "StorageUnavailable" not in err
     assert {"accounts", "alembic_version"} <= tables(empty_db_url)
 
 
@@ -602,19 +602,19 @@ def test_every_command_upgrades_an_empty_database_by_itself(empty_db_url, tmp_pa
 def test_missing_csv_file(sqlite_conf, tmp_path):
     proc = run(sqlite_conf, "import", str(tmp_path / "absent.csv"))
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"Erreur : Impossible de lire {tmp_path / 'absent.csv'} (fichier ou dossier introuvable)."
+    assert proc.stderr.strip() == f"Erreur : Impossible de lire {tmp_path / 'absent.csv'} (fichier ou dossier introuvable)."
 
 
 def test_csv_that_is_a_folder(sqlite_conf, tmp_path):
     proc = run(sqlite_conf, "import", str(tmp_path))
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"Erreur : Impossible de lire {tmp_path}")
+    assert proc.stderr.startswith(f"Erreur : Impossible de lire {tmp_path}")
 
 
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("[mail]\nsmtp_hots = \"x\"\n", "clé inconnue « mail.smtp_hots »"),
+        ("[mail]\nsmtp_hots = \"x\"\n", "clé inconnue « mail.smtp_hots »"),
         ("[accounts]\nargon2_memory_cost = 1000\n", "au moins 19456"),
         ("[mail\n", "syntaxe TOML invalide"),
         ('[establishment]\ntimezone = "Mars/Olympus"\n', "fuseau horaire inconnu"),
@@ -633,7 +633,7 @@ def test_bad_config_is_one_french_sentence(tmp_path, content, expected):
         path.write_text(content, encoding="utf-8")
     proc = run(path, "purge")
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"Erreur : {path}")
+    assert proc.stderr.startswith(f"Erreur : {path}")
     assert expected in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "xdg-data").exists()  # nothing was opened
@@ -642,14 +642,14 @@ def test_bad_config_is_one_french_sentence(tmp_path, content, expected):
 def test_missing_config_given_with_option(tmp_path):
     proc = run(None, "--config", str(tmp_path / "absent.conf"), "purge", cwd=tmp_path)
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"Erreur : Fichier de configuration introuvable : {tmp_path / 'absent.conf'}"
+    assert proc.stderr.strip() == f"Erreur : Fichier de configuration introuvable : {tmp_path / 'absent.conf'}"
 
 
 def test_unreachable_database_is_one_french_sentence(tmp_path):
     conf = write_conf(tmp_path / "kiosk.conf", "postgresql+psycopg://postgres@127.0.0.1:1/entkiosk", tmp_path / "o")
     proc = run(conf, "purge")
     assert proc.returncode == 1
-    assert proc.stderr.startswith("Erreur : Base de données inaccessible (postgresql+psycopg://postgres@127.0.0.1:1/entkiosk")
+    assert proc.stderr.startswith("Erreur : Base de données inaccessible (postgresql+psycopg://postgres@127.0.0.1:1/entkiosk")
     assert str(conf) in proc.stderr
 
 
@@ -672,7 +672,7 @@ def test_demo_runs_without_traceback_and_twice(tmp_path):
     assert mode(folder / "lettres.pdf") == 0o600
     pages = pdf_pages(folder / "lettres.pdf")
     assert len(pages) == len(first)
-    assert all(f"Mot de passe * : {first[i]}" in page for i, page in zip(first, pages, strict=True))
+    assert all(f"Mot de passe * : {first[i]}" in page for i, page in zip(first, pages, strict=True))
     again = run(None, "demo", "--print", "--dir", str(folder), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     second = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))
@@ -685,7 +685,7 @@ def test_malformed_database_url_names_the_key_and_the_file(tmp_path, url):
     conf = write_conf(tmp_path / "kiosk.conf", url, tmp_path / "o")
     proc = run(conf, "purge")
     assert proc.returncode == 1
-    assert proc.stderr.startswith("Erreur : ") and "inattendue" not in proc.stderr
+    assert proc.stderr.startswith("Erreur : ") and "inattendue" not in proc.stderr
     assert str(conf) in proc.stderr
 
 
@@ -696,14 +696,14 @@ def test_sqlite_folder_that_cannot_be_created_names_the_database(tmp_path):
     conf = write_conf(tmp_path / "kiosk.conf", f"sqlite:///{database}", tmp_path / "o")
     proc = run(conf, "purge")
     assert proc.returncode == 1
-    assert proc.stderr.startswith("Erreur : ") and "inattendue" not in proc.stderr
+    assert proc.stderr.startswith("Erreur : ") and "inattendue" not in proc.stderr
     assert str(database.parent) in proc.stderr or str(conf) in proc.stderr
 
 
 def test_usage_errors_are_french_with_status_2(tmp_path):
     proc = run(None, "import", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "entkiosk import : erreur :" in proc.stderr
+    assert "entkiosk import : erreur :" in proc.stderr
     proc = run(None, "envoyer", cwd=tmp_path)
     assert proc.returncode == 2 and "erreur" in proc.stderr
 
@@ -759,10 +759,10 @@ def test_force_change_needs_to_be_told_whom(conf, live):
     activate(live, julie)
     proc = run(conf, "force-change")
     assert proc.returncode == 2
-    assert "un de ces arguments est obligatoire : --class --student --all" in proc.stderr
+    assert "un de ces arguments est obligatoire : --class --student --all" in proc.stderr
     proc = run(conf, "force-change", "--student", "nobody.here")
     assert proc.returncode == 1
-    assert "Aucun élève n'a l'identifiant « nobody.here »" in proc.stderr
+    assert "Aucun élève n'a l'identifiant « nobody.here »" in proc.stderr
     assert live.authenticate(julie.identifier, GOOD_PASSWORD).next_step == "home"
     proc = run(conf, "force-change", "--all")
     assert proc.returncode == 0, proc.stderr
@@ -780,7 +780,7 @@ def test_an_updated_class_list_with_skip_enrolled(conf, live, tmp_path):
     assert count_accounts(live) == 4
     proc = run(conf, "import", str(csv), "--skip-enrolled")
     assert proc.returncode == 0, proc.stderr
-    assert "4 élève(s) de la liste déjà inscrit(s) : inchangé(s)." in proc.stdout
+    assert "4 élève(s) de la liste déjà inscrit(s) : inchangé(s)." in proc.stdout
     assert "2 compte(s) créé(s)" in proc.stdout
     assert count_accounts(live) == 6
     proc = run(conf, "import", str(csv), "--skip-enrolled")

@@ -147,17 +147,17 @@ def test_example_documents_only_real_keys():
 
 def test_unknown_key_names_section_key_and_file(tmp_path):
     message, path = refused(tmp_path, '[mail]\nsmtp_hots = "relais"\n')
-    assert message == f"{path} : clé inconnue « mail.smtp_hots »."
+    assert message == f"{path} : clé inconnue « mail.smtp_hots »."
 
 
 def test_unknown_section_names_it_and_file(tmp_path):
     message, path = refused(tmp_path, "[courriel]\nport = 25\n")
-    assert str(path) in message and "clé inconnue « courriel »" in message
+    assert str(path) in message and "clé inconnue « courriel »" in message
 
 
 def test_source_is_not_a_key(tmp_path):
     message, path = refused(tmp_path, 'source = "ailleurs"\n')
-    assert str(path) in message and "clé inconnue « source »" in message
+    assert str(path) in message and "clé inconnue « source »" in message
 
 
 @pytest.mark.parametrize(
@@ -174,13 +174,13 @@ def test_source_is_not_a_key(tmp_path):
 )
 def test_wrong_type(tmp_path, text, key, expected):
     message, path = refused(tmp_path, text)
-    assert message.startswith(f"{path} : clé « {key} »")
+    assert message.startswith(f"{path} : clé « {key} »")
     assert expected in message
 
 
 def test_argon2_memory_below_owasp_minimum_mentions_it(tmp_path):
     message, path = refused(tmp_path, "[accounts]\nargon2_memory_cost = 1000\n")
-    assert message == f"{path} : clé « accounts.argon2_memory_cost » : la valeur doit être au moins 19456."
+    assert message == f"{path} : clé « accounts.argon2_memory_cost » : la valeur doit être au moins 19456."
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_argon2_memory_below_owasp_minimum_mentions_it(tmp_path):
 )
 def test_out_of_range_values(tmp_path, text, key, expected):
     message, path = refused(tmp_path, text)
-    assert message.startswith(f"{path} : clé « {key} »")
+    assert message.startswith(f"{path} : clé « {key} »")
     assert expected in message
 
 
@@ -211,13 +211,13 @@ def test_out_of_range_values(tmp_path, text, key, expected):
 )
 def test_bad_enum_value(tmp_path, text, key, value):
     message, path = refused(tmp_path, text)
-    assert message.startswith(f"{path} : clé « {key} » : valeur non reconnue")
+    assert message.startswith(f"{path} : clé « {key} » : valeur non reconnue")
     assert value in message
 
 
 def test_unknown_timezone(tmp_path):
     message, path = refused(tmp_path, '[establishment]\ntimezone = "Europe/Lile"\n')
-    assert message == f"{path} : clé « establishment.timezone » : fuseau horaire inconnu « Europe/Lile »."
+    assert message == f"{path} : clé « establishment.timezone » : fuseau horaire inconnu « Europe/Lile »."
 
 
 def test_lockout_max_below_base_is_refused(tmp_path):
@@ -227,7 +227,7 @@ def test_lockout_max_below_base_is_refused(tmp_path):
 
 def test_invalid_toml_names_the_file(tmp_path):
     message, path = refused(tmp_path, "[mail\ntransport = outbox\n")
-    assert message.startswith(f"{path} : syntaxe TOML invalide")
+    assert message.startswith(f"{path} : syntaxe TOML invalide")
 
 
 def test_non_utf8_file_names_the_file(tmp_path):
@@ -235,14 +235,14 @@ def test_non_utf8_file_names_the_file(tmp_path):
     path.write_bytes('[establishment]\nname = "Lycée"\n'.encode("latin-1"))
     with pytest.raises(ConfigError) as err:
         load_settings(path)
-    assert str(err.value) == f"{path} : le fichier n'est pas encodé en UTF-8."
+    assert str(err.value) == f"{path} : le fichier n'est pas encodé en UTF-8."
 
 
 def test_missing_explicit_file(tmp_path):
     path = tmp_path / "absent.conf"
     with pytest.raises(ConfigError) as err:
         load_settings(path)
-    assert str(err.value) == f"Fichier de configuration introuvable : {path}"
+    assert str(err.value) == f"Fichier de configuration introuvable : {path}"
 
 
 def test_missing_file_named_by_environment(tmp_path, monkeypatch):
@@ -257,13 +257,13 @@ def test_unreadable_config_is_a_config_error(tmp_path):
     folder.mkdir()
     with pytest.raises(ConfigError) as err:
         load_settings(folder)
-    assert str(err.value).startswith(f"{folder} : lecture impossible")
+    assert str(err.value).startswith(f"{folder} : lecture impossible")
 
 
 def test_settings_from_dict_uses_the_given_source():
     with pytest.raises(ConfigError) as err:
         settings_from_dict({"kiosk": {"idle": 3}}, source="essai.conf")
-    assert str(err.value) == "essai.conf : clé inconnue « kiosk.idle »."
+    assert str(err.value) == "essai.conf : clé inconnue « kiosk.idle »."
 
 
 # ------------------------------------------------------------ lookup order

@@ -46,7 +46,7 @@ from entkiosk.runtime import open_service
 from entkiosk.service import AccountService
 from entkiosk.store.models import Account, AuditEvent
 
-UNAVAILABLE = ("Le service est momentanément indisponible. Vos informations n'ont pas été enregistrées : "
+UNAVAILABLE = ("Le service est momentanément indisponible. Vos informations n'ont pas été enregistrées : "
                "réessayez dans un instant.")
 JULIE = "julie.baillet@example.org"
 BORN = "14/03/2010"
@@ -342,7 +342,7 @@ MAIL_FAULTS = {
     "refuse_rcpt": "le serveur de messagerie a refusé le message",
     "refuse_data": "le serveur de messagerie a refusé le message",
     "drop": "serveur de messagerie injoignable",
-    "hang": "le serveur de messagerie ne répond pas : délai dépassé",
+    "hang": "le serveur de messagerie ne répond pas : délai dépassé",
 }
 SMTP_TIMEOUT = 0.5
 
@@ -372,7 +372,7 @@ def assert_mail_problem(text: str | None, fault: str) -> None:
     assert text is not None
     assert text.startswith("Le mail n'a pas pu être envoyé (")
     assert MAIL_FAULTS[fault] in text
-    assert text.endswith("Votre demande est conservée : réessayez plus tard.")
+    assert text.endswith("Votre demande est conservée : réessayez plus tard.")
     assert not re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}|code=|Traceback|Error", text), text
 
 
@@ -528,9 +528,9 @@ async def test_kiosk_shows_the_mail_problem_after_first_connection(smtp_service:
         assert isinstance(app.screen, MessageScreen)
         content = screen_content(app)
         assert "Compte activé, adresse mail en attente" in content
-        assert ("Le mail n'a pas pu être envoyé (le serveur de messagerie ne répond pas : délai dépassé). "
-                "Votre demande est conservée : réessayez plus tard.") in content
-        assert "« RENVOYER UN EMAIL DE VALIDATION »" in content
+        assert ("Le mail n'a pas pu être envoyé (le serveur de messagerie ne répond pas : délai dépassé). "
+                "Votre demande est conservée : réessayez plus tard.") in content
+        assert "« RENVOYER UN MAIL DE VALIDATION »" in content
         assert "ouvrez maintenant le mail" not in content and "venez de recevoir" not in content
     assert account(svc, letter.identifier).pending_email == JULIE
 
@@ -571,7 +571,7 @@ def import_killed_at(tmp_path: Path, conf: Path, csv: Path, letters: Path, progr
     finally:
         watchdog.cancel()
         proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, f"the import ended by itself before « {progress} »: {seen}"
+    assert proc.returncode == -signal.SIGKILL, f"the import ended by itself before « {progress} »: {seen}"
     return seen
 
 
@@ -659,7 +659,7 @@ def kiosk_conf(tmp_path: Path, extra: str = "", *, outbox: Path | None = None) -
 def assert_refused_at_start(proc, *named: Path | str) -> str:
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr.strip()
-    assert err.startswith("Erreur : ") and NO_TERMINAL not in err and "inattendue" not in err, err
+    assert err.startswith("Erreur : ") and NO_TERMINAL not in err and "inattendue" not in err, err
     assert len(err.splitlines()) == 1, err
     for name in named:
         assert str(name) in err, err
@@ -678,8 +678,8 @@ def test_kiosk_starts_as_far_as_the_terminal_with_good_files(tmp_path: Path) -> 
     (None, "Fichier de configuration introuvable"),
     (b'[establishment]\nname = "Lyc\xe9e"\n', "n'est pas encodé en UTF-8"),
     (b"[kiosk\nid = 1\n", "syntaxe TOML invalide ligne 1"),
-    ('[kiosk]\nidle_timeout = "deux minutes"\n'.encode(), "clé « kiosk.idle_timeout » : la valeur doit être un nombre entier"),
-    (b"[accounts]\nlockout_threshold = 0\n", "clé « accounts.lockout_threshold » : la valeur doit être au moins 1"),
+    ('[kiosk]\nidle_timeout = "deux minutes"\n'.encode(), "clé « kiosk.idle_timeout » : la valeur doit être un nombre entier"),
+    (b"[accounts]\nlockout_threshold = 0\n", "clé « accounts.lockout_threshold » : la valeur doit être au moins 1"),
 ], ids=["missing", "not-utf8", "toml", "wrong-type", "out-of-range"])
 def test_kiosk_start_with_a_bad_configuration_file(tmp_path: Path, content: bytes | None, expected: str) -> None:
     conf = tmp_path / "kiosk.conf"
@@ -752,8 +752,8 @@ def test_an_unusable_outbox_does_not_matter_when_mail_goes_by_smtp(tmp_path: Pat
 
 
 @pytest.mark.parametrize(("template", "expected"), [
-    ("Bonjour $prenom,\n$identifier $password\n", "« $prenom »"),
-    ("Identifiant : $identifier\n", "il manque $password"),
+    ("Bonjour $prenom,\n$identifier $password\n", "« $prenom »"),
+    ("Identifiant : $identifier\n", "il manque $password"),
     (None, "introuvable"),
 ], ids=["unknown-name", "no-password", "missing"])
 def test_kiosk_start_with_a_broken_letter_template(tmp_path: Path, template: str | None, expected: str) -> None:
@@ -810,7 +810,7 @@ def test_kiosk_with_a_bad_sender_address_stops_with_its_french_reason(tmp_path: 
         os.close(main)
     text = output.decode("utf-8", "replace")
     assert returncode == 1, text[-2000:]
-    assert "Erreur : " in text and "clé « mail.sender_address » : adresse mail invalide « pas une adresse »" in text
+    assert "Erreur : " in text and "clé « mail.sender_address » : adresse mail invalide « pas une adresse »" in text
     assert str(conf_path) in text
     assert "Traceback" not in text
     assert not (tmp_path / "k.db").exists()  # stopped before the database was opened

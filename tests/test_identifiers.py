@@ -198,10 +198,10 @@ def test_policy_bounds_are_the_guide_ones():
 @pytest.mark.parametrize(
     ("password", "expected"),
     [
-        ("Bxkdqf1", "trop court : 8 caractères minimum"),  # 7
+        ("Bxkdqf1", "trop court : 8 caractères minimum"),  # 7
         ("Bxkdqfg1", None),  # 8
         ("Bxkdqfghijkl1x", None),  # 14
-        ("Bxkdqfghijkl1x2", "trop long : 14 caractères maximum"),  # 15
+        ("Bxkdqfghijkl1x2", "trop long : 14 caractères maximum"),  # 15
         ("", "trop court"),
     ],
 )
@@ -223,7 +223,7 @@ def test_policy_needs_a_digit_and_a_letter():
 @pytest.mark.parametrize("password", ["azerty123", "AZERTY123", "Azerty123", "soleil123", "SOLEIL123", "motdepasse1"])
 def test_policy_blocklist_is_case_insensitive(password):
     assert password.casefold() in common_passwords()
-    assert policy_problem(password) == "Ce mot de passe est trop courant : choisissez-en un autre."
+    assert policy_problem(password) == "Ce mot de passe est trop courant : choisissez-en un autre."
 
 
 def test_blocklist_is_loaded_and_lowercase():

@@ -31,20 +31,20 @@ from entkiosk.letters.text import render_letter, render_letters
 MM = 72 / 25.4  # PDF points in a millimetre
 SERVICES = "https://ent.example.org/activer?etab=0590000A"
 GUIDE_SENTENCES = [
-    "Objet : mise à disposition de services en ligne",
-    "Identifiant :",
-    "Mot de passe * :",
+    "Objet : mise à disposition de services en ligne",
+    "Identifiant :",
+    "Mot de passe * :",
     "* Mot de passe provisoire, à modifier lors de la première connexion.",
-    "Vous disposez d'un délai de 3 mois pour activer votre compte. Au delà, votre compte sera supprimé",
+    "Vous disposez d'un délai de 3 mois pour activer votre compte. Au-delà, votre compte sera supprimé",
     "Les règles de bon usage de ces services sont précisées dans la charte en vigueur dans l'établissement.",
     "Avec mes encouragements.",
 ]
-PASSWORD = re.compile(r"Mot de passe \* : (\S+)")
+PASSWORD = re.compile(r"Mot de passe \* : (\S+)")
 
 
 def flat(text: str) -> str:
     """Text with its line breaks and runs of spaces as single spaces (wrapping aside)."""
-    return " ".join(text.split())
+    return re.sub(r"[^\S\u00a0\u202f]+", " ", text).strip()  # a non-breaking space is typography: kept
 
 
 def pdf_texts(data: bytes) -> list[str]:
@@ -85,14 +85,14 @@ def test_pdf_has_one_a4_page_per_student_with_only_its_own_credentials(class_let
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert abs(width - 595.28) <= 1 and abs(height - 841.89) <= 1
         text = page.extract_text()
-        assert f"Identifiant : {letter.identifier}" in text
+        assert f"Identifiant : {letter.identifier}" in text
         assert printed_password(text) == letter.provisional_password
         for other in class_letters:
             if other is not letter:
                 assert other.identifier not in text
                 assert other.provisional_password not in text
         assert f"{letter.first_name} {letter.last_name}" in text
-        assert "Classe : 2nde 3" in text
+        assert "Classe : 2nde 3" in text
         assert "Lille, le 01/09/2026" in text  # START is 10:00 in Lille
         for sentence in GUIDE_SENTENCES:
             assert sentence in flat(text), sentence
@@ -141,7 +141,7 @@ def test_characters_the_font_lacks_are_reported_in_french(service, settings, cap
     with caplog.at_level("WARNING"):
         render_pdf([letter], settings)
     messages = [record.getMessage() for record in caplog.records]
-    assert messages == ["Courriers : caractères absents de la police, imprimés comme des cases vides : 李"]
+    assert messages == ["Courriers : caractères absents de la police, imprimés comme des cases vides : 李"]
 
 
 def text_boxes_outside(data: bytes, margin_mm: float = 12.0) -> list[tuple[int, str]]:
@@ -180,7 +180,7 @@ def test_long_establishment_and_student_fields_stay_on_the_page(service, db_url,
     data = render_pdf([letter], settings)
     [text] = pdf_texts(data)
     assert text_boxes_outside(data) == []
-    assert f"Identifiant : {letter.identifier}" in text
+    assert f"Identifiant : {letter.identifier}" in text
     assert printed_password(text) == letter.provisional_password
     with pdfium.PdfDocument(data) as pdf:
         page = pdf[0]
@@ -225,17 +225,17 @@ def test_text_letters_follow_the_guide(class_letters, settings):
     for letter, page in zip(class_letters, letters, strict=True):
         for sentence in GUIDE_SENTENCES:
             assert sentence in flat(page), sentence
-        assert f"    Identifiant : {letter.identifier}\n" in page
-        assert f"    Mot de passe * : {letter.provisional_password}\n" in page
+        assert f"    Identifiant : {letter.identifier}\n" in page
+        assert f"    Mot de passe * : {letter.provisional_password}\n" in page
         assert f"\n    {SERVICES}\n" in page
-        assert "Date limite d'activation : 01/12/2026" in page
+        assert "Date limite d'activation : 01/12/2026" in page
         assert max(len(line) for line in page.splitlines()) <= 80
 
 
 def test_the_wording_does_not_open_a_sentence_with_the_raw_establishment_name(class_letters, settings):
     text = flat(render_letter(class_letters[0], settings))
     assert "Votre établissement, Lycée de démonstration, met à la disposition des élèves" in text
-    body = render_letter(class_letters[0], settings).split("Objet :", 1)[1]
+    body = render_letter(class_letters[0], settings).split("Objet :", 1)[1]
     assert not any(line.startswith("Lycée de démonstration") for line in body.splitlines())
 
 
@@ -243,20 +243,20 @@ def test_empty_establishment_fields_leave_no_empty_label(service, db_url, tmp_pa
     settings = make_settings(db_url, tmp_path, establishment={"phone": "", "email": ""})
     [letter] = service.import_class_list([student()], actor="t")
     assert "Tél" not in render_letter(letter, settings)
-    assert "Courriel" not in pdf_texts(render_pdf([letter], settings))[0]
+    assert "Mail :" not in pdf_texts(render_pdf([letter], settings))[0]
 
 
 # ------------------------------------------------------------ the template
 
 CUSTOM = """\
 # Notre courrier
-Objet : votre compte pour l'ENT du $establishment
+Objet : votre compte pour l'ENT du $establishment
 
 Bonjour $first_name, voici de quoi activer votre compte
-avant le $deadline (prix : 0 $$).
+avant le $deadline (prix : 0 $$).
 
-    Votre identifiant : $identifier
-    Votre mot de passe : ${password}
+    Votre identifiant : $identifier
+    Votre mot de passe : ${password}
 
 * Ce mot de passe ne sert qu'une fois.
 """
@@ -266,9 +266,9 @@ def test_template_syntax():
     template = parse_template(CUSTOM)
     kinds = [[(line.kind, line.template.template) for line in p.lines] for p in template.paragraphs]
     assert kinds == [
-        [("text", "Objet : votre compte pour l'ENT du $establishment")],
-        [("text", "Bonjour $first_name, voici de quoi activer votre compte avant le $deadline (prix : 0 $$).")],
-        [("key", "Votre identifiant : $identifier"), ("key", "Votre mot de passe : ${password}")],
+        [("text", "Objet : votre compte pour l'ENT du $establishment")],
+        [("text", "Bonjour $first_name, voici de quoi activer votre compte avant le $deadline (prix : 0 $$).")],
+        [("key", "Votre identifiant : $identifier"), ("key", "Votre mot de passe : ${password}")],
         [("text", "* Ce mot de passe ne sert qu'une fois.")],
     ]
     assert [p.footnote for p in template.paragraphs] == [False, False, False, True]
@@ -288,10 +288,10 @@ def test_custom_template_changes_the_text_and_the_pdf(service, db_url, tmp_path)
     [letter] = service.import_class_list([student()], actor="t")
     for text in (render_letter(letter, settings), pdf_texts(render_pdf([letter], settings))[0]):
         flowing = flat(text)
-        assert "Objet : votre compte pour l'ENT du Lycée de démonstration" in flowing
-        assert "Bonjour Julie, voici de quoi activer votre compte avant le 01/12/2026 (prix : 0 $)." in flowing
-        assert f"Votre identifiant : {letter.identifier}" in text
-        assert f"Votre mot de passe : {letter.provisional_password}" in text
+        assert "Objet : votre compte pour l'ENT du Lycée de démonstration" in flowing
+        assert "Bonjour Julie, voici de quoi activer votre compte avant le 01/12/2026 (prix : 0 $)." in flowing
+        assert f"Votre identifiant : {letter.identifier}" in text
+        assert f"Votre mot de passe : {letter.provisional_password}" in text
         assert "Ce mot de passe ne sert qu'une fois." in flowing
         assert "mise à disposition" not in flowing and "Notre courrier" not in flowing
         # The fixed layout is still around the wording.
@@ -300,10 +300,10 @@ def test_custom_template_changes_the_text_and_the_pdf(service, db_url, tmp_path)
 
 @pytest.mark.parametrize(("content", "expected"), [
     (None, "est illisible (fichier ou dossier introuvable)."),
-    ("Bonjour $prenom,\n\n    $identifier $password\n", "utilise « $prenom » ligne 1, qui n'existe pas"),
-    ("Bonjour $first_name,\n\n    Identifiant : $identifier\n", "doit contenir $identifier et $password"),
+    ("Bonjour $prenom,\n\n    $identifier $password\n", "utilise « $prenom » ligne 1, qui n'existe pas"),
+    ("Bonjour $first_name,\n\n    Identifiant : $identifier\n", "doit contenir $identifier et $password"),
     ("Rien à dire.\n", "il manque $identifier et $password."),
-    ("Prix : 5 $ net\n\n    $identifier $password\n", "contient un « $ » isolé ligne 1"),
+    ("Prix : 5 $ net\n\n    $identifier $password\n", "contient un « $ » isolé ligne 1"),
     (b"Cl\xe9 : $identifier $password\n", "n'est pas encodé en UTF-8."),
 ], ids=["missing-file", "unknown-placeholder", "no-password", "neither", "lone-dollar", "not-utf8"])
 def test_bad_custom_template_is_a_french_config_error(tmp_path, content, expected):
@@ -317,14 +317,14 @@ def test_bad_custom_template_is_a_french_config_error(tmp_path, content, expecte
     with pytest.raises(ConfigError) as err:
         load_settings(conf)
     message = str(err.value)
-    assert message.startswith(f"{conf} : clé « letters.template » : le modèle {path} ")
+    assert message.startswith(f"{conf} : clé « letters.template » : le modèle {path} ")
     assert expected in message
 
 
 def test_unknown_letters_key_is_refused(tmp_path):
     conf = tmp_path / "kiosk.conf"
     conf.write_text('[letters]\nmodele = "courrier.txt"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="clé inconnue « letters.modele »"):
+    with pytest.raises(ConfigError, match="clé inconnue « letters.modele »"):
         load_settings(conf)
 
 
@@ -335,7 +335,7 @@ def test_a_template_spoiled_after_loading_prints_its_last_good_version(service, 
     settings = make_settings(db_url, tmp_path, letters={"template": str(path)})
     path.write_text("Bonjour $prenom", encoding="utf-8")
     [letter] = service.import_class_list([student()], actor="t")
-    assert f"Votre mot de passe : {letter.provisional_password}" in render_letter(letter, settings)
+    assert f"Votre mot de passe : {letter.provisional_password}" in render_letter(letter, settings)
     with pytest.raises(TemplateError):
         parse_template(path.read_text(encoding="utf-8"), str(path))
 
@@ -349,8 +349,8 @@ def test_check_output_accepts_pdf_and_txt_in_a_writable_folder(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("lettres.doc", "Format de courrier inconnu « .doc » : utilisez un fichier .pdf ou .txt."),
-    ("lettres", "Format de courrier inconnu « lettres » : utilisez un fichier .pdf ou .txt."),
+    ("lettres.doc", "Format de courrier inconnu « .doc » : utilisez un fichier .pdf ou .txt."),
+    ("lettres", "Format de courrier inconnu « lettres » : utilisez un fichier .pdf ou .txt."),
     ("absent/lettres.pdf", "le dossier {tmp}/absent n'existe pas ou n'est pas accessible en écriture."),
 ])
 def test_check_output_refusals_are_french(tmp_path, name, expected):

@@ -73,7 +73,7 @@ def test_many_kiosks_lose_nothing_and_the_check_reads_the_database(db_url, tmp_p
         print(f"  {name:28} n={row['n']:<4} p50 {row['p50_ms']:7.0f} ms  p95 {row['p95_ms']:7.0f} ms")
 
     assert not report.timed_out
-    assert report.storage_errors == [], "a student saw « database is locked » / StorageUnavailable"
+    assert report.storage_errors == [], "a student saw « database is locked » / StorageUnavailable"
     assert report.errors == []
     assert report.lost_writes == []
     assert report.duplicate_activations == []

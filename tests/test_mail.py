@@ -55,64 +55,64 @@ VALIDATION_WITH_LINK = (
     "Bonjour,\n\n"
     "vous avez modifié votre adresse mail dans votre espace de services en ligne "
     "de l'éducation nationale.\n\n"
-    "Pour valider ce changement, cliquez sur le lien ci-dessous :\n"
+    "Pour valider ce changement, cliquez sur le lien ci-dessous :\n"
     f"{LINK}\n\n"
-    "Vous pouvez aussi saisir ce code sur la borne, dans « Valider mon adresse mail » :\n\n"
+    "Vous pouvez aussi saisir ce code sur la borne : connectez-vous, choisissez « MON COMPTE » puis « SAISIR LE CODE REÇU » :\n\n"
     f"    {CODE}\n\n"
     "Ce lien et ce code sont valables 48 heures et ne servent qu'une fois. "
     "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n"
     "Cordialement,\n"
-    "L'administrateur des services en ligne.\n"
+    "L'administrateur des services en ligne\n"
 )
 
 VALIDATION_NO_LINK = (
     "Bonjour,\n\n"
     "vous avez modifié votre adresse mail dans votre espace de services en ligne "
     "de l'éducation nationale.\n\n"
-    "Pour valider ce changement, saisissez ce code sur la borne, dans "
-    "« Valider mon adresse mail » :\n\n"
+    "Pour valider ce changement, saisissez ce code "
+    "sur la borne : connectez-vous, choisissez « MON COMPTE » puis « SAISIR LE CODE REÇU » :\n\n"
     f"    {CODE}\n\n"
     "Ce code est valable 48 heures et ne sert qu'une fois. "
     "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n"
     "Cordialement,\n"
-    "L'administrateur des services en ligne.\n"
+    "L'administrateur des services en ligne\n"
 )
 
 REMINDER = (
     "Bonjour,\n\n"
     "vous avez demandé le rappel de l'identifiant de votre compte de services en "
     "ligne de l'éducation nationale associé à cette adresse mail.\n\n"
-    "Votre identifiant est : e.dupre7\n\n"
+    "Votre identifiant est : e.dupre7\n\n"
     "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n"
     "Cordialement,\n"
-    "L'administrateur des services en ligne.\n"
+    "L'administrateur des services en ligne\n"
 )
 
 RESET_WITH_LINK = (
     "Bonjour,\n\n"
     "pour réinitialiser votre mot de passe permettant d'accéder aux services en "
-    "ligne de l'éducation nationale, cliquez sur le lien ci-dessous :\n"
+    "ligne de l'éducation nationale, cliquez sur le lien ci-dessous :\n"
     f"{LINK}\n\n"
-    "Vous pouvez aussi saisir ce code sur la borne, dans « Modifiez votre mot de passe » :\n\n"
+    "Vous pouvez aussi saisir ce code sur la borne, avec le bouton « J'ai reçu un code de réinitialisation » de l'accueil :\n\n"
     f"    {CODE}\n\n"
     "Ce lien et ce code sont valables 30 minutes et ne servent qu'une fois. "
-    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : "
+    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : "
     "votre mot de passe reste inchangé.\n\n"
-    "Cordialement.\n"
-    "L'administrateur des services en ligne.\n"
+    "Cordialement,\n"
+    "L'administrateur des services en ligne\n"
 )
 
 RESET_NO_LINK = (
     "Bonjour,\n\n"
     "pour réinitialiser votre mot de passe permettant d'accéder aux services en "
-    "ligne de l'éducation nationale, saisissez ce code sur la borne, dans "
-    "« Modifiez votre mot de passe » :\n\n"
+    "ligne de l'éducation nationale, saisissez ce code "
+    "sur la borne, avec le bouton « J'ai reçu un code de réinitialisation » de l'accueil :\n\n"
     f"    {CODE}\n\n"
     "Ce code est valable 30 minutes et ne sert qu'une fois. "
-    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : "
+    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : "
     "votre mot de passe reste inchangé.\n\n"
-    "Cordialement.\n"
-    "L'administrateur des services en ligne.\n"
+    "Cordialement,\n"
+    "L'administrateur des services en ligne\n"
 )
 
 
@@ -167,8 +167,8 @@ def test_identifier_reminder() -> None:
 
 def test_password_reset_with_and_without_link() -> None:
     msg = reset()
-    assert msg["Subject"] == "Demande de changement de mot de passe n° 2025-000417"
-    assert reparse(msg)["Subject"] == "Demande de changement de mot de passe n° 2025-000417"
+    assert msg["Subject"] == "Demande de changement de mot de passe n° 2025-000417"
+    assert reparse(msg)["Subject"] == "Demande de changement de mot de passe n° 2025-000417"
     assert reparse(msg).get_content() == RESET_WITH_LINK
     no_link = reset(link=None)
     assert no_link.get_content() == RESET_NO_LINK
@@ -204,7 +204,7 @@ def test_change_notice(change: Any, sentence: str) -> None:
         f"{sentence} Si vous n'êtes pas à l'origine de cette modification, "
         "contactez votre établissement.\n\n"
         "Cordialement,\n"
-        "L'administrateur des services en ligne.\n"
+        "L'administrateur des services en ligne\n"
     )
     # The Date header comes from `when`, not from the printed local time.
     assert msg["Date"] == format_datetime(WHEN)
@@ -325,7 +325,7 @@ def test_outbox_round_trip(tmp_path: Path) -> None:
     assert first.body == VALIDATION_WITH_LINK
     assert first.to == TO
     assert first.date == WHEN
-    assert second.subject == "Demande de changement de mot de passe n° 2025-000417"
+    assert second.subject == "Demande de changement de mot de passe n° 2025-000417"
     assert second.body == RESET_WITH_LINK
     assert second.date == WHEN + timedelta(minutes=1)
     assert first.key != second.key
@@ -337,7 +337,7 @@ def test_outbox_lists_oldest_first(tmp_path: Path) -> None:
     for n in range(8):
         outbox.send(reset(reference=f"REF-{n}"))
     subjects = [e.subject for e in outbox.entries()]
-    assert subjects == [f"Demande de changement de mot de passe n° REF-{n}" for n in range(8)]
+    assert subjects == [f"Demande de changement de mot de passe n° REF-{n}" for n in range(8)]
     # A fresh transport on the same folder sees the same order.
     assert [e.subject for e in OutboxTransport(tmp_path / "outbox").entries()] == subjects
 
@@ -528,7 +528,7 @@ def test_smtp_auth_good_credentials(run_server: Any) -> None:
     assert GOOD_PASSWORD not in repr(transport)
     transport.send(reset())
     (got,) = handler.received
-    assert got.message["Subject"] == "Demande de changement de mot de passe n° 2025-000417"
+    assert got.message["Subject"] == "Demande de changement de mot de passe n° 2025-000417"
 
 
 def test_smtp_auth_bad_credentials(run_server: Any, caplog: pytest.LogCaptureFixture) -> None:

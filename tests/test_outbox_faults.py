@@ -113,7 +113,7 @@ async def test_first_connection_with_a_broken_outbox_reads_right_and_loses_nothi
         content = screen_content(app)
         assert "Compte activé, adresse mail en attente" in content
         assert "Le mail n'a pas pu être envoyé (dossier d'envoi des mails inutilisable)." in content
-        assert "« RENVOYER UN EMAIL DE VALIDATION »" in content
+        assert "« RENVOYER UN MAIL DE VALIDATION »" in content
         assert "ouvrez maintenant le mail" not in content and "venez de recevoir" not in content
         assert_no_path(content, broken.path)
         with svc._tx() as s:
@@ -132,7 +132,7 @@ async def test_first_connection_with_a_broken_outbox_reads_right_and_loses_nothi
         await tab_to(app, pilot, "resend")
         await submit(app, pilot)
         await settle(app, pilot)
-        assert "L'email a été envoyé" in screen_content(app)
+        assert "Le mail a été envoyé" in screen_content(app)
     [mail] = OutboxTransport(broken.path).entries()
     assert mail.to == ADDRESS
 

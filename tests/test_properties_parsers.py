@@ -222,7 +222,7 @@ def _config_dicts(draw: st.DrawFn) -> dict:
 
 
 def _config_message_problem(message: str, source: str) -> str | None:
-    prefix = f"{source} : "
+    prefix = f"{source} : "
     if not message.startswith(prefix) and not message.startswith("Fichier de configuration introuvable"):
         return "does not name the file"
     rest = message[len(prefix):] if message.startswith(prefix) else message

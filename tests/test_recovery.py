@@ -43,7 +43,7 @@ SHARED = "famille.baillet@example.org"
 UNKNOWN_IDENTIFIER = "personne.inconnue"
 PASSWORD_NOTICE = "Votre mot de passe a été modifié le"
 EMAIL_NOTICE = "Votre adresse mail a été modifiée le"
-RESET_SUBJECT = "Demande de changement de mot de passe n° "
+RESET_SUBJECT = "Demande de changement de mot de passe n° "
 REMINDER_SUBJECT = "Message des services en ligne - Rappel de votre identifiant"
 VALIDATION_SUBJECT = "Message des services en ligne - Mise à jour de votre adresse mail"
 GUIDE_REFUSAL = (
@@ -432,7 +432,7 @@ def test_forgot_identifier_mails_identifier_to_validated_address(service, letter
     _validated(service, letter, outbox)
     assert service.forgot_identifier(JULIE) == JULIE
     [reminder] = _mails(outbox, JULIE, subject=REMINDER_SUBJECT)
-    assert f"Votre identifiant est : {letter.identifier}\n" in reminder.body
+    assert f"Votre identifiant est : {letter.identifier}\n" in reminder.body
 
 
 @pytest.mark.parametrize("address", ["pending", "unknown"])

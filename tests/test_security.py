@@ -674,7 +674,7 @@ def test_default_argon2_parameters_meet_owasp_minimum_and_are_what_is_stored(ser
 def test_argon2_parameters_below_owasp_minimum_are_refused(key, value, expected):
     with pytest.raises(ConfigError) as err:
         settings_from_dict({"accounts": {key: value}}, source="kiosk.conf")
-    assert str(err.value) == f"kiosk.conf : clé « accounts.{key} » : la valeur doit être {expected}."
+    assert str(err.value) == f"kiosk.conf : clé « accounts.{key} » : la valeur doit être {expected}."
 
 
 def test_rehash_on_login_when_memory_cost_changes(service, letter, clock, meter):
@@ -707,10 +707,10 @@ def test_password_rule_defaults_to_the_guide_and_refuses_weaker_settings():
                             ({"password_min_length": 65}, "password_min_length", "au plus 64")]:
         with pytest.raises(ConfigError) as err:
             settings_from_dict({"accounts": raw}, source="kiosk.conf")
-        assert str(err.value) == f"kiosk.conf : clé « accounts.{key} » : la valeur doit être {words}.", raw
+        assert str(err.value) == f"kiosk.conf : clé « accounts.{key} » : la valeur doit être {words}.", raw
     with pytest.raises(ConfigError) as err:
         settings_from_dict({"accounts": {"password_min_length": 15}}, source="kiosk.conf")
-    assert str(err.value) == ("kiosk.conf : clé « accounts.password_max_length » : doit être au moins égale à "
+    assert str(err.value) == ("kiosk.conf : clé « accounts.password_max_length » : doit être au moins égale à "
                               "accounts.password_min_length.")
 
 
@@ -736,7 +736,7 @@ def test_configured_rule_is_checked_at_every_password_choice(strict, outbox):
     short = "Velo2roues1234"  # 14: the guide's maximum, below this establishment's minimum
     error = refused(lambda: strict.first_connection(login.token, birth_date=BIRTH, new_password=short,
                                                     confirm_password=short))
-    assert error.errors == {"new_password": "Le mot de passe est trop court : 15 caractères minimum."}
+    assert error.errors == {"new_password": "Le mot de passe est trop court : 15 caractères minimum."}
     strict.first_connection(login.token, birth_date=BIRTH, new_password=LONG, confirm_password=LONG,
                             email=JULIE, confirm_email=JULIE)
     strict.accept_charter(login.token, strict.settings.charter.version)
@@ -746,7 +746,7 @@ def test_configured_rule_is_checked_at_every_password_choice(strict, outbox):
     assert "15 caractères minimum" in error.errors["new_password"]
     too_long = LONGEST + "x"
     error = refused(lambda: strict.change_password(login.token, LONG, too_long, too_long))
-    assert error.errors == {"new_password": "Le mot de passe est trop long : 64 caractères maximum."}
+    assert error.errors == {"new_password": "Le mot de passe est trop long : 64 caractères maximum."}
     strict.change_password(login.token, LONG, LONGEST, LONGEST)
     assert strict.authenticate(julie.identifier, LONGEST).next_step == "home"
 
@@ -757,7 +757,7 @@ def test_configured_rule_is_checked_at_every_password_choice(strict, outbox):
     strict.reset_password(julie.identifier, code, LONG + "!", LONG + "!")
 
     error = refused(lambda: strict.add_staff("prof.x", "Prof-Martin-1", "Prof-Martin-1", actor="t"))  # 13
-    assert error.errors == {"password": "Le mot de passe est trop court : 15 caractères minimum."}
+    assert error.errors == {"password": "Le mot de passe est trop court : 15 caractères minimum."}
     strict.add_staff("prof.x", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
 
 
@@ -766,7 +766,7 @@ def test_guide_rule_is_kept_by_default(service, letter):
     login = service.authenticate(letter.identifier, letter.provisional_password)
     error = refused(lambda: service.first_connection(login.token, birth_date=BIRTH, new_password="Velo2roues12345",
                                                      confirm_password="Velo2roues12345"))
-    assert error.errors == {"new_password": "Le mot de passe est trop long : 14 caractères maximum."}
+    assert error.errors == {"new_password": "Le mot de passe est trop long : 14 caractères maximum."}
     assert rule() == "Votre nouveau mot de passe doit comporter entre 8 et 14 caractères (au moins un chiffre et une lettre)"
     assert reset_rule() == "(8 caractères minimum, 14 caractères maximum, chiffres ET lettres obligatoires)"
 

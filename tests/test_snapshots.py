@@ -136,7 +136,7 @@ def test_welcome(snap_compare, service, tmp_path):
 
 
 def test_portal_choice(snap_compare, service, tmp_path):
-    """Portal choice of the guide: « Connectez vous en fonction de votre établissement »,
+    """Portal choice of the guide: « Connectez-vous en fonction de votre établissement »,
     the five establishment types and five profiles (Lycées et collèges / Élève selected),
     « Mémoriser ce choix », Valider."""
     from entkiosk.ui.screens.portal import PortalScreen
@@ -307,20 +307,20 @@ def _profile(service, julie, email: str = ""):
 
 
 def test_profile(snap_compare, service, julie, tmp_path):
-    """VOTRE COMPTE — COMPTE DE JULIE.BAILLET: RETOUR and SE DÉCONNECTER, the identifier, an
+    """VOTRE COMPTE — COMPTE DE julie.baillet: RETOUR and SE DÉCONNECTER, the identifier, an
     empty current address with its explanation, and « Modification de vos informations »."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(*_profile(service, julie)))
 
 
 def test_profile_pending_address(snap_compare, service, julie, tmp_path):
     """An address waiting for validation: « Votre adresse mail n'a pas été validée » with the
-    address, RENVOYER UN EMAIL DE VALIDATION and SAISIR LE CODE REÇU."""
+    address, RENVOYER UN MAIL DE VALIDATION and SAISIR LE CODE REÇU."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE,
                         run_before=steps(*_profile(service, julie, EMAIL)))
 
 
 def test_profile_resent(snap_compare, service, julie, tmp_path):
-    """After RENVOYER UN EMAIL DE VALIDATION (a minute later): « L'email a été envoyé »."""
+    """After RENVOYER UN MAIL DE VALIDATION (a minute later): « Le mail a été envoyé »."""
     def later(pilot: Pilot) -> None:
         service.clock.advance(seconds=61)
 
@@ -338,7 +338,7 @@ def test_profile_wrong_current_password(snap_compare, service, julie, tmp_path):
 
 def test_profile_email_requested(snap_compare, service, julie, tmp_path):
     """A new address saved: the guide's page « VOTRE ADRESSE MAIL — Vous souhaitez modifier
-    votre adresse mail. Un courriel vient de vous être envoyé… »."""
+    votre adresse mail. Un mail vient de vous être envoyé… »."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(
         *_profile(service, julie),
         fill(current_password=GOOD_PASSWORD, email=EMAIL, email_confirm=EMAIL), click("#save")))
@@ -394,7 +394,7 @@ def test_forgot_identifier_refused(snap_compare, service, tmp_path):
 
 
 def test_forgot_identifier_sent(snap_compare, service, julie, outbox, tmp_path):
-    """A validated address: « Un email rappelant votre identifiant vous a été envoyé à
+    """A validated address: « Un mail rappelant votre identifiant vous a été envoyé à
     l'adresse suivante : julie.baillet@example.org. »"""
     from entkiosk.ui.screens.forgot import ForgotIdentifierScreen
 
@@ -413,7 +413,7 @@ def test_forgot_password(snap_compare, service, tmp_path):
 
 
 def test_forgot_password_reference(snap_compare, service, julie, tmp_path):
-    """The request recorded: « La référence de cette demande est le n° » and 13 digits,
+    """The request recorded: « La référence de cette demande est le n° » and 13 digits,
     « Veuillez noter ce numéro. », and the mail to come."""
     from entkiosk.ui.screens.forgot import ForgotPasswordScreen
 

@@ -138,7 +138,7 @@ async def test_portal_choices_and_memory(settings: Settings, service: AccountSer
         await tour(app, pilot)
         await submit(app, pilot)
         assert isinstance(app.screen, PortalScreen)
-        assert shows(app, "Connectez vous en fonction de votre établissement")
+        assert shows(app, "Connectez-vous en fonction de votre établissement")
         stops = await tour(app, pilot)
         assert [w.id for w in stops] == ["establishment", "profile", "remember", "validate"]
 
@@ -226,11 +226,11 @@ async def test_first_connection_refusals_then_activation_with_email(
 
         # Each broken password rule, beside « nouveau mot de passe* ».
         refusals = {
-            "abc1": "Le mot de passe est trop court : 8 caractères minimum.",
-            "abcdefgh1234567": "Le mot de passe est trop long : 14 caractères maximum.",
+            "abc1": "Le mot de passe est trop court : 8 caractères minimum.",
+            "abcdefgh1234567": "Le mot de passe est trop long : 14 caractères maximum.",
             "abcdefghij": "Le mot de passe doit contenir au moins un chiffre.",
             "12345678": "Le mot de passe doit contenir au moins une lettre.",
-            "a1234567": "Ce mot de passe est trop courant : choisissez-en un autre.",
+            "a1234567": "Ce mot de passe est trop courant : choisissez-en un autre.",
             letter.provisional_password: "Le nouveau mot de passe doit être différent du mot de passe provisoire.",
         }
         clear_form(app)
@@ -282,7 +282,7 @@ async def test_first_connection_refusals_then_activation_with_email(
         await tab_to(app, pilot, "validate")
         await submit(app, pilot)
         assert isinstance(app.screen, CharterScreen)
-        assert shows(app, "Cochez « J'accepte la charte » pour accéder aux services.")
+        assert shows(app, "Cochez « J'accepte la charte » pour accéder aux services.")
         assert app.focused.id == "accept"
         await pilot.press("space")
         await tab_to(app, pilot, "validate")
@@ -347,7 +347,7 @@ async def test_profile_password_email_resend_and_code(
         assert shows(app, "Bienvenue Julie")
         await submit(app, pilot)  # MON COMPTE
         assert isinstance(app.screen, ProfileScreen)
-        assert shows(app, f"COMPTE DE {letter.identifier.upper()}")
+        assert shows(app, f"COMPTE DE {letter.identifier}")  # as typed: never upper-cased
         assert shows(app, "Si cette zone est vierge, vous n'avez pas d'adresse mail rattachée à votre compte.")
         assert app.focused.id == "current_password"
         stops = await tour(app, pilot)
@@ -403,20 +403,20 @@ async def test_profile_password_email_resend_and_code(
         await submit(app, pilot)
         assert isinstance(app.screen, ProfileScreen)
         await settle(app, pilot)
-        assert "Votre adresse mail n'a pas été validée : julie.baillet@example.org" in screen_content(app)
+        assert "Votre adresse mail n'a pas été validée : julie.baillet@example.org" in screen_content(app)
         await tour(app, pilot)
 
-        # RENVOYER UN EMAIL DE VALIDATION: not twice in a minute, said under the button.
+        # RENVOYER UN MAIL DE VALIDATION: not twice in a minute, said under the button.
         await tab_to(app, pilot, "resend")
         await submit(app, pilot)
-        assert shows(app, "Un email de validation vient d'être envoyé : patientez une minute")
+        assert shows(app, "Un mail de validation vient d'être envoyé : patientez une minute")
         assert app.focused.id == "resend"
         await tour(app, pilot)
 
-        # Two minutes later → « L'email a été envoyé », with a new code.
+        # Two minutes later → « Le mail a été envoyé », with a new code.
         clock.advance(minutes=2)
         await submit(app, pilot)
-        assert shows(app, "L'email a été envoyé")
+        assert shows(app, "Le mail a été envoyé")
         code = last_code(outbox)
         assert code != first_code
         assert outbox.entries()[-1].to == "julie.baillet@example.org"

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from test_ui_kiosk import log_in, to_login
 from textual.widgets import Button, DataTable, Static
 from textual.worker import WorkerFailed
-from ui_support import IdleClock, field_error, kiosk, screen_content, settle, shows, submit, tab_to, tour, type_text
+from ui_support import IdleClock, field_error, flat, kiosk, screen_content, settle, shows, submit, tab_to, tour, type_text
 
 from entkiosk.config import Settings
 from entkiosk.domain.classlist import StudentRow
@@ -39,7 +39,7 @@ STAFF_PASSWORD = "Prof2martin2026"
 T1 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 #: Past the deadline (1 December) of every letter issued at START.
 T2 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
-PASSWORD = re.compile(r"Mot de passe \* : (\S+)")
+PASSWORD = re.compile(r"Mot de passe \* : (\S+)")
 
 #: Forty pupils of one class, in the alphabetical order the console lists them.
 FORTY = [
@@ -154,7 +154,7 @@ def open_console(app: KioskApp, service: AccountService) -> None:
 
 def says(app: KioskApp, words: str) -> bool:
     """``words`` are in the texts of the screen on top (a dialog's too, whatever its frame)."""
-    return " ".join(words.split()) in screen_content(app)
+    return flat(words) in screen_content(app)
 
 
 def cells(table: DataTable) -> list[list[str]]:
@@ -186,7 +186,7 @@ async def test_staff_login_shows_each_class_with_its_counts(settings: Settings, 
         #                  Classe   Élèves Activés Charte Mail validé Bloqués Expirés
         assert cells(table) == [["1ère 2", "4", "2", "1", "0", "1", "0"],
                                 ["2nde 3", "10", "7", "6", "1", "1", "1"]]
-        assert shows(app, "2 classes, 14 élèves ; 9 ont activé leur compte.")
+        assert shows(app, "2 classes, 14 élèves ; 9 ont activé leur compte.")
         assert app.focused is table
 
 
@@ -277,7 +277,7 @@ async def test_a_class_of_forty_lists_everyone_and_the_search_filters(settings: 
         await open_class(app, pilot, "2nde 3")
         table = app.screen.query_one("#students", DataTable)
         assert keys(table) == [letter.identifier for letter in letters]  # the CSV was in alphabetical order
-        assert shows(app, "40 élèves : 0 activé (0 avec la charte), 40 en attente, 0 expiré.")
+        assert shows(app, "40 élèves : 0 activé (0 avec la charte), 40 en attente, 0 expiré.")
         assert cells(table)[0] == ["Adam Inès", "ines.adam", "En attente", "", "", "01/12/2026"]
 
         # Accents and case do not matter; a word matching nobody empties the list.
@@ -337,7 +337,7 @@ def printed(path: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for page in PdfReader(io.BytesIO(path.read_bytes())).pages:
         text = page.extract_text()
-        [ident] = re.findall(r"Identifiant : (\S+)", text)
+        [ident] = re.findall(r"Identifiant : (\S+)", text)
         [password] = PASSWORD.findall(text)
         assert ident not in found
         found[ident] = password
@@ -414,10 +414,10 @@ async def test_an_import_with_bad_rows_names_each_and_imports_nobody(settings: S
         await settle(app, pilot)
         await to_import(app, pilot, csv)
         # Line 2 is a student already enrolled: not a mistake, it would be left alone.
-        assert shows(app, "4 ligne(s) refusée(s) : aucun élève ne sera importé.")
+        assert shows(app, "4 ligne(s) refusée(s) : aucun élève ne sera importé.")
         problems = app.screen.query_one("#preview-problems", DataTable)
         assert cells(problems) == [
-            ["3", "la date de naissance « 31/02/2010 » n'existe pas"],
+            ["3", "la date de naissance « 31/02/2010 » n'existe pas"],
             ["4", "3 colonne(s) au lieu de 4 (nom;prénom;date de naissance;classe)"],
             ["6", "élève en double (déjà à la ligne 5)"],
             ["7", "nom manquant"],
@@ -467,7 +467,7 @@ async def test_a_clean_import_creates_the_accounts_and_one_pdf_of_their_letters(
         await submit(app, pilot)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"4 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"4 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
         assert isinstance(app.screen, StaffScreen)
         await settle(app, pilot)
         assert ["2nde 4", "4", "0", "0", "0", "0", "0"] in cells(app.screen.query_one("#classes", DataTable))
@@ -508,7 +508,7 @@ async def test_letters_of_a_class_void_the_old_passwords(settings: Settings, ser
 
         # ANNULER: nothing printed, nothing changed.
         await press_button(app, pilot, "letters")
-        assert says(app, "Imprimer les courriers de la classe « 2nde 3 »")
+        assert says(app, "Imprimer les courriers de la classe « 2nde 3 »")
         await answer_confirmation(app, pilot, confirm=False)
         assert isinstance(app.screen, ClassScreen)
         await press_button(app, pilot, "letters")
@@ -522,7 +522,7 @@ async def test_letters_of_a_class_void_the_old_passwords(settings: Settings, ser
         await answer_confirmation(app, pilot, confirm=True)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"3 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"3 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
         assert "les courriers précédents ne sont plus valables" in said
         assert isinstance(app.screen, ClassScreen)
 
@@ -573,11 +573,11 @@ async def test_reset_gives_an_activated_student_a_new_letter_and_ends_their_sess
         assert card_buttons(app) == ["reset", "force", "back-button"]
         assert app.focused.id == "reset"
         await submit(app, pilot)
-        assert says(app, "Réinitialiser le compte « ines.adam »")
+        assert says(app, "Réinitialiser le compte « ines.adam »")
         await answer_confirmation(app, pilot, confirm=True)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"1 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"1 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
         # Back to the class, which shows the new state.
         assert isinstance(app.screen, ClassScreen)
         assert state_of(app, ident) == "En attente"
@@ -607,11 +607,11 @@ async def test_unlock_lets_a_locked_out_student_log_in_again(settings: Settings,
     # (At 80×24 the « Débloquer » button is cut: test_a_locked_students_card_fits_80_columns.)
     async with kiosk(settings, service, tmp_path, size=(120, 40)) as (app, pilot):
         await to_card(app, pilot, service, "2nde 3", ident)
-        assert shows(app, "Blocage trop d'essais infructueux : compte bloqué")
+        assert shows(app, "Blocage trop d'essais infructueux : compte bloqué")
         assert card_buttons(app) == ["reset", "force", "unlock", "back-button"]
         await press_button(app, pilot, "unlock")
         said = await finish_job(app, pilot)
-        assert said == f"L'identifiant « {ident} » est débloqué : l'élève peut se connecter à nouveau."
+        assert said == f"L'identifiant « {ident} » est débloqué : l'élève peut se connecter à nouveau."
         assert state_of(app, ident) == "Prêt"
     assert service.authenticate(ident, GOOD_PASSWORD).next_step == "home"
     [event] = audited(service, "staff.unlock", ident)
@@ -635,7 +635,7 @@ async def test_an_expired_account_is_recreated_with_a_new_letter(settings: Setti
         assert card_buttons(app) == ["recreate", "back-button"]
         assert str(app.screen.query_one("#recreate", Button).label) == "Recréer le compte"
         await submit(app, pilot)
-        assert says(app, f"Recréer le compte « {ident} »")
+        assert says(app, f"Recréer le compte « {ident} »")
         await answer_confirmation(app, pilot, confirm=True)
         await finish_job(app, pilot)
         path = new_letter_file(settings, [])
@@ -683,10 +683,10 @@ async def test_forced_change_for_one_student_leads_their_next_login_to_the_profi
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         await to_card(app, pilot, service, "2nde 3", ident)
         await press_button(app, pilot, "force")
-        assert says(app, f"L'élève « {ident} » devra choisir un nouveau mot de passe à sa prochaine connexion")
+        assert says(app, f"L'élève « {ident} » devra choisir un nouveau mot de passe à sa prochaine connexion")
         await answer_confirmation(app, pilot, confirm=True)
         said = await finish_job(app, pilot)
-        assert said.startswith(f"L'élève « {ident} » devra choisir un nouveau mot de passe")
+        assert said.startswith(f"L'élève « {ident} » devra choisir un nouveau mot de passe")
         assert state_of(app, ident) == "À changer"
         assert [s.must_change_password for s in service.class_students("2nde 3")] == [True, False]
         with pytest.raises(SessionExpired):
@@ -715,7 +715,7 @@ async def test_forced_change_for_a_class_marks_its_activated_students_only(
         await settle(app, pilot)
         await open_class(app, pilot, "2nde 3")
         await press_button(app, pilot, "force-class")
-        assert says(app, "Les comptes activés des élèves de la classe « 2nde 3 » devront choisir")
+        assert says(app, "Les comptes activés des élèves de la classe « 2nde 3 » devront choisir")
         await answer_confirmation(app, pilot, confirm=True)
         said = await finish_job(app, pilot)
         assert said.startswith("3 compte(s) activé(s) devront choisir un nouveau mot de passe")
@@ -798,7 +798,7 @@ async def test_adding_a_student_checks_the_form_then_creates_the_account_and_its
         await submit(app, pilot)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"1 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"1 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
         assert isinstance(app.screen, StaffScreen)
         await settle(app, pilot)
         assert ["2nde 4", "1", "0", "0", "0", "0", "0"] in cells(app.screen.query_one("#classes", DataTable))
@@ -890,7 +890,7 @@ async def test_the_live_view_follows_an_activation_on_another_terminal(
             assert outcome[0] == "ok", outcome[1]
             assert live_text(app) == "3 / 5 élèves ont activé leur compte — 2 ont aussi accepté la charte"
             assert keys(missing) == [activated, hugo, lea]
-            assert shows(app, "Il manque encore 3 élèves :")
+            assert shows(app, "Il manque encore 3 élèves :")
     finally:
         if not go.is_set():
             other.terminate()

@@ -107,7 +107,7 @@ async def test_idle_countdown_then_the_session_ends(settings: Settings, service:
         app.check_inactivity()
         await pilot.pause()
         assert isinstance(app.screen, IdleWarning)
-        assert "Êtes-vous toujours là ?" in screen_content(app)
+        assert "Êtes-vous toujours là ?" in screen_content(app)
         assert f"la session se termine dans {IDLE_WARNING} secondes" in screen_content(app)
         idle.advance(7)
         app.check_inactivity()
@@ -188,7 +188,7 @@ async def test_only_a_staff_login_closes_the_kiosk(settings: Settings, service: 
         await tour(app, pilot)
         await log_in(app, pilot, "prof.test", STAFF_PASSWORD)
         assert isinstance(app.screen, StaffScreen)
-        assert shows(app, "Connecté(e) : prof.test")
+        assert shows(app, "Connecté(e) : prof.test")
         stops = await tour(app, pilot)
         assert {w.id for w in stops} == {"classes", "reference", "import", "add", "close", "force-all", "logout"}
         token = app.token

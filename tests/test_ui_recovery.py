@@ -57,7 +57,7 @@ async def test_forgotten_identifier(settings: Settings, service: AccountService,
         await open_from_welcome(app, pilot, "forgot-identifier")
         assert isinstance(app.screen, ForgotIdentifierScreen)
         assert shows(app, "IDENTIFIANT OUBLIÉ")
-        assert shows(app, "Veuillez saisir les informations suivantes :")
+        assert shows(app, "Veuillez saisir les informations suivantes :")
         assert app.focused.id == "email"
         stops = await tour(app, pilot)
         assert [w.id for w in stops] == ["email", "validate", "cancel"]
@@ -66,7 +66,7 @@ async def test_forgotten_identifier(settings: Settings, service: AccountService,
         await type_text(pilot, "Julie@Example.org")
         await submit(app, pilot)
         assert isinstance(app.screen, MessageScreen)
-        assert shows(app, "Un email rappelant votre identifiant vous a été envoyé à l'adresse suivante : "
+        assert shows(app, "Un mail rappelant votre identifiant vous a été envoyé à l'adresse suivante : "
                           "julie@example.org.")
         assert len(outbox.entries()) == sent + 1
         reminder = outbox.entries()[-1]
@@ -133,12 +133,12 @@ async def test_forgotten_password_reference_code_and_new_password(
         assert shows(app, "Votre demande de réinitialisation de mot de passe a été prise en compte.")
         assert shows(app, "Veuillez noter ce numéro.")
         page = " ".join(str(w.render()) for w in app.screen.query(".paragraph"))
-        reference = re.search(r"La référence de cette demande est le n° (\d+)\.", page).group(1)
+        reference = re.search(r"La référence de cette demande est le n° (\d+)\.", page).group(1)
         assert len(reference) == 13
         assert shows(app, reference)
         mail = outbox.entries()[-1]
         assert mail.to == "julie@example.org"
-        assert mail.subject == f"Demande de changement de mot de passe n° {reference}"
+        assert mail.subject == f"Demande de changement de mot de passe n° {reference}"
         await tour(app, pilot)
         await submit(app, pilot)  # VALIDER
 

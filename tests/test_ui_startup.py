@@ -35,7 +35,7 @@ async def test_a_database_that_cannot_be_opened_stops_the_kiosk_with_its_reason(
     settings = make_settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path)
 
     def factory():
-        raise ConfigError("Base de données inaccessible : serveur injoignable.")
+        raise ConfigError("Base de données inaccessible : serveur injoignable.")
 
     app = make_app(settings, factory, blink=False, state_path=tmp_path / "state.json")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -125,7 +125,7 @@ async def test_a_login_under_way_when_the_session_ends_opens_nothing(service: Ac
             await pilot.press("enter")
             await pilot.pause(0.2)
             assert login.busy  # the service waits for the lock
-            app.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
+            app.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
             await pilot.pause(0.3)
             assert isinstance(app.screen, WelcomeScreen)
         finally:
@@ -180,17 +180,17 @@ async def test_each_student_finds_their_own_name_at_home(service: AccountService
         assert "Bienvenue Julie" in screen_text(app) and "Dernière connexion le" in screen_text(app)
         await tab_to(app, pilot, "contact")
         await submit(app, pilot)
-        assert "Tél :" in screen_text(app)
+        assert "Tél :" in screen_text(app)
         await tab_to(app, pilot, "logout")
         await submit(app, pilot)
         assert isinstance(app.screen, WelcomeScreen)
         kept = " ".join(str(widget.render()) for widget in home.query("Static"))
-        assert "Julie" not in kept and "Tél :" not in kept and "Dernière connexion" not in kept
+        assert "Julie" not in kept and "Tél :" not in kept and "Dernière connexion" not in kept
 
         await to_login(app, pilot)
         await type_login(app, pilot, zoe.identifier, GOOD_PASSWORD)
         await submit(app, pilot)
         assert app.screen is home
         text = screen_text(app)
-        assert "Bienvenue Zoé" in text and "Julie" not in text and "Tél :" not in text
+        assert "Bienvenue Zoé" in text and "Julie" not in text and "Tél :" not in text
         assert app.focused is home.query_one("#account")

@@ -9,6 +9,8 @@ Entrée, as a keyboard-only student would.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -150,8 +152,9 @@ def screen_text(app: App) -> str:
 
 
 def flat(text: str) -> str:
-    """Whitespace (line wraps included) squeezed to single spaces, to find sentences."""
-    return " ".join(text.split())
+    """Whitespace (line wraps included) squeezed to single spaces, to find sentences; a
+    non-breaking space is typography, not layout: it stays (and must be in what is sought)."""
+    return re.sub(r"[^\S\u00a0\u202f]+", " ", text).strip()
 
 
 def shows(app: App, words: str) -> bool:

@@ -23,19 +23,19 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 # argparse's own words, in French (it looks them up through gettext at call time).
 _ARGPARSE_FR = {
-    "usage: ": "usage : ",
+    "usage: ": "usage : ",
     "positional arguments": "arguments",
     "options": "options",
     "show this help message and exit": "afficher cette aide et quitter",
-    "the following arguments are required: %s": "argument(s) obligatoire(s) manquant(s) : %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
-    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
-    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
-    "unrecognized arguments: %s": "argument(s) non reconnu(s) : %s",
+    "the following arguments are required: %s": "argument(s) obligatoire(s) manquant(s) : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "unrecognized arguments: %s": "argument(s) non reconnu(s) : %s",
     "expected one argument": "une valeur est attendue",
-    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
     "not allowed with argument %s": "incompatible avec l'argument %s",
-    "one of the arguments %s is required": "un de ces arguments est obligatoire : %s",
+    "one of the arguments %s is required": "un de ces arguments est obligatoire : %s",
 }
 argparse._ = lambda message: _ARGPARSE_FR.get(message, message)  # type: ignore[attr-defined]
 
@@ -44,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,11 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="importer une liste de classe (CSV nom;prénom;date de naissance;classe)")
     p.add_argument("file", metavar="FICHIER.csv", type=Path,
-                   help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
+                   help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
     p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
                    help="écrire aussitôt les courriers de notification des comptes créés (PDF à imprimer, ou texte)")
     p.add_argument("--skip-enrolled", action="store_true",
-                   help="liste mise à jour : créer seulement les élèves qui n'ont pas encore de compte")
+                   help="liste mise à jour : créer seulement les élèves qui n'ont pas encore de compte")
 
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", dest="everyone", action="store_true",
                    help="tous les élèves non activés de l'établissement (annule tous les courriers déjà remis)")
     p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path, required=True,
-                   help="fichier à écrire : PDF à imprimer (une page par élève) ou texte")
+                   help="fichier à écrire : PDF à imprimer (une page par élève) ou texte")
 
     staff = sub.add_parser("staff", help="comptes du personnel")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)
@@ -93,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
-    p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")
-    p.add_argument("--dir", type=Path, metavar="DOSSIER", help="dossier de la démonstration (par défaut : un dossier temporaire)")
+    p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")
+    p.add_argument("--dir", type=Path, metavar="DOSSIER", help="dossier de la démonstration (par défaut : un dossier temporaire)")
     p.add_argument("--print", dest="print_only", action="store_true",
                    help="seulement afficher les courriers, sans lancer le kiosque")
     db = sub.add_parser("db", help="base de données")
@@ -115,13 +115,13 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         return handler(args, settings, stdin or sys.stdin)
     except InvalidInput as exc:
         for message in exc.errors.values():
-            print(f"Erreur : {message}", file=sys.stderr)
+            print(f"Erreur : {message}", file=sys.stderr)
         return EXIT_REFUSED
     except (DomainError, ConfigError) as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
+        print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        print("Interrompu : rien n'a été enregistré pour l'opération en cours.", file=sys.stderr)
+        print("Interrompu : rien n'a été enregistré pour l'opération en cours.", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Output piped into ``head`` or ``less`` that closed early: not an error.
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     except Exception as exc:
         if os.environ.get("ENTKIOSK_DEBUG"):
             raise
-        print(f"Erreur inattendue ({type(exc).__name__}) : l'opération a été annulée. "
+        print(f"Erreur inattendue ({type(exc).__name__}) : l'opération a été annulée. "
               "Relancez avec ENTKIOSK_DEBUG=1 pour le détail technique.", file=sys.stderr)
         return EXIT_REFUSED
 
@@ -221,9 +221,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     if args.skip_enrolled:
         rows, enrolled = service.new_rows(rows)
         if enrolled:
-            print(f"{len(enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s).")
+            print(f"{len(enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s).")
         if not rows:
-            print("Aucun nouvel élève dans cette liste : aucun compte créé.")
+            print("Aucun nouvel élève dans cette liste : aucun compte créé.")
             return EXIT_OK
     update, stop = _progress("Création des comptes")
     try:
@@ -231,7 +231,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
                                             deliver=_deliver(args.letters, settings, stop) if args.letters else None)
     except ImportRejected as exc:
         if any("déjà inscrit" in reason for _, reason in exc.problems):
-            raise DomainError(f"{exc}\nUne liste mise à jour ? Avec --skip-enrolled, seuls les élèves qui n'ont pas "
+            raise DomainError(f"{exc}\nUne liste mise à jour ? Avec --skip-enrolled, seuls les élèves qui n'ont pas "
                               "encore de compte sont créés.") from None
         raise
     finally:
@@ -242,7 +242,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
         print(f"Courriers écrits dans {args.letters}.")
     else:
         for name in classes:
-            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.pdf")
+            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.pdf")
     return EXIT_OK
 
 
@@ -256,9 +256,9 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     finally:
         stop()
     if not letters:
-        print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
+        print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
         return EXIT_OK
-    print(f"{len(letters)} courrier(s) écrit(s) dans {args.output} : chacun porte un nouveau mot de passe provisoire,"
+    print(f"{len(letters)} courrier(s) écrit(s) dans {args.output} : chacun porte un nouveau mot de passe provisoire,"
           " les courriers précédents de ces élèves ne sont plus valables.")
     return EXIT_OK
 
@@ -276,17 +276,17 @@ def cmd_staff(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> in
     service = _service(settings)
     # Said before the question, so that the first try can be the right one.
     print(staff_rule(*service.staff_password_bounds()))
-    password = _read_password("Mot de passe : ", stdin)
-    confirm = _read_password("Confirmation du mot de passe : ", stdin)
+    password = _read_password("Mot de passe : ", stdin)
+    confirm = _read_password("Confirmation du mot de passe : ", stdin)
     ident = service.add_staff(args.identifier, password, confirm, first_name=args.first_name,
                               last_name=args.last_name, actor=_actor())
-    print(f"Compte du personnel « {ident} » créé.")
+    print(f"Compte du personnel « {ident} » créé.")
     return EXIT_OK
 
 
 def cmd_unlock(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     _service(settings).unlock(args.identifier, actor=_actor())
-    print(f"Identifiant « {args.identifier.strip().lower()} » débloqué.")
+    print(f"Identifiant « {args.identifier.strip().lower()} » débloqué.")
     return EXIT_OK
 
 
@@ -299,7 +299,7 @@ def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
     deliver = (lambda letters: write_letters(args.output, letters, settings)) if args.output else None
     letter = service.staff_reset(args.identifier, actor=_actor(), deliver=deliver)
     if args.output:
-        print(f"Nouveau courrier de « {letter.identifier} » écrit dans {args.output}.")
+        print(f"Nouveau courrier de « {letter.identifier} » écrit dans {args.output}.")
     else:
         print(render_letter(letter, settings))
     return EXIT_OK
@@ -308,7 +308,7 @@ def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
 def cmd_force_change(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     count = _service(settings).force_password_change(identifier=args.student, class_name=args.class_name,
                                                      everyone=args.everyone, actor=_actor())
-    print(f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion ; "
+    print(f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion ; "
           "leurs sessions ouvertes sont fermées.")
     return EXIT_OK
 
@@ -336,7 +336,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     from .mail import OutboxTransport
 
     if settings.mail.transport != "outbox":
-        raise DomainError("Les mails partent par SMTP (mail.transport = \"smtp\") : il n'y a pas de boîte d'envoi locale.")
+        raise DomainError("Les mails partent par SMTP (mail.transport = \"smtp\") : il n'y a pas de boîte d'envoi locale.")
     entries = OutboxTransport(settings.outbox_path()).entries()
     if args.last > 0:
         entries = entries[-args.last:]
@@ -345,7 +345,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
         return EXIT_OK
     for entry in entries:
         when = entry.date.astimezone(settings.timezone).strftime("%d/%m/%Y %H:%M") if entry.date else "?"
-        print(f"=== {when} — à : {entry.to}\nObjet : {entry.subject}\n\n{entry.body.rstrip()}\n")
+        print(f"=== {when} — à : {entry.to}\nObjet : {entry.subject}\n\n{entry.body.rstrip()}\n")
     return EXIT_OK
 
 
@@ -366,8 +366,8 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
         f"[database]\nurl = \"sqlite:///{(folder / 'demo.db').as_posix()}\"\n\n"
         f"[mail]\noutbox = \"{Settings().outbox_path().as_posix()}\"\n\n"
         "[establishment]\nname = \"Lycée de démonstration\"\n"
-        "message = \"Bienvenue dans la démonstration d'entkiosk : les codes envoyés par mail se lisent avec "
-        "« entkiosk outbox » dans un autre terminal.\"\n",
+        "message = \"Bienvenue dans la démonstration d'entkiosk : les codes envoyés par mail se lisent avec "
+        "« entkiosk outbox » dans un autre terminal.\"\n",
         encoding="utf-8",
     )
     settings = load_settings(conf)
@@ -375,7 +375,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     sample = Path(__file__).parent / "data" / "classe-exemple.csv"
     rows, problems = parse_class_list(sample.read_bytes())
     if problems:  # the shipped sample is tested; this would be a packaging fault
-        raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
+        raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
     # A second run on the same folder prints new letters instead of importing twice.
     letters = service.issue_letters(everyone=True, actor=_actor()) or service.import_class_list(rows, actor=_actor())
     staff_password = _demo_staff(service)
@@ -383,7 +383,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     write_private(text_out, render_letters(letters, settings))
     write_letters(pdf_out, letters, settings)
     print(f"Démonstration prête dans {folder}")
-    print(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {pdf_out} (à imprimer) "
+    print(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {pdf_out} (à imprimer) "
           f"et {text_out}\n")
     width = max(len(letter.identifier) for letter in letters)
     print(f"{'Identifiant'.ljust(width)}  Mot de passe  Né(e) le    Élève")
@@ -394,9 +394,9 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     print(f"\nConsole du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
           f"l'Éducation Nationale »,\navec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
     prog = _prog()
-    print(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
-          f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
-          f"puis par exemple : {prog} reset julie.baillet, {prog} unlock julie.baillet")
+    print(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
+          f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
+          f"puis par exemple : {prog} reset julie.baillet, {prog} unlock julie.baillet")
     if args.print_only:
         return EXIT_OK
     return run_kiosk(settings, service=service, demo_letters=letters, demo_staff=(DEMO_STAFF, staff_password))
@@ -454,7 +454,7 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
 
     check_files(settings)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise DomainError("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console.")
+        raise DomainError("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console.")
     log_dir = data_dir()
     log_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=log_dir / "entkiosk.log", level=logging.INFO,
@@ -479,7 +479,7 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
         now = time.monotonic()
         crashes = [t for t in crashes if now - t < 60] + [now]
         if len(crashes) >= 3:
-            raise DomainError(f"Le kiosque s'est arrêté après des erreurs répétées : voir le journal "
+            raise DomainError(f"Le kiosque s'est arrêté après des erreurs répétées : voir le journal "
                               f"{log_dir / 'entkiosk.log'}.")
         time.sleep(1)
 

@@ -227,15 +227,15 @@ def load_settings(explicit: str | os.PathLike[str] | None = None, *, check_sende
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"Fichier de configuration introuvable : {path}") from None
+        raise ConfigError(f"Fichier de configuration introuvable : {path}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path} : le fichier n'est pas encodé en UTF-8.") from None
+        raise ConfigError(f"{path} : le fichier n'est pas encodé en UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+), column (\d+)", str(exc))
         at = f" ligne {where[1]}, colonne {where[2]}" if where else ""
-        raise ConfigError(f"{path} : syntaxe TOML invalide{at}.") from None
+        raise ConfigError(f"{path} : syntaxe TOML invalide{at}.") from None
     except OSError as exc:
-        raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
+        raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
     return settings_from_dict(raw, source=str(path), check_sender=check_sender)
 
 
@@ -247,36 +247,36 @@ def check_sender_address(settings: Settings, source: str = "kiosk.conf") -> None
         validate_email(settings.mail.sender_address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         raise ConfigError(
-            f"{source} : clé « mail.sender_address » : adresse mail invalide "
-            f"« {settings.mail.sender_address} »."
+            f"{source} : clé « mail.sender_address » : adresse mail invalide "
+            f"« {settings.mail.sender_address} »."
         ) from None
 
 
 def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: bool = True) -> Settings:
     if "source" in raw:
-        raise ConfigError(f"{source} : clé inconnue « source ».")
+        raise ConfigError(f"{source} : clé inconnue « source ».")
     try:
         settings = msgspec.convert(raw, Settings)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"{source} : {_french(str(exc))}") from None
+        raise ConfigError(f"{source} : {_french(str(exc))}") from None
     try:
         settings.timezone
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"{source} : clé « establishment.timezone » : fuseau horaire inconnu "
-            f"« {settings.establishment.timezone} »."
+            f"{source} : clé « establishment.timezone » : fuseau horaire inconnu "
+            f"« {settings.establishment.timezone} »."
         ) from None
     if check_sender:
         check_sender_address(settings, source)
     accounts = settings.accounts
     if accounts.lockout_max_seconds < accounts.lockout_base_seconds:
         raise ConfigError(
-            f"{source} : clé « accounts.lockout_max_seconds » : doit être au moins égale à "
+            f"{source} : clé « accounts.lockout_max_seconds » : doit être au moins égale à "
             "accounts.lockout_base_seconds."
         )
     if accounts.password_max_length < accounts.password_min_length:
         raise ConfigError(
-            f"{source} : clé « accounts.password_max_length » : doit être au moins égale à "
+            f"{source} : clé « accounts.password_max_length » : doit être au moins égale à "
             "accounts.password_min_length."
         )
     if settings.letters.template:
@@ -285,7 +285,7 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: b
         try:
             read_template(Path(settings.letters.template).expanduser())
         except TemplateError as exc:
-            raise ConfigError(f"{source} : clé « letters.template » : {exc}") from None
+            raise ConfigError(f"{source} : clé « letters.template » : {exc}") from None
     return msgspec.structs.replace(settings, source=source)
 
 
@@ -300,15 +300,15 @@ def _french(message: str) -> str:
     key = where.rstrip("`").lstrip(".").replace("[", ".").replace("]", "")
     if m := re.match(r"Object contains unknown field `(.*)`", text, re.DOTALL):  # `[""]`, `["\n"]`: valid TOML
         full = f"{key}.{m[1]}" if key else m[1]
-        return f"clé inconnue « {full} »."
+        return f"clé inconnue « {full} »."
     if m := re.match(r"Expected `(\w+)`, got `(\w+)`", text):
-        return f"clé « {key} » : la valeur doit être {_TYPES.get(m[1], m[1])}."
+        return f"clé « {key} » : la valeur doit être {_TYPES.get(m[1], m[1])}."
     if m := re.match(r"Expected `(\w+)` (>=|<=|>|<) ([\d.]+)", text):
         words = {">=": "au moins", "<=": "au plus", ">": "plus que", "<": "moins que"}[m[2]]
-        return f"clé « {key} » : la valeur doit être {words} {m[3]}."
+        return f"clé « {key} » : la valeur doit être {words} {m[3]}."
     if m := re.match(r"Invalid enum value (.+)", text):
-        return f"clé « {key} » : valeur non reconnue {m[1]}."
+        return f"clé « {key} » : valeur non reconnue {m[1]}."
     if m := re.match(r"Expected `\w+` of length (>=|<=) (\d+)", text):
         words = {">=": "au moins", "<=": "au plus"}[m[1]]
-        return f"clé « {key} » : le texte doit faire {words} {m[2]} caractère(s)."
-    return f"clé « {key} » : {text}." if key else f"{text}."
+        return f"clé « {key} » : le texte doit faire {words} {m[2]} caractère(s)."
+    return f"clé « {key} » : {text}." if key else f"{text}."

@@ -50,7 +50,7 @@ def check_files(settings: Settings) -> None:
 
     where = settings.source or "configuration par défaut"
     charter = settings.charter_path()
-    key = f"{where} : clé « charter.file » : la charte {charter}"
+    key = f"{where} : clé « charter.file » : la charte {charter}"
     try:
         text = charter.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -58,12 +58,12 @@ def check_files(settings: Settings) -> None:
     except UnicodeDecodeError:
         raise ConfigError(f"{key} n'est pas encodée en UTF-8.") from None
     except OSError as exc:
-        raise ConfigError(f"{key} : lecture impossible ({os_reason(exc)}).") from None
+        raise ConfigError(f"{key} : lecture impossible ({os_reason(exc)}).") from None
     if not text.strip():
         raise ConfigError(f"{key} est vide.")
     if settings.mail.transport == "outbox":
         outbox = settings.outbox_path()
-        key = f"{where} : clé « mail.outbox » : le dossier d'envoi des mails {outbox}"
+        key = f"{where} : clé « mail.outbox » : le dossier d'envoi des mails {outbox}"
         if outbox.exists() and not outbox.is_dir():
             raise ConfigError(f"{key} n'est pas un dossier.")
         try:
@@ -113,22 +113,22 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
     try:
         engine = db.make_engine(url, busy_timeout=settings.database.busy_timeout)
     except (ArgumentError, NoSuchModuleError, ValueError):
-        raise ConfigError(f"{where} : clé « database.url » : adresse de base de données invalide.") from None
+        raise ConfigError(f"{where} : clé « database.url » : adresse de base de données invalide.") from None
     except OSError as exc:
         raise ConfigError(
-            f"{where} : clé « database.url » : impossible de créer le dossier de la base ({exc.strerror})."
+            f"{where} : clé « database.url » : impossible de créer le dossier de la base ({exc.strerror})."
         ) from None
     try:
         db.upgrade(engine)
     except OperationalError as exc:
         detail = str(exc.orig or exc).strip().splitlines()[0][:200] if str(exc.orig or exc).strip() else ""
         raise ConfigError(
-            f"Base de données inaccessible ({engine.url.render_as_string(hide_password=True)}, {where}) : "
-            f"serveur injoignable, base absente ou identifiants refusés. Détail : {detail}"
+            f"Base de données inaccessible ({engine.url.render_as_string(hide_password=True)}, {where}) : "
+            f"serveur injoignable, base absente ou identifiants refusés. Détail : {detail}"
         ) from None
     except ModuleNotFoundError as exc:
         raise ConfigError(
-            f"Pilote de base de données manquant ({exc.name}) : installez entkiosk[postgresql]."
+            f"Pilote de base de données manquant ({exc.name}) : installez entkiosk[postgresql]."
         ) from None
     return AccountService(settings, engine, transport or make_transport(settings), clock=clock, rng=rng,
                           mail_after_answer=mail_after_answer)

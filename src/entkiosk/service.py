@@ -49,6 +49,7 @@ from .domain.clock import Clock, SystemClock
 from .domain.errors import DomainError, InvalidInput, MailNotSent
 from .domain.identifiers import base_identifier, next_free, normalize_login
 from .domain.lifecycle import AccountState, EmailState, Kind, activation_deadline
+from .domain.names import person_order
 from .domain.passwords import (
     STAFF_MAX_LENGTH,
     STAFF_MIN_LENGTH,
@@ -382,11 +383,11 @@ class AccountService:
             raise errors.StorageUnavailable() from None
         except DBAPIError as exc:
             log.error("storage refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
-            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
+            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
         except UnicodeEncodeError:
             # Text no database can hold (a lone surrogate), refused by the driver itself.
             log.error("storage refused a value: text that cannot be encoded")
-            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
+            raise DomainError("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.") from None
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -600,9 +601,12 @@ class AccountService:
         s.flush()
         return link, code, row
 
-    def _validation_mail(self, to: str, link: str, code: str) -> EmailMessage:
+    def _validation_mail(self, to: str, link: str, code: str, *, first_address: bool) -> EmailMessage:
+        """``first_address``: the account has no validated address yet, so the mail does not
+        say it was « modifiée »."""
         return email_validation_message(self._sender, to, code=code, link=self._link("email", link),
-                                        lifetime_hours=self.settings.accounts.email_token_hours, when=self._now())
+                                        lifetime_hours=self.settings.accounts.email_token_hours, when=self._now(),
+                                        first_address=first_address)
 
     def _notice(self, to: str | None, change: Literal["password", "email"]) -> EmailMessage | None:
         if not to:
@@ -624,7 +628,7 @@ class AccountService:
     def _send_validation(self, message: EmailMessage | None, token_id: int | None, identifier: str) -> str | None:
         """Send a first validation mail after commit. If it cannot leave, its code is
         forgotten (nobody received it, and it must not count toward the resend limits):
-        the address stays pending and « RENVOYER UN EMAIL DE VALIDATION » works at once."""
+        the address stays pending and « RENVOYER UN MAIL DE VALIDATION » works at once."""
         problem = self._send(message)
         if problem and token_id is not None:
             with self._tx() as s:
@@ -759,24 +763,25 @@ class AccountService:
         letters for the whole school void every letter already handed out.
         """
         if class_name is None and identifier is None and not everyone:
-            raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
+            raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
                               "chaque nouveau courrier annule le précédent.")
         with self._tx() as s:
-            stmt = select(Account.id, Account.identifier, Account.state).where(Account.kind == Kind.STUDENT)
+            stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
+                          Account.first_name).where(Account.kind == Kind.STUDENT)
             if class_name is not None:
                 stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
             if identifier is not None:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
-            # Letters come out in the order of the class lists: by name.
-            found = s.execute(stmt.order_by(Account.last_name, Account.first_name, Account.identifier)).all()
+            # Letters come out in the order of the class lists: by name, in French order.
+            found = sorted(s.execute(stmt).all(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
         if identifier is not None and not found:
-            raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+            raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
-            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
         if identifier is not None and found[0].state != AccountState.CREATED:
             raise errors.NotAllowed(
-                f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
-                "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
+                f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
+                "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
         ids = [r.id for r in found if r.state == AccountState.CREATED]
         return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
                              deliver=deliver)
@@ -872,7 +877,7 @@ class AccountService:
         with self._tx() as s:
             session, account = self._session(s, token)
             if account.state != AccountState.CREATED or session.scope != "first_connection":
-                raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
+                raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
             if account.deadline_at is not None and self._now() >= account.deadline_at:
                 raise errors.AccountExpired(self.settings.accounts.activation_months)
             snapshot = (account.id, account.version, account.password_hash, account.identifier, account.birth_date)
@@ -887,7 +892,7 @@ class AccountService:
             try:
                 born = parse_birth_date(birth_date)
             except ValueError:
-                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
+                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
         self._check_new_password(new_password, confirm_password, identifier, errs)
         address = self._check_email(email, confirm_email, "email", errs)
         if errs:
@@ -921,7 +926,7 @@ class AccountService:
             if address:
                 account.pending_email = address
                 link, code, row = self._new_token(s, account, "email", email=address)
-                message, row_id = self._validation_mail(address, link, code), row.id
+                message, row_id = self._validation_mail(address, link, code, first_address=account.email is None), row.id
                 self._audit(s, "email.requested", identifier)
         return Outcome(email_pending=address is not None, password_changed=True,
                        mail_problem=self._send_validation(message, row_id, identifier))
@@ -942,7 +947,7 @@ class AccountService:
             if account.state != AccountState.ACTIVE:
                 raise errors.NotAllowed("Terminez d'abord la première connexion.")
             if version != self.settings.charter.version:
-                raise errors.Conflict("La charte vient de changer : lisez la nouvelle version.")
+                raise errors.Conflict("La charte vient de changer : lisez la nouvelle version.")
             if not self._charter_ok(s, account):
                 s.add(CharterAcceptance(account_id=account.id, version=version, accepted_at=self._now(), kiosk_id=self.kiosk_id))
                 self._audit(s, "charter.accepted", account.identifier, version=version)
@@ -1019,7 +1024,8 @@ class AccountService:
             if address is not None:
                 account.pending_email = address
                 link, code, row = self._new_token(s, account, "email", email=address)
-                validation, row_id = self._validation_mail(address, link, code), row.id
+                validation, row_id = (self._validation_mail(address, link, code, first_address=account.email is None),
+                                       row.id)
                 self._audit(s, "email.requested", identifier)
         self._send_notices(*messages)
         return Outcome(email_pending=address is not None, password_changed=new_hash is not None,
@@ -1034,7 +1040,7 @@ class AccountService:
                                    confirm_email=confirm_email)
 
     def resend_validation(self, token: str) -> str:
-        """RENVOYER UN EMAIL DE VALIDATION: a new code; returns the address.
+        """RENVOYER UN MAIL DE VALIDATION: a new code; returns the address.
 
         Older codes stop working only once the new mail has left: a failed resend
         leaves the student with the code already received.
@@ -1046,7 +1052,7 @@ class AccountService:
             address, account_id = account.pending_email, account.id
             self._resend_allowed(s, account)
             link, code, row = self._new_token(s, account, "email", email=address, void_older=False)
-            message = self._validation_mail(address, link, code)
+            message = self._validation_mail(address, link, code, first_address=account.email is None)
             self._audit(s, "email.resent", account.identifier)
         problem = self._send(message)
         with self._tx() as s:
@@ -1065,10 +1071,10 @@ class AccountService:
             OneTimeToken.account_id == account.id, OneTimeToken.purpose == "email",
             OneTimeToken.created_at > now - timedelta(days=1))))
         if any(now - created < RESEND_DELAY for created in recent):
-            raise DomainError("Un email de validation vient d'être envoyé : patientez une minute avant d'en "
+            raise DomainError("Un mail de validation vient d'être envoyé : patientez une minute avant d'en "
                               "demander un autre, et vérifiez vos courriers indésirables.")
         if len(recent) >= RESEND_PER_DAY:
-            raise DomainError("Trop d'emails de validation ont été envoyés aujourd'hui : réessayez demain ou "
+            raise DomainError("Trop de mails de validation ont été envoyés aujourd'hui : réessayez demain ou "
                               "adressez-vous à votre établissement.")
 
     def validate_email(self, code: str, *, token: str | None = None) -> AccountView:
@@ -1291,7 +1297,7 @@ class AccountService:
         ident = normalize_login(identifier)
         errs: dict[str, str] = {}
         if not ident or len(ident) > 80 or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789.-_" for c in ident):
-            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
+            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
         self._check_new_password(password, confirm, ident, errs, "password", staff=True)
         if errs:
             raise InvalidInput(errs)
@@ -1299,7 +1305,7 @@ class AccountService:
         try:
             with self._tx() as s:
                 if self._account(s, ident) is not None:
-                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
+                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
                 now = self._now()
                 s.add(Account(identifier=ident, kind=Kind.STAFF, state=AccountState.ACTIVE, first_name=first_name or ident,
                               last_name=last_name, birth_date=None, class_id=None, password_hash=password_hash,
@@ -1307,7 +1313,7 @@ class AccountService:
                               password_changed_at=now))
                 self._audit(s, "staff.added", ident, actor=actor)
         except IntegrityError:
-            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
+            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
         return ident
 
     def set_staff_password(self, identifier: str, password: str, *, actor: str) -> None:
@@ -1334,7 +1340,7 @@ class AccountService:
         ident = normalize_login(identifier)
         with self._tx() as s:
             if self._account(s, ident) is None:
-                raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
             self._clear_throttles(s, ident)
             self._audit(s, "staff.unlock", ident, actor=actor)
 
@@ -1348,7 +1354,7 @@ class AccountService:
         with self._tx() as s:
             account = self._account(s, ident)
             if account is None or account.kind != Kind.STUDENT:
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
             account_id = account.id
         return self._reissue([account_id], actor=actor, event="staff.reset", deliver=deliver)[0]
 
@@ -1393,12 +1399,12 @@ class AccountService:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
             found = list(s.scalars(stmt.order_by(Account.identifier)))
             if identifier is not None and not found:
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
             if class_name is not None and not found:
-                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
             marked = [a for a in found if a.state == AccountState.ACTIVE]
             if identifier is not None and not marked:
-                raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
+                raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
                                         "son mot de passe provisoire devra de toute façon être changé.")
             for account in marked:
                 account.must_change_password = True
@@ -1434,9 +1440,9 @@ class AccountService:
         with self._tx() as s:
             account = self._account(s, ident)
             if account is None or account.kind != Kind.STUDENT:
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
             if not self._expired(account):
-                raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
+                raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
             account_id = account.id
         return self._reissue([account_id], actor=actor, event="staff.recreate", deliver=deliver)[0]
 
@@ -1499,11 +1505,12 @@ class AccountService:
         """A class's students (every student without ``class_name``), by name; ``search``
         keeps those whose name or identifier contains every word typed (accents ignored)."""
         stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
-                .where(Account.kind == Kind.STUDENT).order_by(Account.last_name, Account.first_name, Account.identifier))
+                .where(Account.kind == Kind.STUDENT))
         if class_name is not None:
             stmt = stmt.where(SchoolClass.name == class_name)
         with self._tx() as s:
             students = self._statuses(s, stmt)
+        students.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
         return [st for st in students if student_matches(st, search)]
 
     def class_summaries(self) -> list[ClassSummary]:

@@ -46,10 +46,10 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date:
         day = datetime.strptime(text, "%d/%m/%Y").date()
     except ValueError:
         if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-            raise ValueError(f"la date de naissance « {text} » n'existe pas") from None
-        raise ValueError(f"date de naissance « {printable(text)} » invalide (attendu JJ/MM/AAAA)") from None
+            raise ValueError(f"la date de naissance « {text} » n'existe pas") from None
+        raise ValueError(f"date de naissance « {printable(text)} » invalide (attendu JJ/MM/AAAA)") from None
     if day.year < 1900 or (today is not None and day > today):
-        raise ValueError(f"date de naissance « {text} » impossible")
+        raise ValueError(f"date de naissance « {text} » impossible")
     return day
 
 
@@ -74,10 +74,10 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return [], [(line, "le fichier n'est pas encodé en UTF-8 (enregistrez-le au format « CSV UTF-8 »)")]
+        return [], [(line, "le fichier n'est pas encodé en UTF-8 (enregistrez-le au format « CSV UTF-8 »)")]
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        return [], [(line, "caractère nul : ce n'est pas un fichier texte CSV")]
+        return [], [(line, "caractère nul : ce n'est pas un fichier texte CSV")]
     sample = text[:4096]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     rows: list[StudentRow] = []
@@ -131,7 +131,7 @@ def check_student(last: str, first: str, born: str, class_name: str, *,
     errors: dict[str, str] = {}
     for name, value in fields.items():
         if any(unicodedata.category(c)[0] == "C" and c != "\t" for c in value):
-            errors[name] = f"{labels[name].capitalize()} : caractère de contrôle interdit."
+            errors[name] = f"{labels[name].capitalize()} : caractère de contrôle interdit."
     last, first, class_name = _clean(last), _clean(first), _clean(class_name)
     for name, value, limit in (("last_name", last, MAX_NAME), ("first_name", first, MAX_NAME),
                                ("class_name", class_name, MAX_CLASS)):
@@ -163,7 +163,7 @@ def _control_problem(cells: list[str]) -> str | None:
     """Control characters are refused before spaces are tidied (``split()`` would hide some)."""
     for label, value in zip(("nom", "prénom", "date de naissance", "classe"), cells, strict=True):
         if any(unicodedata.category(c)[0] == "C" and c != "\t" for c in value):
-            return f"{label} : caractère de contrôle interdit"
+            return f"{label} : caractère de contrôle interdit"
     return None
 
 

@@ -62,8 +62,8 @@ class AccountExpired(DomainError):
 
     def __init__(self, months: int) -> None:
         super().__init__(
-            f"Le délai de {months} mois pour activer votre compte est dépassé : votre compte "
-            "va être supprimé. Un nouveau compte peut être créé à votre demande : "
+            f"Le délai de {months} mois pour activer votre compte est dépassé : votre compte "
+            "va être supprimé. Un nouveau compte peut être créé à votre demande : "
             "adressez-vous à votre établissement."
         )
 
@@ -102,7 +102,7 @@ class StorageUnavailable(DomainError):
     def __init__(self) -> None:
         super().__init__(
             "Le service est momentanément indisponible. Vos informations n'ont pas été "
-            "enregistrées : réessayez dans un instant."
+            "enregistrées : réessayez dans un instant."
         )
 
 
@@ -111,9 +111,9 @@ class ImportRejected(DomainError):
 
     def __init__(self, problems: list[tuple[int, str]]) -> None:
         self.problems = problems
-        lines = "\n".join(f"  ligne {line} : {reason}" for line, reason in problems)
+        lines = "\n".join(f"  ligne {line} : {reason}" for line, reason in problems)
         super().__init__(
-            f"Import refusé, aucun compte n'a été créé ({len(problems)} ligne(s) en erreur) :\n{lines}"
+            f"Import refusé, aucun compte n'a été créé ({len(problems)} ligne(s) en erreur) :\n{lines}"
         )
 
 

@@ -73,9 +73,9 @@ def policy_problem(password: str, *, identifier: str = "", min_length: int = MIN
     Staff accounts use longer bounds (:data:`STAFF_MIN_LENGTH`, :data:`STAFF_MAX_LENGTH`).
     """
     if len(password) < min_length:
-        return f"Le mot de passe est trop court : {min_length} caractères minimum."
+        return f"Le mot de passe est trop court : {min_length} caractères minimum."
     if len(password) > max_length:
-        return f"Le mot de passe est trop long : {max_length} caractères maximum."
+        return f"Le mot de passe est trop long : {max_length} caractères maximum."
     if not all(c.isprintable() for c in password):
         return "Le mot de passe contient un caractère non imprimable."
     if not any(c.isdecimal() for c in password):  # "²" is a digit to Python, not to a person
@@ -85,7 +85,7 @@ def policy_problem(password: str, *, identifier: str = "", min_length: int = MIN
     if identifier and password.casefold() == identifier.casefold():
         return "Le mot de passe ne doit pas être votre identifiant."
     if password.casefold() in common_passwords():
-        return "Ce mot de passe est trop courant : choisissez-en un autre."
+        return "Ce mot de passe est trop courant : choisissez-en un autre."
     return None
 
 

@@ -76,7 +76,7 @@ def code_matches(stored: str, code: str) -> bool:
 
 
 def new_reference(rng: random.Random = SYSTEM_RANDOM) -> str:
-    """A 13-digit request number, as on the guide's screen (``n° 1425047142092``)."""
+    """A 13-digit request number, as on the guide's screen (``n° 1425047142092``)."""
     return str(10 ** (REFERENCE_DIGITS - 1) + rng.randrange(9 * 10 ** (REFERENCE_DIGITS - 1)))
 
 

@@ -35,13 +35,13 @@ def check_output(path: Path) -> None:
     path = Path(path).expanduser()
     folder = path.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise DomainError(f"Impossible d'écrire les courriers dans {path} : le dossier {folder} n'existe pas "
+        raise DomainError(f"Impossible d'écrire les courriers dans {path} : le dossier {folder} n'existe pas "
                           "ou n'est pas accessible en écriture.")
     if path.suffix.lower() not in FORMATS:
-        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
+        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
                           "utilisez un fichier .pdf ou .txt.")
     if path.is_dir():
-        raise DomainError(f"Impossible d'écrire les courriers dans {path} : c'est un dossier.")
+        raise DomainError(f"Impossible d'écrire les courriers dans {path} : c'est un dossier.")
 
 
 def write_private(path: Path, data: str | bytes | bytearray) -> Path:
@@ -82,7 +82,7 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
     """
     path = Path(path).expanduser()
     if not letters:
-        raise DomainError("Aucun courrier à écrire : aucun élève n'est concerné.")
+        raise DomainError("Aucun courrier à écrire : aucun élève n'est concerné.")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         from .pdf import render_pdf_buffer
@@ -95,7 +95,7 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
         if progress is not None:
             progress(len(letters), len(letters))
     else:
-        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
+        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
                           "utilisez un fichier .pdf ou .txt.")
     return write_private(path, data)
 

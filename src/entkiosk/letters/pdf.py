@@ -15,6 +15,8 @@ page even at 60 % spills onto a second page rather than losing words.
 
 from __future__ import annotations
 
+import re
+
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -105,7 +107,10 @@ class _Writer:
         current: list[str] = []
         used = 0.0
         space = self.width(" ", style, size)
-        for word in text.split():
+        # Lines break at ordinary spaces only: a non-breaking one keeps « Identifiant : » whole.
+        for word in re.split(r"[^\S\u00a0\u202f]+", text.strip()):
+            if not word:
+                continue
             w = self.width(word, style, size)
             if current and used + space + w <= width:
                 current.append(word)
@@ -213,8 +218,8 @@ def _header(writer: _Writer, content: LetterContent) -> _Header:
     # only at the smallest size is a field cut (with « … ») to a few lines.
     fields = [(content.academy, "B", 2), (content.establishment, "B", 4)]
     fields += [(line, "", 3) for line in content.address_lines[:6]]
-    fields += [(f"Tél : {content.phone}" if content.phone else "", "", 2),
-               (f"Courriel : {content.email}" if content.email else "", "", 2)]
+    fields += [(f"Tél : {content.phone}" if content.phone else "", "", 2),
+               (f"Mail : {content.email}" if content.email else "", "", 2)]
     size = HEADER_PT
     while True:
         cut = size <= HEADER_MIN_PT
@@ -263,7 +268,7 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
     place, y = _block(writer, RIGHT_X, TOP, [(content.place_and_date, "", 10.0, 2)], RIGHT_W, 7.0)
     student, y = _block(writer, RIGHT_X, max(y + 6.0, STUDENT_Y),
                         [(content.student, "B", STUDENT_PT, 3),
-                         (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2),
+                         (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2),
                          (content.born, "", 10.0, 1)],
                         RIGHT_W, 7.0)
     top = max(header.bottom, y) + 12.0
@@ -320,7 +325,7 @@ def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
     missing = sorted({chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())})
     if missing:
         # Staff read this (on the command line, or in the kiosk's log): in French.
-        log.warning("Courriers : caractères absents de la police, imprimés comme des cases vides : %s",
+        log.warning("Courriers : caractères absents de la police, imprimés comme des cases vides : %s",
                     " ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
     return data
 

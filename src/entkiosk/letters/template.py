@@ -130,7 +130,7 @@ def _check_placeholders(text: str, origin: str) -> None:
         for match in Template.pattern.finditer(line):
             if match["invalid"] is not None:
                 raise TemplateError(
-                    f"le modèle {origin} contient un « $ » isolé ligne {number} : écrivez « $$ » pour "
+                    f"le modèle {origin} contient un « $ » isolé ligne {number} : écrivez « $$ » pour "
                     "imprimer un signe dollar, ou le nom d'une valeur (par exemple $identifier)."
                 )
             name = match["named"] or match["braced"]
@@ -139,14 +139,14 @@ def _check_placeholders(text: str, origin: str) -> None:
             if name not in PLACEHOLDERS:
                 known = ", ".join(f"${key}" for key in PLACEHOLDERS)
                 raise TemplateError(
-                    f"le modèle {origin} utilise « ${name} » ligne {number}, qui n'existe pas "
-                    f"(valeurs possibles : {known})."
+                    f"le modèle {origin} utilise « ${name} » ligne {number}, qui n'existe pas "
+                    f"(valeurs possibles : {known})."
                 )
             used.add(name)
     if missing := [name for name in REQUIRED if name not in used]:
         raise TemplateError(
             f"le modèle {origin} doit contenir $identifier et $password (l'identifiant et le mot de passe "
-            f"provisoire de l'élève) ; il manque {' et '.join('$' + name for name in missing)}."
+            f"provisoire de l'élève) ; il manque {' et '.join('$' + name for name in missing)}."
         )
 
 
@@ -195,5 +195,6 @@ def default_template() -> LetterTemplate:
 
 
 def single_line(value: object) -> str:
-    """A value for the body of the letter: line breaks and runs of spaces become one space."""
-    return re.sub(r"\s+", " ", str(value)).strip()
+    """A value for the body of the letter: line breaks and runs of spaces become one space
+    (a non-breaking space stays: it is French typography, not layout)."""
+    return re.sub(r"[^\S\u00a0\u202f]+", " ", str(value)).strip(" ")

@@ -31,14 +31,14 @@ def _render(content: LetterContent, template: LetterTemplate) -> str:
     out: list[str] = []
     out += [line for line in (content.academy, content.establishment, *content.address_lines) if line]
     if content.phone:
-        out.append(f"Tél : {content.phone}")
+        out.append(f"Tél : {content.phone}")
     if content.email:
-        out.append(f"Courriel : {content.email}")
+        out.append(f"Mail : {content.email}")
     out += _right(content.place_and_date)
     out.append("")
     out += _right(content.student)
     if content.class_name:
-        out += _right(f"Classe : {content.class_name}")
+        out += _right(f"Classe : {content.class_name}")
     if content.born:
         out += _right(content.born)
     for paragraph in template.paragraphs:

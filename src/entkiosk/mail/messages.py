@@ -27,7 +27,8 @@ __all__ = [
     "password_reset_message",
 ]
 
-_SIGNATURE = "L'administrateur des services en ligne.\n"
+#: The one closing of every mail (SPEC §5): the sender signs, no full stop after a signature.
+_CLOSING = "Cordialement,\nL'administrateur des services en ligne\n"
 _IGNORE = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message"
 
 
@@ -77,9 +78,9 @@ def _address(field: str, addr_spec: str, display_name: str = "") -> Address:
         address = Address(display_name=display_name, addr_spec=addr_spec.strip())
     except (ValueError, IndexError, email.errors.MessageError):
         # The parser raises a zoo of exception types; normalise them.
-        raise ValueError(f"{field} is not a valid e-mail address") from None
+        raise ValueError(f"{field} is not a valid address") from None
     if not address.username or not address.domain:
-        raise ValueError(f"{field} is not a valid e-mail address")
+        raise ValueError(f"{field} is not a valid address")
     return address
 
 
@@ -145,40 +146,50 @@ def email_validation_message(
     link: str | None,
     lifetime_hours: int,
     when: datetime,
+    first_address: bool = False,
 ) -> EmailMessage:
     """Mail asking the user to confirm a new e-mail address.
 
     The code can always be typed on the kiosk; the link is optional
-    (e.g. when no public URL is configured).
+    (e.g. when no public URL is configured). ``first_address``: the account had no
+    address yet (the first connection), so nothing was « modifié ». The mail names the
+    buttons the student presses: « MON COMPTE » on the home screen, then « SAISIR LE
+    CODE REÇU » on the profile.
     """
     _check_single_line("code", code)
     _check_positive("lifetime_hours", lifetime_hours)
-    intro = (
-        "Bonjour,\n\n"
-        "vous avez modifié votre adresse mail dans votre espace de services "
-        "en ligne de l'éducation nationale.\n\n"
-    )
+    if first_address:
+        intro = (
+            "Bonjour,\n\n"
+            "vous avez indiqué cette adresse mail pour votre espace de services "
+            "en ligne de l'éducation nationale.\n\n"
+        )
+        validate = "Pour la valider"
+    else:
+        intro = (
+            "Bonjour,\n\n"
+            "vous avez modifié votre adresse mail dans votre espace de services "
+            "en ligne de l'éducation nationale.\n\n"
+        )
+        validate = "Pour valider ce changement"
+    kiosk = ("sur la borne : connectez-vous, choisissez « MON COMPTE » puis "
+             "« SAISIR LE CODE REÇU » :\n\n")
     if link is not None:
         _check_single_line("link", link)
         action = (
-            "Pour valider ce changement, cliquez sur le lien ci-dessous :\n"
+            f"{validate}, cliquez sur le lien ci-dessous :\n"
             f"{link}\n\n"
-            "Vous pouvez aussi saisir ce code sur la borne, dans "
-            "« Valider mon adresse mail » :\n\n"
+            "Vous pouvez aussi saisir ce code " + kiosk
         )
     else:
-        action = (
-            "Pour valider ce changement, saisissez ce code sur la borne, dans "
-            "« Valider mon adresse mail » :\n\n"
-        )
+        action = f"{validate}, saisissez ce code " + kiosk
     body = (
         intro
         + action
         + f"    {code}\n\n"
         + f"{_validity(link is not None, _plural(lifetime_hours, 'heure'))} "
         + f"{_IGNORE}.\n\n"
-        + "Cordialement,\n"
-        + _SIGNATURE
+        + _CLOSING
     )
     return _build(
         sender,
@@ -199,9 +210,9 @@ def identifier_reminder_message(
         "vous avez demandé le rappel de l'identifiant de votre compte de "
         "services en ligne de l'éducation nationale associé à cette adresse "
         "mail.\n\n"
-        f"Votre identifiant est : {identifier}\n\n"
+        f"Votre identifiant est : {identifier}\n\n"
         f"{_IGNORE}.\n\n"
-        "Cordialement,\n" + _SIGNATURE
+        + _CLOSING
     )
     return _build(
         sender,
@@ -230,6 +241,8 @@ def password_reset_message(
     _check_single_line("reference", reference)
     _check_single_line("code", code)
     _check_positive("lifetime_minutes", lifetime_minutes)
+    # The button of the accueil that leads to « MODIFIEZ VOTRE MOT DE PASSE ».
+    kiosk = "sur la borne, avec le bouton « J'ai reçu un code de réinitialisation » de l'accueil :\n\n"
     purpose = (
         "pour réinitialiser votre mot de passe permettant d'accéder aux "
         "services en ligne de l'éducation nationale, "
@@ -238,30 +251,24 @@ def password_reset_message(
         _check_single_line("link", link)
         action = (
             purpose
-            + "cliquez sur le lien ci-dessous :\n"
+            + "cliquez sur le lien ci-dessous :\n"
             + f"{link}\n\n"
-            + "Vous pouvez aussi saisir ce code sur la borne, dans "
-            "« Modifiez votre mot de passe » :\n\n"
+            + "Vous pouvez aussi saisir ce code " + kiosk
         )
     else:
-        action = (
-            purpose
-            + "saisissez ce code sur la borne, dans "
-            "« Modifiez votre mot de passe » :\n\n"
-        )
+        action = purpose + "saisissez ce code " + kiosk
     body = (
         "Bonjour,\n\n"
         + action
         + f"    {code}\n\n"
         + f"{_validity(link is not None, _plural(lifetime_minutes, 'minute'))} "
-        + f"{_IGNORE} : votre mot de passe reste inchangé.\n\n"
-        + "Cordialement.\n"
-        + _SIGNATURE
+        + f"{_IGNORE} : votre mot de passe reste inchangé.\n\n"
+        + _CLOSING
     )
     return _build(
         sender,
         to,
-        f"Demande de changement de mot de passe n° {reference}",
+        f"Demande de changement de mot de passe n° {reference}",
         body,
         when,
     )
@@ -293,7 +300,7 @@ def change_notice_message(
         f"{what} le {local_time:%d/%m/%Y} à {local_time:%H:%M}. "
         "Si vous n'êtes pas à l'origine de cette modification, contactez "
         "votre établissement.\n\n"
-        "Cordialement,\n" + _SIGNATURE
+        + _CLOSING
     )
     return _build(
         sender,

@@ -41,7 +41,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_RETRY = "Votre demande est conservée : réessayez plus tard."
+_RETRY = "Votre demande est conservée : réessayez plus tard."
 
 
 class MailDeliveryError(Exception):
@@ -154,7 +154,7 @@ class OutboxTransport:
         return MailDeliveryError(
             f"Le mail n'a pas pu être envoyé (dossier d'envoi des mails inutilisable). {_RETRY}",
             reason=f"maildir write failed: {type(exc).__name__} errno={errno}",
-            detail=f"Le dossier d'envoi des mails « {self.path} » est inutilisable ({why}).",
+            detail=f"Le dossier d'envoi des mails « {self.path} » est inutilisable ({why}).",
         )
 
     def entries(self) -> list[OutboxEntry]:
@@ -343,7 +343,7 @@ class SmtpTransport:
         if isinstance(exc, OSError) and exc.errno is not None:
             reason += f" errno={exc.errno}"
         if _is_timeout(exc):
-            text = "le serveur de messagerie ne répond pas : délai dépassé"
+            text = "le serveur de messagerie ne répond pas : délai dépassé"
             reason += " (timeout)"
         elif isinstance(exc, smtplib.SMTPAuthenticationError) or stage == "login":
             text = "authentification refusée par le serveur de messagerie"

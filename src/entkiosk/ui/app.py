@@ -49,7 +49,7 @@ def styles_dir() -> Path:
     for candidate in (here.parents[1] / "styles", here.parents[3] / "styles"):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError("styles/ introuvable : installation incomplète d'entkiosk")
+    raise FileNotFoundError("styles/ introuvable : installation incomplète d'entkiosk")
 
 
 class PortalMemory:
@@ -258,7 +258,7 @@ class KioskApp(App[None], inherit_bindings=False):
         timeout = self.settings.kiosk.idle_timeout
         remaining = timeout - (self.idle_clock() - self._last_activity)
         if remaining <= 0:
-            self.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
+            self.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
         elif remaining <= min(IDLE_WARNING, timeout // 3):
             if isinstance(stack[-1], IdleWarning):
                 stack[-1].remaining = int(remaining + 0.999)

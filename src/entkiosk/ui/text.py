@@ -2,7 +2,9 @@
 
 ``plain()`` turns any text from the database, a CSV or a config into a Textual
 ``Content`` with no markup parsed, and control characters (terminal escape sequences
-included) shown as visible ``\\x1b`` notation instead of being sent to the terminal.
+included) shown as visible ``\\x1b`` notation instead of being sent to the terminal, and
+wrapped as French is set (:class:`Prose`): a guillemet or a « : » never alone at a line
+break, a long path broken after a « / ».
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, RulesMap
 
 
 def visible(text: str) -> str:
@@ -27,8 +33,58 @@ def visible(text: str) -> str:
     return "".join(out)
 
 
+#: Spaces a line never breaks at: the non-breaking ones of French typography.
+_GLUE = "\u00a0\u202f"
+
+
+def french_lines(text: str, width: int) -> list[str]:
+    """``text`` broken into lines of at most ``width`` cells, the way French is set.
+
+    Textual breaks a line at any whitespace, the non-breaking space included, so « : »
+    or a guillemet would end up alone at the start or the end of a line. Here a line
+    breaks only at an ordinary space; a word too long for a whole line (a path, a link)
+    breaks after one of its « / »; what still does not fit is left to Textual to fold.
+    """
+    if width < 1:
+        return text.split("\n")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current, used = "", 0
+        for index, word in enumerate(paragraph.split(" ")):
+            parts = [word]
+            if cell_len(word) > width and "/" in word.strip("/"):
+                parts = [part for part in re.split(r"(?<=/)", word) if part]
+            for n, part in enumerate(parts):
+                glue = " " if (n == 0 and index > 0) else ""
+                size = cell_len(part)
+                if used and used + cell_len(glue) + size > width:
+                    lines.append(current)
+                    current, used = part, size
+                else:
+                    current, used = current + glue + part, used + cell_len(glue) + size
+        lines.append(current)
+    return lines
+
+
+class Prose(Content):
+    """Plain text that wraps as French is set (see :func:`french_lines`): never at a
+    non-breaking space, and a long path at a « / » rather than inside a file name."""
+
+    def _set(self, width: int, rules: RulesMap) -> Content:
+        pad = rules.get("line_pad", 0) * 2
+        if rules.get("text_wrap", "wrap") == "nowrap":
+            return Content(self.plain)
+        return Content("\n".join(french_lines(self.plain, width - pad)))
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self._set(width, rules).get_height(rules, width)
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self._set(width, options.rules).render_strips(width, height, style, options)
+
+
 def plain(text: str) -> Content:
-    return Content(visible(text))
+    return Prose(visible(text))
 
 
 def cell(text: str) -> Text:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-UNEXPECTED = ("Une erreur inattendue est survenue : vos informations n'ont pas été enregistrées. "
+UNEXPECTED = ("Une erreur inattendue est survenue : vos informations n'ont pas été enregistrées. "
               "Réessayez, ou adressez-vous à votre établissement.")
 
 #: Tab and Shift+Tab take priority: the focus moves as soon as the key arrives, so the

@@ -53,10 +53,10 @@ class CharterScreen(KioskScreen):
         if self.busy:
             return  # still loading
         if self._version is None:
-            self.show_error(DomainError("La charte n'est pas disponible : adressez-vous à votre établissement."))
+            self.show_error(DomainError("La charte n'est pas disponible : adressez-vous à votre établissement."))
             return
         if not self.query_one("#accept", Checkbox).value:
-            self.show_error(DomainError("Cochez « J'accepte la charte » pour accéder aux services."))
+            self.show_error(DomainError("Cochez « J'accepte la charte » pour accéder aux services."))
             self.query_one("#accept").focus()
             return
         self.call(self.app.service.accept_charter, self.app.token, self._version, then=self._accepted)
@@ -76,7 +76,7 @@ class CharterScreen(KioskScreen):
     @on(Button.Pressed, "#decline")
     def _decline(self) -> None:
         self.call(self.app.service.decline_charter, self.app.token,
-                  then=lambda _: self.app.end_session("Vous avez refusé la charte : vous êtes déconnecté(e)."))
+                  then=lambda _: self.app.end_session("Vous avez refusé la charte : vous êtes déconnecté(e)."))
 
     def action_back(self) -> None:
         """Échap: refusing the charter logs out, as « Refuser et se déconnecter »."""

@@ -18,8 +18,8 @@ from .message import MessageScreen
 
 
 #: After a validation mail that could not leave (first connection and profile alike).
-MAIL_RETRY = ("Votre adresse mail reste en attente de validation : vous pourrez demander un nouveau mail "
-              "depuis MON COMPTE, avec le bouton « RENVOYER UN EMAIL DE VALIDATION ».")
+MAIL_RETRY = ("Votre adresse mail reste en attente de validation : vous pourrez demander un nouveau mail "
+              "depuis MON COMPTE, avec le bouton « RENVOYER UN MAIL DE VALIDATION ».")
 
 
 class FirstConnectionScreen(KioskScreen):
@@ -76,7 +76,7 @@ class FirstConnectionScreen(KioskScreen):
                 "PREMIÈRE CONNEXION", "Compte en attente de validation",
                 "Pour utiliser votre compte, ouvrez maintenant le mail que vous venez de recevoir et "
                 "suivez les instructions.",
-                "Votre nouveau mot de passe est enregistré : lisez maintenant la charte d'utilisation de l'ENT.",
+                "Votre nouveau mot de passe est enregistré : lisez maintenant la charte d'utilisation de l'ENT.",
                 then=to_charter))
         else:
             to_charter()

@@ -45,7 +45,7 @@ class ForgotIdentifierScreen(_RecoveryScreen):
     HEADING = "Identifiant oublié"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
+        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
         yield Field("votre adresse mail*", "email", max_length=254)
         yield from self.buttons()
 
@@ -59,7 +59,7 @@ class ForgotIdentifierScreen(_RecoveryScreen):
     def _sent(self, address: str) -> None:
         self.app.switch_screen(MessageScreen(
             "IDENTIFIANT OUBLIÉ", "Identifiant oublié",
-            f"Un email rappelant votre identifiant vous a été envoyé à l'adresse suivante : {address}.",
+            f"Un mail rappelant votre identifiant vous a été envoyé à l'adresse suivante : {address}.",
             then=self.app.end_session))
 
 
@@ -68,7 +68,7 @@ class ForgotPasswordScreen(_RecoveryScreen):
     HEADING = "Mot de passe oublié"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
+        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
         yield Field("votre identifiant*", "identifier", max_length=80)
         yield from self.buttons()
 
@@ -90,7 +90,7 @@ class ForgotPasswordScreen(_RecoveryScreen):
             # The same words for every identifier: they tell about the mail, not the account.
             self.app.switch_screen(MessageScreen(
                 "MOT DE PASSE OUBLIÉ", "Mot de passe oublié", *recorded,
-                "Aucun mail ne peut partir pour le moment : refaites votre demande plus tard, ou donnez ce "
+                "Aucun mail ne peut partir pour le moment : refaites votre demande plus tard, ou donnez ce "
                 "numéro à votre établissement.",
                 then=self.finish, error=True))
             return
@@ -115,7 +115,7 @@ class ResetPasswordScreen(_RecoveryScreen):
         yield Static("Veuillez saisir votre identifiant ainsi que votre nouveau mot de passe.", classes="paragraph")
         yield Field("votre identifiant*", "identifier", value=self._identifier, max_length=80)
         yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200,
-                    hint="Le code du mail « Demande de changement de mot de passe n° … »")
+                    hint="Le code du mail « Demande de changement de mot de passe n° … »")
         yield PasswordField("votre nouveau mot de passe*", "new_password",
                             hint=reset_rule(self.app.settings.accounts.password_min_length,
                                               self.app.settings.accounts.password_max_length))

@@ -21,10 +21,10 @@ from ..widgets.qr import QrCode
 from .base import KioskScreen
 
 CONTENT = "Contenu consultable sur smartphones ou tablettes"
-IOS = ("Pour les terminaux iOS : télécharger l'application Scenari Reader dans l'App Store. "
-       "Cliquer sur « Ajouter une nouvelle source » et capturer le QR code ci-contre.")
-ANDROID = ("Pour les terminaux Android : télécharger l'application Scenari Reader dans le Play Store. "
-           "Cliquer sur « Ajouter un nouveau dépôt » et capturer le QR code ci-contre.")
+IOS = ("Pour les terminaux iOS : télécharger l'application Scenari Reader dans l'App Store. "
+       "Cliquer sur « Ajouter une nouvelle source » et capturer le QR code ci-contre.")
+ANDROID = ("Pour les terminaux Android : télécharger l'application Scenari Reader dans le Play Store. "
+           "Cliquer sur « Ajouter un nouveau dépôt » et capturer le QR code ci-contre.")
 
 
 class GuideScreen(KioskScreen):

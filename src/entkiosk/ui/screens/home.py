@@ -83,7 +83,7 @@ class HomeScreen(KioskScreen):
     def _contact(self) -> None:
         est = self.app.settings.establishment
         box = self.query_one("#contact-box", Static)
-        box.update(plain(f"{est.name}\n{est.address}\nTél : {est.phone}\nCourriel : {est.email}"))
+        box.update(plain(f"{est.name}\n{est.address}\nTél : {est.phone}\nMail : {est.email}"))
         box.add_class("-shown")
         box.scroll_visible()
 

@@ -22,7 +22,7 @@ class IdleWarning(FitsTheTerminal, ModalScreen[None], inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="idle-box"):
-            yield Static("Êtes-vous toujours là ?", classes="heading")
+            yield Static("Êtes-vous toujours là ?", classes="heading")
             yield Static("", id="idle-count")
             yield Static("Appuyez sur une touche pour continuer.", classes="paragraph")
 

@@ -20,6 +20,7 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from ...service import StudentStatus
+from .staff_class import student_names
 from ..text import count, decimal, plain
 from ..widgets.fields import ErrorLine
 from ..widgets.table import NAME_FIRST, ReadOnlyTable
@@ -63,7 +64,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         yield Static("", id="live-count", classes="subheading")
         yield ProgressBar(id="live-bar", show_eta=False)
         yield Static("", id="live-missing-title", classes="subheading")
-        yield ReadOnlyTable("Élève", "Identifiant", "Où en est-il ?", id="live-missing", **NAME_FIRST)
+        yield ReadOnlyTable("Élève", "Identifiant", "État du compte", id="live-missing", **NAME_FIRST)
         yield Static("", id="live-updated", classes="note")
         yield ErrorLine(id="live-error")
 
@@ -87,7 +88,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         error_line = self.query_one("#live-error", ErrorLine)
         if event.state == WorkerState.ERROR:
             if worker_failure(self.app, event.worker) is not None:
-                error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
+                error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
             return
         error_line.show(None)
         self.show_students(event.worker.result or [])
@@ -104,15 +105,15 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         title = self.query_one("#live-missing-title", Static)
         table = self.query_one("#live-missing", ReadOnlyTable)
         if missing:
-            title.update(plain(f"Il manque encore {count(len(missing), 'élève', 'élèves')} :"))
+            title.update(plain(f"Il manque encore {count(len(missing), 'élève', 'élèves')} :"))
         else:
             title.update("Tous les élèves de la classe ont activé leur compte et accepté la charte.")
         table.display = bool(missing)
-        table.fill([(s.identifier, (f"{s.last_name} {s.first_name}", s.identifier, missing_reason(s)))
-                    for s in missing])
+        names = dict(zip((s.identifier for s in students), student_names(students), strict=True))
+        table.fill([(s.identifier, (names[s.identifier], s.identifier, missing_reason(s))) for s in missing])
         now = self.app.service.clock.now().astimezone(self.app.settings.timezone)
         self.query_one("#live-updated", Static).update(plain(
-            f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
+            f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
             f"{decimal(self.app.settings.kiosk.live_refresh)} s. Échap termine la séance et déconnecte."))
 
     def action_back(self) -> None:

@@ -44,8 +44,8 @@ class LoginScreen(KioskScreen):
         yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
         if not self.staff:
             with Horizontal(classes="links"):
-                yield KioskButton("identifiant oublié ? →", id="forgot-identifier", classes="link")
-                yield KioskButton("mot de passe oublié ? →", id="forgot-password", classes="link")
+                yield KioskButton("identifiant oublié ? →", id="forgot-identifier", classes="link")
+                yield KioskButton("mot de passe oublié ? →", id="forgot-password", classes="link")
         change = KioskButton("Changer de portail", id="change-portal", classes="link")
         change.display = self._portal_remembered()
         yield change

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, RadioSet, Static
 
 from ...domain.errors import DomainError
+from ..text import plain
 from ..widgets.controls import KioskButton, KioskCheckbox, KioskRadioButton, KioskRadioSet
 from .base import KioskScreen
 
@@ -40,13 +41,13 @@ def open_portal(app: KioskApp, establishment: str, profile: str) -> bool:
 
 
 class PortalScreen(KioskScreen):
-    """« Connectez vous en fonction de votre établissement »."""
+    """« Connectez-vous en fonction de votre établissement »."""
 
-    BAND = "ENVIRONNEMENT NUMÉRIQUE DE TRAVAIL"
-    HEADING = "Bienvenue sur votre Environnement Numérique de Travail."
+    BAND = "ESPACE NUMÉRIQUE DE TRAVAIL"
+    HEADING = "Bienvenue sur votre espace numérique de travail."
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Connectez vous en fonction de votre établissement :", classes="paragraph")
+        yield Static(plain("Connectez-vous en fonction de votre établissement :"), classes="paragraph")
         with Horizontal(id="portal-choice"):
             with Vertical():
                 with KioskRadioSet(id="establishment"):

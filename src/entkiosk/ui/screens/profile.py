@@ -20,7 +20,7 @@ from .base import KioskScreen, screen_keys
 from .first_connection import MAIL_RETRY
 from .message import MessageScreen
 
-EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un courriel vient de vous être envoyé à votre "
+EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un mail vient de vous être envoyé à votre "
                    "nouvelle adresse afin de confirmer cette mise à jour.")
 
 
@@ -37,7 +37,8 @@ class ProfileScreen(KioskScreen):
     @property
     def HEADING(self) -> str:  # type: ignore[override]
         identifier = self.app.session.identifier if self.app.session else ""
-        return f"COMPTE DE {identifier.upper()}"
+        # The identifier as the student types it: « julie.baillet », never upper-cased.
+        return f"COMPTE DE {identifier}"
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="buttons", id="profile-nav"):
@@ -59,7 +60,7 @@ class ProfileScreen(KioskScreen):
         with Vertical(id="pending-box"):
             yield Static("Votre adresse mail n'a pas été validée", classes="paragraph-error", id="pending-text")
             with Horizontal(classes="buttons"):
-                yield KioskButton("RENVOYER UN EMAIL DE VALIDATION", id="resend")
+                yield KioskButton("RENVOYER UN MAIL DE VALIDATION", id="resend")
                 yield KioskButton("SAISIR LE CODE REÇU", id="enter-code")
             yield Static("", id="resend-status")
         yield Static("Modification de vos informations", classes="subheading")
@@ -93,7 +94,7 @@ class ProfileScreen(KioskScreen):
         self.query_one("#pending-box").display = pending
         if pending:
             self.query_one("#pending-text", Static).update(
-                plain(f"Votre adresse mail n'a pas été validée : {view.pending_email}"))
+                plain(f"Votre adresse mail n'a pas été validée : {view.pending_email}"))
         self.call_after_refresh(self.show_focused)  # the box may have pushed the focused field away
 
     @on(Button.Pressed, "#save")
@@ -129,7 +130,7 @@ class ProfileScreen(KioskScreen):
         self.call(self.app.service.resend_validation, self.app.token, then=self._resent, failed=self._not_resent)
 
     def _resent(self, _address: str) -> None:
-        self._resend_status("L'email a été envoyé")
+        self._resend_status("Le mail a été envoyé")
 
     def _not_resent(self, error: DomainError) -> None:
         self._resend_status(str(error), error=True)

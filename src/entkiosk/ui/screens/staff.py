@@ -58,7 +58,7 @@ class StaffScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         who = self.app.session.identifier if self.app.session else ""
-        yield Static(plain(f"Connecté(e) : {who}. Choisissez une classe et appuyez sur Entrée."),
+        yield Static(plain(f"Connecté(e) : {who}. Choisissez une classe et appuyez sur Entrée."),
                      id="console-who", classes="paragraph")
         yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail", "Bloqués", "Expirés",
                          id="classes")
@@ -88,10 +88,10 @@ class StaffScreen(KioskScreen):
         activated = sum(s.activated for s in summaries)
         total = self.query_one("#console-total", Static)
         if summaries:
-            total.update(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
-                         f"{count(activated, 'a activé son compte', 'ont activé leur compte')}.")
+            total.update(plain(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
+                         f"{count(activated, 'a activé son compte', 'ont activé leur compte')}."))
         else:
-            total.update("Aucune classe : importez une liste de classe (CSV nom;prénom;date de naissance;classe).")
+            total.update(plain("Aucune classe : importez une liste de classe (CSV nom;prénom;date de naissance;classe)."))
             self.query_one("#import", Button).focus()
 
     def submit(self) -> None:
@@ -166,5 +166,5 @@ class StaffScreen(KioskScreen):
 
         self.app.push_screen(ConfirmScreen(
             "Fermer le kiosque",
-            "Le programme du kiosque s'arrête sur ce poste : aucun élève ne pourra s'y connecter avant qu'il soit "
+            "Le programme du kiosque s'arrête sur ce poste : aucun élève ne pourra s'y connecter avant qu'il soit "
             "relancé.", "FERMER"), confirmed)

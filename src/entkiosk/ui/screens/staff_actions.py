@@ -133,7 +133,7 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     def _show_progress(self, step: str, done: int, total: int) -> None:
         if not self.is_attached:
             return
-        self.query_one("#job-step", Static).update(plain(f"{step} : {done} / {total}"))
+        self.query_one("#job-step", Static).update(plain(f"{step} : {done} / {total}"))
         self.query_one("#job-bar", ProgressBar).update(total=max(total, 1), progress=done)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -195,11 +195,11 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
         letters = staff_act(service, token, issue, progress=lambda d, t: progress("Mots de passe provisoires", d, t),
                             deliver=deliver, **kwargs)
         if not letters:
-            return "Aucun compte en attente d'activation : aucun courrier à imprimer."
-        done = f"{len(letters)} courrier(s) enregistré(s) dans le fichier :\n{path}\n\n"
+            return "Aucun compte en attente d'activation : aucun courrier à imprimer."
+        done = f"{len(letters)} courrier(s) enregistré(s) dans le fichier :\n{path}\n\n"
         if new_accounts:
             return done + "Imprimez ce fichier et remettez à chaque élève son courrier."
-        return done + ("Imprimez ce fichier et remettez à chaque élève son courrier : il porte un nouveau mot de passe "
+        return done + ("Imprimez ce fichier et remettez à chaque élève son courrier : il porte un nouveau mot de passe "
                        "provisoire, les courriers précédents ne sont plus valables.")
 
     return run
@@ -209,7 +209,7 @@ def print_letters(screen: KioskScreen, *, class_name: str | None = None, identif
                   then: Callable[[bool | None], None] | None = None) -> None:
     """IMPRIMER LES COURRIERS of a class or of one student, after a confirmation."""
     service = screen.app.service
-    who = f"de la classe « {class_name} »" if class_name is not None else f"de l'élève « {identifier} »"
+    who = f"de la classe « {class_name} »" if class_name is not None else f"de l'élève « {identifier} »"
     job = letters_job(screen, class_name or identifier or "courriers", service.issue_letters,
                       class_name=class_name, identifier=identifier)
 
@@ -219,7 +219,7 @@ def print_letters(screen: KioskScreen, *, class_name: str | None = None, identif
 
     screen.app.push_screen(ConfirmScreen(
         f"Imprimer les courriers {who}",
-        "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne seront plus "
+        "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne seront plus "
         "valables. Les comptes déjà activés ne reçoivent pas de courrier.",
         "IMPRIMER"), confirmed)
 
@@ -231,15 +231,15 @@ def force_password_change(screen: KioskScreen, *, identifier: str | None = None,
     if everyone:
         who = "de tous les élèves de l'établissement"
     elif class_name is not None:
-        who = f"des élèves de la classe « {class_name} »"
+        who = f"des élèves de la classe « {class_name} »"
     else:
-        who = f"de l'élève « {identifier} »"
+        who = f"de l'élève « {identifier} »"
 
     def job(_progress: Progress) -> str:
         count = staff_act(service, token, service.force_password_change, identifier=identifier,
                           class_name=class_name, everyone=everyone)
         if identifier is not None:
-            return (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion. "
+            return (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion. "
                     "Ses sessions ouvertes ont été fermées.")
         return (f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion. "
                 "Leurs sessions ouvertes ont été fermées.")
@@ -249,7 +249,7 @@ def force_password_change(screen: KioskScreen, *, identifier: str | None = None,
             screen.app.push_screen(JobScreen("Changement de mot de passe imposé", job), then)
 
     if identifier is not None:
-        text = (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion, et ses "
+        text = (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion, et ses "
                 "sessions ouvertes seront fermées.")
     else:
         text = (f"Les comptes activés {who} devront choisir un nouveau mot de passe à leur prochaine connexion, "

@@ -11,6 +11,7 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
 from ...domain.lifecycle import EmailState
+from ...domain.names import display_names
 from ...service import StudentStatus, student_matches
 from ..text import count, plain
 from ..widgets.controls import KioskButton
@@ -31,10 +32,16 @@ def state_cell(student: StudentStatus) -> str:
     return student.state_label
 
 
-def student_cells(student: StudentStatus) -> list[str]:
+def student_cells(student: StudentStatus, name: str) -> list[str]:
+    """One row of the class table; ``name`` as :func:`display_names` tells homonyms apart."""
     deadline = student.deadline.strftime("%d/%m/%Y") if student.deadline and student.state in ("waiting", "expired") else ""
-    return [f"{student.last_name} {student.first_name}", student.identifier, state_cell(student),
+    return [name, student.identifier, state_cell(student),
             "oui" if student.charter else "", EMAIL_LABELS[student.email_state], deadline]
+
+
+def student_names(students: list[StudentStatus]) -> list[str]:
+    """« Nom Prénom » of each student, with the birth date for two students of one name."""
+    return display_names([(s.last_name, s.first_name, s.birth_date) for s in students])
 
 
 class ClassScreen(KioskScreen):
@@ -82,15 +89,17 @@ class ClassScreen(KioskScreen):
         waiting = sum(s.state == "waiting" for s in students)
         expired = sum(s.state == "expired" for s in students)
         self.query_one("#class-counts", Static).update(plain(
-            f"{count(len(students), 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
+            f"{count(len(students), 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
             f"({charter} avec la charte), {waiting} en attente, {count(expired, 'expiré', 'expirés')}."))
         self._filter()
 
     @on(Input.Changed, "#search")
     def _filter(self) -> None:
         search = self.value("search")
+        names = dict(zip((s.identifier for s in self.students), student_names(self.students), strict=True))
         shown = [s for s in self.students if student_matches(s, search)]
-        self.query_one("#students", KioskTable).fill([(s.identifier, student_cells(s)) for s in shown])
+        self.query_one("#students", KioskTable).fill([(s.identifier, student_cells(s, names[s.identifier]))
+                                                      for s in shown])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Entrée in the search field: to the list, on the first student found (not opened:

@@ -39,7 +39,7 @@ def read_class_list(path_text: str) -> bytes:
     path = Path(path_text.strip()).expanduser()
     try:
         if path.is_dir():
-            raise InvalidInput({"path": f"{path} est un dossier : indiquez le fichier CSV lui-même."})
+            raise InvalidInput({"path": f"{path} est un dossier : indiquez le fichier CSV lui-même."})
         if path.stat().st_size > MAX_CSV_BYTES:
             raise InvalidInput({"path": f"{path} est trop volumineux pour une liste de classe (5 Mo au plus)."})
         return path.read_bytes()
@@ -60,8 +60,8 @@ class ImportScreen(KioskScreen):
         self.preview: ImportPreview | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Fichier CSV en UTF-8, une ligne par élève : nom;prénom;date de naissance (JJ/MM/AAAA);classe. "
-                     "Rien n'est enregistré avant la confirmation.", classes="paragraph")
+        yield Static(plain("Fichier CSV en UTF-8, une ligne par élève : nom;prénom;date de naissance (JJ/MM/AAAA);classe. "
+                     "Rien n'est enregistré avant la confirmation."), classes="paragraph")
         yield Field("fichier CSV", "path", placeholder="/chemin/vers/classe.csv", max_length=500)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
@@ -100,7 +100,7 @@ class ImportScreen(KioskScreen):
         problems = self.query_one("#preview-problems", KioskTable)
         if preview.problems:
             count = len(preview.problems)
-            summary.update(plain(f"{count} ligne(s) refusée(s) : aucun élève ne sera importé. Corrigez le fichier "
+            summary.update(plain(f"{count} ligne(s) refusée(s) : aucun élève ne sera importé. Corrigez le fichier "
                                  "puis relancez l'aperçu."))
             summary.set_class(True, "paragraph-error")
             problems.fill([(str(i), (str(line), reason)) for i, (line, reason) in enumerate(preview.problems)])
@@ -112,15 +112,15 @@ class ImportScreen(KioskScreen):
                     if preview.enrolled else "")
         if not preview.rows:
             summary.set_class(False, "paragraph-error")
-            summary.update(plain(f"Tous les élèves de cette liste sont déjà inscrits : rien à importer.{enrolled}"))
+            summary.update(plain(f"Tous les élèves de cette liste sont déjà inscrits : rien à importer.{enrolled}"))
             rows.display = problems.display = False
             self.query_one("#import").display = False
             return
         counts = [f"{name} ({count})" for name, count in preview.classes.items()]
         classes = ", ".join(counts) if len(counts) <= 6 else f"{', '.join(counts[:5])} et {len(counts) - 5} autres"
         summary.set_class(False, "paragraph-error")
-        summary.update(plain(f"{len(preview.rows)} élève(s) à créer dans {len(counts)} classe(s) : {classes}."
-                             f"{enrolled} Vérifiez, puis importez : les courriers seront enregistrés dans un fichier "
+        summary.update(plain(f"{len(preview.rows)} élève(s) à créer dans {len(counts)} classe(s) : {classes}."
+                             f"{enrolled} Vérifiez, puis importez : les courriers seront enregistrés dans un fichier "
                              "PDF à imprimer."))
         rows.fill([(str(i), (str(r.line), f"{r.last_name} {r.first_name}", r.birth_date.strftime("%d/%m/%Y"),
                              r.class_name, ident))

@@ -55,7 +55,7 @@ class StudentScreen(KioskScreen):
         if st.activated_at:
             rows.append(("Activé le", local_date(st.activated_at, tz)))
         if st.locked:
-            rows.append(("Blocage", "trop d'essais infructueux : compte bloqué"))
+            rows.append(("Blocage", "trop d'essais infructueux : compte bloqué"))
         if st.must_change_password:
             rows.append(("Mot de passe", "à changer à la prochaine connexion"))
         return rows
@@ -123,9 +123,9 @@ class StudentScreen(KioskScreen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.app.push_screen(JobScreen(f"{title} « {ident} »", job), self._then_back)
+                self.app.push_screen(JobScreen(f"{title} « {ident} »", job), self._then_back)
 
-        self.app.push_screen(ConfirmScreen(f"{title} « {ident} »", text, confirm), confirmed)
+        self.app.push_screen(ConfirmScreen(f"{title} « {ident} »", text, confirm), confirmed)
 
     @on(Button.Pressed, "#force")
     def _force(self) -> None:
@@ -137,6 +137,6 @@ class StudentScreen(KioskScreen):
 
         def job(_progress) -> str:
             staff_act(service, self.app.token, service.unlock, ident)
-            return f"L'identifiant « {ident} » est débloqué : l'élève peut se connecter à nouveau."
+            return f"L'identifiant « {ident} » est débloqué : l'élève peut se connecter à nouveau."
 
-        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", job), self._then_back)
+        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", job), self._then_back)

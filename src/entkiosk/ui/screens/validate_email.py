@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from ...service import AccountView
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from .base import KioskScreen, screen_keys
@@ -28,8 +29,8 @@ class ValidateEmailScreen(KioskScreen):
     HEADING = "Validation de votre adresse mail"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Saisissez le code reçu dans le mail « Message des services en ligne - Mise à jour de votre "
-                     "adresse mail » (8 caractères, par exemple K7QF-2M9X).", classes="paragraph")
+        yield Static(plain("Saisissez le code reçu dans le mail « Message des services en ligne - Mise à jour de votre "
+                     "adresse mail » (8 caractères, par exemple K7QF-2M9X)."), classes="paragraph")
         yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200)
         yield Static("*Champ obligatoire", classes="note")
         with Horizontal(classes="buttons"):

@@ -39,8 +39,8 @@ class WelcomeScreen(KioskScreen):
         )
         with Vertical(id="menu"):
             yield KioskButton("Se connecter", id="login", variant="primary")
-            yield KioskButton("Identifiant oublié ?", id="forgot-identifier")
-            yield KioskButton("Mot de passe oublié ?", id="forgot-password")
+            yield KioskButton("Identifiant oublié ?", id="forgot-identifier")
+            yield KioskButton("Mot de passe oublié ?", id="forgot-password")
             yield KioskButton("J'ai reçu un code de réinitialisation", id="reset-password")
             yield KioskButton("Guide mobile", id="guide")
             if self.app.demo_letters:
