@@ -48,8 +48,8 @@ def last_mail(env: dict[str, str], cwd: Path) -> str:
 
 def letter_of(letters: str, identifier: str) -> str:
     """The provisional password printed on ``identifier``'s letter."""
-    letter = letters[letters.index(f"Identifiant : {identifier}"):]
-    return re.search(r"Mot de passe \* : (\S+)", letter).group(1)
+    letter = letters[re.search(rf"Identifiant\s:\s{re.escape(identifier)}\b", letters).start():]
+    return re.search(r"Mot de passe \*\s:\s(\S+)", letter).group(1)
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_a_newcomer_imports_prints_and_a_student_walks_the_whole_guide(newcomer)
         screen = term.wait_for("Compte en attente de validation", "ouvrez maintenant le mail que vous venez de recevoir")
         assert "n'a pas pu" not in screen and "/" not in screen, screen
         mail = last_mail(env, work)
-        assert f"à : {ADDRESS}" in mail and "Mise à jour de votre adresse mail" in mail
+        assert f"à\u00a0: {ADDRESS}" in mail and "Mise à jour de votre adresse mail" in mail
         code = CODE.search(mail).group(0)
 
         # The charter, then the home screen.
@@ -133,9 +133,9 @@ def test_a_newcomer_imports_prints_and_a_student_walks_the_whole_guide(newcomer)
         term.wait_for("IDENTIFIANT OUBLIÉ", "votre adresse mail*")
         term.type(ADDRESS)
         term.press("enter")
-        term.wait_for("Un email rappelant votre identifiant vous a été envoyé", ADDRESS)
+        term.wait_for("Un mail rappelant votre identifiant vous a été envoyé", ADDRESS)
         mail = last_mail(env, work)
-        assert f"à : {ADDRESS}" in mail and identifier in mail
+        assert f"à\u00a0: {ADDRESS}" in mail and identifier in mail
         term.press("enter")
         term.wait_for("ACCUEIL", "Se connecter")
 
@@ -147,7 +147,7 @@ def test_a_newcomer_imports_prints_and_a_student_walks_the_whole_guide(newcomer)
         screen = term.wait_for("La référence de cette demande est le n°", "va vous être envoyé")
         reference = re.search(r"n° (\d{13})", " ".join(screen.split())).group(1)
         mail = last_mail(env, work)
-        assert f"Demande de changement de mot de passe n° {reference}" in mail
+        assert f"Demande de changement de mot de passe n°\u00a0{reference}" in mail
         code = CODE.search(mail).group(0)
         term.press("enter")
         term.wait_for("MODIFIEZ VOTRE MOT DE PASSE", "code reçu par mail*")

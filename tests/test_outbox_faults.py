@@ -183,7 +183,7 @@ def test_the_start_up_check_names_the_folder_to_staff(db_url, tmp_path, broken):
     with pytest.raises(ConfigError) as info:
         check_files(settings)
     message = str(info.value)
-    assert str(broken.path) in message and "clé « mail.outbox »" in message
+    assert str(broken.path) in message and "clé « mail.outbox »" in message
     assert ("disque plein" if broken.fault == "full" else "opération non permise") in message, message
 
 
