@@ -125,7 +125,7 @@ async def test_f2_shows_the_staff_account_and_opens_both_logins(lab, tmp_path):
         await settle(app, pilot)
         await submit(app, pilot, "f2")
         assert isinstance(app.screen, DemoLettersScreen)
-        assert shows(app, "Console du personnel : « Se connecter », profil « Personnel de l'Éducation Nationale », "
+        assert shows(app, "Console du personnel : « Se connecter », profil « Personnel de l'Éducation Nationale », "
                           "identifiant prof.demo, mot de passe Kp7w-Qm3r-Xt8v")
         # « Choisissez un élève » works: Entrée on Zoé's row, her login is typed in.
         await pilot.press("down")
@@ -261,17 +261,17 @@ async def test_add_student_shows_the_identifier_before_anything_is_written(lab, 
         await tab_to(app, pilot, "add")
         await submit(app, pilot)
         assert isinstance(app.screen, AddStudentScreen)
-        assert shows(app, "Identifiant qui sera créé : saisissez le nom et le prénom.")
+        assert shows(app, "Identifiant qui sera créé : saisissez le nom et le prénom.")
         await type_text(pilot, "Baillet")
         await settle(app, pilot)
-        assert shows(app, "Identifiant qui sera créé : saisissez le nom et le prénom.")
+        assert shows(app, "Identifiant qui sera créé : saisissez le nom et le prénom.")
         await tab_to(app, pilot, "first_name")
         await type_text(pilot, "Jul")
         await settle(app, pilot)
-        assert shows(app, "Identifiant qui sera créé : jul.baillet")
+        assert shows(app, "Identifiant qui sera créé : jul.baillet")
         await type_text(pilot, "ie")
         await settle(app, pilot)
-        assert shows(app, "Identifiant qui sera créé : julie.baillet1")  # julie.baillet is taken
+        assert shows(app, "Identifiant qui sera créé : julie.baillet1")  # julie.baillet is taken
         assert [s.identifier for s in service.class_students()] == ["julie.baillet"]  # nothing written yet
         await tab_to(app, pilot, "birth_day")
         await type_text(pilot, "01012011")

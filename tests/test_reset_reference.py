@@ -206,7 +206,7 @@ async def test_console_finds_a_request_by_its_reference_and_opens_the_students_c
 
         await _retype(app, pilot, spaced(reference))
         assert isinstance(app.screen, RequestScreen)
-        assert shows(app, f"Demande de changement de mot de passe n° {reference}")
+        assert shows(app, f"Demande de changement de mot de passe n° {reference}")
         assert shows(app, "01/09/2026 à 10:00 (poste test-kiosk)")
         assert shows(app, "en cours (code valable jusqu'au 01/09/2026 à 11:00)")
         assert shows(app, "envoyé à l'adresse mail validée du compte")

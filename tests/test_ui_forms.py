@@ -72,10 +72,10 @@ async def test_first_connection_errors_go_as_each_field_is_corrected(
         await type_text(pilot, "abc1")
         await tab_to(app, pilot, "validate")
         await submit(app, pilot)
-        assert errors(app) == {"new_password": "Le mot de passe est trop court : 8 caractères minimum."}
+        assert errors(app) == {"new_password": "Le mot de passe est trop court : 8 caractères minimum."}
         assert value(app, "new_password") == value(app, "new_password_confirm") == ""
         assert app.focused.id == "new_password"
-        assert shows(app, "Le mot de passe est trop court : 8 caractères minimum.")
+        assert shows(app, "Le mot de passe est trop court : 8 caractères minimum.")
 
         # The student types again: the error goes with the first key.
         await type_text(pilot, "V")

@@ -71,7 +71,7 @@ async def test_a_shrunk_form_is_covered_then_back_as_it_was(settings: Settings, 
         await pilot.resize_terminal(*small)
         await settle(app, pilot)
         assert covered(app)
-        assert shows(app, f"La fenêtre mesure actuellement {small[0]} colonnes et {small[1]} lignes.")
+        assert shows(app, f"La fenêtre mesure actuellement {small[0]} colonnes et {small[1]} lignes.")
 
         # Keys typed blind reach nothing: no letter, no Tab, no VALIDER, no Échap.
         await type_text(pilot, "zz")
@@ -161,7 +161,7 @@ async def test_the_idle_timeout_ends_a_session_left_on_a_shrunk_terminal(
         app.check_inactivity()
         await pilot.pause()
         assert isinstance(app.screen, IdleWarning)
-        assert shows(app, "Êtes-vous toujours là ?")
+        assert shows(app, "Êtes-vous toujours là ?")
         await pilot.press("x")
         await pilot.pause()
         assert not isinstance(app.screen, IdleWarning) and covered(app)
@@ -285,7 +285,7 @@ async def test_a_long_refusal_reason_goes_on_over_two_lines(settings: Settings, 
         problems = app.screen.query_one("#preview-problems", DataTable)
         assert problems.row_count == 1
         assert_fits(problems, "Motif du refus")
-        reason = "date de naissance « le premier février deux mille neuf » invalide (attendu JJ/MM/AAAA)"
+        reason = "date de naissance « le premier février deux mille neuf » invalide (attendu JJ/MM/AAAA)"
         assert len(reason) > 76 and shows(app, reason)
         assert problems.virtual_size.height >= 3  # the heading, then the reason over two lines
 

@@ -19,6 +19,8 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ..text import plain
+
 #: The smallest terminal every screen is laid out for (SPEC §4).
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -42,7 +44,7 @@ class TooSmallNotice(Static):
         super().__init__("", id="too-small", markup=False)
 
     def show_size(self, size: Size) -> None:
-        self.update(notice_text(size))
+        self.update(plain(notice_text(size)))  # wrapped as French is set: never at a non-breaking space
 
 
 def fit(screen: Screen[Any], size: Size) -> None:
