@@ -68,7 +68,8 @@ async def test_homonyms_are_told_apart_in_the_class_list_and_the_live_view(clock
     service.import_class_list([student("Julie", "Baillet", date(2010, 3, 14), "5e B", 2),
                                student("Julie", "Baillet", date(2011, 5, 3), "5e B", 3),
                                student("Éloïse", "Andrieu", date(2010, 6, 1), "5e B", 4)], actor="test")
-    async with kiosk(settings, service, tmp_path) as (app, pilot):
+    # Wide enough for every cell whole (how cells give way at 80×24: test_ui_small_window).
+    async with kiosk(settings, service, tmp_path, size=(120, 40)) as (app, pilot):
         app.open_session(service.authenticate(STAFF, STAFF_PASSWORD, kind="staff"))
         await settle(app, pilot)
         await open_class(app, pilot, "5e B")

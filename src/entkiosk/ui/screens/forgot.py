@@ -85,7 +85,7 @@ class ForgotPasswordScreen(_RecoveryScreen):
             self.app.switch_screen(ResetPasswordScreen(identifier=identifier))
 
         recorded = ("Votre demande de réinitialisation de mot de passe a été prise en compte.",
-                    f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.")
+                    f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.")
         if reference.mail_problem:
             # The same words for every identifier: they tell about the mail, not the account.
             self.app.switch_screen(MessageScreen(
