@@ -426,7 +426,7 @@ def _open(settings_raw: dict, outbox: Path, kiosk_id: str):
     raw.setdefault("kiosk", {})["id"] = kiosk_id
     service = open_service(settings_from_dict(raw, source="bench"))
     timed = _TimedHasher(service.hasher)
-    service.hasher = timed
+    service.core.hasher = timed
     return service, timed
 
 

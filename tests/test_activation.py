@@ -56,7 +56,7 @@ def test_wrong_birth_date_does_not_activate_and_counts_as_failure(service, lette
                                  confirm_password=GOOD_PASSWORD)
     assert "date de naissance" in err.value.errors["birth_date"]
     assert _account(service, letter.identifier).state == AccountState.CREATED
-    with service._tx() as s:
+    with service.core.tx() as s:
         events = list(s.scalars(select(AuditEvent.event).where(AuditEvent.identifier == letter.identifier)))
     assert "activation.bad_birth_date" in events
 
@@ -283,7 +283,7 @@ def test_rehash_on_login_when_parameters_change(service, letter, settings, clock
 
 def test_audit_records_activation_without_secrets(service, letter):
     activate(service, letter, email="julie@example.org")
-    with service._tx() as s:
+    with service.core.tx() as s:
         rows = s.execute(select(AuditEvent.event, AuditEvent.details, AuditEvent.kiosk_id)).all()
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == len(rows)
     events = [r.event for r in rows]

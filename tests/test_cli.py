@@ -93,12 +93,12 @@ def class_csv(n: int, *, replace: dict[int, str] | None = None) -> str:
 
 
 def identifiers(service: AccountService) -> list[str]:
-    with service._tx() as s:
+    with service.core.tx() as s:
         return sorted(s.scalars(select(Account.identifier)))
 
 
 def count_accounts(service: AccountService) -> int:
-    with service._tx() as s:
+    with service.core.tx() as s:
         return s.scalar(select(func.count()).select_from(Account))
 
 

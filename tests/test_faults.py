@@ -54,8 +54,8 @@ BORN = "14/03/2010"
 
 def hooked(service: AccountService) -> HookedHasher:
     """The service's own argon2 parameters, with a fault to inject at the next hash."""
-    service.hasher = HookedHasher(service.hasher.params, None)
-    return service.hasher
+    service.core.hasher = HookedHasher(service.hasher.params, None)
+    return service.core.hasher
 
 
 def assert_unavailable(error: BaseException) -> None:
@@ -66,12 +66,12 @@ def assert_unavailable(error: BaseException) -> None:
 
 
 def audit_events(service: AccountService, event: str) -> int:
-    with service._tx() as s:
+    with service.core.tx() as s:
         return s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.event == event))
 
 
 def account(service: AccountService, identifier: str) -> Account:
-    with service._tx() as s:
+    with service.core.tx() as s:
         return s.scalar(select(Account).where(Account.identifier == identifier))
 
 
@@ -391,7 +391,7 @@ def activated(svc: AccountService, port: MailPort, *, email: str = "", validated
 def live_email_tokens(svc: AccountService, identifier: str) -> int:
     from entkiosk.store.models import OneTimeToken
 
-    with svc._tx() as s:
+    with svc.core.tx() as s:
         return s.scalar(select(func.count()).select_from(OneTimeToken).join(Account).where(
             Account.identifier == identifier, OneTimeToken.purpose == "email",
             OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None)))
@@ -468,7 +468,7 @@ def scenario_forgot_password(svc: AccountService, port: MailPort, fault: str) ->
     from entkiosk.store.models import ResetRequest
 
     def status(reference: str) -> str:
-        with svc._tx() as s:
+        with svc.core.tx() as s:
             return s.scalar(select(ResetRequest.status).where(ResetRequest.reference == reference))
 
     letter, _ = activated(svc, port, email=JULIE, validated=True)
@@ -579,7 +579,7 @@ def school_state(service: AccountService) -> tuple[int, dict[str, int], int]:
     """(accounts, accounts per class, import audit events), read afresh."""
     from entkiosk.store.models import SchoolClass
 
-    with service._tx() as s:
+    with service.core.tx() as s:
         accounts = s.scalar(select(func.count()).select_from(Account))
         per_class = dict(s.execute(select(SchoolClass.name, func.count(Account.id)).outerjoin(Account)
                                    .group_by(SchoolClass.name)).all())

@@ -70,7 +70,7 @@ def test_letters_printed_during_an_activation_leave_the_activated_account_alone(
     """Staff reprint a class while a student activates: her activation stands."""
     julie, paul = service.import_class_list([student(), student("Paul", "Petit", line=3)], actor="t")
     login = service.authenticate(julie.identifier, julie.provisional_password)
-    original = service._hash_many
+    original = service.core.hash_many
     activated = threading.Event()
 
     def hash_then_activate(passwords, progress=None):
@@ -80,7 +80,7 @@ def test_letters_printed_during_an_activation_leave_the_activated_account_alone(
             activated.set()
         return hashes
 
-    monkeypatch.setattr(service, "_hash_many", hash_then_activate)
+    monkeypatch.setattr(service.core, "hash_many", hash_then_activate)
     letters = service.issue_letters(class_name="2nde 1", actor="staff:test")
     assert [letter.identifier for letter in letters] == [paul.identifier]
     assert _state(service, julie.identifier) == AccountState.ACTIVE

@@ -137,7 +137,7 @@ def test_next_free_ignores_names_that_only_share_a_prefix():
 
 
 def _identifiers(service) -> list[str]:
-    with service._tx() as s:
+    with service.core.tx() as s:
         return sorted(s.scalars(select(Account.identifier)))
 
 

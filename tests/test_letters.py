@@ -25,7 +25,7 @@ from entkiosk.domain import errors
 from entkiosk.domain.errors import DomainError
 from entkiosk.letters import check_output, console_letters_path, write_letters
 from entkiosk.letters.pdf import render_pdf
-from entkiosk.letters.template import DEFAULT_TEMPLATE, PLACEHOLDERS, TemplateError, parse_template
+from entkiosk.domain.letter_template import DEFAULT_TEMPLATE, PLACEHOLDERS, TemplateError, parse_template
 from entkiosk.letters.text import render_letter, render_letters
 
 MM = 72 / 25.4  # PDF points in a millimetre

@@ -116,7 +116,7 @@ async def test_first_connection_with_a_broken_outbox_reads_right_and_loses_nothi
         assert "« RENVOYER UN MAIL DE VALIDATION »" in content
         assert "ouvrez maintenant le mail" not in content and "venez de recevoir" not in content
         assert_no_path(content, broken.path)
-        with svc._tx() as s:
+        with svc.core.tx() as s:
             account = s.scalar(select(Account).where(Account.identifier == letter.identifier))
             assert (account.state, account.email, account.pending_email) == ("active", None, ADDRESS)
             failed = s.scalars(select(AuditEvent).where(AuditEvent.event == "mail.failed")).all()
@@ -167,7 +167,7 @@ async def test_forgotten_password_with_a_broken_outbox_says_so_alike_for_everyon
             await submit(app, pilot)
             await settle(app, pilot)
     assert pages[letter.identifier] == pages["personne.inconnue"]
-    with svc._tx() as s:
+    with svc.core.tx() as s:
         statuses = [r.status for r in s.scalars(select(ResetRequest).order_by(ResetRequest.id))]
     assert statuses == ["mail_failed", "void"]
     broken.mend()

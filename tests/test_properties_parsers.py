@@ -19,7 +19,7 @@ from test_properties_service import BAD_DATES, BAD_EMAILS, codes, date_texts, te
 from entkiosk.config import ConfigError, Settings, load_settings, settings_from_dict
 from entkiosk.domain import tokens
 from entkiosk.domain.classlist import MAX_CLASS, MAX_NAME, check_student, parse_birth_date, parse_class_list
-from entkiosk.service import AccountService
+from entkiosk.service.forms import check_email
 
 TODAY = dt.date(2026, 9, 1)
 
@@ -149,7 +149,7 @@ def test_codes_and_tokens_parse_or_are_refused_quietly(typed: str) -> None:
 def test_email_is_normalized_or_refused_in_french(address: str, same_confirm: bool) -> None:
     errs: dict[str, str] = {}
     confirm = address if same_confirm else address + "x"
-    normalized = AccountService._check_email(address, confirm, "email", errs)
+    normalized = check_email(address, confirm, "email", errs)
     if normalized is None:
         for message in errs.values():
             assert french_problem(message) is None, message

@@ -312,7 +312,7 @@ def attempt(school: School, call: Callable[[], Any], *, secrets: tuple[str, ...]
         assert not changes, f"{type(error).__name__} ({message!r:.200}) but the database changed: {changes}"
         return error
     finally:
-        with school.service._tx() as s:  # see the module docstring: no lockout across examples
+        with school.service.core.tx() as s:  # see the module docstring: no lockout across examples
             s.execute(delete(Throttle))
 
 

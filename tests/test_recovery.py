@@ -205,7 +205,7 @@ def _code_containing(service: AccountService, token: str, outbox: OutboxTranspor
 
     The resend limits (one a minute, ten a day) are lifted for this: they have their own tests.
     """
-    import entkiosk.service as service_module
+    import entkiosk.service.profile as service_module
 
     mp = pytest.MonkeyPatch()
     mp.setattr(service_module, "RESEND_DELAY", timedelta(0))

@@ -107,14 +107,14 @@ def dump(service: AccountService) -> dict[str, list[tuple]]:
 
 
 def rows(service: AccountService, model, *where) -> list:
-    with service._tx() as s:
+    with service.core.tx() as s:
         found = list(s.scalars(select(model).where(*where)))
         s.expunge_all()
         return found
 
 
 def failures(service: AccountService, scope: str, typed: str) -> int:
-    [row] = rows(service, Throttle, Throttle.key == service._throttle_key(scope, typed)) or [None]
+    [row] = rows(service, Throttle, Throttle.key == service.core.lockout.key(scope, typed)) or [None]
     return 0 if row is None else row.failures + 10 * row.level
 
 
@@ -659,7 +659,7 @@ def test_no_secret_in_audit_logs_errors_or_the_database_at_rest(db_url, tmp_path
 def test_default_argon2_parameters_meet_owasp_minimum_and_are_what_is_stored(service, letter):
     acc = Settings().accounts
     assert (acc.argon2_memory_cost, acc.argon2_time_cost, acc.argon2_parallelism) >= (19 * 1024, 2, 1)
-    with service._tx() as s:
+    with service.core.tx() as s:
         stored = s.scalar(text("SELECT password_hash FROM accounts"))
     params = argon2.extract_parameters(stored)
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
@@ -687,7 +687,7 @@ def test_rehash_on_login_when_memory_cost_changes(service, letter, clock, meter)
     mark = meter.mark()
     svc.authenticate(letter.identifier, GOOD_PASSWORD)
     assert meter.since(mark) == [("hash", 2, 32768, 1), ("verify", 2, 19456, 1)]
-    with service._tx() as s:
+    with service.core.tx() as s:
         assert s.scalar(text("SELECT password_hash FROM accounts")).startswith("$argon2id$v=19$m=32768,t=2,p=1$")
     mark = meter.mark()
     svc.authenticate(letter.identifier, GOOD_PASSWORD)
@@ -805,7 +805,7 @@ async def test_screens_state_the_configured_rule_and_take_long_passwords(db_url,
 
 def test_a_fresh_database_has_no_account_to_log_in_with(service, meter):
     """No default account (ASVS 6.3.2): staff accounts exist only once ``entkiosk staff add`` made them."""
-    with service._tx() as s:
+    with service.core.tx() as s:
         assert s.scalar(text("SELECT COUNT(*) FROM accounts")) == 0
     for identifier, password in (("admin", "admin"), ("root", "root1234"), ("staff", "Staff2026")):
         for kind in ("student", "staff"):
@@ -822,7 +822,7 @@ def test_each_login_gets_a_new_random_session_token_that_logout_ends(service, le
     token = activate(service, letter)
     again = service.authenticate(letter.identifier, GOOD_PASSWORD).token
     assert token != again and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", t) for t in (token, again))
-    with service._tx() as s:
+    with service.core.tx() as s:
         stored = list(s.scalars(text("SELECT token_hash FROM sessions")))
     assert sorted(stored) == sorted(tokens.hash_link_token(t) for t in (token, again))
     service.logout(again)

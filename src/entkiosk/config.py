@@ -280,7 +280,7 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: b
             "accounts.password_min_length."
         )
     if settings.letters.template:
-        from .letters.template import TemplateError, read_template
+        from .domain.letter_template import TemplateError, read_template
 
         try:
             read_template(Path(settings.letters.template).expanduser())

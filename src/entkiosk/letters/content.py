@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .template import LetterTemplate, default_template, read_template, single_line
+from ..domain.letter_template import LetterTemplate, default_template, read_template, single_line
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..service import IssuedLetter
+    from ..domain.letter import IssuedLetter
 
 
 def load_template(settings: Settings) -> LetterTemplate:

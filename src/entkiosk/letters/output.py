@@ -19,7 +19,7 @@ from ..domain.system import os_reason
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..service import IssuedLetter
+    from ..domain.letter import IssuedLetter
 
 FORMATS = (".pdf", ".txt")
 

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .content import LetterContent, letter_content, load_template
-from .template import LetterTemplate
+from ..domain.letter_template import LetterTemplate
 
 if TYPE_CHECKING:
     from fpdf import FPDF
     from PIL import Image
 
     from ..config import Settings
-    from ..service import IssuedLetter
+    from ..domain.letter import IssuedLetter
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .content import LetterContent, letter_content, load_template
-from .template import LetterTemplate
+from ..domain.letter_template import LetterTemplate
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..service import IssuedLetter
+    from ..domain.letter import IssuedLetter
 
 WIDTH = 80
 RIGHT = 46  # column of the place, the student and the signature

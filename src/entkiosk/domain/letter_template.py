@@ -14,7 +14,9 @@ plain-text and the PDF letter, with a small line syntax:
 - ``$name`` (or ``${name}``) is replaced by the value named in :data:`PLACEHOLDERS`,
   ``$$`` prints a dollar sign.
 
-This module reads no settings and issues no password: it parses and checks text.
+It lives in the domain, below the settings (which check a school's template when they
+are loaded) and the letters package (which renders it). It reads no settings and
+issues no password: it parses and checks text.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from pathlib import Path
 from string import Template
 from typing import Literal
 
-from ..domain.errors import DomainError
+from .errors import DomainError
+from .system import os_reason
 
-DEFAULT_TEMPLATE = Path(__file__).parent / "lettre.txt"
+DEFAULT_TEMPLATE = Path(__file__).parent / "data" / "lettre.txt"
 
 #: Every placeholder a template may use, with what it stands for (documentation).
 PLACEHOLDERS: dict[str, str] = {
@@ -166,8 +169,6 @@ def read_template(path: Path, *, last_good: bool = False) -> LetterTemplate:
     except UnicodeDecodeError:
         error = TemplateError(f"le modèle {path} n'est pas encodé en UTF-8.")
     except OSError as exc:
-        from .output import os_reason
-
         error = TemplateError(f"le modèle {path} est illisible ({os_reason(exc)}).")
     except ValueError:  # a NUL byte or a lone surrogate: no file can have that name
         error = TemplateError(f"le modèle {path} est illisible (nom de fichier invalide).")

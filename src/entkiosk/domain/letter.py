@@ -1,0 +1,24 @@
+"""The notification letter as data: what the service issues and the renderers print.
+
+It lives in the domain so that both the service (which makes letters) and the letters
+package (which prints them) import it without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class IssuedLetter:
+    """What a notification letter prints. The provisional password lives only here."""
+
+    identifier: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    deadline: date
+    issued_at: datetime
+    birth_date: date | None
+    provisional_password: str = field(repr=False)

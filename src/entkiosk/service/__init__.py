@@ -1,0 +1,61 @@
+"""The use cases of the student guide and of staff work: the only door from a screen or a
+command to data.
+
+The door is :class:`AccountService` (:mod:`.facade`), built by
+:func:`entkiosk.runtime.open_service`. Behind it, one module per family of use cases:
+
+========================  ======================================================
+``activation``            Se connecter, première connexion, charte, déconnexion
+``profile``               VOTRE COMPTE: new password, new address, validation
+``recovery``              Identifiant oublié, mot de passe oublié, reset code
+``classes``               class lists in, where classes stand, searches
+``staff``                 letters, resets, unlock, forced change, purge, staff
+========================  ======================================================
+
+over the shared machinery: ``unit_of_work`` (one transaction per use case and its
+rules), ``audit``, ``lockout``, ``sessions`` (sessions and one-time tokens),
+``outgoing`` (mail), ``forms`` (checks of typed input), gathered by ``core``. What the
+use cases return are the plain values of ``views``.
+"""
+
+from ..domain.errors import MailNotSent
+from ..domain.letter import IssuedLetter
+from .facade import AccountService
+from .views import (
+    AccountView,
+    AuditRecord,
+    Charter,
+    ClassSummary,
+    Deliver,
+    ImportPreview,
+    LoginResult,
+    NextStep,
+    Outcome,
+    Progress,
+    ResetReference,
+    ResetRequestView,
+    StudentStatus,
+    class_order,
+    student_matches,
+)
+
+__all__ = [
+    "AccountService",
+    "AccountView",
+    "AuditRecord",
+    "Charter",
+    "ClassSummary",
+    "Deliver",
+    "ImportPreview",
+    "IssuedLetter",
+    "LoginResult",
+    "MailNotSent",
+    "NextStep",
+    "Outcome",
+    "Progress",
+    "ResetReference",
+    "ResetRequestView",
+    "StudentStatus",
+    "class_order",
+    "student_matches",
+]

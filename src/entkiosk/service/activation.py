@@ -1,0 +1,162 @@
+"""The guide's first steps: log in with the letter (« Se connecter »), the first
+connection (birth date, a new password, an optional address to validate), the usage
+charter, and logging out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+from ..domain import errors
+from ..domain.classlist import parse_birth_date
+from ..domain.errors import DomainError, InvalidInput
+from ..domain.identifiers import normalize_login
+from ..domain.lifecycle import AccountState, Kind
+from ..store.models import Account, CharterAcceptance
+from .core import UseCases
+from .forms import check_email, check_new_password
+from .views import Charter, LoginResult, NextStep, Outcome
+
+
+class Activation(UseCases):
+    """Login, first connection, charter, logout."""
+
+    def authenticate(self, identifier: str, password: str, *, kind: str = Kind.STUDENT) -> LoginResult:
+        """Log in. A provisional password leads to the first connection."""
+        typed = normalize_login(identifier)
+        if not typed or not password:
+            raise InvalidInput({k: m for k, m in (("identifier", "Saisissez votre identifiant." if not typed else ""),
+                                                   ("password", "Saisissez votre mot de passe." if not password else "")) if m})
+        self.lockout.check("login", typed)
+        with self.tx(read_only=True) as s:
+            account = self.core.account(s, typed)
+            snapshot = (account.id, account.version, account.password_hash) if account else None
+        ok = self.core.hasher.verify(snapshot[2] if snapshot else None, password)
+        if not ok or account is None or account.kind != kind:
+            raise self.lockout.fail("login", typed, "login.failed", account.identifier if account else None,
+                                    errors.AuthenticationFailed())
+        if account.state == AccountState.CREATED and account.deadline_at and self.now() >= account.deadline_at:
+            with self.tx() as s:
+                self.audit(s, "login.expired", account.identifier)
+            if account.activated_at is not None:
+                raise DomainError("Le mot de passe provisoire de ce courrier n'est plus valable. Adressez-vous à "
+                                  "votre établissement pour recevoir un nouveau courrier.")
+            raise errors.AccountExpired(self.settings.accounts.activation_months)
+        hasher = self.core.hasher
+        rehash = hasher.hash(password) if hasher.needs_rehash(account.password_hash) else None
+        with self.tx() as s:
+            account = s.get(Account, account.id)
+            if account is None or account.version != snapshot[1]:
+                raise errors.Conflict()
+            now = self.now()
+            if rehash:
+                account.password_hash = rehash
+            previous = account.last_login_at
+            if account.state == AccountState.ACTIVE:
+                account.previous_login_at, account.last_login_at = previous, now
+            self.lockout.clear(s, account.identifier, ("login",))
+            step = self.sessions.next_step(s, account)
+            token = self.sessions.open(s, account, "first_connection" if step == "first_connection" else "full")
+            self.audit(s, "login.ok", account.identifier, rehashed=bool(rehash))
+            return LoginResult(account.identifier, account.kind, account.first_name, step, previous, token)
+
+    def logout(self, token: str) -> None:
+        with self.tx() as s:
+            row = self.sessions.find(s, token)
+            if row is not None and row.revoked_at is None:
+                row.revoked_at = self.now()
+                account = s.get(Account, row.account_id)
+                self.audit(s, "logout", account.identifier if account else None)
+
+    # ------------------------------------------------------------ first connection
+
+    def first_connection(self, token: str, *, birth_date: str | date, new_password: str, confirm_password: str,
+                         email: str = "", confirm_email: str = "") -> Outcome:
+        """Activate: birth date, a new password, an optional e-mail to validate."""
+        errs: dict[str, str] = {}
+        with self.tx() as s:
+            session, account = self.sessions.live(s, token)
+            if account.state != AccountState.CREATED or session.scope != "first_connection":
+                raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
+            if account.deadline_at is not None and self.now() >= account.deadline_at:
+                raise errors.AccountExpired(self.settings.accounts.activation_months)
+            snapshot = (account.id, account.version, account.password_hash, account.identifier, account.birth_date)
+        _, version, provisional_hash, identifier, expected_birth = snapshot
+        self.lockout.check("birth", identifier)
+        born: date | None = None
+        if isinstance(birth_date, date):
+            born = birth_date
+        elif not birth_date.strip():
+            errs["birth_date"] = "Saisissez votre date de naissance."
+        else:
+            try:
+                born = parse_birth_date(birth_date)
+            except ValueError:
+                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
+        check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs)
+        address = check_email(email, confirm_email, "email", errs)
+        if errs:
+            raise InvalidInput(errs)
+        if born != expected_birth:
+            # Its own counter, which a new login does not reset: holding the letter must
+            # not be enough to guess the birth date.
+            error = self.lockout.fail("birth", identifier, "activation.bad_birth_date", identifier,
+                                      InvalidInput({"birth_date": "La date de naissance ne correspond pas à ce compte."}))
+            if isinstance(error, errors.Locked):
+                self.sessions.end_all(token)
+            raise error
+        if self.core.hasher.verify(provisional_hash, new_password):
+            raise InvalidInput({"new_password": "Le nouveau mot de passe doit être différent du mot de passe provisoire."})
+        new_hash = self.core.hasher.hash(new_password)
+        with self.tx() as s:
+            session, account = self.sessions.live(s, token)
+            if account.version != version or account.state != AccountState.CREATED:
+                raise errors.Conflict("Ce compte vient d'être activé depuis un autre poste.")
+            now = self.now()
+            account.state = AccountState.ACTIVE
+            account.password_hash = new_hash
+            account.provisional = False
+            account.activated_at = account.password_changed_at = account.last_login_at = now
+            session.scope = "full"
+            self.sessions.revoke(s, account.id, keep=session.id)
+            self.sessions.void_tokens(s, account.id, "reset")
+            self.lockout.clear(s, identifier, ("birth",))
+            self.audit(s, "account.activated", identifier, with_email=address is not None)
+            message, row_id = None, None
+            if address:
+                account.pending_email = address
+                link, code, row = self.sessions.new_token(s, account, "email", email=address)
+                message, row_id = self.mail.validation(address, link, code, first_address=account.email is None), row.id
+                self.audit(s, "email.requested", identifier)
+        return Outcome(email_pending=address is not None, password_changed=True,
+                       mail_problem=self.mail.send_validation(message, row_id, identifier))
+
+    # ------------------------------------------------------------ charter
+
+    def charter(self) -> Charter:
+        path = self.settings.charter_path()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise DomainError(f"La charte est introuvable ou illisible ({path}). Prévenez votre établissement.") from None
+        return Charter(self.settings.charter.version, text)
+
+    def accept_charter(self, token: str, version: str) -> NextStep:
+        with self.tx() as s:
+            _, account = self.sessions.live(s, token)
+            if account.state != AccountState.ACTIVE:
+                raise errors.NotAllowed("Terminez d'abord la première connexion.")
+            if version != self.settings.charter.version:
+                raise errors.Conflict("La charte vient de changer : lisez la nouvelle version.")
+            if not self.sessions.charter_ok(s, account):
+                s.add(CharterAcceptance(account_id=account.id, version=version, accepted_at=self.now(),
+                                        kiosk_id=self.core.kiosk_id))
+                self.audit(s, "charter.accepted", account.identifier, version=version)
+            return self.sessions.next_step(s, account)
+
+    def decline_charter(self, token: str) -> None:
+        """Refusing the charter logs out; the account stays active and asks again next time."""
+        with self.tx() as s:
+            session, account = self.sessions.live(s, token)
+            session.revoked_at = self.now()
+            self.audit(s, "charter.declined", account.identifier, version=self.settings.charter.version)

@@ -1,0 +1,269 @@
+"""Staff work on whole classes: importing a class list (and previewing it), adding one
+pupil by hand, where each class stands (the console's table and live view), finding a
+pupil, and finding a forgotten-password request by the reference a pupil reads out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+
+from ..domain import errors, tokens
+from ..domain.classlist import StudentRow, check_student, parse_class_list, person_key
+from ..domain.errors import InvalidInput
+from ..domain.identifiers import base_identifier, next_free
+from ..domain.letter import IssuedLetter
+from ..domain.lifecycle import AccountState, EmailState, Kind
+from ..domain.names import person_order
+from ..domain.passwords import provisional_password
+from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, SchoolClass
+from .core import UseCases
+from .views import (
+    ClassSummary,
+    Deliver,
+    ImportPreview,
+    Progress,
+    RequestMail,
+    RequestState,
+    ResetRequestView,
+    StudentState,
+    StudentStatus,
+    class_order,
+    student_matches,
+)
+
+
+class Classes(UseCases):
+    """Class lists in, class statistics and searches out."""
+
+    # ------------------------------------------------------------ importing
+
+    def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, progress: Progress | None = None,
+                          deliver: Deliver | None = None) -> list[IssuedLetter]:
+        """Create every student of ``rows`` or none; a student already on file is a bad row."""
+        if not rows:
+            raise errors.ImportRejected([(1, "aucun élève à importer")])
+        with self.tx() as s:
+            problems = self._already_on_file(s, rows)
+        if problems:
+            raise errors.ImportRejected(problems)
+        passwords = [provisional_password(self.core.rng) for _ in rows]
+        hashes = self.core.hash_many(passwords, progress)
+        letters: list[IssuedLetter] = []
+        try:
+            with self.tx() as s:
+                if problems := self._already_on_file(s, rows):
+                    raise errors.ImportRejected(problems)
+                # One query for every identifier in use and one per class, not three per student.
+                taken = set(s.scalars(select(Account.identifier)))
+                classes: dict[str, SchoolClass] = {}
+                for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
+                    account, deadline, class_name = self._new_student(s, row, password_hash, taken, classes)
+                    letters.append(IssuedLetter(account.identifier, row.first_name, row.last_name, class_name,
+                                                deadline, account.issued_at, row.birth_date, password))
+                self.audit(s, "accounts.imported", actor=actor, count=len(rows),
+                           classes=sorted({r.class_name for r in rows}))
+                if deliver is not None:
+                    s.flush()
+                    deliver(letters)
+        except IntegrityError:
+            raise errors.Conflict("Un autre poste crée des comptes en même temps. Relancez l'import.") from None
+        return letters
+
+    def _new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str],
+                     classes: dict[str, SchoolClass]) -> tuple[Account, date, str]:
+        """One new account. ``taken``: every identifier in use (it gets this one);
+        ``classes``: the classes met so far in this batch, by the name in the list."""
+        identifier = next_free(base_identifier(row.first_name, row.last_name), taken.__contains__)
+        taken.add(identifier)
+        school_class = classes.get(row.class_name)
+        if school_class is None:
+            school_class = classes[row.class_name] = self.core.school_class(s, row.class_name)
+        now = self.now()
+        deadline, deadline_at = self.core.deadline(now)
+        account = Account(
+            identifier=identifier, kind=Kind.STUDENT, state=AccountState.CREATED, first_name=row.first_name,
+            last_name=row.last_name, birth_date=row.birth_date, class_id=school_class.id,
+            password_hash=password_hash, provisional=True, must_change_password=False, issued_at=now,
+            deadline=deadline, deadline_at=deadline_at,
+        )
+        s.add(account)
+        return account, deadline, school_class.name
+
+    def _already_on_file(self, s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[int, str]]:
+        """(line, reason) of each row whose student already has an account (same names, give
+        or take case, accents and hyphens, and same birth date)."""
+        return [(line, f"élève déjà inscrit (identifiant {identifier})")
+                for line, identifier in self._enrolled(s, rows)]
+
+    @staticmethod
+    def _enrolled(s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[int, str]]:
+        wanted = {person_key(r.last_name, r.first_name, r.birth_date): r.line for r in rows}
+        births = {r.birth_date for r in rows}
+        found = []
+        for last, first, birth, identifier in s.execute(
+            select(Account.last_name, Account.first_name, Account.birth_date, Account.identifier)
+            .where(Account.kind == Kind.STUDENT, Account.birth_date.in_(births))
+        ):
+            line = wanted.get(person_key(last, first, birth))
+            if line is not None:
+                found.append((line, identifier))
+        return sorted(found)
+
+    def new_rows(self, rows: Sequence[StudentRow]) -> tuple[list[StudentRow], list[tuple[int, str]]]:
+        """An updated class list: the rows of students not yet on file, and (line, identifier)
+        of those already enrolled (left as they are)."""
+        with self.tx() as s:
+            enrolled = self._enrolled(s, rows)
+        lines = {line for line, _ in enrolled}
+        return [r for r in rows if r.line not in lines], enrolled
+
+    def preview_class_list(self, data: bytes) -> ImportPreview:
+        """Read a class list without writing: the identifiers it would create, its bad rows, and
+        the students it names who already have an account (an updated list imports the others)."""
+        today = self.now().astimezone(self.settings.timezone).date()
+        rows, problems = parse_class_list(data, today=today)
+        with self.tx() as s:
+            enrolled = self._enrolled(s, rows) if rows else []
+            lines = {line for line, _ in enrolled}
+            rows = [r for r in rows if r.line not in lines]
+            existing: set[str] = set()
+            for base in {base_identifier(r.first_name, r.last_name) for r in rows}:
+                existing.update(self._taken_like(s, base))
+        taken: set[str] = set()
+        identifiers = []
+        for row in rows:
+            ident = next_free(base_identifier(row.first_name, row.last_name), lambda c: c in existing or c in taken)
+            taken.add(ident)
+            identifiers.append(ident)
+        return ImportPreview(rows, identifiers, problems, enrolled)
+
+    # ------------------------------------------------------------ one pupil typed by staff
+
+    def check_new_student(self, *, last_name: str, first_name: str, birth_date: str, class_name: str) -> StudentRow:
+        """A student typed by staff, checked as a line of a class list would be (nothing written)."""
+        today = self.now().astimezone(self.settings.timezone).date()
+        row, errs = check_student(last_name, first_name, birth_date, class_name, today=today)
+        if row is None:
+            raise InvalidInput(errs)
+        with self.tx() as s:
+            if problems := self._already_on_file(s, [row]):
+                raise InvalidInput({"last_name": problems[0][1].capitalize() + "."})
+        return row
+
+    def add_student(self, *, last_name: str, first_name: str, birth_date: str, class_name: str,
+                    actor: str, deliver: Deliver | None = None) -> IssuedLetter:
+        """One student typed by staff (a new pupil, or an account deleted after its deadline)."""
+        row = self.check_new_student(last_name=last_name, first_name=first_name, birth_date=birth_date,
+                                     class_name=class_name)
+        try:
+            return self.import_class_list([row], actor=actor, deliver=deliver)[0]
+        except errors.ImportRejected as exc:
+            raise InvalidInput({"last_name": exc.problems[0][1].capitalize() + "."}) from None
+
+    @staticmethod
+    def _taken_like(s: DbSession, base: str) -> set[str]:
+        """The identifiers in use that a new ``base`` could collide with (``base``, ``base1``…)."""
+        return set(s.scalars(select(Account.identifier).where(Account.identifier.like(f"{base}%"))))
+
+    def preview_identifier(self, token: str, *, first_name: str, last_name: str) -> str:
+        """« Ajouter un élève »: the identifier the student would get now, by the homonym rule
+        of a creation (``julie.baillet2`` when two exist), read in a read-only transaction
+        as the names are typed. Raises InvalidInput when a name gives no identifier."""
+        if not first_name.strip() or not last_name.strip():
+            raise InvalidInput({"last_name" if not last_name.strip() else "first_name":
+                                "Saisissez le nom et le prénom pour voir l'identifiant."})
+        try:
+            base = base_identifier(first_name, last_name)
+        except ValueError as exc:
+            raise InvalidInput({"first_name": str(exc).capitalize() + "."}) from None
+        with self.tx(read_only=True) as s:
+            self.sessions.staff_only(s, token)
+            return next_free(base, self._taken_like(s, base))
+
+    # ------------------------------------------------------------ where classes stand
+
+    def statuses(self, s: DbSession, stmt: Select) -> list[StudentStatus]:
+        """The students ``stmt`` selects (an Account and its ``class_name``), as staff read them."""
+        rows = s.execute(stmt).all()
+        locked = self.lockout.locked(s, [r.Account.identifier for r in rows])
+        accepted = set(s.scalars(select(CharterAcceptance.account_id).where(
+            CharterAcceptance.version == self.settings.charter.version,
+            CharterAcceptance.account_id.in_(select(stmt.subquery().c.id)))))
+        result = []
+        for row in rows:
+            a: Account = row.Account
+            if a.state == AccountState.CREATED:
+                state: StudentState = "expired" if self.core.expired(a) else "waiting"
+            else:
+                state = "ready" if a.id in accepted else "activated"
+            email = EmailState.PENDING if a.pending_email else EmailState.VALIDATED if a.email else EmailState.NONE
+            charter = a.id in accepted and a.state == AccountState.ACTIVE  # a reset account accepts again
+            result.append(StudentStatus(a.identifier, a.first_name, a.last_name, row.class_name, a.birth_date, state,
+                                        charter, email, a.identifier in locked, a.must_change_password,
+                                        a.deadline, a.activated_at))
+        return result
+
+    def class_students(self, class_name: str | None = None, *, search: str = "") -> list[StudentStatus]:
+        """A class's students (every student without ``class_name``), by name; ``search``
+        keeps those whose name or identifier contains every word typed (accents ignored)."""
+        stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
+                .where(Account.kind == Kind.STUDENT))
+        if class_name is not None:
+            stmt = stmt.where(SchoolClass.name == class_name)
+        with self.tx() as s:
+            students = self.statuses(s, stmt)
+        students.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
+        return [st for st in students if student_matches(st, search)]
+
+    def class_summaries(self) -> list[ClassSummary]:
+        """Every class with its counts, by name."""
+        by_class: dict[str, list[StudentStatus]] = {}
+        for st in self.class_students():
+            by_class.setdefault(st.class_name or "", []).append(st)
+        return [ClassSummary(
+            name, len(group), sum(st.state == "waiting" for st in group),
+            sum(st.state in ("activated", "ready") for st in group), sum(st.charter for st in group),
+            sum(st.email_state == EmailState.VALIDATED for st in group), sum(st.locked for st in group),
+            sum(st.state == "expired" for st in group))
+            for name, group in sorted(by_class.items(), key=lambda item: class_order(item[0]))]
+
+    # ------------------------------------------------------------ a request read out by a pupil
+
+    def find_reset_request(self, reference: str) -> ResetRequestView:
+        """A forgotten-password request by the 13-digit reference a student reads out, with
+        its state (en cours / utilisée / expirée / annulée) and its student."""
+        typed = tokens.normalize_reference(reference)
+        if typed is None:
+            raise InvalidInput({"reference": "Un n° de référence compte 13 chiffres (par exemple 1425047142092)."})
+        with self.tx(read_only=True) as s:
+            request = s.scalar(select(ResetRequest).where(ResetRequest.reference == typed))
+            if request is None:
+                raise errors.NotFound(f"Aucune demande n'a le n° de référence {typed}.")
+            code = s.scalar(select(OneTimeToken).where(OneTimeToken.reset_request_id == request.id)
+                            .order_by(OneTimeToken.id.desc()).limit(1))
+            account = s.get(Account, request.account_id) if request.account_id is not None else None
+            student = None
+            if account is not None and account.kind == Kind.STUDENT:
+                stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
+                        .where(Account.id == account.id))
+                student = self.statuses(s, stmt)[0]
+            state = self._request_state(request, code)
+            # A request made while no mail could leave has no code (none was sent to use).
+            mail: RequestMail = ("failed" if request.status == "mail_failed" else "none" if code is None
+                                 else "sent" if request.status in ("mailed", "done") else "waiting")
+            return ResetRequestView(request.reference, request.created_at, request.kiosk_id, state, mail,
+                                    code.expires_at if code is not None else None,
+                                    account.identifier if account is not None else None, student)
+
+    def _request_state(self, request: ResetRequest, code: OneTimeToken | None) -> RequestState:
+        """Used once its code changed the password; void when it never had a code, when a
+        newer request, a password change or a staff reset voided it; expired after its hour."""
+        if request.status == "done" or (code is not None and code.used_at is not None):
+            return "used"
+        if request.status == "void" or code is None or code.voided_at is not None:
+            return "void"
+        return "expired" if code.expires_at <= self.now() else "pending"

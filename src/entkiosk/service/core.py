@@ -1,0 +1,147 @@
+"""The shared machinery every family of use cases stands on, built once per service.
+
+:class:`Core` holds the settings, the unit of work, the clock, the audit, the lockouts,
+the sessions and tokens, and the outgoing mail, plus the few lookups that several
+families make (an account by identifier, a class by name, a deadline). A family is a
+:class:`UseCases` subclass: it receives the core and reaches the machinery through it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session as DbSession
+
+from ..config import Settings
+from ..domain import tokens
+from ..domain.clock import Clock, SystemClock
+from ..domain.identifiers import normalize_login
+from ..domain.lifecycle import AccountState, activation_deadline
+from ..domain.passwords import HashParameters, Hasher
+from ..mail import Transport
+from ..store.models import Account, Establishment, Installation, SchoolClass
+from .audit import Audit
+from .lockout import Lockout
+from .outgoing import Outgoing
+from .sessions import Sessions
+from .unit_of_work import UnitOfWork
+from .views import Progress, search_key
+
+
+class Core:
+    """One database, one mail transport, one clock: what a kiosk's use cases share."""
+
+    def __init__(self, settings: Settings, engine: Engine, transport: Transport, *, clock: Clock | None = None,
+                 hasher: Hasher | None = None, rng: random.Random | None = None,
+                 mail_after_answer: bool = False) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock or SystemClock()
+        #: Where provisional passwords, codes, references and tokens come from: the OS,
+        #: unless a test passes a seeded generator for pictures that never change.
+        self.rng = rng or tokens.SYSTEM_RANDOM
+        acc = settings.accounts
+        self.hasher = hasher or Hasher(HashParameters(acc.argon2_time_cost, acc.argon2_memory_cost,
+                                                      acc.argon2_parallelism))
+        self.kiosk_id = settings.kiosk.id
+        self.uow = UnitOfWork(engine)
+        self.audit = Audit(self.clock, self.kiosk_id)
+        self.lockout = Lockout(settings, self.uow, self.clock, self.audit, self._load_secret())
+        self.sessions = Sessions(settings, self.uow, self.clock, self.rng, self.kiosk_id)
+        self.mail = Outgoing(settings, self.uow, self.clock, self.audit, transport, after_answer=mail_after_answer)
+
+    def tx(self, *, read_only: bool = False) -> AbstractContextManager[DbSession]:
+        """One transaction (see :mod:`.unit_of_work` for its rules)."""
+        return self.uow.transaction(read_only=read_only)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def _load_secret(self) -> bytes:
+        """This installation's key for digests of typed text (made by the migrations)."""
+        with self.tx() as s:
+            row = s.get(Installation, 1)
+            if row is None:  # the row was deleted by hand: make a new key
+                row = Installation(id=1, secret=secrets.token_hex(32), created_at=self.now())
+                s.add(row)
+            return bytes.fromhex(row.secret)
+
+    # ------------------------------------------------------------ lookups several families make
+
+    @staticmethod
+    def account(s: DbSession, identifier: str) -> Account | None:
+        return s.scalar(select(Account).where(Account.identifier == normalize_login(identifier)))
+
+    def establishment(self, s: DbSession) -> Establishment:
+        found = s.scalar(select(Establishment).order_by(Establishment.id).limit(1))
+        if found is None:
+            found = Establishment(name=self.settings.establishment.name, created_at=self.now())
+            s.add(found)
+            s.flush()
+        return found
+
+    def school_class(self, s: DbSession, name: str) -> SchoolClass:
+        """The class of that name; « 2nde3 » typed for an existing « 2NDE3 » is that class."""
+        est = self.establishment(s)
+        found = s.scalar(select(SchoolClass).where(SchoolClass.establishment_id == est.id, SchoolClass.name == name))
+        if found is None:
+            wanted = search_key(" ".join(name.split()))
+            found = next((c for c in s.scalars(select(SchoolClass).where(SchoolClass.establishment_id == est.id))
+                          if search_key(" ".join(c.name.split())) == wanted), None)
+        if found is None:
+            found = SchoolClass(establishment_id=est.id, name=name)
+            s.add(found)
+            s.flush()
+        return found
+
+    def deadline(self, issued_at: datetime) -> tuple[date, datetime]:
+        return activation_deadline(issued_at, self.settings.accounts.activation_months, self.settings.timezone)
+
+    def expired(self, account: Account) -> bool:
+        """A letter whose activation deadline has passed."""
+        return (account.state == AccountState.CREATED and account.deadline_at is not None
+                and account.deadline_at <= self.now())
+
+    def hash_many(self, passwords: Sequence[str], progress: Progress | None = None) -> list[str]:
+        """argon2 on every core: argon2-cffi releases the GIL while it hashes."""
+        total = len(passwords)
+        if total <= 1:
+            result = [self.hasher.hash(p) for p in passwords]
+        else:
+            result = []
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                for h in pool.map(self.hasher.hash, passwords, chunksize=8):
+                    result.append(h)
+                    if progress and (len(result) % 25 == 0 or len(result) == total):
+                        progress(len(result), total)
+        if progress and total <= 1:
+            progress(total, total)
+        return result
+
+
+class UseCases:
+    """A family of use cases over the shared :class:`Core`."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.settings = core.settings
+        self.sessions = core.sessions
+        self.lockout = core.lockout
+        self.mail = core.mail
+
+    def tx(self, *, read_only: bool = False) -> AbstractContextManager[DbSession]:
+        return self.core.tx(read_only=read_only)
+
+    def now(self) -> datetime:
+        return self.core.now()
+
+    def audit(self, s: DbSession, event: str, identifier: str | None = None, *, actor: str | None = None,
+              **details: object) -> None:
+        self.core.audit.record(s, event, identifier, actor=actor, **details)

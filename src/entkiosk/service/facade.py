@@ -1,0 +1,135 @@
+"""The one door from a screen or a command to data: :class:`AccountService`.
+
+Why a facade: the screens, the command line and the tests want one object to build
+(``runtime.open_service``) and to call; the use cases want small rooms. So the facade
+holds the shared :class:`~.core.Core` and one object per family (``activation``,
+``profile``, ``recovery``, ``classes``, ``staff``), and each public method of the service
+is a family's method, forwarded as it is (same signature, same docstring). A new use
+case goes in its family and gets one line here.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Engine
+
+from ..config import Settings
+from ..domain.clock import Clock
+from ..domain.passwords import Hasher
+from ..mail import Transport
+from .activation import Activation
+from .classes import Classes
+from .core import Core, UseCases
+from .profile import Profile
+from .recovery import Recovery
+from .staff import Staff
+
+P = ParamSpec("P")
+R = TypeVar("R")
+F = TypeVar("F", bound=UseCases)
+
+
+def _forward(family: str, method: Callable[Concatenate[F, P], R]) -> Callable[Concatenate[AccountService, P], R]:
+    """``AccountService.<name>`` calls ``self.<family>.<name>``."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def door(self: AccountService, *args: P.args, **kwargs: P.kwargs) -> R:
+        return getattr(getattr(self, family), name)(*args, **kwargs)
+
+    return door
+
+
+class AccountService:
+    """The account lifecycle of the guide over one database, one mail transport, one clock."""
+
+    def __init__(self, settings: Settings, engine: Engine, transport: Transport, *, clock: Clock | None = None,
+                 hasher: Hasher | None = None, rng: random.Random | None = None,
+                 mail_after_answer: bool = False) -> None:
+        self.core = Core(settings, engine, transport, clock=clock, hasher=hasher, rng=rng,
+                         mail_after_answer=mail_after_answer)
+        self.activation = Activation(self.core)
+        self.profile = Profile(self.core)
+        self.recovery = Recovery(self.core)
+        self.classes = Classes(self.core)
+        self.staff = Staff(self.core)
+
+    # What the service was built with (read by the app, the commands and the tests).
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def engine(self) -> Engine:
+        return self.core.engine
+
+    @property
+    def transport(self) -> Transport:
+        return self.core.mail.transport
+
+    @property
+    def clock(self) -> Clock:
+        return self.core.clock
+
+    @property
+    def hasher(self) -> Hasher:
+        return self.core.hasher
+
+    @property
+    def rng(self) -> random.Random:
+        return self.core.rng
+
+    @property
+    def kiosk_id(self) -> str:
+        return self.core.kiosk_id
+
+    def wait_for_mail(self, timeout: float | None = None) -> bool:
+        """Wait until every mail handed to the background sender has been tried; False on timeout."""
+        return self.core.mail.wait(timeout)
+
+    # The guide's steps (activation.py, profile.py, recovery.py).
+    authenticate = _forward("activation", Activation.authenticate)
+    logout = _forward("activation", Activation.logout)
+    first_connection = _forward("activation", Activation.first_connection)
+    charter = _forward("activation", Activation.charter)
+    accept_charter = _forward("activation", Activation.accept_charter)
+    decline_charter = _forward("activation", Activation.decline_charter)
+    account = _forward("profile", Profile.account)
+    update_profile = _forward("profile", Profile.update_profile)
+    change_password = _forward("profile", Profile.change_password)
+    change_email = _forward("profile", Profile.change_email)
+    resend_validation = _forward("profile", Profile.resend_validation)
+    validate_email = _forward("profile", Profile.validate_email)
+    forgot_identifier = _forward("recovery", Recovery.forgot_identifier)
+    forgot_password = _forward("recovery", Recovery.forgot_password)
+    reset_password = _forward("recovery", Recovery.reset_password)
+
+    # Staff work on classes (classes.py).
+    import_class_list = _forward("classes", Classes.import_class_list)
+    new_rows = _forward("classes", Classes.new_rows)
+    preview_class_list = _forward("classes", Classes.preview_class_list)
+    check_new_student = _forward("classes", Classes.check_new_student)
+    add_student = _forward("classes", Classes.add_student)
+    preview_identifier = _forward("classes", Classes.preview_identifier)
+    class_students = _forward("classes", Classes.class_students)
+    class_summaries = _forward("classes", Classes.class_summaries)
+    find_reset_request = _forward("classes", Classes.find_reset_request)
+
+    # Staff work on accounts (staff.py).
+    issue_letters = _forward("staff", Staff.issue_letters)
+    staff_reset = _forward("staff", Staff.staff_reset)
+    recreate = _forward("staff", Staff.recreate)
+    unlock = _forward("staff", Staff.unlock)
+    purge_expired = _forward("staff", Staff.purge_expired)
+    force_password_change = _forward("staff", Staff.force_password_change)
+    staff_password_bounds = _forward("staff", Staff.staff_password_bounds)
+    add_staff = _forward("staff", Staff.add_staff)
+    set_staff_password = _forward("staff", Staff.set_staff_password)
+    staff_member = _forward("staff", Staff.staff_member)
+    close_kiosk = _forward("staff", Staff.close_kiosk)
+    audit_events = _forward("staff", Staff.audit_events)

@@ -1,0 +1,169 @@
+"""Sessions and one-time tokens: who is logged in at this kiosk, what they may do next
+(first connection, charter, forced change, or their account), and the codes that mails
+carry (address validation, password reset).
+
+Only hashes are stored: a session token, a link token or a code never reaches the
+database, a log or an audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as DbSession
+
+from ..domain import errors, tokens
+from ..domain.lifecycle import AccountState, Kind
+from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, Session
+from .views import NextStep
+
+if TYPE_CHECKING:
+    import random
+
+    from ..config import Settings
+    from ..domain.clock import Clock
+    from .unit_of_work import UnitOfWork
+
+STAFF_ONLY = "Réservé au personnel de l'établissement."
+
+
+class Sessions:
+    """Sessions and tokens, inside the caller's transaction (``s``) unless said otherwise."""
+
+    def __init__(self, settings: Settings, uow: UnitOfWork, clock: Clock, rng: random.Random, kiosk_id: str) -> None:
+        self.settings = settings
+        self.uow = uow
+        self.clock = clock
+        self.rng = rng
+        self.kiosk_id = kiosk_id
+
+    # ------------------------------------------------------------ sessions
+
+    def open(self, s: DbSession, account: Account, scope: str) -> str:
+        token = tokens.new_link_token(self.rng)
+        now = self.clock.now()
+        s.add(Session(token_hash=tokens.hash_link_token(token), account_id=account.id, scope=scope,
+                      created_at=now, last_seen_at=now, kiosk_id=self.kiosk_id))
+        return token
+
+    def _timed_out(self, row: Session) -> bool:
+        return self.clock.now() - row.last_seen_at > timedelta(seconds=self.settings.accounts.session_timeout)
+
+    def live(self, s: DbSession, token: str) -> tuple[Session, Account]:
+        """The live session for ``token`` (touched), and its account."""
+        if not token or not tokens.looks_like_link_token(token):
+            raise errors.SessionExpired()
+        row = s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token)))
+        if row is None or row.revoked_at is not None or self._timed_out(row):
+            raise errors.SessionExpired()
+        account = s.get(Account, row.account_id)
+        if account is None:
+            raise errors.SessionExpired()
+        row.last_seen_at = self.clock.now()
+        return row, account
+
+    def find(self, s: DbSession, token: str) -> Session | None:
+        """The session row of ``token``, live or not (not touched)."""
+        return s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token or "-")))
+
+    def staff_only(self, s: DbSession, token: str) -> None:
+        """A live staff session, checked without touching it (for reads made at each key)."""
+        row = self.find(s, token)
+        if row is None or row.revoked_at is not None or self._timed_out(row):
+            raise errors.SessionExpired()
+        account = s.get(Account, row.account_id)
+        if account is None or account.kind != Kind.STAFF:
+            raise errors.NotAllowed(STAFF_ONLY)
+
+    def revoke(self, s: DbSession, account_id: int, *, keep: int | None = None) -> None:
+        """End every session of an account (but ``keep``)."""
+        stmt = update(Session).where(Session.account_id == account_id, Session.revoked_at.is_(None))
+        if keep is not None:
+            stmt = stmt.where(Session.id != keep)
+        s.execute(stmt.values(revoked_at=self.clock.now()))
+
+    def end_all(self, token: str) -> None:
+        """A lockout inside a session ends that session too (the next try must log in again)."""
+        with self.uow.transaction() as s:
+            row = self.find(s, token)
+            if row is not None:
+                self.revoke(s, row.account_id)
+
+    # ------------------------------------------------------------ where a login leads
+
+    def charter_ok(self, s: DbSession, account: Account) -> bool:
+        return s.scalar(select(CharterAcceptance.id).where(
+            CharterAcceptance.account_id == account.id,
+            CharterAcceptance.version == self.settings.charter.version)) is not None
+
+    def next_step(self, s: DbSession, account: Account) -> NextStep:
+        if account.state == AccountState.CREATED:
+            return "first_connection"
+        if account.kind == Kind.STUDENT and not self.charter_ok(s, account):
+            return "charter"
+        if account.must_change_password:
+            return "change_password"
+        return "home"
+
+    def ready(self, s: DbSession, token: str, *, allow_forced_change: bool = False) -> tuple[Session, Account]:
+        """A session whose account may use its profile (activated, charter accepted)."""
+        session, account = self.live(s, token)
+        step = self.next_step(s, account)
+        if step == "home" or (allow_forced_change and step == "change_password"):
+            return session, account
+        raise errors.NotAllowed("Terminez d'abord l'activation de votre compte.")
+
+    # ------------------------------------------------------------ one-time tokens
+
+    def new_token(self, s: DbSession, account: Account, purpose: str, *, email: str | None = None,
+                  request: ResetRequest | None = None, void_older: bool = True) -> tuple[str, str, OneTimeToken]:
+        """Store a new token (voiding older ones of this purpose unless told not to).
+
+        Returns the link token and the short code to mail, and the stored row.
+        """
+        if void_older:
+            self.void_tokens(s, account.id, purpose)
+        link, code = tokens.new_link_token(self.rng), tokens.new_code(self.rng)
+        acc = self.settings.accounts
+        lifetime = timedelta(hours=acc.email_token_hours) if purpose == "email" else timedelta(minutes=acc.reset_token_minutes)
+        now = self.clock.now()
+        row = OneTimeToken(account_id=account.id, purpose=purpose, link_hash=tokens.hash_link_token(link),
+                           code_hash=tokens.hash_code(tokens.normalize_code(code) or ""), email=email,
+                           reset_request_id=request.id if request else None, created_at=now,
+                           expires_at=now + lifetime, attempts=0)
+        s.add(row)
+        s.flush()
+        return link, code, row
+
+    def void_tokens(self, s: DbSession, account_id: int, purpose: str, *, keep: int | None = None) -> None:
+        stmt = update(OneTimeToken).where(
+            OneTimeToken.account_id == account_id, OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
+        if keep is not None:
+            stmt = stmt.where(OneTimeToken.id != keep)
+        s.execute(stmt.values(voided_at=self.clock.now()))
+
+    def match_token(self, s: DbSession, purpose: str, account: Account | None, link_token: str | None,
+                    short: str | None) -> OneTimeToken | None:
+        """The live token matching what was typed; a wrong short code uses up one attempt."""
+        now = self.clock.now()
+        live = (OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
+        if link_token:
+            row = s.scalar(select(OneTimeToken).where(OneTimeToken.link_hash == tokens.hash_link_token(link_token), *live))
+            if row is None or row.expires_at <= now or (account is not None and row.account_id != account.id):
+                return None
+            return row
+        if account is None or short is None:
+            return None
+        rows = s.scalars(select(OneTimeToken).where(OneTimeToken.account_id == account.id, *live)).all()
+        for row in rows:
+            if row.expires_at > now and tokens.code_matches(row.code_hash, short):
+                return row
+        # Not an exception: the caller's transaction commits these attempts.
+        for row in rows:
+            row.attempts += 1
+            if row.attempts >= self.settings.accounts.code_max_attempts:
+                row.voided_at = now
+        return None

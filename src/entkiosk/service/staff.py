@@ -1,0 +1,257 @@
+"""Staff work on accounts: notification letters (printed, reprinted), a new provisional
+password, an account brought back after its deadline, lockouts lifted, a forced password
+change after a leak, the yearly purge, staff accounts, closing the kiosk, the audit."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain import errors
+from ..domain.classlist import printable
+from ..domain.errors import DomainError, InvalidInput
+from ..domain.identifiers import normalize_login
+from ..domain.letter import IssuedLetter
+from ..domain.lifecycle import AccountState, Kind
+from ..domain.names import person_order
+from ..domain.passwords import provisional_password
+from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, SchoolClass, Session
+from .core import UseCases
+from .forms import check_new_password, staff_password_bounds
+from .sessions import STAFF_ONLY
+from .views import AuditRecord, Deliver, Progress
+
+STAFF_IDENTIFIER = set("abcdefghijklmnopqrstuvwxyz0123456789.-_")
+
+
+class Staff(UseCases):
+    """What a staff member does to accounts, one at a time or a class at a time."""
+
+    # ------------------------------------------------------------ letters
+
+    def issue_letters(self, *, class_name: str | None = None, identifier: str | None = None,
+                      everyone: bool = False, actor: str, progress: Progress | None = None,
+                      deliver: Deliver | None = None) -> list[IssuedLetter]:
+        """New letters for accounts not yet activated: a new provisional password, deadline renewed.
+
+        The old provisional password stops working (only its hash was ever kept, so a
+        letter cannot be printed twice). ``everyone`` must be said explicitly: new
+        letters for the whole school void every letter already handed out.
+        """
+        if class_name is None and identifier is None and not everyone:
+            raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
+                              "chaque nouveau courrier annule le précédent.")
+        with self.tx() as s:
+            stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
+                          Account.first_name).where(Account.kind == Kind.STUDENT)
+            if class_name is not None:
+                stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
+            if identifier is not None:
+                stmt = stmt.where(Account.identifier == normalize_login(identifier))
+            # Letters come out in the order of the class lists: by name, in French order.
+            found = sorted(s.execute(stmt).all(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
+        if identifier is not None and not found:
+            raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+        if class_name is not None and not found:
+            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+        if identifier is not None and found[0].state != AccountState.CREATED:
+            raise errors.NotAllowed(
+                f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
+                "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
+        ids = [r.id for r in found if r.state == AccountState.CREATED]
+        return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
+                             deliver=deliver)
+
+    def _reissue(self, ids: list[int], *, actor: str, event: str, progress: Progress | None = None,
+                 only_created: bool = False, deliver: Deliver | None = None) -> list[IssuedLetter]:
+        """New provisional passwords for ``ids``; with ``only_created``, an account activated
+        meanwhile (on another kiosk, while the hashes were computed) is left alone."""
+        passwords = [provisional_password(self.core.rng) for _ in ids]
+        hashes = self.core.hash_many(passwords, progress)
+        letters = []
+        now = self.now()
+        deadline, deadline_at = self.core.deadline(now)
+        with self.tx() as s:
+            for account_id, password, password_hash in zip(ids, passwords, hashes, strict=True):
+                account = s.get(Account, account_id, with_for_update=True)
+                if account is None:
+                    raise errors.Conflict("Un compte vient d'être supprimé depuis un autre poste. Recommencez.")
+                if only_created and account.state != AccountState.CREATED:
+                    continue
+                account.state = AccountState.CREATED
+                account.password_hash = password_hash
+                account.provisional = True
+                account.must_change_password = False
+                account.issued_at = now
+                account.deadline, account.deadline_at = deadline, deadline_at
+                self.sessions.revoke(s, account.id)
+                self.sessions.void_tokens(s, account.id, "reset")
+                self.sessions.void_tokens(s, account.id, "email")
+                self.lockout.clear(s, account.identifier)
+                class_name = account.school_class.name if account.school_class else None
+                letters.append(IssuedLetter(account.identifier, account.first_name, account.last_name, class_name,
+                                            deadline, now, account.birth_date, password))
+                self.audit(s, event, account.identifier, actor=actor)
+            if deliver is not None and letters:
+                s.flush()
+                deliver(letters)
+        return letters
+
+    def _student_id(self, identifier: str, *, expired: bool = False) -> int:
+        """The id of a student's account (``expired``: one whose deadline has passed)."""
+        ident = normalize_login(identifier)
+        with self.tx() as s:
+            account = self.core.account(s, ident)
+            if account is None or account.kind != Kind.STUDENT:
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+            if expired and not self.core.expired(account):
+                raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
+            return account.id
+
+    def staff_reset(self, identifier: str, *, actor: str, deliver: Deliver | None = None) -> IssuedLetter:
+        """A new provisional password and letter, deadline renewed, sessions and tokens voided.
+
+        Also re-creates an account whose activation deadline passed (not yet purged).
+        The validated address is kept: it is the student's, and recovery goes on working.
+        """
+        return self._reissue([self._student_id(identifier)], actor=actor, event="staff.reset", deliver=deliver)[0]
+
+    def recreate(self, identifier: str, *, actor: str, deliver: Deliver | None = None) -> IssuedLetter:
+        """An expired account (deadline passed, not yet deleted) comes back with a new letter."""
+        return self._reissue([self._student_id(identifier, expired=True)], actor=actor, event="staff.recreate",
+                             deliver=deliver)[0]
+
+    # ------------------------------------------------------------ accounts
+
+    def unlock(self, identifier: str, *, actor: str) -> None:
+        """Lift every lockout on an identifier (login, codes, recovery)."""
+        ident = normalize_login(identifier)
+        with self.tx() as s:
+            if self.core.account(s, ident) is None:
+                raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
+            self.lockout.clear(s, ident)
+            self.audit(s, "staff.unlock", ident, actor=actor)
+
+    def purge_expired(self, *, actor: str) -> list[str]:
+        """Delete accounts never activated before their deadline (SPEC §2); their identifiers become free.
+
+        An account that was activated once and then reset by staff is never deleted:
+        its provisional password expires, but the student's account and address stay.
+        """
+        with self.tx() as s:
+            expired = list(s.scalars(select(Account.identifier).where(
+                Account.state == AccountState.CREATED, Account.activated_at.is_(None),
+                Account.deadline_at <= self.now()).order_by(Account.identifier)))
+            if expired:
+                ids = select(Account.id).where(Account.identifier.in_(expired))
+                for model in (Session, OneTimeToken, CharterAcceptance, ResetRequest):
+                    s.execute(delete(model).where(model.account_id.in_(ids)))
+                s.execute(delete(Account).where(Account.identifier.in_(expired)))
+                for ident in expired:
+                    self.audit(s, "account.purged", ident, actor=actor)
+            self.lockout.forget_old(s)
+        return expired
+
+    def force_password_change(self, *, identifier: str | None = None, class_name: str | None = None,
+                              everyone: bool = False, actor: str) -> int:
+        """After a leak: activated students must choose a new password at their next login.
+
+        Their open sessions end now and pending reset codes are voided. Students who have
+        not activated yet are left alone: their letter already forces a new password.
+        Returns how many accounts are now marked.
+        """
+        if identifier is None and class_name is None and not everyone:
+            raise DomainError("Précisez un élève, une classe ou tous les élèves.")
+        with self.tx() as s:
+            stmt = select(Account).where(Account.kind == Kind.STUDENT)
+            if class_name is not None:
+                stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
+            if identifier is not None:
+                stmt = stmt.where(Account.identifier == normalize_login(identifier))
+            found = list(s.scalars(stmt.order_by(Account.identifier)))
+            if identifier is not None and not found:
+                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+            if class_name is not None and not found:
+                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+            marked = [a for a in found if a.state == AccountState.ACTIVE]
+            if identifier is not None and not marked:
+                raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
+                                        "son mot de passe provisoire devra de toute façon être changé.")
+            for account in marked:
+                account.must_change_password = True
+                self.sessions.revoke(s, account.id)
+                self.sessions.void_tokens(s, account.id, "reset")
+                self.audit(s, "staff.force_change", account.identifier, actor=actor)
+            return len(marked)
+
+    # ------------------------------------------------------------ staff accounts and the kiosk
+
+    def staff_password_bounds(self) -> tuple[int, int]:
+        """(shortest, longest) staff password: never weaker than the students' rule."""
+        return staff_password_bounds(self.settings.accounts)
+
+    def add_staff(self, identifier: str, password: str, confirm: str, *, first_name: str = "", last_name: str = "",
+                  actor: str) -> str:
+        ident = normalize_login(identifier)
+        errs: dict[str, str] = {}
+        if not ident or len(ident) > 80 or any(c not in STAFF_IDENTIFIER for c in ident):
+            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
+        check_new_password(self.settings.accounts, password, confirm, ident, errs, "password", staff=True)
+        if errs:
+            raise InvalidInput(errs)
+        password_hash = self.core.hasher.hash(password)
+        try:
+            with self.tx() as s:
+                if self.core.account(s, ident) is not None:
+                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
+                now = self.now()
+                s.add(Account(identifier=ident, kind=Kind.STAFF, state=AccountState.ACTIVE, first_name=first_name or ident,
+                              last_name=last_name, birth_date=None, class_id=None, password_hash=password_hash,
+                              provisional=False, must_change_password=False, issued_at=now, activated_at=now,
+                              password_changed_at=now))
+                self.audit(s, "staff.added", ident, actor=actor)
+        except IntegrityError:
+            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
+        return ident
+
+    def set_staff_password(self, identifier: str, password: str, *, actor: str) -> None:
+        """A new password for an existing staff account (the demo run again on its folder):
+        its sessions end and its lockouts are lifted."""
+        ident = normalize_login(identifier)
+        errs: dict[str, str] = {}
+        check_new_password(self.settings.accounts, password, password, ident, errs, "password", staff=True)
+        if errs:
+            raise InvalidInput(errs)
+        password_hash = self.core.hasher.hash(password)
+        with self.tx() as s:
+            account = self.core.account(s, ident)
+            if account is None or account.kind != Kind.STAFF:
+                raise errors.NotFound(f"Aucun compte du personnel n'a l'identifiant « {ident} ».")
+            account.password_hash = password_hash
+            account.password_changed_at = self.now()
+            self.sessions.revoke(s, account.id)
+            self.lockout.clear(s, ident)
+            self.audit(s, "staff.password_set", ident, actor=actor)
+
+    def staff_member(self, token: str) -> str:
+        """The identifier of the staff member of a live session (the session is touched)."""
+        with self.tx() as s:
+            _, account = self.sessions.live(s, token)
+            if account.kind != Kind.STAFF:
+                raise errors.NotAllowed(STAFF_ONLY)
+            return account.identifier
+
+    def close_kiosk(self, token: str) -> None:
+        """Fermer le kiosque: recorded with the staff member, whose session on this kiosk
+        ends. Their sessions elsewhere (a live view on another terminal) go on."""
+        with self.tx() as s:
+            session, account = self.sessions.live(s, token)
+            if account.kind != Kind.STAFF:
+                raise errors.NotAllowed(STAFF_ONLY)
+            session.revoked_at = self.now()
+            self.audit(s, "kiosk.closed", account.identifier, actor=account.identifier)
+
+    def audit_events(self) -> list[AuditRecord]:
+        """Every audit event, oldest first."""
+        with self.tx() as s:
+            return self.core.audit.events(s)

@@ -1,0 +1,232 @@
+"""What the use cases return: plain values, never ORM objects a screen could poke at.
+
+Screens, the command line and the letters read these; nothing here touches the database.
+Each value carries no secret except where its docstring says so.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from ..domain.classlist import StudentRow
+from ..domain.letter import IssuedLetter
+from ..domain.lifecycle import EmailState
+
+#: Called as (done, total) while letters are hashed.
+Progress = Callable[[int, int], None]
+#: Receives new letters inside the transaction that issues them: if it raises (the
+#: letters file cannot be written), nothing is issued and the old letters still work.
+Deliver = Callable[[list[IssuedLetter]], None]
+#: Where a login leads: the guide's next screen for this account.
+NextStep = Literal["first_connection", "charter", "change_password", "home"]
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    identifier: str
+    kind: str
+    first_name: str
+    next_step: NextStep
+    previous_login_at: datetime | None
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    identifier: str
+    kind: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    state: str
+    email: str | None
+    pending_email: str | None
+    email_state: EmailState
+    previous_login_at: datetime | None
+    deadline: date | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A committed change, and what became of the mail it sent (None: sent or none)."""
+
+    email_pending: bool = False
+    password_changed: bool = False
+    mail_problem: str | None = None
+
+
+class ResetReference(str):
+    """The 13-digit reference of a forgotten-password request, and whether mail could
+    leave when it was made: ``mail_problem`` is the French sentence if it could not.
+
+    The same for every identifier, known or not (it comes from a check of the transport,
+    not of the account), so telling the student tells nothing about the account."""
+
+    mail_problem: str | None = None
+
+    def __new__(cls, reference: str, mail_problem: str | None = None) -> ResetReference:
+        made = super().__new__(cls, reference)
+        made.mail_problem = mail_problem
+        return made
+
+
+@dataclass(frozen=True)
+class Charter:
+    version: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """An audit event as staff read it (never a secret in it)."""
+
+    at: datetime
+    kiosk_id: str
+    event: str
+    identifier: str | None
+    actor: str | None
+    details: dict
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """One line of the staff console: where a class stands."""
+
+    name: str
+    students: int  # each has been issued a letter
+    waiting: int  # letter issued, not yet activated, deadline ahead
+    activated: int
+    charter: int  # charter (current version) accepted
+    email_validated: int
+    locked: int
+    expired: int  # deadline passed without activation (deleted at the next purge)
+
+
+StudentState = Literal["waiting", "activated", "ready", "expired"]
+
+STATE_LABELS: dict[str, str] = {
+    "waiting": "En attente",
+    "activated": "Activé",
+    "ready": "Prêt",
+    "expired": "Expiré",
+}
+
+
+@dataclass(frozen=True)
+class StudentStatus:
+    """A student as the console lists them (never a secret in it)."""
+
+    identifier: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    birth_date: date | None
+    state: StudentState
+    charter: bool
+    email_state: EmailState
+    locked: bool
+    must_change_password: bool
+    deadline: date | None
+    activated_at: datetime | None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+RequestState = Literal["pending", "used", "expired", "void"]
+
+REQUEST_LABELS: dict[str, str] = {
+    "pending": "en cours",
+    "used": "utilisée",
+    "expired": "expirée",
+    "void": "annulée",
+}
+
+#: What became of a request's mail: sent, not sent (a failure), still to leave, or none
+#: (an unknown identifier, or an account without a validated address or not activated).
+RequestMail = Literal["sent", "failed", "waiting", "none"]
+
+
+@dataclass(frozen=True)
+class ResetRequestView:
+    """A forgotten-password request found by its reference, as staff read it (no secret:
+    the reference is shown on screen and in the mail subject; the code never is)."""
+
+    reference: str
+    created_at: datetime
+    kiosk_id: str
+    state: RequestState
+    mail: RequestMail
+    expires_at: datetime | None  # when its code stops working (None: no code was issued)
+    identifier: str | None  # None: typed identifier unknown (what was typed is not kept)
+    student: StudentStatus | None  # None for an unknown identifier or a staff account
+
+    @property
+    def state_label(self) -> str:
+        return REQUEST_LABELS[self.state]
+
+    def rows(self, tz: ZoneInfo) -> list[tuple[str, str]]:
+        """(label, value) lines as the console and ``entkiosk request`` show them."""
+        def when(moment: datetime) -> str:
+            return moment.astimezone(tz).strftime("%d/%m/%Y à %H:%M")
+
+        state = self.state_label
+        if self.state == "pending" and self.expires_at is not None:
+            state += f" (code valable jusqu'au {when(self.expires_at)})"
+        elif self.state == "expired" and self.expires_at is not None:
+            state += f" le {when(self.expires_at)} : l'élève peut faire une nouvelle demande"
+        elif self.state == "used":
+            state += " : le mot de passe a été changé avec le code reçu"
+        mail = {"sent": "envoyé à l'adresse mail validée du compte",
+                "failed": "n'a pas pu être envoyé (voir le journal du kiosque) : l'élève peut refaire la demande",
+                "waiting": "en cours d'envoi",
+                "none": ("aucun : ce compte n'avait pas d'adresse mail validée" if self.identifier
+                         else "aucun : l'identifiant saisi ne correspond à aucun compte")}[self.mail]
+        return [
+            ("N° de référence", self.reference),
+            ("Demandée le", f"{when(self.created_at)} (poste {self.kiosk_id})"),
+            ("État", state),
+            ("Mail", mail),
+            ("Compte", self.identifier or "aucun (l'identifiant saisi n'est pas conservé)"),
+        ]
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would create, and the bad rows, before anything is written."""
+
+    rows: list[StudentRow]  # the students to create (not those already enrolled)
+    identifiers: list[str]  # the identifier each of ``rows`` would get, in order
+    problems: list[tuple[int, str]]
+    enrolled: list[tuple[int, str]] = field(default_factory=list)  # (line, identifier): already on file
+
+    @property
+    def classes(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.class_name] = counts.get(row.class_name, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: class_order(item[0])))
+
+
+def search_key(text: str) -> str:
+    """Text to search in: no accents, no case (« zoe » finds « Zoé »)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def class_order(name: str) -> list[tuple[int, int | str]]:
+    """« 2nde 2 » before « 2nde 10 »: numbers in a class name compare as numbers."""
+    return [(0, int(part)) if part.isdigit() else (1, search_key(part)) for part in re.split(r"(\d+)", name) if part]
+
+
+def student_matches(student: StudentStatus, search: str) -> bool:
+    """Every word typed is in the student's name or identifier (« zoe diaye » finds Zoé N'Diaye)."""
+    haystack = search_key(f"{student.first_name} {student.last_name} {student.identifier}")
+    return all(word in haystack for word in search_key(search).split())
