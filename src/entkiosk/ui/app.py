@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -21,15 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
-from textual.app import App
 from textual.binding import BindingType
+from textual.screen import Screen
 
 from ..config import Settings
+from .kiosk import Kiosk, PortalMemory, S
 from .widgets.too_small import fit, too_small
 
 if TYPE_CHECKING:
     from ..service import AccountService, IssuedLetter, LoginResult
-    from .screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
 
@@ -52,40 +51,7 @@ def styles_dir() -> Path:
     raise FileNotFoundError("styles/ introuvable : installation incomplète d'entkiosk")
 
 
-class PortalMemory:
-    """The portal choice remembered by this kiosk (« Mémoriser ce choix »)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-
-    def load(self) -> tuple[str, str] | None:
-        if self.path is None:
-            return None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return str(data["establishment"]), str(data["profile"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def save(self, establishment: str, profile: str) -> None:
-        if self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps({"establishment": establishment, "profile": profile}), encoding="utf-8")
-        except OSError as exc:
-            log.warning("portal choice not saved: %s", exc.strerror)
-
-    def forget(self) -> None:
-        if self.path is None:
-            return
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as exc:
-            log.warning("portal choice not forgotten: %s", exc.strerror)
-
-
-class KioskApp(App[None], inherit_bindings=False):
+class KioskApp(Kiosk, inherit_bindings=False):
     """The student kiosk. Build it with :func:`make_app`."""
 
     TITLE = "Scolarité Services"
@@ -336,18 +302,14 @@ class KioskApp(App[None], inherit_bindings=False):
         else:
             self.call_later(self._go_home, home)
 
-    async def _go_home(self, home: KioskScreen) -> None:
+    async def _go_home(self, home: Screen) -> None:
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.push_screen(home)
 
-    @property
-    def token(self) -> str:
-        return self.session.token if self.session else ""
-
     # ------------------------------------------------------------ the ways in, built once
 
-    def way_in(self, screen_type: type[KioskScreen], **options: object) -> KioskScreen:
+    def way_in(self, screen_type: type[S], **options: object) -> S:
         """The one instance of a screen every student passes through (the portal, the
         login, the home screen), built at its first use and kept.
 
@@ -360,7 +322,18 @@ class KioskApp(App[None], inherit_bindings=False):
             self.install_screen(screen_type(**options), name)
         return self.get_screen(name)  # type: ignore[return-value]
 
-    def show(self, screen: KioskScreen, *, instead_of_current: bool = False) -> None:
+    def change_portal(self) -> None:
+        """« Changer de portail »: the remembered choice is forgotten, and the portal shown
+        as new in place of the current screen."""
+        from .screens.portal import PortalScreen
+
+        self.memory.forget()
+        portal = self.way_in(PortalScreen)
+        if portal in self.screen_stack:  # the choice was made there a moment ago
+            portal.forget()  # the choice is forgotten: the portal as new
+        self.show(portal, instead_of_current=True)
+
+    def show(self, screen: Screen, *, instead_of_current: bool = False) -> None:
         """Show a kept screen: back to it if it is in the stack already, else on top of
         the current screen or in its place (``instead_of_current``)."""
         if screen in self.screen_stack:

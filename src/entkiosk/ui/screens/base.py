@@ -31,7 +31,7 @@ from ..widgets.fields import BirthDateField, ErrorLine, Field, SecretInput, Work
 from ..widgets.too_small import FitsTheTerminal, TooSmallNotice
 
 if TYPE_CHECKING:
-    from ..app import KioskApp
+    from ..kiosk import Kiosk
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ NAVIGATION: list[BindingType] = [
 ]
 
 
-def worker_failure(app: KioskApp, worker: Worker[Any]) -> DomainError | None:
+def worker_failure(app: Kiosk, worker: Worker[Any]) -> DomainError | None:
     """What a failed service call means for the screen that made it.
 
     None when the session had ended (the app is already back at the accueil); the
@@ -89,7 +89,7 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
 
     busy: reactive[bool] = reactive(False)
 
-    app: KioskApp  # type: ignore[assignment]
+    app: Kiosk  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()

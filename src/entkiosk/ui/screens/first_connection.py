@@ -14,14 +14,10 @@ from ...service import Outcome
 from ..widgets.controls import KioskButton
 from ..widgets.fields import BirthDateField, Field, PasswordField
 from .base import KioskScreen, screen_keys
-from .message import MessageScreen
+from .message import MAIL_RETRY, MessageScreen
 
 
 #: After a validation mail that could not leave (first connection and profile alike).
-MAIL_RETRY = ("Votre adresse mail reste en attente de validation : vous pourrez demander un nouveau mail "
-              "depuis MON COMPTE, avec le bouton « RENVOYER UN MAIL DE VALIDATION ».")
-
-
 class FirstConnectionScreen(KioskScreen):
     """Birth date, new password twice, optional address twice; VALIDER / ANNULER."""
 

@@ -20,12 +20,11 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from ...service import StudentStatus
-from .staff_class import student_names
 from ..text import count, decimal, plain
 from ..widgets.fields import ErrorLine
 from ..widgets.table import NAME_FIRST, ReadOnlyTable
 from .base import KioskScreen, worker_failure
-from .staff import staff_read
+from .staff_common import staff_read, student_names
 
 
 def missing_reason(student: StudentStatus) -> str:

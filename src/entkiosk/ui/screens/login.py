@@ -96,10 +96,4 @@ class LoginScreen(KioskScreen):
 
     @on(Button.Pressed, "#change-portal")
     def _change_portal(self) -> None:
-        from .portal import PortalScreen
-
-        self.app.memory.forget()
-        portal = self.app.way_in(PortalScreen)
-        if portal in self.app.screen_stack:  # the choice was made there a moment ago
-            portal.forget()  # the choice is forgotten: the portal as new
-        self.app.show(portal, instead_of_current=True)
+        self.app.change_portal()

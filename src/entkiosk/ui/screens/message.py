@@ -15,6 +15,11 @@ from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
 
 
+#: After a validation mail that could not leave (first connection, VOTRE COMPTE).
+MAIL_RETRY = ("Votre adresse mail reste en attente de validation : vous pourrez demander un nouveau mail "
+              "depuis MON COMPTE, avec le bouton « RENVOYER UN MAIL DE VALIDATION ».")
+
+
 class MessageScreen(KioskScreen):
     """« CONFIRMATION — Votre mot de passe a été modifié avec succès… » and VALIDER."""
 

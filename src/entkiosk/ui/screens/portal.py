@@ -16,7 +16,7 @@ from ..widgets.controls import KioskButton, KioskCheckbox, KioskRadioButton, Kio
 from .base import KioskScreen
 
 if TYPE_CHECKING:
-    from ..app import KioskApp
+    from ..kiosk import Kiosk
 
 ESTABLISHMENTS = ("Lycées et collèges", "Enseignement agricole", "Apprentissage", "Formation continue",
                   "Enseignement maritime")
@@ -30,7 +30,7 @@ NOT_SERVED = ("Ce poste ne sert que les élèves et les personnels de l'Éducati
               "ou depuis chez vous.")
 
 
-def open_portal(app: KioskApp, establishment: str, profile: str) -> bool:
+def open_portal(app: Kiosk, establishment: str, profile: str) -> bool:
     """Go to the login of a served choice; False when this kiosk does not serve it."""
     from .login import LoginScreen
 

@@ -17,8 +17,7 @@ from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen, screen_keys
-from .first_connection import MAIL_RETRY
-from .message import MessageScreen
+from .message import MAIL_RETRY, MessageScreen
 
 EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un mail vient de vous être envoyé à votre "
                    "nouvelle adresse afin de confirmer cette mise à jour.")

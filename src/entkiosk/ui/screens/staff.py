@@ -1,14 +1,11 @@
 """12. Console du personnel: the classes and their counts, and what staff do from there.
 
-Every call checks the staff session first (:func:`staff_read`, :func:`staff_act`): a
-session that ended on another kiosk, or a student's, cannot reach a staff use case,
-and every action is recorded in the audit with the staff member's identifier.
+Every call checks the staff session first (:mod:`.staff_common`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,26 +14,13 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Static
 
 from ...domain.errors import DomainError, InvalidInput
-from ...service import AccountService, ClassSummary, ResetRequestView
+from ...service import ClassSummary, ResetRequestView
 from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import KioskTable
 from .base import KioskScreen, screen_keys
-
-T = TypeVar("T")
-
-
-def staff_read(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """``fn(*args)`` for a live staff session (which it keeps alive)."""
-    service.staff_member(token)
-    return fn(*args, **kwargs)
-
-
-def staff_act(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """``fn(*args, actor=<staff identifier>)`` for a live staff session."""
-    return fn(*args, actor=service.staff_member(token), **kwargs)
-
+from .staff_common import staff_read
 
 #: A class name longer than this is shortened in the list (the class screen shows it whole).
 CLASS_CELL = 16

@@ -25,10 +25,10 @@ from ..widgets.controls import KioskButton, KioskFooter
 from ..widgets.fields import ErrorLine
 from ..widgets.too_small import FitsTheTerminal, TooSmallNotice
 from .base import NAVIGATION, worker_failure
-from .staff import staff_act
+from .staff_common import staff_act
 
 if TYPE_CHECKING:
-    from ..app import KioskApp
+    from ..kiosk import Kiosk
     from .base import KioskScreen
 
 #: ``progress(step, done, total)``: what a job reports while it works.
@@ -98,7 +98,7 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
         Binding("escape", "close", "Fermer", key_display="Échap", id="back"),
     ]
 
-    app: KioskApp  # type: ignore[assignment]
+    app: Kiosk  # type: ignore[assignment]
 
     def __init__(self, title: str, job: Job) -> None:
         super().__init__()

@@ -20,7 +20,7 @@ from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import BirthDateField, Field
 from .base import KioskScreen, screen_keys
-from .staff import staff_read
+from .staff_common import staff_read
 from .staff_actions import JobScreen, letters_job
 
 

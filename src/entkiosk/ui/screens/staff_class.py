@@ -10,18 +10,13 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
-from ...domain.lifecycle import EmailState
-from ...domain.names import display_names
 from ...service import StudentStatus, student_matches
 from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable
 from .base import KioskScreen, screen_keys
-from .staff import staff_read
-
-EMAIL_LABELS = {EmailState.NONE: "", EmailState.PENDING: "à valider", EmailState.VALIDATED: "validé"}
-
+from .staff_common import EMAIL_LABELS, staff_read, student_names
 
 def state_cell(student: StudentStatus) -> str:
     """The state as staff act on it: a lockout first, then a forced change, then the lifecycle."""
@@ -37,11 +32,6 @@ def student_cells(student: StudentStatus, name: str) -> list[str]:
     deadline = student.deadline.strftime("%d/%m/%Y") if student.deadline and student.state in ("waiting", "expired") else ""
     return [name, student.identifier, state_cell(student),
             "oui" if student.charter else "", EMAIL_LABELS[student.email_state], deadline]
-
-
-def student_names(students: list[StudentStatus]) -> list[str]:
-    """« Nom Prénom » of each student, with the birth date for two students of one name."""
-    return display_names([(s.last_name, s.first_name, s.birth_date) for s in students])
 
 
 class ClassScreen(KioskScreen):

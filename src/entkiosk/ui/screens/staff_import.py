@@ -22,7 +22,7 @@ from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
 from .base import KioskScreen, screen_keys
-from .staff import staff_read
+from .staff_common import staff_read
 from .staff_actions import JobScreen, letters_job
 
 #: A class list is a few kilobytes; anything this big is the wrong file.

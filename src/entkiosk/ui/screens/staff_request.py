@@ -59,7 +59,7 @@ class RequestScreen(KioskScreen):
 
     def reload(self) -> None:
         """Back from the student's card, where a reset may have voided this request."""
-        from .staff import staff_read
+        from .staff_common import staff_read
 
         service = self.app.service
         self.call(staff_read, service, self.app.token, service.find_reset_request, self.request.reference,

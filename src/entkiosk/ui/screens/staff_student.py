@@ -19,9 +19,8 @@ from ...service import StudentStatus
 from ..text import local_date, plain
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
-from .staff import staff_act
+from .staff_common import EMAIL_LABELS, staff_act
 from .staff_actions import ConfirmScreen, JobScreen, force_password_change, letters_job, print_letters
-from .staff_class import EMAIL_LABELS
 
 
 class StudentScreen(KioskScreen):
