@@ -11,6 +11,7 @@ no cycle).
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,3 +155,68 @@ def test_screens_never_import_the_app_module():
     app = "entkiosk.ui.app"
     wrong = sorted(m for m, targets in graph().items() if m.startswith("entkiosk.ui.screens") and app in targets)
     assert wrong == []
+
+
+# ------------------------------------------------------------ Textual through its public API only
+
+
+@functools.cache
+def source_of(cls: type) -> str:
+    import inspect
+
+    return inspect.getsource(cls)
+
+
+def textual_internals(cls: type, cls_node: ast.ClassDef) -> list[str]:
+    """Each ``_name`` the class defines or reads (``self._name``, ``def _name``) that one of
+    its Textual base classes also has (as a class attribute or as ``self._name``)."""
+    import re
+
+    textual_bases = [base for base in cls.__mro__ if base.__module__.startswith("textual")]
+    used = {n.attr for n in ast.walk(cls_node) if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name) and n.value.id == "self" and n.attr.startswith("_")
+            and not n.attr.startswith("__")}
+    used |= {n.name for n in cls_node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and n.name.startswith("_") and not n.name.startswith("__")}
+
+    def textual_has(attr: str) -> bool:
+        return any(attr in vars(base) or re.search(rf"self\.{attr}\b", source_of(base)) for base in textual_bases)
+
+    return [f"{cls.__name__}: {attr}" for attr in sorted(used) if textual_has(attr)]
+
+
+def textual_internals_used() -> list[str]:
+    """Every Textual internal a class of the kiosk's ui uses, and each import of a private
+    Textual module anywhere."""
+    import importlib
+
+    found = []
+    for name, path in sorted(module_names().items()):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("textual"):
+                if any(part.startswith("_") for part in node.module.split(".")):
+                    found.append(f"{name}: from {node.module} import …")
+        if name.startswith("entkiosk.ui"):
+            module = importlib.import_module(name)
+            for cls_node in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+                found += [f"{name}.{line}" for line in textual_internals(getattr(module, cls_node.name), cls_node)]
+    return found
+
+
+def test_textual_is_used_through_its_public_api_only():
+    assert textual_internals_used() == []
+
+
+def test_the_internals_check_can_fail():
+    """The check itself: a RadioSet subclass reading Textual's ``_selected`` is caught, one
+    with an attribute of its own is not."""
+    from textual.widgets import RadioSet
+
+    source = ("class Mine(RadioSet):\n"
+              "    def pick(self):\n        return self._selected\n"
+              "    def keep(self):\n        self._my_choice = 1\n")
+    namespace: dict = {"RadioSet": RadioSet}
+    exec(source, namespace)  # noqa: S102 - a class made for this check
+    [node] = ast.parse(source).body
+    assert textual_internals(namespace["Mine"], node) == ["Mine: _selected"]

@@ -92,3 +92,60 @@ async def test_a_state_folder_that_cannot_be_written_does_not_crash(service, tmp
     app.memory.forget()  # must not raise
     app.memory.save("Lycées et collèges", "Élève")  # must not raise either
     assert app.memory.load() is None
+
+
+def test_a_bug_goes_to_the_log_without_what_was_typed(service, tmp_path, capfd, caplog):
+    """An unexpected error ends that run of the kiosk: nothing reaches the terminal, and the
+    log names the frame and the exception's type, but neither a variable's value nor the
+    exception's message (both hold what a student typed here)."""
+    import logging
+
+    from entkiosk.ui.app import KioskApp, make_app
+
+    class Buggy(KioskApp):
+        def on_ready(self) -> None:
+            typed_password = "".join(["Vel", "o2ro", "ues"])  # not in the source the log quotes
+            raise ValueError(typed_password)
+
+    app = make_app(service.settings, service, blink=False, state_path=tmp_path / "state.json")
+    app.__class__ = Buggy
+    with caplog.at_level(logging.ERROR, logger="entkiosk.ui.crash"):
+        app.run(headless=True, size=(80, 24))
+    out, err = capfd.readouterr()
+    assert app.return_code == 1
+    assert "Traceback" not in out + err and "Velo2roues" not in out + err
+    [record] = [r for r in caplog.records if r.name == "entkiosk.ui.crash"]
+    logged = record.getMessage()
+    assert "in on_ready" in logged and "ValueError" in logged
+    assert "Velo2roues" not in logged
+
+
+async def test_the_press_that_dismisses_the_countdown_clicks_nothing(service, letter, tmp_path):
+    """The countdown covers a screen; the mouse press that dismisses it, and its release,
+    leave the button under the pointer unpressed (as a key would), even when that button
+    was the last one clicked."""
+    idle = IdleClock()
+
+    async def press_and_release(x: int, y: int) -> None:
+        for kind in (events.MouseDown, events.MouseUp):
+            app.post_message(kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y))
+            await pilot.pause()
+        await settle(app, pilot)
+
+    async with kiosk(service.settings, service, tmp_path, idle=idle) as (app, pilot):
+        await app.push_screen(LoginScreen())
+        await settle(app, pilot)
+        login = app.screen
+        x, y = login.query_one("#validate").region.center
+        await press_and_release(x, y)  # a real click on VALIDER: the empty form is refused
+        assert "Saisissez votre identifiant" in screen_text(app)
+        login.query_one("#identifier", Input).value = "julie.baillet"
+        login.query_one("#password", Input).value = "Faux9999x"
+        await settle(app, pilot)
+        idle.advance(service.settings.kiosk.idle_timeout - 5)
+        await pilot.pause(1.3)
+        assert isinstance(app.screen, IdleWarning)
+        await press_and_release(x, y)
+        assert app.screen is login
+        assert "incorrect" not in screen_text(app)
+        assert login.query_one("#password", Input).value == "Faux9999x"  # no refusal emptied it

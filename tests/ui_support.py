@@ -214,9 +214,9 @@ FRENCH_KEYS = {"Suivant", "Précédent", "Valider", "Choisir", "Retour", "Enregi
 
 def footer_keys(app: App) -> list[tuple[str, str]]:
     """(key, description) of each key the footer shows now."""
-    from textual.widgets._footer import FooterKey
+    from entkiosk.ui.widgets.footer import KeyHint
 
-    return [(key.key_display, key.description) for key in app.screen.query(FooterKey)]
+    return [(key.key_display, key.description) for key in app.screen.query(KeyHint)]
 
 
 def assert_footer_french(app: App) -> None:

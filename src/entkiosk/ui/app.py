@@ -19,11 +19,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import Console
 from textual import events
 from textual.binding import BindingType
 from textual.screen import Screen
 
 from ..config import Settings
+from .crash import TracebackToLog
 from .kiosk import Kiosk, PortalMemory, S
 from .widgets.too_small import fit, too_small
 
@@ -95,6 +97,12 @@ class KioskApp(Kiosk, inherit_bindings=False):
         #: Set when a staff confirmation is accepted: the screen behind waits for the job.
         self.job_follows = False
         self._last_activity = idle_clock()
+        #: The mouse button that dismissed the countdown is still down: its release is no click.
+        self.swallow_release = False
+        # Textual prints what stopped the app on this console as it exits: the log gets it
+        # instead, without the values of variables (they may hold what a student typed).
+        self.error_console = Console(file=TracebackToLog(), width=200, color_system=None, markup=False,
+                                     highlight=False)
         if not blink:
             self.animation_level = "none"
 
@@ -159,11 +167,16 @@ class KioskApp(Kiosk, inherit_bindings=False):
 
     def copy_to_clipboard(self, text: str) -> None:
         """Nothing typed at a shared kiosk is copied anywhere (not even the terminal's clipboard)."""
-        self._clipboard = ""
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and self.touch():
-            return  # that key only kept the session: it must not also type, submit or go back
+            # That key only kept the session: it must not also type, submit or go back; and
+            # the release of that press must not click what was under the countdown.
+            self.swallow_release = isinstance(event, events.MouseDown)
+            return
+        if isinstance(event, events.MouseUp) and self.swallow_release:
+            self.swallow_release = False
+            return
         if isinstance(event, (events.Key, events.Paste, events.MouseEvent)) and self.too_small:
             return  # the form is hidden (« Agrandissez la fenêtre »): nothing is typed into it blind
         await super().on_event(event)
@@ -192,8 +205,6 @@ class KioskApp(Kiosk, inherit_bindings=False):
         self._last_activity = self.idle_clock()
         if isinstance(self.screen, IdleWarning):
             self.pop_screen()
-            # The click that dismissed the countdown must not also press what was under it.
-            self._mouse_down_widget = None
             return True
         return False
 
@@ -236,7 +247,6 @@ class KioskApp(Kiosk, inherit_bindings=False):
         token = self.session.token if self.session else None
         self.session = None
         self.job_follows = False
-        self._clipboard = ""
         self._last_activity = self.idle_clock()
         if token:
             self.run_worker(partial(self.service.logout, token), thread=True, exit_on_error=False, name="logout")
@@ -257,15 +267,6 @@ class KioskApp(Kiosk, inherit_bindings=False):
 
         if event.state == WorkerState.ERROR:
             log.error("kiosk task %s failed", event.worker.name, exc_info=event.worker.error)
-
-    def _handle_exception(self, error: Exception) -> None:
-        """A bug ends this run of the app (``run_kiosk`` starts a fresh one); the log has it."""
-        log.error("unexpected error in the kiosk", exc_info=error)
-        super()._handle_exception(error)
-
-    def _print_error_renderables(self) -> None:
-        """Never a traceback on a student's terminal: it was logged by ``_handle_exception``."""
-        self._exit_renderables.clear()
 
     # ------------------------------------------------------------ navigation after login
 

@@ -26,7 +26,8 @@ from textual.worker import Worker, WorkerState
 
 from ...domain.errors import DomainError, InvalidInput, SessionExpired, StorageUnavailable
 from ..text import plain
-from ..widgets.controls import Body, KioskFooter
+from ..widgets.controls import Body
+from ..widgets.footer import KioskFooter
 from ..widgets.fields import BirthDateField, ErrorLine, Field, SecretInput, Working
 from ..widgets.too_small import FitsTheTerminal, TooSmallNotice
 
@@ -110,7 +111,7 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
                 yield Static(plain(self.HEADING), classes="heading")
             yield from self.compose_body()
             yield ErrorLine(id="screen-error")
-        yield KioskFooter(show_command_palette=False)
+        yield KioskFooter()
         yield TooSmallNotice()
 
     def compose_body(self) -> ComposeResult:
@@ -136,8 +137,13 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
         self.reload()
 
     def on_screen_suspend(self) -> None:
+        # Covered by another screen, or gone from the stack? The stack tells once the move
+        # that suspended this screen is over, whatever the order Textual does it in.
+        self.app.call_later(self._forget_if_gone)
+
+    def _forget_if_gone(self) -> None:
         if self.app.is_screen_installed(self) and self not in self.app.screen_stack:
-            # A kept screen (App.way_in) leaving the stack: the next student finds it new.
+            # A kept screen (App.way_in) that left the stack: the next student finds it new.
             self.forget()
 
     def forget(self) -> None:

@@ -21,7 +21,8 @@ from textual.worker import Worker, WorkerState
 
 from ...service import IssuedLetter
 from ..text import plain
-from ..widgets.controls import KioskButton, KioskFooter
+from ..widgets.controls import KioskButton
+from ..widgets.footer import KioskFooter
 from ..widgets.fields import ErrorLine
 from ..widgets.too_small import FitsTheTerminal, TooSmallNotice
 from .base import NAVIGATION, worker_failure
@@ -57,7 +58,7 @@ class ConfirmScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
                 yield KioskButton(self._confirm, id="confirm", variant="error")
                 yield KioskButton("ANNULER", id="cancel", variant="primary")
             yield Static("", id="confirm-hint", classes="note")
-        yield KioskFooter(show_command_palette=False)
+        yield KioskFooter()
         yield TooSmallNotice()
 
     def on_mount(self) -> None:
@@ -114,7 +115,7 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
             yield Static("", id="job-result", classes="paragraph")
             yield ErrorLine(id="job-error")
             yield KioskButton("OK", id="job-done", variant="primary")
-        yield KioskFooter(show_command_palette=False)
+        yield KioskFooter()
         yield TooSmallNotice()
 
     def on_mount(self) -> None:

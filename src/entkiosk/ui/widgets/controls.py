@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, RadioButton, RadioSet
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet
 
 #: Shared by every scrolling area that can take the focus.
 SCROLL_KEYS: list[BindingType] = [
@@ -80,39 +78,37 @@ class KioskRadioSet(RadioSet, inherit_bindings=False):
         Binding("space", "toggle_button", "Choisir", show=False, id="radio-toggle"),
     ]
 
-    _ready = False
+    #: False while the set mounts: RadioSet then moves its highlight to its first choice
+    #: through :meth:`action_next_button`, which must not choose anything.
+    arrows_choose = False
 
     def on_mount(self) -> None:
-        # RadioSet highlights its first choice while mounting (after this handler):
-        # once that is done, highlight the chosen one and let the arrows choose.
-        self.call_after_refresh(self._sync)
+        self.call_after_refresh(self._let_arrows_choose)
 
-    def _sync(self) -> None:
-        if self.pressed_index >= 0:
-            self._selected = self.pressed_index
-        self._ready = True
+    def _let_arrows_choose(self) -> None:
+        self.arrows_choose = True
 
     def choose_first(self) -> None:
         """Back to the first choice, as when the set was built."""
-        buttons = list(self.query(RadioButton))
+        buttons = list(self.query_children(RadioButton))
         if buttons:
             buttons[0].value = True
-            self._selected = 0
 
     def action_next_button(self) -> None:
-        super().action_next_button()
-        self._choose_highlighted()
+        self._choose(1) if self.arrows_choose else super().action_next_button()
 
     def action_previous_button(self) -> None:
-        super().action_previous_button()
-        self._choose_highlighted()
+        self._choose(-1) if self.arrows_choose else super().action_previous_button()
 
-    def _choose_highlighted(self) -> None:
-        if not self._ready or self._selected is None:
+    def _choose(self, step: int) -> None:
+        """The next (or previous) choice is chosen, wrapping around; RadioSet moves its
+        highlight to a choice as soon as it is chosen."""
+        buttons = [button for button in self.query_children(RadioButton) if not button.disabled]
+        if not buttons:
             return
-        button = self._nodes[self._selected]
-        if isinstance(button, RadioButton) and not button.value:
-            button.value = True
+        pressed = self.pressed_button
+        index = buttons.index(pressed) if pressed in buttons else -step
+        buttons[(index + step) % len(buttons)].value = True
 
 
 class Body(VerticalScroll, inherit_bindings=False):
@@ -138,49 +134,3 @@ class ScrollText(VerticalScroll, inherit_bindings=False):
     """A text to read (the charter): takes the focus, scrolled with the arrows."""
 
     BINDINGS: ClassVar[list[BindingType]] = SCROLL_KEYS
-
-
-class KioskFooter(Footer):
-    """The footer of the keys, laid out again only when what it shows has changed.
-
-    Textual's footer rebuilds all its keys at every bindings refresh of its screen: a
-    focus change, each push and pop, a reactive declared with ``bindings=True``. Four
-    times per new screen, three at start-up, mostly with the same keys: each rebuild
-    mounts a dozen widgets and restyles them (several milliseconds a time, on the path
-    of every screen change). This one compares what it would show with what it shows.
-    """
-
-    _shown: tuple | None = None
-
-    def compose(self) -> ComposeResult:
-        # Textual's footer is empty until its screen first reports its bindings, and then
-        # builds its keys for the next frame: the first frame of every screen came without
-        # them. The screen's keys are known as the footer is built: they come with that
-        # first frame (and again only if the first focus changes what they say).
-        self._bindings_ready = True
-        self._shown = self._keys_shown()
-        yield from super().compose()
-
-    def _keys_shown(self) -> tuple:
-        """What :meth:`Footer.compose` reads, for the keys it would show. Not the actions:
-        a click on a key of the footer simulates the key, whatever action it named."""
-        return tuple(
-            (binding.key, binding.description, binding.key_display, binding.group, enabled, tooltip)
-            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show
-        )
-
-    def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
-        if not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._recompose_if_changed)
-
-    async def _recompose_if_changed(self) -> None:
-        if not self.is_attached:
-            return
-        shown = self._keys_shown()
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()

@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
+from ...config import AccountSettings
 from ...domain.passwords import STAFF_MAX_LENGTH, rule as password_rule
 from ..text import plain
 
@@ -44,11 +45,11 @@ class KioskInput(Input):
     def on_mount(self) -> None:
         self.cursor_blink = getattr(self.app, "blink", True)
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         """A paste keeps printable text only: escape sequences never reach the terminal.
 
-        Textual calls this before ``Input._on_paste`` (handlers run down the MRO), which
-        then inserts the cleaned text.
+        Textual calls the handlers of a message from the most derived class down, so this
+        runs before Input's own, which then inserts the cleaned text.
         """
         event.text = "".join(c for c in event.text if unicodedata.category(c)[0] != "C" or c == "\n")
 
@@ -149,24 +150,17 @@ class PasswordField(Field):
 
     def __init__(self, label: str, name: str, *, rule: bool = False, hint: str | None = None,
                  placeholder: str = "") -> None:
-        accounts = _accounts()
-        if rule:
-            hint = password_rule(accounts.password_min_length, accounts.password_max_length)
-        super().__init__(label, name, secret=True, hint=hint, placeholder=placeholder,
-                         max_length=max(STAFF_MAX_LENGTH, accounts.password_max_length))
+        super().__init__(label, name, secret=True, hint=hint, placeholder=placeholder)
+        self.rule = rule
 
-
-def _accounts():
-    """The ``[accounts]`` settings of the running app (the defaults outside one)."""
-    from textual._context import NoActiveAppError, active_app
-
-    from ...config import AccountSettings
-
-    try:
-        settings = getattr(active_app.get(), "settings", None)
-    except (LookupError, NoActiveAppError):
-        settings = None
-    return settings.accounts if settings is not None else AccountSettings()
+    def compose(self) -> ComposeResult:
+        # The establishment's rule ([accounts]) is the app's: known once the field is in it.
+        settings = getattr(self.app, "settings", None)
+        accounts = settings.accounts if settings is not None else AccountSettings()
+        if self.rule:
+            self._hint = password_rule(accounts.password_min_length, accounts.password_max_length)
+        self.input.max_length = max(STAFF_MAX_LENGTH, accounts.password_max_length)
+        yield from super().compose()
 
 
 class DatePart(KioskInput):
