@@ -247,6 +247,8 @@ def test_import_with_unknown_letters_format_is_refused_before_anything(conf, liv
 
 
 def test_import_with_pdf_letters(conf, live, tmp_path):
+    """The real command: a list of two classes asked as lettres.PDF gives one PDF per class
+    beside it, named in the message, private, each with its class's pages."""
     from pypdf import PdfReader
 
     csv = tmp_path / "classe.csv"
@@ -254,13 +256,18 @@ def test_import_with_pdf_letters(conf, live, tmp_path):
     out = tmp_path / "lettres.PDF"
     proc = run(conf, "import", str(csv), "--letters", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert f"Courriers écrits dans {out}." in proc.stdout
+    files = [tmp_path / "lettres-2nde-1.PDF", tmp_path / "lettres-2nde-2.PDF"]
+    assert (f"Courriers écrits dans 2 fichiers, un par classe, dans {tmp_path}\u00a0: "
+            "lettres-2nde-1.PDF, lettres-2nde-2.PDF.") in proc.stdout
     assert "Mise en page 4/4" in proc.stderr
-    assert mode(out) == 0o600
-    pages = [page.extract_text() for page in PdfReader(out).pages]
-    assert len(pages) == 4
-    assert all("Objet : mise à disposition de services en ligne" in page for page in pages)
-    assert not list(tmp_path.glob(".lettres.PDF*"))
+    assert not out.exists()
+    pages = []
+    for path in files:
+        assert mode(path) == 0o600
+        pages.append([page.extract_text() for page in PdfReader(path).pages])
+    assert [len(p) for p in pages] == [2, 2]
+    assert all("Objet\u00a0: mise à disposition de services en ligne" in page for p in pages for page in p)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".lettres")] == []
 
 
 # ------------------------------------------------------------ letters

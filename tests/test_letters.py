@@ -370,7 +370,7 @@ def test_write_letters_is_private_and_replaces_a_readable_file(class_letters, se
     path = tmp_path / f"lettres{suffix}"
     path.write_text("ancien", encoding="utf-8")
     os.chmod(path, 0o644)
-    assert write_letters(path, class_letters, settings) == path
+    assert write_letters(path, class_letters, settings) == [path]
     assert mode(path) == 0o600
     data = path.read_bytes()
     if suffix == ".pdf":
@@ -391,6 +391,50 @@ def test_write_letters_failure_is_french_and_leaves_nothing(class_letters, setti
     with pytest.raises(DomainError, match="Aucun courrier à écrire"):
         write_letters(tmp_path / "lettres.pdf", [], settings)
     assert [p.name for p in tmp_path.iterdir() if "lettres" in p.name or p.name == "absent"] == []
+
+
+def test_letters_of_several_classes_make_one_pdf_per_class(service, settings, tmp_path):
+    """Asked for as lettres.pdf, the letters of three classes are three PDFs beside it, each
+    with its class's letters only, private, and no lettres.pdf nor temporary file."""
+    rows = [student("Julie", "Baillet", cls="2nde 1"), student("Paul", "Petit", cls="2nde 10", line=3),
+            student("Zoé", "N'Diaye", cls="2nde 1", line=4), student("Léa", "Roux", cls="1ère STI2D", line=5)]
+    letters = service.import_class_list(rows, actor="t")
+    out = tmp_path / "sortie"
+    out.mkdir()
+    calls: list[tuple[int, int]] = []
+    written = write_letters(out / "lettres.pdf", letters, settings, progress=lambda d, t: calls.append((d, t)))
+    assert [p.name for p in written] == ["lettres-2nde-1.pdf", "lettres-2nde-10.pdf", "lettres-1ere-sti2d.pdf"]
+    pages = {p.name: [printed_password(text) for text in pdf_texts(p.read_bytes())] for p in written}
+    by_class = {}
+    for letter in letters:
+        by_class.setdefault(letter.class_name, []).append(letter.provisional_password)
+    assert list(pages.values()) == list(by_class.values())
+    assert all(mode(p) == 0o600 for p in written)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+    assert calls[-1] == (4, 4) and [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_a_class_bigger_than_a_file_is_split_in_parts(service, settings, tmp_path, monkeypatch):
+    import entkiosk.letters.output as output
+
+    monkeypatch.setattr(output, "PAGES_PER_FILE", 2)
+    rows = [student("Élève", f"Nom{chr(65 + i)}", cls="2nde 3", line=i + 2) for i in range(5)]
+    written = write_letters(tmp_path / "lettres.pdf", service.import_class_list(rows, actor="t"), settings)
+    assert [p.name for p in written] == ["lettres-2nde-3.pdf", "lettres-2nde-3-2.pdf", "lettres-2nde-3-3.pdf"]
+    assert [len(pdf_texts(p.read_bytes())) for p in written] == [2, 2, 1]
+
+
+def test_one_class_file_that_cannot_be_written_leaves_none_of_them(service, settings, tmp_path):
+    """Letters are handed out together or not at all: the second class's file cannot take its
+    name (a folder has it), so the first class's file does not appear either."""
+    rows = [student("Julie", "Baillet", cls="2nde 1"), student("Paul", "Petit", cls="2nde 2", line=3)]
+    letters = service.import_class_list(rows, actor="t")
+    out = tmp_path / "sortie"
+    (out / "lettres-2nde-2.pdf").mkdir(parents=True)
+    with pytest.raises(DomainError) as err:
+        write_letters(out / "lettres.pdf", letters, settings)
+    assert str(err.value).startswith(f"Impossible d'écrire {out / 'lettres-2nde-2.pdf'} (")
+    assert sorted(p.name for p in out.iterdir()) == ["lettres-2nde-2.pdf"]
 
 
 @pytest.mark.parametrize(("label", "slug"), [

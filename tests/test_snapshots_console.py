@@ -253,8 +253,8 @@ def test_confirm_class_letters(snap_compare, service, clock, pupils, tmp_path, s
 
 @SIZES
 def test_job_letters_written(snap_compare, service, clock, pupils, tmp_path, size):
-    """The letters of 2nde 3 done: « Courriers de la classe « 2nde 3 » », « 19 courrier(s)
-    enregistré(s) dans le fichier : /tmp/entkiosk-snapshots/courriers/courriers-2nde-3-20261205-
+    """The letters of 2nde 3 done: « Courriers de la classe « 2nde 3 » », « 19 courriers
+    enregistrés dans le fichier : /tmp/entkiosk-snapshots/courriers/courriers-2nde-3-20261205-
     100000.pdf », the advice to print it (the earlier letters no longer work), no progress bar
     left, OK focused; the dialog's own footer: Entrée Choisir, Échap Fermer. At 80×24 the path
     is longer than the dialog and wraps before « .pdf »; at 120×40 it fits on one line."""

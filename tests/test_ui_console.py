@@ -467,7 +467,7 @@ async def test_a_clean_import_creates_the_accounts_and_one_pdf_of_their_letters(
         await submit(app, pilot)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"4 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"4 courriers enregistrés dans le fichier :\n{path}\n")
         assert isinstance(app.screen, StaffScreen)
         await settle(app, pilot)
         assert ["2nde 4", "4", "0", "0", "0", "0", "0"] in cells(app.screen.query_one("#classes", DataTable))
@@ -522,7 +522,7 @@ async def test_letters_of_a_class_void_the_old_passwords(settings: Settings, ser
         await answer_confirmation(app, pilot, confirm=True)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"3 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"3 courriers enregistrés dans le fichier :\n{path}\n")
         assert "les courriers précédents ne sont plus valables" in said
         assert isinstance(app.screen, ClassScreen)
 
@@ -577,7 +577,7 @@ async def test_reset_gives_an_activated_student_a_new_letter_and_ends_their_sess
         await answer_confirmation(app, pilot, confirm=True)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"1 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"1 courrier enregistré dans le fichier :\n{path}\n")
         # Back to the class, which shows the new state.
         assert isinstance(app.screen, ClassScreen)
         assert state_of(app, ident) == "En attente"
@@ -798,7 +798,7 @@ async def test_adding_a_student_checks_the_form_then_creates_the_account_and_its
         await submit(app, pilot)
         said = await finish_job(app, pilot)
         path = new_letter_file(settings, [])
-        assert said.startswith(f"1 courrier(s) enregistré(s) dans le fichier :\n{path}\n")
+        assert said.startswith(f"1 courrier enregistré dans le fichier :\n{path}\n")
         assert isinstance(app.screen, StaffScreen)
         await settle(app, pilot)
         assert ["2nde 4", "1", "0", "0", "0", "0", "0"] in cells(app.screen.query_one("#classes", DataTable))

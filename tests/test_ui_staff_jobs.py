@@ -57,7 +57,7 @@ async def test_the_idle_timeout_waits_for_a_job_then_applies(tmp_path: Path) -> 
         await pilot.pause()
         assert isinstance(app.screen, JobScreen), "the idle timeout interrupted a job at work"
         await settle(app, pilot)
-        assert app.screen.finished and shows(app, "16 courrier(s) enregistré(s)")
+        assert app.screen.finished and shows(app, "16 courriers enregistrés")
         assert len(list((tmp_path / "courriers").glob("*.pdf"))) == 1
 
         # Once the job is done, idleness counts again: the staff session ends.
@@ -81,7 +81,7 @@ async def test_an_updated_class_list_imports_its_newcomers_only(tmp_path: Path) 
         assert shows(app, "1 élève(s) de la liste, déjà inscrit(s), ne change(nt) pas.")
         app.screen.query_one("#import").press()
         await settle(app, pilot)
-        assert isinstance(app.screen, JobScreen) and shows(app, "1 courrier(s) enregistré(s)")
+        assert isinstance(app.screen, JobScreen) and shows(app, "1 courrier enregistré")
     assert [s.identifier for s in service.class_students("2nde 1")] == [julie.identifier, "paul.martin"]
     # Julie's letter still works: her account was left alone.
     assert service.authenticate(julie.identifier, julie.provisional_password).next_step == "first_connection"

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from .config import ConfigError, Settings, find_config, load_settings
 from .domain.errors import DomainError, InvalidInput
-from .letters.output import check_output, os_reason, write_letters, write_private
+from .letters.output import check_output, files_sentence, os_reason, write_letters, write_private
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -181,8 +181,9 @@ def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None
     return update, progress.stop
 
 
-def _write_letters(path: Path, letters, settings: Settings) -> Path:
-    """Letters to ``path`` (0600, whole or nothing), with a progress bar for the PDF layout."""
+def _write_letters(path: Path, letters, settings: Settings) -> list[Path]:
+    """Letters to ``path`` (0600, whole or nothing; one PDF per class, see
+    :func:`letter_files`), with a progress bar for the PDF layout."""
     if path.suffix.lower() != ".pdf":
         return write_letters(path, letters, settings)
     update, stop = _progress("Mise en page")
@@ -192,13 +193,15 @@ def _write_letters(path: Path, letters, settings: Settings) -> Path:
         stop()
 
 
-def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None]) -> Callable[[list], None]:
+def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None],
+             written: list[Path]) -> Callable[[list], None]:
     """Write the letters inside the transaction that issues them: if the file cannot be
-    written, no provisional password changes (the previous letters still work)."""
+    written, no provisional password changes (the previous letters still work). The
+    files written are added to ``written``."""
 
     def deliver(letters: list) -> None:
         stop_previous()
-        _write_letters(path, letters, settings)
+        written.extend(_write_letters(path, letters, settings))
 
     return deliver
 
@@ -226,9 +229,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
             print("Aucun nouvel élève dans cette liste : aucun compte créé.")
             return EXIT_OK
     update, stop = _progress("Création des comptes")
+    written: list[Path] = []
     try:
         letters = service.import_class_list(rows, actor=_actor(), progress=update,
-                                            deliver=_deliver(args.letters, settings, stop) if args.letters else None)
+                                            deliver=_deliver(args.letters, settings, stop, written) if args.letters else None)
     except ImportRejected as exc:
         if any("déjà inscrit" in reason for _, reason in exc.problems):
             raise DomainError(f"{exc}\nUne liste mise à jour ? Avec --skip-enrolled, seuls les élèves qui n'ont pas "
@@ -239,7 +243,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     classes = sorted({letter.class_name or "" for letter in letters}, key=class_order)
     print(f"{len(letters)} compte(s) créé(s) ({', '.join(classes)}).")
     if args.letters:
-        print(f"Courriers écrits dans {args.letters}.")
+        print(f"Courriers écrits dans {files_sentence(written)}.")
     else:
         for name in classes:
             print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.pdf")
@@ -250,15 +254,16 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     check_output(args.output)
     service = _service(settings)
     update, stop = _progress("Courriers")
+    written: list[Path] = []
     try:
         letters = service.issue_letters(class_name=args.class_name, identifier=args.student, everyone=args.everyone,
-                                        actor=_actor(), progress=update, deliver=_deliver(args.output, settings, stop))
+                                        actor=_actor(), progress=update, deliver=_deliver(args.output, settings, stop, written))
     finally:
         stop()
     if not letters:
         print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
         return EXIT_OK
-    print(f"{len(letters)} courrier(s) écrit(s) dans {args.output} : chacun porte un nouveau mot de passe provisoire,"
+    print(f"{len(letters)} courrier(s) écrit(s) dans {files_sentence(written)} : chacun porte un nouveau mot de passe provisoire,"
           " les courriers précédents de ces élèves ne sont plus valables.")
     return EXIT_OK
 

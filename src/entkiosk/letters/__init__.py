@@ -5,6 +5,6 @@ password, then :func:`write_letters`; the console names its files with
 :func:`console_letters_path`.
 """
 
-from .output import check_output, console_letters_path, os_reason, write_letters, write_private
+from .output import check_output, console_letters_path, files_sentence, os_reason, write_letters, write_private
 
-__all__ = ["check_output", "console_letters_path", "os_reason", "write_letters", "write_private"]
+__all__ = ["check_output", "console_letters_path", "files_sentence", "os_reason", "write_letters", "write_private"]

@@ -2,6 +2,12 @@
 
 The command line and the staff console both go through here, so that a letter file is
 refused, named and written the same way wherever it is asked for.
+
+A PDF holds the letters of one class, as a school hands them out: letters of several
+classes asked for as ``lettres.pdf`` become ``lettres-2nde-1.pdf``, ``lettres-2nde-2.pdf``…
+beside it (one class above :data:`PAGES_PER_FILE` letters in parts). Each file is laid
+out and written in turn, so the memory of a whole school's letters stays that of one
+class; all of them appear together, or none.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ if TYPE_CHECKING:
     from ..domain.letter import IssuedLetter
 
 FORMATS = (".pdf", ".txt")
+#: Letters in one PDF file at most (a class is far fewer).
+PAGES_PER_FILE = 400
 
-__all__ = ["FORMATS", "check_output", "console_letters_path", "os_reason", "write_letters", "write_private"]
+__all__ = ["FORMATS", "check_output", "console_letters_path", "files_sentence", "letter_files", "os_reason",
+           "write_letters", "write_private"]
 
 
 def check_output(path: Path) -> None:
@@ -51,34 +60,100 @@ def write_private(path: Path, data: str | bytes | bytearray) -> Path:
     complete, so a printer or a reader never sees half a letter.
     """
     path = Path(path).expanduser()
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    with _Staging() as staging:
+        staging.stage(path, data)
     return path
 
 
+class _Staging:
+    """Files written under temporary names (0600), renamed to theirs together at the end;
+    on any error, none of them appears and the temporary ones are removed."""
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[str, Path]] = []
+
+    def stage(self, path: Path, data: str | bytes | bytearray) -> None:
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+        except OSError as exc:
+            raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
+        self.staged.append((tmp, path))
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(payload)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        done: list[Path] = []
+        try:
+            if kind is None:
+                for tmp, path in self.staged:
+                    try:
+                        os.replace(tmp, path)
+                    except OSError as exc:
+                        raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
+                    done.append(path)
+        except DomainError:
+            for path in done:  # the letters of a batch that failed must not be handed out
+                _remove(path)
+            raise
+        finally:
+            for tmp, _path in self.staged:
+                _remove(Path(tmp))
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def letter_files(path: Path, letters: Sequence[IssuedLetter]) -> list[tuple[Path, list[IssuedLetter]]]:
+    """Which letters go in which PDF: all in ``path`` when they are of one class (and not
+    more than :data:`PAGES_PER_FILE`); else one file per class beside it, named after the
+    class, in the order the letters come in (``-2``, ``-3``… for the parts of a big class)."""
+    by_class: dict[str | None, list[IssuedLetter]] = {}
+    for letter in letters:
+        by_class.setdefault(letter.class_name, []).append(letter)
+    parts = [(name, group[start:start + PAGES_PER_FILE]) for name, group in by_class.items()
+             for start in range(0, len(group), PAGES_PER_FILE)]
+    if len(parts) == 1:
+        return [(path, parts[0][1])]
+    files: list[tuple[Path, list[IssuedLetter]]] = []
+    taken: set[str] = set()
+    for name, batch in parts:
+        stem = f"{path.stem}-{slug(name or 'sans-classe')}"
+        candidate, number = stem, 2
+        while candidate in taken:
+            candidate, number = f"{stem}-{number}", number + 1
+        taken.add(candidate)
+        files.append((path.with_name(candidate + path.suffix), batch))
+    return files
+
+
+def files_sentence(paths: Sequence[Path]) -> str:
+    """« X » or « 3 fichiers, un par classe, dans D : X, Y, Z », for the staff's message."""
+    if len(paths) == 1:
+        return str(paths[0])
+    return f"{len(paths)} fichiers, un par classe, dans {paths[0].parent} : " + ", ".join(p.name for p in paths)
+
+
 def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Settings,
-                  progress: Callable[[int, int], None] | None = None) -> Path:
+                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Render ``letters`` by the suffix of ``path`` (.pdf or .txt) and write them privately.
 
-    ``progress(done, total)`` follows the PDF layout. Returns the path written.
+    A PDF holds one class (:func:`letter_files`); a text file holds them all.
+    ``progress(done, total)`` follows the PDF layout. Returns the paths written.
     Raises :class:`DomainError` (French) when there is no letter, the format is unknown
-    or the file cannot be written; nothing is left behind then.
+    or a file cannot be written; nothing is left behind then.
     """
     path = Path(path).expanduser()
     if not letters:
@@ -87,17 +162,23 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
     if suffix == ".pdf":
         from .pdf import render_pdf_buffer
 
-        data: str | bytes | bytearray = render_pdf_buffer(letters, settings, progress=progress)
-    elif suffix == ".txt":
+        files = letter_files(path, letters)
+        total, before = len(letters), 0
+        with _Staging() as staging:
+            for target, batch in files:
+                step = None if progress is None else (lambda done, _t, before=before: progress(before + done, total))
+                staging.stage(target, render_pdf_buffer(batch, settings, progress=step))
+                before += len(batch)
+        return [target for target, _ in files]
+    if suffix == ".txt":
         from .text import render_letters
 
         data = render_letters(letters, settings)
         if progress is not None:
             progress(len(letters), len(letters))
-    else:
-        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
-                          "utilisez un fichier .pdf ou .txt.")
-    return write_private(path, data)
+        return [write_private(path, data)]
+    raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
+                      "utilisez un fichier .pdf ou .txt.")
 
 
 def console_letters_path(settings: Settings, label: str, when: datetime) -> Path:

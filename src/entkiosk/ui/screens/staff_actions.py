@@ -9,6 +9,7 @@ changes, so a full disk never leaves a class with letters nobody can print.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -20,7 +21,7 @@ from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from ...service import IssuedLetter
-from ..text import plain
+from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.footer import KioskFooter
 from ..widgets.fields import ErrorLine
@@ -190,14 +191,22 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
         path = console_letters_path(settings, label, service.clock.now().astimezone(settings.timezone))
         check_output(path)
 
+        written: list[Path] = []
+
         def deliver(letters: list[IssuedLetter]) -> None:
-            write_letters(path, letters, settings, progress=lambda d, t: progress("Mise en page des courriers", d, t))
+            written.extend(write_letters(path, letters, settings,
+                                         progress=lambda d, t: progress("Mise en page des courriers", d, t)))
 
         letters = staff_act(service, token, issue, progress=lambda d, t: progress("Mots de passe provisoires", d, t),
                             deliver=deliver, **kwargs)
         if not letters:
             return "Aucun compte en attente d'activation : aucun courrier à imprimer."
-        done = f"{len(letters)} courrier(s) enregistré(s) dans le fichier :\n{path}\n\n"
+        if len(written) == 1:
+            where = f"dans le fichier :\n{written[0]}"
+        else:
+            where = (f"dans {len(written)} fichiers, un par classe, du dossier :\n{written[0].parent}\n"
+                     + ", ".join(file.name for file in written))
+        done = f"{count(len(letters), 'courrier enregistré', 'courriers enregistrés')} {where}\n\n"
         if new_accounts:
             return done + "Imprimez ce fichier et remettez à chaque élève son courrier."
         return done + ("Imprimez ce fichier et remettez à chaque élève son courrier : il porte un nouveau mot de passe "
