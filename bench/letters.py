@@ -1,9 +1,10 @@
 """PDF letters of a whole school: wall time, and whether memory stays flat.
 
 Each size runs in a subprocess of its own (``python -m bench.letters N``), which
-builds N letters with varied names (no database), then writes them through
-``entkiosk.letters.write_letters`` to a temporary ``.pdf`` and reports its time, the
-file size, its resident memory before rendering and its peak. The peak of the imports
+builds N letters with varied names in classes of 35 (no database), then writes them
+through ``entkiosk.letters.write_letters`` as a temporary ``lettres.pdf`` (one PDF per
+class beside it) and reports its time, the files' size, its resident memory before
+rendering and its peak. The peak of the imports
 is forgotten first (``5 > /proc/self/clear_refs``, Linux ≥ 4.0) and the peak read is
 VmHWM; without that reset it falls back to ``ru_maxrss``, which after exec also counts
 the parent's peak.
@@ -71,11 +72,11 @@ def child(n: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="entkiosk-bench-letters-") as folder:
         path = Path(folder) / "lettres.pdf"
         started = time.perf_counter()
-        write_letters(path, batch, settings)
+        written = write_letters(path, batch, settings)  # one PDF per class
         wall = time.perf_counter() - started
-        size = path.stat().st_size
+        size = sum(file.stat().st_size for file in written)
     peak = _hwm_kib() if reset else _maxrss_kib()
-    return {"letters": n, "wall_s": wall, "ms_per_page": wall / n * 1000, "bytes": size,
+    return {"letters": n, "files": len(written), "wall_s": wall, "ms_per_page": wall / n * 1000, "bytes": size,
             "baseline_kib": baseline, "peak_kib": peak, "growth_kib": peak - baseline, "peak_reset": reset}
 
 
