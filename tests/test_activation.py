@@ -112,6 +112,17 @@ def test_mismatched_confirmation_refused(service, letter):
     assert "différents" in err.value.errors["new_password_confirm"]
 
 
+def test_an_empty_confirmation_asks_for_it(service, letter):
+    """A password typed once, its confirmation empty: asked to type it again (not told the
+    two differ), and nothing activated."""
+    login = service.authenticate(letter.identifier, letter.provisional_password)
+    with pytest.raises(errors.InvalidInput) as err:
+        service.first_connection(login.token, birth_date="14/03/2010", new_password=GOOD_PASSWORD,
+                                 confirm_password="")
+    assert err.value.errors == {"new_password_confirm": "Saisissez à nouveau le mot de passe pour le confirmer."}
+    assert service.authenticate(letter.identifier, letter.provisional_password).next_step == "first_connection"
+
+
 def test_malformed_birth_date_refused(service, letter):
     login = service.authenticate(letter.identifier, letter.provisional_password)
     for typed in ("", "31/02/2010", "2010-03-14", "14/3"):

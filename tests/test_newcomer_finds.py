@@ -216,6 +216,46 @@ async def test_print_confirmation_says_what_entree_does(lab, tmp_path):
         assert len(list(folder.glob("*.pdf"))) == 1
 
 
+async def test_f2_shows_the_letters_staff_printed_since(lab, tmp_path):
+    """In the demo, staff print the class's letters again: F2 shows the new provisional
+    passwords (the old ones no longer work), and Entrée on a pupil logs in with the new one.
+    The confirmation says how many letters it will print."""
+    from ui_support import settle, shows, submit, tab_to
+
+    from entkiosk.ui.app import make_app
+    from entkiosk.ui.screens.first_connection import FirstConnectionScreen
+    from entkiosk.ui.screens.staff_actions import ConfirmScreen, JobScreen
+    from entkiosk.ui.screens.staff_class import ClassScreen
+
+    service = lab
+    service.add_staff(*STAFF, STAFF[1], actor="install")
+    letters = service.import_class_list([student(), student("Zoé", "N'Diaye", line=3)], actor="demo")
+    app = make_app(service.settings, service, blink=False, state_path=tmp_path / "state.json", demo_letters=letters)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await _console(app, pilot, service)
+        await submit(app, pilot)
+        assert isinstance(app.screen, ClassScreen)
+        await tab_to(app, pilot, "letters")
+        await submit(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert shows(app, "2 courriers à imprimer, un par compte pas encore activé.")
+        await pilot.press("tab")
+        await submit(app, pilot)
+        assert isinstance(app.screen, JobScreen)
+        await submit(app, pilot)  # OK
+        new = {letter.identifier: letter.provisional_password for letter in app.demo_letters}
+        assert new.keys() == {"julie.baillet", "zoe.n-diaye"}
+        assert all(new[old.identifier] != old.provisional_password for old in letters)
+        app.end_session()
+        await settle(app, pilot)
+        await submit(app, pilot, "f2")
+        assert shows(app, new["julie.baillet"])
+        await submit(app, pilot)  # Entrée on Julie: her login with the new password
+        await submit(app, pilot)
+        assert isinstance(app.screen, FirstConnectionScreen)
+
+
 # ------------------------------------------------------------ « Ajouter un élève »: the identifier first
 
 

@@ -241,7 +241,7 @@ def test_first_connection_password_too_short(snap_compare, service, julie, tmp_p
 
 def test_first_connection_mismatched_confirmation(snap_compare, service, julie, tmp_path):
     """Two different passwords: « Les deux mots de passe saisis sont différents. » beside the
-    confirmation field (scrolled into view)."""
+    confirmation field (scrolled into view); both passwords emptied, the cursor in the first."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(
         _first_connection(service, julie),
         fill(birth_day="14", birth_month="03", birth_year="2010", new_password=GOOD_PASSWORD,
@@ -261,7 +261,8 @@ def test_first_connection_bad_email(snap_compare, service, julie, tmp_path):
 
 def test_pending_validation_page(snap_compare, service, julie, tmp_path):
     """With an address: « Compte en attente de validation — Pour utiliser votre compte, ouvrez
-    maintenant le mail que vous venez de recevoir et suivez les instructions. » and VALIDER."""
+    maintenant le mail que vous venez de recevoir et suivez les instructions. », then the charter
+    first and where the code goes (« MON COMPTE », « SAISIR LE CODE REÇU »), and VALIDER."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(
         _first_connection(service, julie),
         fill(birth_day="14", birth_month="03", birth_year="2010", new_password=GOOD_PASSWORD,
@@ -354,7 +355,7 @@ def test_validate_email(snap_compare, service, julie, tmp_path):
 
 
 def test_validate_email_wrong_code(snap_compare, service, julie, tmp_path):
-    """A wrong code: « Ce code est incorrect ou n'est plus valable… » in red."""
+    """A wrong code: « Ce code est incorrect ou n'est plus valable… » in red under the code field."""
     from entkiosk.ui.screens.validate_email import ValidateEmailScreen
 
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(
@@ -431,7 +432,8 @@ def test_reset_password(snap_compare, service, tmp_path):
 
 
 def test_reset_password_wrong_code(snap_compare, service, julie, tmp_path):
-    """A wrong code: « Ce code est incorrect ou n'est plus valable… »; identifier and code kept."""
+    """A wrong code: « Ce code est incorrect ou n'est plus valable… » under the code field;
+    identifier and code kept, the passwords emptied."""
     from entkiosk.ui.screens.forgot import ResetPasswordScreen
 
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(

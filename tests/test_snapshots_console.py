@@ -242,7 +242,8 @@ def test_card_expired(snap_compare, service, clock, pupils, tmp_path, size):
 @SIZES
 def test_confirm_class_letters(snap_compare, service, clock, pupils, tmp_path, size):
     """Over the dimmed class, the yellow-framed dialog « Imprimer les courriers de la classe
-    « 2nde 3 » »: each letter carries a new provisional password, the letters already handed out
+    « 2nde 3 » »: « 19 courriers à imprimer, un par compte pas encore activé », each letter
+    carries a new provisional password, the letters already handed out
     stop working, activated accounts get none; IMPRIMER in red and ANNULER focused in orange (the
     safe choice under Entrée), and under them what Entrée does: « Entrée : ANNULER, rien ne
     change. Pour IMPRIMER : Tab, puis Entrée. »; the dialog's own footer: Entrée Choisir, Tab
@@ -294,7 +295,7 @@ def preview(name: str, content: str) -> list[Action]:
 @SIZES
 def test_import_preview_bad_rows(snap_compare, service, clock, pupils, tmp_path, size):
     """Importer une liste de classe, /tmp/entkiosk-snapshots/listes/2nde-4-erreurs.csv: in red
-    « 4 ligne(s) refusée(s) : aucun élève ne sera importé. Corrigez le fichier puis relancez
+    « 4 lignes refusées : aucun élève ne sera importé. Corrigez le fichier puis relancez
     l'aperçu. », then each refused line with its reason (3 the date does not exist, 4 three
     columns, 6 a double of line 5, 7 no last name; line 2, ines.adam already enrolled, is not a
     mistake), the first one highlighted; no import button. At 80×24 the path field shows the

@@ -250,7 +250,9 @@ async def test_first_connection_refusals_then_activation_with_email(
         await fill_first_connection(app, pilot, born=None, confirm="Velo2rouez", email=None)
         assert field_error(app, "new_password_confirm") == "Les deux mots de passe saisis sont différents."
         assert field_error(app, "new_password") == ""
-        assert app.focused.id == "new_password_confirm"
+        # Both passwords were emptied: both are typed again, the first one first.
+        assert app.focused.id == "new_password"
+        assert value(app, "new_password") == value(app, "new_password_confirm") == ""
         assert shows(app, "Les deux mots de passe saisis sont différents.")
 
         # The two addresses differ: beside the address confirmation.
@@ -429,10 +431,12 @@ async def test_profile_password_email_resend_and_code(
         await tour(app, pilot)
         await type_text(pilot, "AAAA-AAAA")
         await submit(app, pilot)
-        assert field_error(app, "code") == "" and shows(app, "Ce code est incorrect ou n'est plus valable.")
+        # Beside the code field, focused; gone as soon as the code is corrected.
+        assert field_error(app, "code").startswith("Ce code est incorrect ou n'est plus valable.")
+        assert app.focused.id == "code"
         assert value(app, "code") == "AAAA-AAAA"
-        await tab_to(app, pilot, "code")
         await pilot.press("ctrl+u")
+        assert field_error(app, "code") == ""
         await type_text(pilot, code)
         await submit(app, pilot)
         assert isinstance(app.screen, MessageScreen)

@@ -414,7 +414,7 @@ async def test_an_import_with_bad_rows_names_each_and_imports_nobody(settings: S
         await settle(app, pilot)
         await to_import(app, pilot, csv)
         # Line 2 is a student already enrolled: not a mistake, it would be left alone.
-        assert shows(app, "4 ligne(s) refusée(s) : aucun élève ne sera importé.")
+        assert shows(app, "4 lignes refusées : aucun élève ne sera importé.")
         problems = app.screen.query_one("#preview-problems", DataTable)
         assert cells(problems) == [
             ["3", "la date de naissance « 31/02/2010 » n'existe pas"],
@@ -790,6 +790,9 @@ async def test_adding_a_student_checks_the_form_then_creates_the_account_and_its
         await submit(app, pilot)
         assert field_error(app, "last_name") == "Élève déjà inscrit (identifiant ines.adam)."
         assert [field_error(app, f) for f in ("first_name", "birth_date", "class_name")] == ["", "", ""]
+        # The identifier preview no longer promises a new account.
+        assert shows(app, "Aucun compte ne sera créé\u00a0: le compte ines.adam existe déjà.")
+        assert not shows(app, "Identifiant qui sera créé")
         assert isinstance(app.screen, AddStudentScreen)
         assert len(service.class_students()) == 1 and letter_files(settings) == []
 

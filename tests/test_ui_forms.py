@@ -102,7 +102,7 @@ async def test_a_refusal_focuses_the_first_field_in_error_below_others(
         await tab_to(app, pilot, "validate")
         await submit(app, pilot)
         assert errors(app) == {"new_password_confirm": "Les deux mots de passe saisis sont différents."}
-        assert app.focused.id == "new_password_confirm"
+        assert app.focused.id == "new_password"  # both were emptied: the first one first
 
 
 # ------------------------------------------------------------------ the birth date

@@ -159,7 +159,8 @@ async def test_forgotten_password_reference_code_and_new_password(
         await fill(app, pilot, "new_password_confirm", OTHER_PASSWORD)
         await submit(app, pilot)
         assert isinstance(app.screen, ResetPasswordScreen)
-        assert shows(app, "Ce code est incorrect ou n'est plus valable.")
+        assert field_error(app, "code").startswith("Ce code est incorrect ou n'est plus valable.")
+        assert app.focused.id == "code"
         assert value(app, "code") == "ZZZZ-ZZZZ" and value(app, "new_password") == ""
 
         # The code of the mail and a new password.

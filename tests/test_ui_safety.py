@@ -149,3 +149,27 @@ async def test_the_press_that_dismisses_the_countdown_clicks_nothing(service, le
         assert app.screen is login
         assert "incorrect" not in screen_text(app)
         assert login.query_one("#password", Input).value == "Faux9999x"  # no refusal emptied it
+
+
+async def test_a_notice_for_the_student_who_left_does_not_wait_for_the_next(service, tmp_path, monkeypatch):
+    """« Vous avez refusé la charte… » on the accueil: gone once someone leaves the accueil
+    and comes back, and gone by itself after a while."""
+    monkeypatch.setattr(WelcomeScreen, "NOTICE_SECONDS", 0.5)
+    notice = "Vous avez refusé la charte : vous êtes déconnecté(e)."
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        app.end_session(notice)
+        await settle(app, pilot)
+        assert "refusé la charte" in screen_text(app)
+        await pilot.press("tab", "tab")  # moving around the accueil: still there for its reader
+        assert "refusé la charte" in screen_text(app)
+        await pilot.pause(0.8)
+        await settle(app, pilot)
+        assert "refusé la charte" not in screen_text(app)
+
+        app.end_session(notice)
+        await settle(app, pilot)
+        await app.push_screen(LoginScreen())
+        await settle(app, pilot)
+        app.pop_screen()
+        await settle(app, pilot)
+        assert isinstance(app.screen, WelcomeScreen) and "refusé la charte" not in screen_text(app)

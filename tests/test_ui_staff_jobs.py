@@ -78,7 +78,7 @@ async def test_an_updated_class_list_imports_its_newcomers_only(tmp_path: Path) 
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         await preview_as_staff(app, pilot, service, csv)
         assert shows(app, "1 élève(s) à créer dans 1 classe(s) : 2nde 1 (1).")
-        assert shows(app, "1 élève(s) de la liste, déjà inscrit(s), ne change(nt) pas.")
+        assert shows(app, "1 élève de la liste, déjà inscrit, ne change pas.")
         app.screen.query_one("#import").press()
         await settle(app, pilot)
         assert isinstance(app.screen, JobScreen) and shows(app, "1 courrier enregistré")

@@ -387,24 +387,35 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     text_out, pdf_out = folder / "lettres.txt", folder / "lettres.pdf"
     write_private(text_out, render_letters(letters, settings))
     write_letters(pdf_out, letters, settings)
-    print(f"Démonstration prête dans {folder}")
-    print(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {pdf_out} (à imprimer) "
-          f"et {text_out}\n")
+    _say(f"Démonstration prête dans {folder}")
+    _say(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {pdf_out} (à imprimer) "
+         f"et {text_out}\n")
     width = max(len(letter.identifier) for letter in letters)
     print(f"{'Identifiant'.ljust(width)}  Mot de passe  Né(e) le    Élève")
     for letter in letters:
         born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "?"
         print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(12)}  {born}  "
               f"{letter.first_name} {letter.last_name}")
-    print(f"\nConsole du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
-          f"l'Éducation Nationale »,\navec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
+    _say(f"\nConsole du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
+         f"l'Éducation Nationale », avec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
     prog = _prog()
-    print(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
-          f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
-          f"puis par exemple : {prog} reset julie.baillet, {prog} unlock julie.baillet")
+    _say(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
+         f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
+         f"puis par exemple : {prog} reset julie.baillet, {prog} unlock julie.baillet")
     if args.print_only:
         return EXIT_OK
     return run_kiosk(settings, service=service, demo_letters=letters, demo_staff=(DEMO_STAFF, staff_password))
+
+
+def _say(text: str) -> None:
+    """Print ``text`` wrapped to the terminal: never inside a word, a command or a path, nor
+    at a non-breaking space (French typography); each line break of ``text`` is kept."""
+    import shutil
+    import textwrap
+
+    width = min(shutil.get_terminal_size((80, 24)).columns, 100) - 1
+    for line in text.split("\n"):
+        print(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) if line else "")
 
 
 #: The demo's staff account: its password is drawn again at each run (a throw-away database).

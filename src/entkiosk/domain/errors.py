@@ -29,6 +29,14 @@ class InvalidInput(DomainError):
         super().__init__(" ".join(self.errors.values()))
 
 
+class AlreadyEnrolled(InvalidInput):
+    """A pupil typed by staff who already has an account (same names and birth date)."""
+
+    def __init__(self, field: str, identifier: str) -> None:
+        super().__init__({field: f"Élève déjà inscrit (identifiant {identifier})."})
+        self.identifier = identifier
+
+
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 UNKNOWN_RECOVERY = (
     "Les informations associées à votre compte ne permettent pas de répondre à votre "

@@ -150,8 +150,8 @@ class Classes(UseCases):
         if row is None:
             raise InvalidInput(errs)
         with self.tx() as s:
-            if problems := self._already_on_file(s, [row]):
-                raise InvalidInput({"last_name": problems[0][1].capitalize() + "."})
+            if enrolled := self._enrolled(s, [row]):
+                raise errors.AlreadyEnrolled("last_name", enrolled[0][1])
         return row
 
     def add_student(self, *, last_name: str, first_name: str, birth_date: str, class_name: str,

@@ -45,5 +45,7 @@ def check_new_password(accounts: AccountSettings, new: str, confirm: str, identi
         errs[field_name] = "Saisissez un nouveau mot de passe."
     elif problem := policy_problem(new, identifier=identifier, min_length=low, max_length=high):
         errs[field_name] = problem
+    elif not confirm:
+        errs[f"{field_name}_confirm"] = "Saisissez à nouveau le mot de passe pour le confirmer."
     elif new != confirm:
         errs[f"{field_name}_confirm"] = "Les deux mots de passe saisis sont différents."

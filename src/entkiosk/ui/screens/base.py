@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ...domain.errors import DomainError, InvalidInput, SessionExpired, StorageUnavailable
+from ...domain.errors import DomainError, InvalidCode, InvalidInput, SessionExpired, StorageUnavailable
 from ..text import plain
 from ..widgets.controls import Body
 from ..widgets.footer import KioskFooter
@@ -96,6 +96,8 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
         super().__init__()
         self._then: dict[Worker[Any], tuple[Callable[[Any], None], Callable[[DomainError], None] | None]] = {}
         self._shown = False
+        #: The password fields the last refusal emptied (they must be typed again).
+        self.emptied: list[Input] = []
 
     # ------------------------------------------------------------ layout
 
@@ -260,9 +262,14 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
         """Each message beside its field; anything else on the screen's error line.
 
         The focus goes to the first field in error (in Tab order), scrolled into view
-        with its message once the message has taken its place.
+        with its message once the message has taken its place; when that field is a
+        password emptied by the refusal, to the first password emptied (two passwords
+        that differ are both typed again, the first one first). A wrong code goes beside
+        the screen's code field.
         """
         line = self.query_one("#screen-error", ErrorLine)
+        if isinstance(error, InvalidCode) and "code" in self.fields():
+            error = InvalidInput({"code": str(error)})
         if not isinstance(error, InvalidInput):
             line.show(str(error))
             self.call_after_refresh(line.scroll_visible, animate=False)
@@ -278,12 +285,16 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
             line.show(" ".join(stray))
             self.call_after_refresh(line.scroll_visible, animate=False)
         invalid = [field for field in fields.values() if field.has_class("-invalid")]
-        for widget in self.focus_chain:
-            owner = next((field for field in invalid if widget in field.query(Input)), None)
-            if owner is not None:
-                widget.focus(scroll_visible=False)
-                self.call_after_refresh(owner.scroll_visible, animate=False)
-                break
+        chain = self.focus_chain
+        target = next(((widget, owner) for widget in chain
+                       for owner in invalid if widget in owner.query(Input)), None)
+        if target is not None and target[0] in self.emptied:
+            first_emptied = next(widget for widget in chain if widget in self.emptied)
+            target = (first_emptied, next((f for f in fields.values() if first_emptied in f.query(Input)), target[1]))
+        if target is not None:
+            widget, owner = target
+            widget.focus(scroll_visible=False)
+            self.call_after_refresh(owner.scroll_visible, animate=False)
 
     def show_info(self, message: str) -> None:
         line = self.query_one("#screen-error", ErrorLine)
@@ -291,6 +302,7 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
         self.call_after_refresh(line.scroll_visible, animate=False)
 
     def clear_errors(self) -> None:
+        self.emptied = []
         for target in self.fields().values():
             target.set_error(None)
         for line in self.query(ErrorLine):
@@ -300,7 +312,8 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
         """Passwords are never kept after a refusal (the other fields are). The database
         being away is no refusal: they stay, for the same Entrée once it is back (the idle
         timeout still clears everything)."""
-        for secret in self.query(SecretInput):
+        self.emptied = [secret for secret in self.query(SecretInput) if secret.value]
+        for secret in self.emptied:
             secret.value = ""
 
     def value(self, name: str) -> str:

@@ -72,7 +72,8 @@ class FirstConnectionScreen(KioskScreen):
                 "PREMIÈRE CONNEXION", "Compte en attente de validation",
                 "Pour utiliser votre compte, ouvrez maintenant le mail que vous venez de recevoir et "
                 "suivez les instructions.",
-                "Votre nouveau mot de passe est enregistré : lisez maintenant la charte d'utilisation de l'ENT.",
+                "Votre nouveau mot de passe est enregistré. Lisez d'abord la charte d'utilisation de l'ENT ; "
+                "le code du mail se saisit ensuite dans MON COMPTE, avec le bouton « SAISIR LE CODE REÇU ».",
                 then=to_charter))
         else:
             to_charter()

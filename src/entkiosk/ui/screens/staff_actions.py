@@ -201,6 +201,9 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
                             deliver=deliver, **kwargs)
         if not letters:
             return "Aucun compte en attente d'activation : aucun courrier à imprimer."
+        if app.demo_letters:  # entkiosk demo: F2 shows the letters that work now
+            fresh = {letter.identifier: letter for letter in letters}
+            app.demo_letters = [fresh.pop(letter.identifier, letter) for letter in app.demo_letters] + list(fresh.values())
         if len(written) == 1:
             where = f"dans le fichier :\n{written[0]}"
         else:
@@ -216,8 +219,9 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
 
 
 def print_letters(screen: KioskScreen, *, class_name: str | None = None, identifier: str | None = None,
-                  then: Callable[[bool | None], None] | None = None) -> None:
-    """IMPRIMER LES COURRIERS of a class or of one student, after a confirmation."""
+                  waiting: int = 1, then: Callable[[bool | None], None] | None = None) -> None:
+    """IMPRIMER LES COURRIERS of a class or of one student, after a confirmation that says
+    how many letters (``waiting``: the accounts not yet activated) it will print."""
     service = screen.app.service
     who = f"de la classe « {class_name} »" if class_name is not None else f"de l'élève « {identifier} »"
     job = letters_job(screen, class_name or identifier or "courriers", service.issue_letters,
@@ -229,6 +233,7 @@ def print_letters(screen: KioskScreen, *, class_name: str | None = None, identif
 
     screen.app.push_screen(ConfirmScreen(
         f"Imprimer les courriers {who}",
+        f"{count(waiting, 'courrier', 'courriers')} à imprimer, un par compte pas encore activé. "
         "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne seront plus "
         "valables. Les comptes déjà activés ne reçoivent pas de courrier.",
         "IMPRIMER"), confirmed)

@@ -15,7 +15,7 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, Input, Static
 
-from ...domain.errors import DomainError, InvalidInput
+from ...domain.errors import AlreadyEnrolled, DomainError, InvalidInput
 from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import BirthDateField, Field
@@ -74,6 +74,14 @@ class AddStudentScreen(KioskScreen):
 
         self.run_worker(preview, thread=True, exclusive=True, group="identifier-preview", exit_on_error=False,
                         name="preview_identifier")
+
+    def show_error(self, error: DomainError) -> None:
+        super().show_error(error)
+        if isinstance(error, AlreadyEnrolled):
+            # The identifier shown would never be created: say what the refusal means.
+            self._asked += 1  # a preview still on its way is older than this
+            self.query_one("#identifier-preview", Static).update(
+                plain(f"Aucun compte ne sera créé : le compte {error.identifier} existe déjà."))
 
     def _show_preview(self, asked: int, text: str) -> None:
         if asked == self._asked and self.is_attached:  # an older answer, overtaken by typing, is dropped

@@ -130,7 +130,8 @@ class ClassScreen(KioskScreen):
     def _letters(self) -> None:
         from .staff_actions import print_letters
 
-        print_letters(self, class_name=self.class_name)
+        print_letters(self, class_name=self.class_name,
+                      waiting=sum(student.state in ("waiting", "expired") for student in self.students))
 
     @on(Button.Pressed, "#force-class")
     def _force(self) -> None:

@@ -17,7 +17,10 @@ from ...service import AccountService, StudentStatus
 
 T = TypeVar("T")
 
+#: The « Mail » column of a class: is the pupil's mail validated?
 EMAIL_LABELS = {EmailState.NONE: "", EmailState.PENDING: "à valider", EmailState.VALIDATED: "validé"}
+#: « Adresse mail » on a pupil's card.
+ADDRESS_STATES = {EmailState.NONE: "aucune", EmailState.PENDING: "à valider", EmailState.VALIDATED: "validée"}
 
 
 def staff_read(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

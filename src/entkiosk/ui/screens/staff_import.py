@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Static
 
 from ...domain.errors import InvalidInput
 from ...service import ImportPreview
-from ..text import plain
+from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
@@ -99,8 +99,8 @@ class ImportScreen(KioskScreen):
         rows = self.query_one("#preview-rows", KioskTable)
         problems = self.query_one("#preview-problems", KioskTable)
         if preview.problems:
-            count = len(preview.problems)
-            summary.update(plain(f"{count} ligne(s) refusée(s) : aucun élève ne sera importé. Corrigez le fichier "
+            refused = count(len(preview.problems), "ligne refusée", "lignes refusées")
+            summary.update(plain(f"{refused} : aucun élève ne sera importé. Corrigez le fichier "
                                  "puis relancez l'aperçu."))
             summary.set_class(True, "paragraph-error")
             problems.fill([(str(i), (str(line), reason)) for i, (line, reason) in enumerate(preview.problems)])
@@ -108,7 +108,8 @@ class ImportScreen(KioskScreen):
             self.query_one("#import").display = False
             problems.focus()
             return
-        enrolled = (f" {len(preview.enrolled)} élève(s) de la liste, déjà inscrit(s), ne change(nt) pas."
+        enrolled = ((" 1 élève de la liste, déjà inscrit, ne change pas." if len(preview.enrolled) == 1 else
+                     f" {len(preview.enrolled)} élèves de la liste, déjà inscrits, ne changent pas.")
                     if preview.enrolled else "")
         if not preview.rows:
             summary.set_class(False, "paragraph-error")

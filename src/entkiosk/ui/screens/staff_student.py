@@ -19,7 +19,7 @@ from ...service import StudentStatus
 from ..text import local_date, plain
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
-from .staff_common import EMAIL_LABELS, staff_act
+from .staff_common import ADDRESS_STATES, staff_act
 from .staff_actions import ConfirmScreen, JobScreen, force_password_change, letters_job, print_letters
 
 
@@ -47,7 +47,7 @@ class StudentScreen(KioskScreen):
             ("Né(e) le", st.birth_date.strftime("%d/%m/%Y") if st.birth_date else ""),
             ("État du compte", st.state_label),
             ("Charte", "acceptée" if st.charter else "non acceptée"),
-            ("Adresse mail", EMAIL_LABELS[st.email_state] or "aucune"),
+            ("Adresse mail", ADDRESS_STATES[st.email_state]),
         ]
         if st.state in ("waiting", "expired") and st.deadline:
             rows.append(("Activation avant le", st.deadline.strftime("%d/%m/%Y")))

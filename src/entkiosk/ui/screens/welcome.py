@@ -46,10 +46,20 @@ class WelcomeScreen(KioskScreen):
             if self.app.demo_letters:
                 yield KioskButton("Courriers de démonstration (F2)", id="demo")
 
+    #: Seconds a notice for the student who just left (« Session terminée… », « Vous avez
+    #: refusé la charte… ») stays on the accueil: the next student does not read it.
+    NOTICE_SECONDS = 30
+
     def on_mount(self) -> None:
         if self._notice:
             self.show_info(self._notice)
+            self.set_timer(self.NOTICE_SECONDS, self.clear_errors, name="notice")
         self.query_one("#login", Button).focus()
+
+    def on_screen_suspend(self) -> None:
+        # Whoever leaves the accueil was told already; coming back, it is gone. (KioskScreen's
+        # handler runs after this one.)
+        self.clear_errors()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo":
