@@ -610,8 +610,8 @@ def test_import_killed_while_hashing_and_while_writing_leaves_nothing_then_runs_
         seen = import_killed_at(tmp_path, conf, csv, letters, "Mise en page")  # inside the write transaction
         assert f"Création des comptes {IMPORTED}/{IMPORTED}" in seen
         assert school_state(service) == before
-        assert not letters.exists()
-        assert not [p.name for p in tmp_path.glob(f".{letters.name}.*")]  # no half-written letters either
+        # No letters file of either class, and no half-written one either.
+        assert not [p.name for p in tmp_path.glob("*courriers*")]
 
         import subprocess
         import sys
@@ -624,7 +624,9 @@ def test_import_killed_while_hashing_and_while_writing_leaves_nothing_then_runs_
         accounts, per_class, imports = school_state(service)
         assert accounts == 1 + IMPORTED and imports == 2
         assert per_class == {"1re 3": 1, "2nde 1": IMPORTED // 2, "2nde 2": IMPORTED - IMPORTED // 2}
-        assert letters.stat().st_size > 0
+        files = sorted(p.name for p in tmp_path.glob("*courriers*"))  # one PDF per class
+        assert files == ["courriers-2nde-1.pdf", "courriers-2nde-2.pdf"]
+        assert all((tmp_path / name).stat().st_size > 0 for name in files)
     finally:
         service.engine.dispose()
 
