@@ -280,7 +280,7 @@ def test_letters_for_a_class_renew_passwords_of_pending_students_only(conf, live
     out = tmp_path / "x.txt"
     proc = run(conf, "letters", "--class", "2nde 1", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert f"1 courrier(s) écrit(s) dans {out}" in proc.stdout
+    assert f"1 courrier écrit dans {out}" in proc.stdout
     assert "ne sont plus valables" in proc.stdout
     assert mode(out) == 0o600
     textual = out.read_text(encoding="utf-8")
@@ -322,7 +322,7 @@ def test_letters_for_a_class_to_pdf(conf, live, tmp_path):
     out = tmp_path / "classe.pdf"
     proc = run(conf, "letters", "--class", "2nde 1", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert f"3 courrier(s) écrit(s) dans {out}" in proc.stdout
+    assert f"3 courriers écrits dans {out}" in proc.stdout
     assert "Mise en page 3/3" in proc.stderr
     assert mode(out) == 0o600
     pages = pdf_pages(out)
@@ -672,9 +672,11 @@ def test_demo_runs_without_traceback_and_twice(tmp_path):
     folder = tmp_path / "demo"
     proc = run(None, "demo", "--print", "--dir", str(folder), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    # Wrapped to the terminal between words: a long folder goes on a line of its own.
+    # Wrapped to the terminal between words (a long folder goes on a line of its own); each
+    # command on a line of its own, whole, to be copied into another terminal.
     assert f"Démonstration prête dans {folder}" in proc.stdout.replace("\n", " ")
-    assert all(len(line) < 80 or " " not in line for line in proc.stdout.splitlines())
+    assert all(len(line) < 80 or line.startswith("  ") or " " not in line for line in proc.stdout.splitlines())
+    assert f"  export ENTKIOSK_CONFIG={folder / 'kiosk.conf'}" in proc.stdout.splitlines()
     first = letter_passwords((folder / "lettres.txt").read_text(encoding="utf-8"))
     assert {"julie.baillet", "julie.baillet1", "zoe.n-diaye", "gaetan.oeuvray"} <= set(first)
     assert mode(folder / "lettres.txt") == 0o600

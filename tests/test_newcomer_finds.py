@@ -167,6 +167,30 @@ async def test_f2_without_a_staff_account_still_opens_a_students_login(lab, tmp_
         assert app.screen.query_one("#password", Input).value == letters[0].provisional_password
 
 
+async def test_a_refused_login_from_f2_puts_the_cursor_in_the_password(lab, tmp_path):
+    """The letter shown by F2 no longer works (new letters printed from the command line):
+    VALIDER had the focus, the refusal empties the password and the cursor goes there, so
+    what the pupil types next lands in it."""
+    from textual.widgets import Input
+    from ui_support import kiosk, settle, shows, submit, type_text
+
+    from entkiosk.ui.screens.login import LoginScreen
+
+    service = lab
+    letters = service.import_class_list([student()], actor="demo")
+    service.issue_letters(class_name="2nde 1", actor="cli")  # the letter F2 knows is void
+    async with kiosk(service.settings, service, tmp_path, demo_letters=letters) as (app, pilot):
+        await submit(app, pilot, "f2")
+        await submit(app, pilot)
+        assert isinstance(app.screen, LoginScreen) and app.focused is not None and app.focused.id == "validate"
+        await submit(app, pilot)
+        assert shows(app, "Identifiant ou mot de passe incorrect.")
+        assert app.focused is not None and app.focused.id == "password"
+        await type_text(pilot, "abc")
+        await settle(app, pilot)
+        assert app.screen.query_one("#password", Input).value == "abc"
+
+
 STAFF = ("prof.martin", "Prof2martin2026")
 
 

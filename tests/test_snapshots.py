@@ -173,7 +173,7 @@ def test_login(snap_compare, service, tmp_path):
 
 def test_login_refused(snap_compare, service, julie, tmp_path):
     """A wrong password: « Identifiant ou mot de passe incorrect. » in red; the identifier
-    typed is kept, the password field is empty."""
+    typed is kept, the password field is empty and has the cursor."""
     from entkiosk.ui.screens.login import LoginScreen
 
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE, run_before=steps(
@@ -588,7 +588,8 @@ def test_window_too_small(snap_compare, service, julie, tmp_path):
     """A 60×20 terminal on the login form being filled: only « Agrandissez la fenêtre : 80
     colonnes et 24 lignes au minimum. » (bold, centred, wrapped before « minimum. ») and,
     under it, « La fenêtre mesure actuellement 60 colonnes et 20 lignes. »; nothing of the
-    form, neither its identifier nor its band, and no footer."""
+    form, neither its identifier nor its band, and no footer; the notice centred on the whole
+    terminal, band rows included."""
     from entkiosk.ui.screens.login import LoginScreen
 
     assert snap_compare(kiosk(service, tmp_path), terminal_size=(60, 20), run_before=steps(

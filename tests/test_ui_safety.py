@@ -177,3 +177,26 @@ async def test_a_notice_for_the_student_who_left_does_not_wait_for_the_next(serv
             if "refusé la charte" not in screen_text(app):
                 break
         assert isinstance(app.screen, WelcomeScreen) and "refusé la charte" not in screen_text(app)
+
+
+async def test_declining_the_charter_says_the_new_password_stays(service, letter, tmp_path):
+    """Échap-free refusal of the charter: the accueil says the session ended and that the
+    password chosen at the first connection is the one to use next time."""
+    from conftest import GOOD_PASSWORD, activate
+    from test_ui_kiosk import log_in, to_login
+    from ui_support import submit, tab_to
+
+    from entkiosk.ui.screens.charter import CharterScreen
+
+    activate(service, letter, accept=False)
+    async with kiosk(service.settings, service, tmp_path) as (app, pilot):
+        await to_login(app, pilot)
+        await log_in(app, pilot, letter.identifier, GOOD_PASSWORD)
+        assert isinstance(app.screen, CharterScreen)
+        await tab_to(app, pilot, "decline")
+        await submit(app, pilot)
+        await settle(app, pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        text = " ".join(screen_text(app).split())
+        assert "Vous avez refusé la charte" in text and "Votre nouveau mot de passe reste valable" in text
+    assert service.authenticate(letter.identifier, GOOD_PASSWORD).next_step == "charter"

@@ -138,6 +138,27 @@ async def test_a_staff_dialog_is_covered_too_and_keeps_its_focus(settings: Setti
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmScreen)
 
+async def test_a_shrunk_class_screen_shows_nothing_but_the_notice(settings: Settings, service: AccountService,
+                                                                  tmp_path: Path) -> None:
+    """The class screen, whose body takes the screen's height, is covered whole: no row of its
+    buttons stays under « Agrandissez la fenêtre » (found by a newcomer at 70×20)."""
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    seed_class(service, CLASS, LONG, "www" + "rawx" * 6 + "ww")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        open_console(app, service)
+        await settle(app, pilot)
+        app.push_screen(ClassScreen(CLASS))
+        await settle(app, pilot)
+        await pilot.resize_terminal(70, 20)
+        await settle(app, pilot)
+        assert covered(app)
+        for word in ("RETOUR", "Changement de mot de passe", "Séance en direct", "Identifiant"):
+            assert not shows(app, word), word
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert shows(app, "RETOUR") and shows(app, "Séance en direct")
+
+
 async def test_the_idle_timeout_ends_a_session_left_on_a_shrunk_terminal(
         settings: Settings, service: AccountService, letter: IssuedLetter, tmp_path: Path) -> None:
     activate(service, letter)

@@ -263,7 +263,7 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     if not letters:
         print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
         return EXIT_OK
-    print(f"{len(letters)} courrier(s) écrit(s) dans {files_sentence(written)} : chacun porte un nouveau mot de passe provisoire,"
+    print(f"{len(letters)} {'courrier écrit' if len(letters) == 1 else 'courriers écrits'} dans {files_sentence(written)} : chacun porte un nouveau mot de passe provisoire,"
           " les courriers précédents de ces élèves ne sont plus valables.")
     return EXIT_OK
 
@@ -399,9 +399,13 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     _say(f"\nConsole du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
          f"l'Éducation Nationale », avec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
     prog = _prog()
-    _say(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec : {prog} outbox\n"
-         f"Pour administrer cette base : export ENTKIOSK_CONFIG={conf}\n"
-         f"puis par exemple : {prog} reset julie.baillet, {prog} unlock julie.baillet")
+    # Each command on a line of its own, never cut: copied whole into another terminal.
+    _say(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec :")
+    print(f"  {prog} outbox")
+    _say(f"Pour administrer cette base depuis un autre terminal :")
+    print(f"  export ENTKIOSK_CONFIG={conf}")
+    _say(f"puis par exemple :")
+    print(f"  {prog} reset julie.baillet\n  {prog} unlock julie.baillet")
     if args.print_only:
         return EXIT_OK
     return run_kiosk(settings, service=service, demo_letters=letters, demo_staff=(DEMO_STAFF, staff_password))

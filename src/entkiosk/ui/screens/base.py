@@ -273,6 +273,11 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
         if not isinstance(error, InvalidInput):
             line.show(str(error))
             self.call_after_refresh(line.scroll_visible, animate=False)
+            # « Identifiant ou mot de passe incorrect. » emptied the password: the cursor
+            # goes there, whatever had the focus (VALIDER, after a letter chosen with F2).
+            first_emptied = next((widget for widget in self.focus_chain if widget in self.emptied), None)
+            if first_emptied is not None:
+                first_emptied.focus()
             return
         fields = self.fields()
         stray = []

@@ -76,7 +76,9 @@ class CharterScreen(KioskScreen):
     @on(Button.Pressed, "#decline")
     def _decline(self) -> None:
         self.call(self.app.service.decline_charter, self.app.token,
-                  then=lambda _: self.app.end_session("Vous avez refusé la charte : vous êtes déconnecté(e)."))
+                  then=lambda _: self.app.end_session(
+                      "Vous avez refusé la charte : vous êtes déconnecté(e). Votre nouveau mot de passe reste "
+                      "valable ; la charte vous sera proposée à la prochaine connexion."))
 
     def action_back(self) -> None:
         """Échap: refusing the charter logs out, as « Refuser et se déconnecter »."""
