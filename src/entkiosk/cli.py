@@ -400,11 +400,11 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
          f"l'Éducation Nationale », avec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
     prog = _prog()
     # Each command on a line of its own, never cut: copied whole into another terminal.
-    _say(f"\nLes mails (et leurs codes) se lisent dans un autre terminal avec :")
+    _say("\nLes mails (et leurs codes) se lisent dans un autre terminal avec :")
     print(f"  {prog} outbox")
-    _say(f"Pour administrer cette base depuis un autre terminal :")
+    _say("Pour administrer cette base depuis un autre terminal :")
     print(f"  export ENTKIOSK_CONFIG={conf}")
-    _say(f"puis par exemple :")
+    _say("puis par exemple :")
     print(f"  {prog} reset julie.baillet\n  {prog} unlock julie.baillet")
     if args.print_only:
         return EXIT_OK
