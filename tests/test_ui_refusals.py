@@ -132,8 +132,9 @@ async def test_wrong_birth_dates_lock_the_first_connection(
 
 async def test_a_refusal_leaves_the_focus_on_valider(settings: Settings, service: AccountService,
                                                      letter: IssuedLetter, tmp_path: Path) -> None:
-    """VALIDER pressed with Entrée: while the service works and after its answer, the focus
-    stays on VALIDER (it never slides to the next button, where Entrée would do something else)."""
+    """VALIDER pressed with Entrée: after the refusal the focus never slides to the next button
+    (where Entrée would do something else): it goes to the password the refusal emptied, where
+    what the student types next lands and Entrée validates again."""
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         await to_login(app, pilot)
         await type_text(pilot, letter.identifier)
@@ -142,5 +143,5 @@ async def test_a_refusal_leaves_the_focus_on_valider(settings: Settings, service
         await tab_to(app, pilot, "validate")
         await submit(app, pilot)
         assert shows(app, BAD_CREDENTIALS)
-        assert app.focused.id == "validate"
+        assert app.focused.id == "password"
         assert value(app, "password") == "" and value(app, "identifier") == letter.identifier
