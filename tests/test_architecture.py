@@ -30,7 +30,8 @@ LAYERS: dict[str, set[str]] = {
     "service": {"domain", "config", "store", "mail"},
     "runtime": {"domain", "config", "store", "mail", "service"},
     "ui": {"domain", "config", "store", "mail", "service", "letters", "runtime"},
-    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui"},
+    "cli_args": set(),
+    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args"},
 }
 
 

@@ -6,112 +6,39 @@ one clear sentence, never a traceback.
 
 from __future__ import annotations
 
-import argparse
 import time
 import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .config import ConfigError, Settings, find_config, load_settings
 from .domain.errors import DomainError, InvalidInput
-from .letters.output import check_output, files_sentence, os_reason, write_letters, write_private
+from .domain.system import os_reason
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
-# argparse's own words, in French (it looks them up through gettext at call time).
-_ARGPARSE_FR = {
-    "usage: ": "usage : ",
-    "positional arguments": "arguments",
-    "options": "options",
-    "show this help message and exit": "afficher cette aide et quitter",
-    "the following arguments are required: %s": "argument(s) obligatoire(s) manquant(s) : %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
-    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
-    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
-    "unrecognized arguments: %s": "argument(s) non reconnu(s) : %s",
-    "expected one argument": "une valeur est attendue",
-    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
-    "not allowed with argument %s": "incompatible avec l'argument %s",
-    "one of the arguments %s is required": "un de ces arguments est obligatoire : %s",
-}
-argparse._ = lambda message: _ARGPARSE_FR.get(message, message)  # type: ignore[attr-defined]
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with French usage errors."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="entkiosk", description="Kiosque d'activation des comptes ENT et Scolarité Services.")
-    parser.add_argument("--config", metavar="FICHIER", help="fichier de configuration kiosk.conf")
-    parser._positionals.title = "commandes"
-    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
-
-    p = sub.add_parser("import", help="importer une liste de classe (CSV nom;prénom;date de naissance;classe)")
-    p.add_argument("file", metavar="FICHIER.csv", type=Path,
-                   help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
-    p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
-                   help="écrire aussitôt les courriers de notification des comptes créés (PDF à imprimer, ou texte)")
-    p.add_argument("--skip-enrolled", action="store_true",
-                   help="liste mise à jour : créer seulement les élèves qui n'ont pas encore de compte")
-
-    p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
-    p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
-    p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")
-    p.add_argument("--all", dest="everyone", action="store_true",
-                   help="tous les élèves non activés de l'établissement (annule tous les courriers déjà remis)")
-    p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path, required=True,
-                   help="fichier à écrire : PDF à imprimer (une page par élève) ou texte")
-
-    staff = sub.add_parser("staff", help="comptes du personnel")
-    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)
-    p = staff_sub.add_parser("add", help="créer un compte du personnel (le mot de passe est demandé deux fois)")
-    p.add_argument("identifier", metavar="IDENTIFIANT")
-    p.add_argument("--first-name", default="", metavar="PRÉNOM")
-    p.add_argument("--last-name", default="", metavar="NOM")
-
-    p = sub.add_parser("unlock", help="débloquer un identifiant")
-    p.add_argument("identifier", metavar="IDENTIFIANT")
-    p = sub.add_parser("reset", help="nouveau mot de passe provisoire et nouveau courrier pour un élève")
-    p.add_argument("identifier", metavar="IDENTIFIANT")
-    p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
-                   help="écrire le courrier dans ce fichier, PDF ou texte (sinon il est affiché)")
-    p = sub.add_parser("force-change", help="imposer un nouveau mot de passe à la prochaine connexion "
-                                            "(après une divulgation de mots de passe)")
-    who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--class", dest="class_name", metavar="CLASSE", help="les élèves activés de cette classe")
-    who.add_argument("--student", metavar="IDENTIFIANT", help="cet élève")
-    who.add_argument("--all", dest="everyone", action="store_true", help="tous les élèves activés de l'établissement")
-    p = sub.add_parser("request", help="retrouver une demande de mot de passe oublié par son n° de référence")
-    p.add_argument("reference", metavar="RÉFÉRENCE", help="les 13 chiffres lus par l'élève (espaces permis)")
-    sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
-    p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
-    p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
-    p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")
-    p.add_argument("--dir", type=Path, metavar="DOSSIER", help="dossier de la démonstration (par défaut : un dossier temporaire)")
-    p.add_argument("--print", dest="print_only", action="store_true",
-                   help="seulement afficher les courriers, sans lancer le kiosque")
-    db = sub.add_parser("db", help="base de données")
-    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
-    db_sub.add_parser("upgrade", help="créer ou mettre à jour le schéma")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv:
+        from .cli_args import build_parser
+
+        args = build_parser().parse_args(argv)
+        command, config = args.command, args.config
+    else:  # the kiosk as a lab terminal starts it: no parser to load before the first paint
+        args, command, config = None, None, None
     try:
-        if args.command is None:
+        if command is None:
             # The sender address is checked with the database start-up, after the first paint.
-            return run_kiosk(load_settings(args.config, check_sender=False), sender_unchecked=True,
-                             config_source=str(find_config(args.config) or "kiosk.conf"))
-        settings = load_settings(args.config)
-        handler = COMMANDS[args.command]
+            return run_kiosk(load_settings(config, check_sender=False), sender_unchecked=True,
+                             config_source=str(find_config(config) or "kiosk.conf"))
+        settings = load_settings(config)
+        handler = COMMANDS[command]
         return handler(args, settings, stdin or sys.stdin)
     except InvalidInput as exc:
         for message in exc.errors.values():
@@ -184,6 +111,8 @@ def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None
 def _write_letters(path: Path, letters, settings: Settings) -> list[Path]:
     """Letters to ``path`` (0600, whole or nothing; one PDF per class, see
     :func:`letter_files`), with a progress bar for the PDF layout."""
+    from .letters.output import write_letters
+
     if path.suffix.lower() != ".pdf":
         return write_letters(path, letters, settings)
     update, stop = _progress("Mise en page")
@@ -207,6 +136,8 @@ def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None],
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .letters.output import check_output, files_sentence
+
     from .service import class_order
     from .domain.classlist import parse_class_list
     from .domain.errors import ImportRejected
@@ -251,6 +182,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
 
 
 def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .letters.output import check_output, files_sentence
+
     check_output(args.output)
     service = _service(settings)
     update, stop = _progress("Courriers")
@@ -296,6 +229,8 @@ def cmd_unlock(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
 
 
 def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .letters.output import check_output, write_letters
+
     from .letters.text import render_letter
 
     if args.output:
@@ -356,6 +291,8 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
 
 def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> int:
     """A throw-away SQLite database with the sample class: its letters are printed to read and try."""
+    from .letters.output import write_letters, write_private
+
     import tempfile
 
     from .domain.classlist import parse_class_list

@@ -1,0 +1,94 @@
+"""The command line's parser: ``entkiosk`` and its commands, with argparse's words in French.
+
+Loaded only when ``entkiosk`` is given arguments: a bare ``entkiosk`` (the kiosk, as a lab
+terminal starts it) paints its accueil without building it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+# argparse's own words, in French (it looks them up through gettext at call time).
+_ARGPARSE_FR = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "argument(s) obligatoire(s) manquant(s) : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "unrecognized arguments: %s": "argument(s) non reconnu(s) : %s",
+    "expected one argument": "une valeur est attendue",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "un de ces arguments est obligatoire : %s",
+}
+argparse._ = lambda message: _ARGPARSE_FR.get(message, message)  # type: ignore[attr-defined]
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with French usage errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="entkiosk", description="Kiosque d'activation des comptes ENT et Scolarité Services.")
+    parser.add_argument("--config", metavar="FICHIER", help="fichier de configuration kiosk.conf")
+    parser._positionals.title = "commandes"
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
+
+    p = sub.add_parser("import", help="importer une liste de classe (CSV nom;prénom;date de naissance;classe)")
+    p.add_argument("file", metavar="FICHIER.csv", type=Path,
+                   help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
+    p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
+                   help="écrire aussitôt les courriers de notification des comptes créés (PDF à imprimer, ou texte)")
+    p.add_argument("--skip-enrolled", action="store_true",
+                   help="liste mise à jour : créer seulement les élèves qui n'ont pas encore de compte")
+
+    p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
+    p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
+    p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")
+    p.add_argument("--all", dest="everyone", action="store_true",
+                   help="tous les élèves non activés de l'établissement (annule tous les courriers déjà remis)")
+    p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path, required=True,
+                   help="fichier à écrire : PDF à imprimer (une page par élève) ou texte")
+
+    staff = sub.add_parser("staff", help="comptes du personnel")
+    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)
+    p = staff_sub.add_parser("add", help="créer un compte du personnel (le mot de passe est demandé deux fois)")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p.add_argument("--first-name", default="", metavar="PRÉNOM")
+    p.add_argument("--last-name", default="", metavar="NOM")
+
+    p = sub.add_parser("unlock", help="débloquer un identifiant")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p = sub.add_parser("reset", help="nouveau mot de passe provisoire et nouveau courrier pour un élève")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
+                   help="écrire le courrier dans ce fichier, PDF ou texte (sinon il est affiché)")
+    p = sub.add_parser("force-change", help="imposer un nouveau mot de passe à la prochaine connexion "
+                                            "(après une divulgation de mots de passe)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--class", dest="class_name", metavar="CLASSE", help="les élèves activés de cette classe")
+    who.add_argument("--student", metavar="IDENTIFIANT", help="cet élève")
+    who.add_argument("--all", dest="everyone", action="store_true", help="tous les élèves activés de l'établissement")
+    p = sub.add_parser("request", help="retrouver une demande de mot de passe oublié par son n° de référence")
+    p.add_argument("reference", metavar="RÉFÉRENCE", help="les 13 chiffres lus par l'élève (espaces permis)")
+    sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
+    p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
+    p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
+    p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")
+    p.add_argument("--dir", type=Path, metavar="DOSSIER", help="dossier de la démonstration (par défaut : un dossier temporaire)")
+    p.add_argument("--print", dest="print_only", action="store_true",
+                   help="seulement afficher les courriers, sans lancer le kiosque")
+    db = sub.add_parser("db", help="base de données")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True, parser_class=_Parser)
+    db_sub.add_parser("upgrade", help="créer ou mettre à jour le schéma")
+    return parser
