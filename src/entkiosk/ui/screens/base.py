@@ -275,9 +275,8 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
             self.call_after_refresh(line.scroll_visible, animate=False)
             # « Identifiant ou mot de passe incorrect. » emptied the password: the cursor
             # goes there, whatever had the focus (VALIDER, after a letter chosen with F2).
-            first_emptied = next((widget for widget in self.focus_chain if widget in self.emptied), None)
-            if first_emptied is not None:
-                first_emptied.focus()
+            if (emptied := self._first_emptied()) is not None:
+                emptied.focus()
             return
         fields = self.fields()
         stray = []
@@ -290,16 +289,17 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
             line.show(" ".join(stray))
             self.call_after_refresh(line.scroll_visible, animate=False)
         invalid = [field for field in fields.values() if field.has_class("-invalid")]
-        chain = self.focus_chain
-        target = next(((widget, owner) for widget in chain
-                       for owner in invalid if widget in owner.query(Input)), None)
-        if target is not None and target[0] in self.emptied:
-            first_emptied = next(widget for widget in chain if widget in self.emptied)
-            target = (first_emptied, next((f for f in fields.values() if first_emptied in f.query(Input)), target[1]))
-        if target is not None:
-            widget, owner = target
+        widget = next((w for w in self.focus_chain if any(w in field.query(Input) for field in invalid)), None)
+        if widget in self.emptied:
+            widget = self._first_emptied()
+        owner = next((field for field in fields.values() if widget in field.query(Input)), None)
+        if widget is not None and owner is not None:
             widget.focus(scroll_visible=False)
             self.call_after_refresh(owner.scroll_visible, animate=False)
+
+    def _first_emptied(self) -> Widget | None:
+        """The first password field, in Tab order, that the last refusal emptied."""
+        return next((widget for widget in self.focus_chain if widget in self.emptied), None)
 
     def show_info(self, message: str) -> None:
         line = self.query_one("#screen-error", ErrorLine)

@@ -210,9 +210,10 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
             where = (f"dans {len(written)} fichiers, un par classe, du dossier :\n{written[0].parent}\n"
                      + ", ".join(file.name for file in written))
         done = f"{count(len(letters), 'courrier enregistré', 'courriers enregistrés')} {where}\n\n"
+        print_them = "Imprimez ce fichier" if len(written) == 1 else "Imprimez ces fichiers"
         if new_accounts:
-            return done + "Imprimez ce fichier et remettez à chaque élève son courrier."
-        return done + ("Imprimez ce fichier et remettez à chaque élève son courrier : il porte un nouveau mot de passe "
+            return done + f"{print_them} et remettez à chaque élève son courrier."
+        return done + (f"{print_them} et remettez à chaque élève son courrier : il porte un nouveau mot de passe "
                        "provisoire, les courriers précédents ne sont plus valables.")
 
     return run
