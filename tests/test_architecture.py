@@ -27,11 +27,12 @@ LAYERS: dict[str, set[str]] = {
     "store": {"domain", "config"},
     "mail": {"domain", "config"},
     "letters": {"domain", "config"},
-    "service": {"domain", "config", "store", "mail"},
+    "imports": {"domain"},
+    "service": {"domain", "config", "store", "mail", "imports"},
     "runtime": {"domain", "config", "store", "mail", "service"},
-    "ui": {"domain", "config", "store", "mail", "service", "letters", "runtime"},
+    "ui": {"domain", "config", "store", "mail", "service", "letters", "runtime", "imports"},
     "cli_args": set(),
-    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args"},
+    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args", "imports"},
 }
 
 

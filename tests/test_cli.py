@@ -167,7 +167,7 @@ def test_import_with_one_bad_row_in_200_creates_nothing(conf, live, tmp_path):
     out = tmp_path / "lettres.txt"
     proc = run(conf, "import", str(csv), "--letters", str(out))
     assert proc.returncode == 1
-    assert "Import refusé, aucun compte n'a été créé (1 ligne(s) en erreur)" in proc.stderr
+    assert "Import refusé, aucun compte n'a été créé (1 ligne en erreur)" in proc.stderr
     assert "ligne 137 : la date de naissance « 31/02/2010 » n'existe pas" in proc.stderr
     assert "ligne 136" not in proc.stderr and "ligne 138" not in proc.stderr
     assert count_accounts(live) == 0
@@ -212,7 +212,7 @@ def test_import_200_students_writes_private_letters_then_refuses_reimport(conf, 
     assert again.returncode == 1
     assert "ligne 2 : élève déjà inscrit (identifiant julie.baillet)" in again.stderr
     assert "ligne 201 : élève déjà inscrit" in again.stderr
-    assert "(200 ligne(s) en erreur)" in again.stderr
+    assert "(200 lignes en erreur)" in again.stderr
     assert count_accounts(live) == 200
 
 
@@ -615,7 +615,7 @@ def test_missing_csv_file(sqlite_conf, tmp_path):
 def test_csv_that_is_a_folder(sqlite_conf, tmp_path):
     proc = run(sqlite_conf, "import", str(tmp_path))
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"Erreur : Impossible de lire {tmp_path}")
+    assert proc.stderr.startswith(f"Erreur : {tmp_path} est un dossier : indiquez le fichier lui-même.")
 
 
 @pytest.mark.parametrize(

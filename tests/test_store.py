@@ -23,7 +23,7 @@ def test_upgrade_is_idempotent_and_records_head(db_url):
     engine = db.make_engine(db_url)
     db.upgrade(engine)
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0002"
+    assert db.current_revision(engine) == db.HEAD == "0003"
     assert {"accounts", "tokens", "reset_requests", "charter_acceptances", "throttles", "sessions",
             "audit_events", "classes", "establishments"} <= set(inspect(engine).get_table_names())
     engine.dispose()
@@ -60,10 +60,8 @@ def test_head_constant_is_alembics_newest_migration(db_url, tmp_path):
     engine = db.make_engine(db_url)  # (the PostgreSQL one is copied from a migrated template)
     db.upgrade(engine)
     assert db.at_head(engine)
-    with engine.begin() as connection:  # an older schema is upgraded, not skipped
-        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-        connection.execute(text("DROP TABLE installation"))
-    assert not db.at_head(engine)
+    downgrade(engine, "0001")  # an older schema is upgraded, not skipped
+    assert not db.at_head(engine) and "installation" not in inspect(engine).get_table_names()
     db.upgrade(engine)
     assert db.at_head(engine) and "installation" in inspect(engine).get_table_names()
     engine.dispose()
@@ -94,4 +92,50 @@ def test_sqlite_read_only_transaction_reads_past_a_writer_and_cannot_write(tmp_p
     with engine.connect() as c:
         assert c.execute(text("SELECT key FROM throttles")).scalars().all() == ["rw"]
     other.dispose()
+    engine.dispose()
+
+
+def downgrade(engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_siecle_keys_migration_keeps_every_account(db_url):
+    """0002 → 0003: the accounts already there stay as they were, with no SIECLE key and
+    not leavers; the keys are unique once set (two pupils cannot share an INE)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError
+
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    downgrade(engine, "0002")
+    now = datetime(2026, 9, 1, tzinfo=UTC).replace(tzinfo=None)
+    with engine.begin() as c:
+        assert "ine" not in {col["name"] for col in inspect(c).get_columns("accounts")}
+        for n, ident in enumerate(("zoe.ndiaye", "lucas.martin")):
+            c.execute(text(
+                "INSERT INTO accounts (id, identifier, kind, state, first_name, last_name, password_hash, provisional,"
+                " must_change_password, issued_at, version) VALUES (:id, :ident, 'student', 'active', 'A', 'B', 'h',"
+                " false, false, :now, 1)"), {"id": 100 + n, "ident": ident, "now": now})
+    db.upgrade(engine)
+    with engine.begin() as c:
+        rows = c.execute(text("SELECT identifier, state, ine, eleve_id, left_at FROM accounts ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("zoe.ndiaye", "active", None, None, None),
+                                            ("lucas.martin", "active", None, None, None)]
+        assert c.execute(text("SELECT uai FROM establishments")).all() == []
+        c.execute(text("UPDATE accounts SET ine = '1234567890A' WHERE id = 100"))
+    try:
+        with engine.begin() as c:
+            c.execute(text("UPDATE accounts SET ine = '1234567890A' WHERE id = 101"))
+    except IntegrityError:
+        pass
+    else:
+        raise AssertionError("two accounts took the same INE")
     engine.dispose()

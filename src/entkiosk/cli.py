@@ -135,49 +135,186 @@ def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None],
     return deliver
 
 
+def _read(path: Path) -> bytes:
+    from .imports import read_export_file
+
+    return read_export_file(path)
+
+
+def _school_year(year: str | None) -> str:
+    """SIECLE's ``ANNEE_SCOLAIRE`` 2026 is the school year 2026-2027."""
+    return f"{year}-{int(year) + 1}" if year and year.isdigit() else (year or "?")
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     from .letters.output import check_output, files_sentence
 
     from .service import class_order
-    from .domain.classlist import parse_class_list
     from .domain.errors import ImportRejected
 
     if args.letters:
         check_output(args.letters)
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        raise DomainError(f"Impossible de lire {args.file} ({os_reason(exc)}).") from None
+    data = _read(args.file)
     service = _service(settings)
-    rows, problems = parse_class_list(data, today=service.clock.now().astimezone(settings.timezone).date())
-    if problems:
-        raise ImportRejected(problems)
-    if args.skip_enrolled:
-        rows, enrolled = service.new_rows(rows)
-        if enrolled:
-            print(f"{len(enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s).")
-        if not rows:
-            print("Aucun nouvel élève dans cette liste : aucun compte créé.")
-            return EXIT_OK
+    preview = service.preview_class_list(data)
+    if preview.problems:
+        raise ImportRejected(preview.problems)
+    source = preview.format_label + (f" de l'établissement {preview.uaj}" if preview.uaj else "")
+    print(f"{source[:1].upper()}{source[1:]}.")
+    if preview.leavers:
+        print(f"{_count(preview.leavers, 'élève sorti', 'élèves sortis')} de l'établissement (date de sortie dans "
+              "SIECLE) : pas de compte.")
+    if preview.without_class:
+        print(f"{_count(len(preview.without_class), 'élève', 'élèves')} sans division dans SIECLE, pas encore "
+              "importé(s) : " + ", ".join(preview.without_class))
+    rows = preview.rows
+    if preview.enrolled and not args.skip_enrolled:
+        hint = ("\nÀ la rentrée, « {0} sync FICHIER » montre puis applique les changements de classe, les nouveaux "
+                "élèves et les départs. " if preview.uaj else "\n").format(_prog())
+        raise DomainError(f"{ImportRejected(preview.enrolled_problems)}{hint}Avec --skip-enrolled, seuls les élèves "
+                          "qui n'ont pas encore de compte sont créés.")
+    if preview.enrolled:
+        print(f"{len(preview.enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s).")
+    if not rows:
+        print("Aucun nouvel élève dans cette liste : aucun compte créé.")
+        return EXIT_OK
     update, stop = _progress("Création des comptes")
     written: list[Path] = []
     try:
-        letters = service.import_class_list(rows, actor=_actor(), progress=update,
+        letters = service.import_class_list(rows, actor=_actor(), uaj=preview.uaj, progress=update,
                                             deliver=_deliver(args.letters, settings, stop, written) if args.letters else None)
-    except ImportRejected as exc:
-        if any("déjà inscrit" in reason for _, reason in exc.problems):
-            raise DomainError(f"{exc}\nUne liste mise à jour ? Avec --skip-enrolled, seuls les élèves qui n'ont pas "
-                              "encore de compte sont créés.") from None
-        raise
     finally:
         stop()
+    _letters_done(letters, args.letters, written)
+    return EXIT_OK
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _letters_done(letters, path: Path | None, written: list[Path]) -> None:
+    """What became of the accounts created: the letters written, or how to print them."""
+    from .letters.output import files_sentence
+    from .service import class_order
+
     classes = sorted({letter.class_name or "" for letter in letters}, key=class_order)
     print(f"{len(letters)} compte(s) créé(s) ({', '.join(classes)}).")
-    if args.letters:
+    if path:
         print(f"Courriers écrits dans {files_sentence(written)}.")
     else:
         for name in classes:
             print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.pdf")
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    from .letters.output import check_output
+
+    if args.letters and not args.apply:
+        raise DomainError("--letters écrit les courriers des nouveaux élèves : il va avec --apply.")
+    if args.letters:
+        check_output(args.letters)
+    data = _read(args.file)
+    service = _service(settings)
+    plan = service.preview_update(data)
+    _print_plan(plan, details=args.details)
+    if plan.problems:
+        from .domain.errors import ImportRejected
+
+        raise ImportRejected(plan.problems, what="Mise à jour")
+    if not args.apply:
+        if plan.changes:
+            print(f"\nAperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :\n"
+                  f"  {_prog()} sync {args.file} --apply")
+        else:
+            print("\nLa base est déjà à jour : rien à appliquer.")
+        return EXIT_OK
+    if not plan.changes:
+        print("\nLa base est déjà à jour : rien n'a été modifié.")
+        return EXIT_OK
+    update, stop = _progress("Création des comptes")
+    written: list[Path] = []
+    try:
+        done = service.apply_update(data, actor=_actor(), expected=plan.fingerprint, progress=update,
+                                    deliver=_deliver(args.letters, settings, stop, written) if args.letters else None)
+    finally:
+        stop()
+    p = done.plan
+    print(f"\nMise à jour appliquée : {len(p.newcomers)} compte(s) créé(s), {len(p.moves)} changement(s) de classe, "
+          f"{len(p.leaving)} compte(s) fermé(s), {len(p.returning)} rouvert(s), {len(p.renamed)} nom(s) corrigé(s).")
+    if done.letters:
+        _letters_done(done.letters, args.letters, written)
+    return EXIT_OK
+
+
+def _print_plan(plan, *, details: bool) -> None:
+    """The preview of a yearly update, grouped and counted, as staff read it before applying."""
+    print(f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}, "
+          f"année scolaire {_school_year(plan.school_year)}.")
+
+    def group(title: str, items: list[str]) -> None:
+        print(f"\n{title} : {len(items)}")
+        for item in items:
+            print(f"  {item}")
+
+    width = max((len(c.identifier) for c in plan.moves + plan.leaving + plan.returning + plan.renamed + plan.linked),
+                default=0)
+    width = max([width] + [len(i) for i in plan.identifiers])
+    group("Nouveaux élèves (comptes et courriers à créer)",
+          [f"{ident.ljust(width)}  {row.last_name} {row.first_name} ({row.class_name})"
+           for row, ident in zip(plan.newcomers, plan.identifiers, strict=True)])
+    pairs: dict[tuple[str, str], list] = {}
+    for change in plan.moves:
+        pairs.setdefault((change.before or "sans classe", change.after), []).append(change)
+    from .service import class_order
+
+    print(f"\nChangements de classe (compte, mot de passe et adresse gardés) : {len(plan.moves)}")
+    for (before, after), changes in sorted(pairs.items(), key=lambda item: (class_order(item[0][0]), class_order(item[0][1]))):
+        print(f"  {before} → {after} : {_count(len(changes), 'élève', 'élèves')}")
+        if details:
+            for change in changes:
+                print(f"      {change.identifier.ljust(width)}  {change.name}")
+    group("Départs (comptes fermés aussitôt, supprimés après le délai de conservation)",
+          [f"{c.identifier.ljust(width)}  {c.name} ({c.before or 'sans classe'}, {c.why})" for c in plan.leaving])
+    group("Retours (comptes rouverts)", [f"{c.identifier.ljust(width)}  {c.name} ({c.after})" for c in plan.returning])
+    group("Noms corrigés (l'identifiant ne change pas)",
+          [f"{c.identifier.ljust(width)}  {c.before} → {c.after}" for c in plan.renamed])
+    if plan.linked:
+        group("Comptes créés avant SIECLE, rattachés à leur élève (mêmes nom, prénom et date de naissance)",
+              [f"{c.identifier.ljust(width)}  {c.name} (ELEVE_ID {c.after})" for c in plan.linked])
+    print(f"\nInchangés : {plan.unchanged}")
+    if plan.without_class:
+        group("Sans division dans SIECLE (pas encore de compte)", plan.without_class)
+    if plan.outside:
+        group("Comptes sans identifiant SIECLE, absents de l'export (laissés tels quels)", plan.outside)
+
+
+def cmd_students(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    import csv
+
+    from .domain.errors import NotFound
+
+    service = _service(settings)
+    students = service.class_students(args.class_name)
+    if args.class_name is not None and not students:
+        raise NotFound(f"Aucun élève dans la classe « {args.class_name} ».")
+    rows = [(st.identifier, st.last_name, st.first_name,
+             st.birth_date.strftime("%d/%m/%Y") if st.birth_date else "", st.class_name or "",
+             st.state_label.lower()) for st in students]
+    if args.csv:
+        writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
+        writer.writerow(("identifiant", "nom", "prénom", "date de naissance", "classe", "état"))
+        writer.writerows(rows)
+        return EXIT_OK
+    if not rows:
+        print("Aucun élève : importez une liste de classe ou un export SIECLE (entkiosk import FICHIER).")
+        return EXIT_OK
+    header = ("Identifiant", "Nom", "Prénom", "Né(e) le", "Classe", "État")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    left = sum(st.state == "left" for st in students)
+    print(f"\n{_count(len(students), 'élève', 'élèves')}" + (f", dont {left} sorti(s)" if left else "") + ".")
     return EXIT_OK
 
 
@@ -451,6 +588,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "import": cmd_import,
+    "sync": cmd_sync,
+    "students": cmd_students,
     "letters": cmd_letters,
     "staff": cmd_staff,
     "unlock": cmd_unlock,

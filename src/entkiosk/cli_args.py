@@ -44,13 +44,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser._positionals.title = "commandes"
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
 
-    p = sub.add_parser("import", help="importer une liste de classe (CSV nom;prénom;date de naissance;classe)")
-    p.add_argument("file", metavar="FICHIER.csv", type=Path,
-                   help="nom;prénom;date de naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA)")
+    p = sub.add_parser("import", help="importer une liste de classe ou un export SIECLE (élèves)")
+    p.add_argument("file", metavar="FICHIER", type=Path,
+                   help="export SIECLE des élèves (ExportXML_ElevesSansAdresses.zip ou ElevesSansAdresses.xml), "
+                        "export CSV d'une division de SIECLE, ou liste CSV nom;prénom;date de naissance;classe "
+                        "(séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA) ; le format est reconnu au contenu")
     p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
                    help="écrire aussitôt les courriers de notification des comptes créés (PDF à imprimer, ou texte)")
     p.add_argument("--skip-enrolled", action="store_true",
                    help="liste mise à jour : créer seulement les élèves qui n'ont pas encore de compte")
+
+    p = sub.add_parser("sync", help="mise à jour annuelle depuis SIECLE : nouveaux élèves, changements de classe, "
+                                    "départs (aperçu ; --apply pour appliquer)")
+    p.add_argument("file", metavar="FICHIER", type=Path,
+                   help="export XML de SIECLE (ExportXML_ElevesSansAdresses.zip ou ElevesSansAdresses.xml)")
+    p.add_argument("--apply", action="store_true", help="appliquer les changements (sinon : aperçu, rien n'est écrit)")
+    p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
+                   help="avec --apply : écrire aussitôt les courriers des nouveaux élèves")
+    p.add_argument("--details", action="store_true", help="nommer chaque élève qui change de classe")
+
+    p = sub.add_parser("students", help="lister les comptes des élèves, élèves sortis compris")
+    p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement cette classe")
+    p.add_argument("--csv", action="store_true",
+                   help="en CSV (;) : identifiant;nom;prénom;date de naissance;classe;état")
 
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")

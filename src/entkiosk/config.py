@@ -76,6 +76,9 @@ class EstablishmentSettings(_Section):
     #: The message shown on the student home screen.
     message: str = ""
     timezone: str = "Europe/Paris"
+    #: The school's code (UAI, « UAJ » in SIECLE's exports): an export of another school
+    #: is refused. Empty: the first SIECLE export imported records it.
+    uai: Annotated[str, msgspec.Meta(pattern=r"^(\d{7}[A-Za-z])?$")] = ""
 
 
 class KioskSettings(_Section):
@@ -102,6 +105,9 @@ class AccountSettings(_Section):
     #: for more (never fewer than 8). Staff passwords take at least 12 and up to 64 anyway.
     password_min_length: Annotated[int, msgspec.Meta(ge=MIN_LENGTH, le=64)] = MIN_LENGTH
     password_max_length: Annotated[int, msgspec.Meta(ge=MIN_LENGTH, le=LONGEST_ALLOWED)] = MAX_LENGTH
+    #: Days a leaver's account (SIECLE yearly update) is kept, disabled, before ``entkiosk
+    #: purge`` deletes it; a pupil who comes back within them gets the same account back.
+    leaver_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 90
 
 
 class MailSettings(_Section):
@@ -308,6 +314,8 @@ def _french(message: str) -> str:
         return f"clé « {key} » : la valeur doit être {words} {m[3]}."
     if m := re.match(r"Invalid enum value (.+)", text):
         return f"clé « {key} » : valeur non reconnue {m[1]}."
+    if key == "establishment.uai" and text.startswith("Expected `str` matching regex"):
+        return f"clé « {key} » : code UAI attendu, 7 chiffres et une lettre (par exemple 0590000X)."
     if m := re.match(r"Expected `\w+` of length (>=|<=) (\d+)", text):
         words = {">=": "au moins", "<=": "au plus"}[m[1]]
         return f"clé « {key} » : le texte doit faire {words} {m[2]} caractère(s)."

@@ -20,11 +20,35 @@ MAX_CLASS = 60
 
 @dataclass(frozen=True)
 class StudentRow:
+    """One pupil of a list. ``line``: the line of a CSV file, or the rank of a record in a
+    SIECLE export (then ``label`` names it: « élève 4321 (DUPONT Zoé) »). ``ine`` and
+    ``eleve_id``: SIECLE's keys, when the list comes from SIECLE."""
+
     line: int
     last_name: str
     first_name: str
     birth_date: date
     class_name: str
+    ine: str | None = None
+    eleve_id: str | None = None
+    label: str | None = None
+
+    @property
+    def where(self) -> int | str:
+        """Where a problem with this pupil is: the line number, or the SIECLE record."""
+        return self.label if self.label is not None else self.line
+
+
+#: Where a problem is: a line number (« ligne 12 ») or the record it names.
+Where = int | str
+
+#: Longest key SIECLE gives a pupil (``ELEVE_ID``); an INE is 11 characters.
+MAX_KEY = 20
+
+
+def place(where: Where) -> str:
+    """« ligne 12 », or the SIECLE record as named."""
+    return f"ligne {where}" if isinstance(where, int) else where
 
 
 def person_key(last_name: str, first_name: str, birth_date: date | None) -> tuple[str, str, date | None]:
@@ -68,7 +92,7 @@ def _is_header(cells: list[str]) -> bool:
     return first in {"nom", "nom de famille", "last name"}
 
 
-def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[StudentRow], list[tuple[int, str]]]:
+def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[StudentRow], list[tuple[Where, str]]]:
     """Rows and problems of a CSV class list; every problem names its line."""
     try:
         text = data.decode("utf-8-sig")
@@ -81,7 +105,7 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
     sample = text[:4096]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     rows: list[StudentRow] = []
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[Where, str]] = []
     seen: dict[tuple[str, str, date | None], int] = {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
@@ -96,7 +120,7 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
                 continue
             reason = _control_problem(cells)
             last, first, born, class_name = (_clean(c) for c in cells)
-            reason = reason or _row_problem(last, first, class_name)
+            reason = reason or row_problem(last, first, class_name)
             if reason is None:
                 try:
                     birth = parse_birth_date(born, today=today)
@@ -167,7 +191,7 @@ def _control_problem(cells: list[str]) -> str | None:
     return None
 
 
-def _row_problem(last: str, first: str, class_name: str) -> str | None:
+def row_problem(last: str, first: str, class_name: str) -> str | None:
     for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
         if not value:
             return f"{label} manquante" if label == "classe" else f"{label} manquant"

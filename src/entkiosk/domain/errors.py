@@ -76,6 +76,14 @@ class AccountExpired(DomainError):
         )
 
 
+class AccountClosed(DomainError):
+    """The pupil left the school (SIECLE update): the account is disabled, kept for a while."""
+
+    def __init__(self) -> None:
+        super().__init__("Ce compte est fermé : vous n'êtes plus inscrit dans l'établissement. Si vous y êtes "
+                         "de retour, adressez-vous au secrétariat.")
+
+
 class SessionExpired(DomainError):
     def __init__(self) -> None:
         super().__init__("Votre session a expiré. Veuillez vous connecter à nouveau.")
@@ -115,14 +123,23 @@ class StorageUnavailable(DomainError):
 
 
 class ImportRejected(DomainError):
-    """A class list with bad rows: nothing was written. ``problems`` lists (line, reason)."""
+    """A class list with bad rows: nothing was written. ``problems`` lists (where, reason):
+    a line number of a CSV file, or the record of a SIECLE export as named."""
 
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
+    def __init__(self, problems: list[tuple[int | str, str]], *, what: str = "Import") -> None:
         self.problems = problems
-        lines = "\n".join(f"  ligne {line} : {reason}" for line, reason in problems)
-        super().__init__(
-            f"Import refusé, aucun compte n'a été créé ({len(problems)} ligne(s) en erreur) :\n{lines}"
-        )
+        lines = "\n".join(f"  {f'ligne {where}' if isinstance(where, int) else where} : {reason}"
+                          for where, reason in problems)
+        records = all(isinstance(where, str) for where, _ in problems)
+        unit = ("élève en erreur" if len(problems) == 1 else "élèves en erreur") if records else (
+            "ligne en erreur" if len(problems) == 1 else "lignes en erreur")
+        done = "créé" if what == "Import" else "modifié"
+        super().__init__(f"{what} refusé, aucun compte n'a été {done} ({len(problems)} {unit}) :\n{lines}")
+
+
+class FileRefused(DomainError):
+    """A file that is not a class list or a SIECLE export entkiosk can read, or that is
+    unsafe to read (zip bomb, entity expansion, too big): nothing was written."""
 
 
 class MailNotSent(DomainError):

@@ -21,6 +21,7 @@ use cases return are the plain values of ``views``.
 from ..domain.errors import MailNotSent
 from ..domain.letter import IssuedLetter
 from .facade import AccountService
+from .yearly import Change, UpdateDone, UpdatePlan
 from .views import (
     AccountView,
     AuditRecord,
@@ -43,6 +44,7 @@ __all__ = [
     "AccountService",
     "AccountView",
     "AuditRecord",
+    "Change",
     "Charter",
     "ClassSummary",
     "Deliver",
@@ -56,6 +58,8 @@ __all__ = [
     "ResetReference",
     "ResetRequestView",
     "StudentStatus",
+    "UpdateDone",
+    "UpdatePlan",
     "class_order",
     "student_matches",
 ]

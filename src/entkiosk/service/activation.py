@@ -35,6 +35,10 @@ class Activation(UseCases):
         if not ok or account is None or account.kind != kind:
             raise self.lockout.fail("login", typed, "login.failed", account.identifier if account else None,
                                     errors.AuthenticationFailed())
+        if account.left_at is not None:
+            with self.tx() as s:
+                self.audit(s, "login.left", account.identifier)
+            raise errors.AccountClosed()
         if account.state == AccountState.CREATED and account.deadline_at and self.now() >= account.deadline_at:
             with self.tx() as s:
                 self.audit(s, "login.expired", account.identifier)

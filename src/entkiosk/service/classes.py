@@ -7,18 +7,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors, tokens
-from ..domain.classlist import StudentRow, check_student, parse_class_list, person_key
+from ..domain.classlist import StudentRow, Where, check_student, person_key
 from ..domain.errors import InvalidInput
 from ..domain.identifiers import base_identifier, next_free
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import AccountState, EmailState, Kind
 from ..domain.names import person_order
 from ..domain.passwords import provisional_password
+from ..imports import read_pupils
 from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, SchoolClass
 from .core import UseCases
 from .views import (
@@ -41,12 +42,16 @@ class Classes(UseCases):
 
     # ------------------------------------------------------------ importing
 
-    def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, progress: Progress | None = None,
-                          deliver: Deliver | None = None) -> list[IssuedLetter]:
-        """Create every student of ``rows`` or none; a student already on file is a bad row."""
+    def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, uaj: str | None = None,
+                          progress: Progress | None = None, deliver: Deliver | None = None) -> list[IssuedLetter]:
+        """Create every student of ``rows`` or none; a student already on file is a bad row.
+
+        ``uaj``: the school code of the SIECLE export the rows come from (checked against
+        this school's, and recorded by the first SIECLE import)."""
         if not rows:
             raise errors.ImportRejected([(1, "aucun élève à importer")])
-        with self.tx() as s:
+        with self.tx(read_only=True) as s:
+            self.core.check_school(s, uaj, record=False)
             problems = self._already_on_file(s, rows)
         if problems:
             raise errors.ImportRejected(problems)
@@ -55,17 +60,18 @@ class Classes(UseCases):
         letters: list[IssuedLetter] = []
         try:
             with self.tx() as s:
+                self.core.check_school(s, uaj, record=True)
                 if problems := self._already_on_file(s, rows):
                     raise errors.ImportRejected(problems)
                 # One query for every identifier in use and one per class, not three per student.
                 taken = set(s.scalars(select(Account.identifier)))
                 classes: dict[str, SchoolClass] = {}
                 for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
-                    account, deadline, class_name = self._new_student(s, row, password_hash, taken, classes)
+                    account, deadline, class_name = self.new_student(s, row, password_hash, taken, classes)
                     letters.append(IssuedLetter(account.identifier, row.first_name, row.last_name, class_name,
                                                 deadline, account.issued_at, row.birth_date, password))
                 self.audit(s, "accounts.imported", actor=actor, count=len(rows),
-                           classes=sorted({r.class_name for r in rows}))
+                           classes=sorted({r.class_name for r in rows}), uaj=uaj)
                 if deliver is not None:
                     s.flush()
                     deliver(letters)
@@ -73,7 +79,7 @@ class Classes(UseCases):
             raise errors.Conflict("Un autre poste crée des comptes en même temps. Relancez l'import.") from None
         return letters
 
-    def _new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str],
+    def new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str],
                      classes: dict[str, SchoolClass]) -> tuple[Account, date, str]:
         """One new account. ``taken``: every identifier in use (it gets this one);
         ``classes``: the classes met so far in this batch, by the name in the list."""
@@ -88,48 +94,62 @@ class Classes(UseCases):
             identifier=identifier, kind=Kind.STUDENT, state=AccountState.CREATED, first_name=row.first_name,
             last_name=row.last_name, birth_date=row.birth_date, class_id=school_class.id,
             password_hash=password_hash, provisional=True, must_change_password=False, issued_at=now,
-            deadline=deadline, deadline_at=deadline_at,
+            deadline=deadline, deadline_at=deadline_at, ine=row.ine, eleve_id=row.eleve_id,
         )
         s.add(account)
         return account, deadline, school_class.name
 
-    def _already_on_file(self, s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[int, str]]:
-        """(line, reason) of each row whose student already has an account (same names, give
-        or take case, accents and hyphens, and same birth date)."""
-        return [(line, f"élève déjà inscrit (identifiant {identifier})")
-                for line, identifier in self._enrolled(s, rows)]
+    def _already_on_file(self, s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[Where, str]]:
+        """(where, reason) of each row whose pupil already has an account: the same SIECLE
+        key (INE or ELEVE_ID), or the same names (give or take case, accents and hyphens)
+        and birth date."""
+        return [(row.where, f"élève déjà inscrit (identifiant {identifier})")
+                for row, identifier in self._enrolled(s, rows)]
 
     @staticmethod
-    def _enrolled(s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[int, str]]:
-        wanted = {person_key(r.last_name, r.first_name, r.birth_date): r.line for r in rows}
+    def _enrolled(s: DbSession, rows: Sequence[StudentRow]) -> list[tuple[StudentRow, str]]:
+        """Each row whose pupil has an account, with that account's identifier, in order."""
+        found: dict[int, str] = {}
+        ines = {r.ine: i for i, r in enumerate(rows) if r.ine}
+        eleve_ids = {r.eleve_id: i for i, r in enumerate(rows) if r.eleve_id}
+        if ines or eleve_ids:
+            for ine, eleve_id, identifier in s.execute(
+                select(Account.ine, Account.eleve_id, Account.identifier).where(
+                    Account.kind == Kind.STUDENT, or_(Account.ine.in_(ines), Account.eleve_id.in_(eleve_ids)))
+            ):
+                index = ines.get(ine) if ine in ines else eleve_ids.get(eleve_id)
+                if index is not None:
+                    found[index] = identifier
+        wanted = {person_key(r.last_name, r.first_name, r.birth_date): i for i, r in enumerate(rows)}
         births = {r.birth_date for r in rows}
-        found = []
         for last, first, birth, identifier in s.execute(
             select(Account.last_name, Account.first_name, Account.birth_date, Account.identifier)
             .where(Account.kind == Kind.STUDENT, Account.birth_date.in_(births))
         ):
-            line = wanted.get(person_key(last, first, birth))
-            if line is not None:
-                found.append((line, identifier))
-        return sorted(found)
+            index = wanted.get(person_key(last, first, birth))
+            if index is not None:
+                found.setdefault(index, identifier)
+        return [(rows[i], identifier) for i, identifier in sorted(found.items())]
 
-    def new_rows(self, rows: Sequence[StudentRow]) -> tuple[list[StudentRow], list[tuple[int, str]]]:
-        """An updated class list: the rows of students not yet on file, and (line, identifier)
+    def new_rows(self, rows: Sequence[StudentRow]) -> tuple[list[StudentRow], list[tuple[Where, str]]]:
+        """An updated class list: the rows of students not yet on file, and (where, identifier)
         of those already enrolled (left as they are)."""
-        with self.tx() as s:
+        with self.tx(read_only=True) as s:
             enrolled = self._enrolled(s, rows)
-        lines = {line for line, _ in enrolled}
-        return [r for r in rows if r.line not in lines], enrolled
+        known = {id(row) for row, _ in enrolled}
+        return [r for r in rows if id(r) not in known], [(row.where, ident) for row, ident in enrolled]
 
     def preview_class_list(self, data: bytes) -> ImportPreview:
         """Read a class list without writing: the identifiers it would create, its bad rows, and
         the students it names who already have an account (an updated list imports the others)."""
         today = self.now().astimezone(self.settings.timezone).date()
-        rows, problems = parse_class_list(data, today=today)
-        with self.tx() as s:
-            enrolled = self._enrolled(s, rows) if rows else []
-            lines = {line for line, _ in enrolled}
-            rows = [r for r in rows if r.line not in lines]
+        file = read_pupils(data, today=today)
+        problems = file.problems
+        with self.tx(read_only=True) as s:
+            self.core.check_school(s, file.uaj, record=False)
+            enrolled = self._enrolled(s, file.rows) if file.rows else []
+            known = {id(row) for row, _ in enrolled}
+            rows = [r for r in file.rows if id(r) not in known]
             existing: set[str] = set()
             for base in {base_identifier(r.first_name, r.last_name) for r in rows}:
                 existing.update(self._taken_like(s, base))
@@ -139,7 +159,8 @@ class Classes(UseCases):
             ident = next_free(base_identifier(row.first_name, row.last_name), lambda c: c in existing or c in taken)
             taken.add(ident)
             identifiers.append(ident)
-        return ImportPreview(rows, identifiers, problems, enrolled)
+        return ImportPreview(rows, identifiers, problems, [(row.where, ident) for row, ident in enrolled],
+                             file.label, file.uaj, file.without_class, len(file.leavers))
 
     # ------------------------------------------------------------ one pupil typed by staff
 
@@ -149,7 +170,7 @@ class Classes(UseCases):
         row, errs = check_student(last_name, first_name, birth_date, class_name, today=today)
         if row is None:
             raise InvalidInput(errs)
-        with self.tx() as s:
+        with self.tx(read_only=True) as s:
             if enrolled := self._enrolled(s, [row]):
                 raise errors.AlreadyEnrolled("last_name", enrolled[0][1])
         return row
@@ -196,8 +217,10 @@ class Classes(UseCases):
         result = []
         for row in rows:
             a: Account = row.Account
-            if a.state == AccountState.CREATED:
-                state: StudentState = "expired" if self.core.expired(a) else "waiting"
+            if a.left_at is not None:
+                state: StudentState = "left"
+            elif a.state == AccountState.CREATED:
+                state = "expired" if self.core.expired(a) else "waiting"
             else:
                 state = "ready" if a.id in accepted else "activated"
             email = EmailState.PENDING if a.pending_email else EmailState.VALIDATED if a.email else EmailState.NONE
@@ -225,10 +248,10 @@ class Classes(UseCases):
         for st in self.class_students():
             by_class.setdefault(st.class_name or "", []).append(st)
         return [ClassSummary(
-            name, len(group), sum(st.state == "waiting" for st in group),
+            name, sum(st.state != "left" for st in group), sum(st.state == "waiting" for st in group),
             sum(st.state in ("activated", "ready") for st in group), sum(st.charter for st in group),
             sum(st.email_state == EmailState.VALIDATED for st in group), sum(st.locked for st in group),
-            sum(st.state == "expired" for st in group))
+            sum(st.state == "expired" for st in group), sum(st.state == "left" for st in group))
             for name, group in sorted(by_class.items(), key=lambda item: class_order(item[0]))]
 
     # ------------------------------------------------------------ a request read out by a pupil

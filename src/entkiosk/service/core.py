@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as DbSession
 
 from ..config import Settings
-from ..domain import tokens
+from ..domain import errors, tokens
 from ..domain.clock import Clock, SystemClock
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, activation_deadline
@@ -86,6 +86,23 @@ class Core:
             s.add(found)
             s.flush()
         return found
+
+    def check_school(self, s: DbSession, uaj: str | None, *, record: bool) -> None:
+        """A SIECLE export of this school only: its ``uaj`` must be ``[establishment] uai``,
+        or else the code recorded by the first SIECLE import, which ``record`` stores."""
+        if uaj is None:
+            return
+        configured = self.settings.establishment.uai.upper()
+        recorded = s.scalar(select(Establishment.uai).order_by(Establishment.id).limit(1))
+        expected = configured or recorded
+        if expected and uaj.upper() != expected:
+            whence = ("[establishment] uai dans kiosk.conf" if configured else
+                      "code enregistré par le premier import SIECLE")
+            raise errors.FileRefused(
+                f"Cet export SIECLE est celui de l'établissement {uaj}, et ce kiosque sert l'établissement "
+                f"{expected} ({whence}) : il est refusé en entier, rien n'a été enregistré.")
+        if record and recorded != uaj.upper():
+            self.establishment(s).uai = uaj.upper()
 
     def school_class(self, s: DbSession, name: str) -> SchoolClass:
         """The class of that name; « 2nde3 » typed for an existing « 2NDE3 » is that class."""

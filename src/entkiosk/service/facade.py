@@ -3,8 +3,8 @@
 Why a facade: the screens, the command line and the tests want one object to build
 (``runtime.open_service``) and to call; the use cases want small rooms. So the facade
 holds the shared :class:`~.core.Core` and one object per family (``activation``,
-``profile``, ``recovery``, ``classes``, ``staff``), and each public method of the service
-is a family's method, forwarded as it is (same signature, same docstring). A new use
+``profile``, ``recovery``, ``classes``, ``staff``, ``yearly``), and each public method of
+the service is a family's method, forwarded as it is (same signature, same docstring). A new use
 case goes in its family and gets one line here.
 """
 
@@ -27,6 +27,7 @@ from .core import Core, UseCases
 from .profile import Profile
 from .recovery import Recovery
 from .staff import Staff
+from .yearly import YearlyUpdate
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,6 +58,7 @@ class AccountService:
         self.recovery = Recovery(self.core)
         self.classes = Classes(self.core)
         self.staff = Staff(self.core)
+        self.yearly = YearlyUpdate(self.core, self.classes)
 
     # What the service was built with (read by the app, the commands and the tests).
 
@@ -120,6 +122,9 @@ class AccountService:
     class_summaries = _forward("classes", Classes.class_summaries)
     find_reset_request = _forward("classes", Classes.find_reset_request)
 
+    # The yearly update from SIECLE (yearly.py).
+    preview_update = _forward("yearly", YearlyUpdate.preview_update)
+    apply_update = _forward("yearly", YearlyUpdate.apply_update)
     # Staff work on accounts (staff.py).
     issue_letters = _forward("staff", Staff.issue_letters)
     staff_reset = _forward("staff", Staff.staff_reset)

@@ -40,7 +40,8 @@ class Recovery(UseCases):
         self.lockout.check("recovery", address)
         with self.tx() as s:
             identifiers = list(s.scalars(select(Account.identifier).where(
-                Account.email == address, Account.email_validated_at.is_not(None)).order_by(Account.identifier)))
+                Account.email == address, Account.email_validated_at.is_not(None), Account.left_at.is_(None))
+                .order_by(Account.identifier)))
             self.audit(s, "recovery.identifier", identifiers[0] if len(identifiers) == 1 else None,
                        found=len(identifiers))
         locked = self.lockout.record_failure("recovery", address, None, identifiers[0] if identifiers else None)
@@ -68,7 +69,7 @@ class Recovery(UseCases):
         with self.tx() as s:
             account = self.core.account(s, typed)
             usable = (account is not None and account.state == AccountState.ACTIVE and account.email is not None
-                      and account.email_validated_at is not None)
+                      and account.email_validated_at is not None and account.left_at is None)
             status = ("mail_failed" if mail_problem else "pending") if usable else "void"
             request = ResetRequest(reference=self._free_reference(s), account_id=account.id if account else None,
                                    created_at=self.now(), status=status, kiosk_id=self.core.kiosk_id)
@@ -134,7 +135,7 @@ class Recovery(UseCases):
         notice = None
         with self.tx() as s:
             account = self.core.account(s, typed)
-            active = account is not None and account.state == AccountState.ACTIVE
+            active = account is not None and account.state == AccountState.ACTIVE and account.left_at is None
             row = self.sessions.match_token(s, "reset", account, link_token, short) if active else None
             if row is not None and account is not None and row.account_id == account.id:
                 now = self.now()

@@ -4,7 +4,9 @@ change after a leak, the yearly purge, staff accounts, closing the kiosk, the au
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import timedelta
+
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import errors
@@ -43,7 +45,7 @@ class Staff(UseCases):
                               "chaque nouveau courrier annule le précédent.")
         with self.tx() as s:
             stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
-                          Account.first_name).where(Account.kind == Kind.STUDENT)
+                          Account.first_name, Account.left_at).where(Account.kind == Kind.STUDENT)
             if class_name is not None:
                 stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
             if identifier is not None:
@@ -54,11 +56,14 @@ class Staff(UseCases):
             raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
             raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+        if identifier is not None and found[0].left_at is not None:
+            raise errors.NotAllowed(f"{found[0].identifier} a quitté l'établissement (mise à jour SIECLE) : "
+                                    "son compte est fermé, il n'a pas de courrier à recevoir.")
         if identifier is not None and found[0].state != AccountState.CREATED:
             raise errors.NotAllowed(
                 f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
                 "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
-        ids = [r.id for r in found if r.state == AccountState.CREATED]
+        ids = [r.id for r in found if r.state == AccountState.CREATED and r.left_at is None]
         return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
                              deliver=deliver)
 
@@ -104,6 +109,9 @@ class Staff(UseCases):
             account = self.core.account(s, ident)
             if account is None or account.kind != Kind.STUDENT:
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+            if account.left_at is not None:
+                raise errors.NotAllowed(f"{ident} a quitté l'établissement (mise à jour SIECLE) : son compte est "
+                                        "fermé. S'il revient, la mise à jour suivante le rouvrira.")
             if expired and not self.core.expired(account):
                 raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
             return account.id
@@ -133,15 +141,20 @@ class Staff(UseCases):
             self.audit(s, "staff.unlock", ident, actor=actor)
 
     def purge_expired(self, *, actor: str) -> list[str]:
-        """Delete accounts never activated before their deadline (SPEC §2); their identifiers become free.
+        """Delete accounts never activated before their deadline (SPEC §2), and the accounts
+        of pupils who left the school more than ``[accounts] leaver_retention_days`` ago;
+        their identifiers become free.
 
         An account that was activated once and then reset by staff is never deleted:
         its provisional password expires, but the student's account and address stay.
         """
+        now = self.now()
+        gone = now - timedelta(days=self.settings.accounts.leaver_retention_days)
         with self.tx() as s:
-            expired = list(s.scalars(select(Account.identifier).where(
-                Account.state == AccountState.CREATED, Account.activated_at.is_(None),
-                Account.deadline_at <= self.now()).order_by(Account.identifier)))
+            expired = list(s.scalars(select(Account.identifier).where(or_(
+                and_(Account.state == AccountState.CREATED, Account.activated_at.is_(None),
+                     Account.deadline_at <= now),
+                Account.left_at <= gone)).order_by(Account.identifier)))
             if expired:
                 ids = select(Account.id).where(Account.identifier.in_(expired))
                 for model in (Session, OneTimeToken, CharterAcceptance, ResetRequest):
@@ -168,7 +181,7 @@ class Staff(UseCases):
                 stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
             if identifier is not None:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
-            found = list(s.scalars(stmt.order_by(Account.identifier)))
+            found = list(s.scalars(stmt.where(Account.left_at.is_(None)).order_by(Account.identifier)))
             if identifier is not None and not found:
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
             if class_name is not None and not found:

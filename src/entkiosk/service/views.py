@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from ..domain.classlist import StudentRow
+from ..domain.classlist import StudentRow, Where
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import EmailState
 
@@ -106,15 +106,17 @@ class ClassSummary:
     email_validated: int
     locked: int
     expired: int  # deadline passed without activation (deleted at the next purge)
+    left: int = 0  # left the school (SIECLE update): not counted in ``students``
 
 
-StudentState = Literal["waiting", "activated", "ready", "expired"]
+StudentState = Literal["waiting", "activated", "ready", "expired", "left"]
 
 STATE_LABELS: dict[str, str] = {
     "waiting": "En attente",
     "activated": "Activé",
     "ready": "Prêt",
     "expired": "Expiré",
+    "left": "Sorti",
 }
 
 
@@ -204,8 +206,17 @@ class ImportPreview:
 
     rows: list[StudentRow]  # the students to create (not those already enrolled)
     identifiers: list[str]  # the identifier each of ``rows`` would get, in order
-    problems: list[tuple[int, str]]
-    enrolled: list[tuple[int, str]] = field(default_factory=list)  # (line, identifier): already on file
+    problems: list[tuple[Where, str]]
+    enrolled: list[tuple[Where, str]] = field(default_factory=list)  # (where, identifier): already on file
+    format_label: str = "liste de classe CSV"
+    uaj: str | None = None  # the school's code, for a SIECLE export
+    without_class: list[str] = field(default_factory=list)  # SIECLE pupils with no division yet: not imported
+    leavers: int = 0  # SIECLE pupils with a DATE_SORTIE: not imported
+
+    @property
+    def enrolled_problems(self) -> list[tuple[Where, str]]:
+        """The pupils already on file, as the bad rows of an import that creates them all."""
+        return [(where, f"élève déjà inscrit (identifiant {identifier})") for where, identifier in self.enrolled]
 
     @property
     def classes(self) -> dict[str, int]:

@@ -69,6 +69,9 @@ class Establishment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The school's code (UAI, SIECLE's « UAJ »): set by ``[establishment] uai`` or by the
+    #: first SIECLE export imported; an export of another school is refused.
+    uai: Mapped[str | None] = mapped_column(String(8))
 
     classes: Mapped[list[SchoolClass]] = relationship(back_populates="establishment")
 
@@ -112,6 +115,13 @@ class Account(Base):
     email_validated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     pending_email: Mapped[str | None] = mapped_column(String(320))
     version: Mapped[int] = mapped_column(Integer)
+    #: SIECLE's keys of a pupil: the national INE (may come a year late) and the export's
+    #: ``ELEVE_ID``. The yearly update matches pupils by these, never by name.
+    ine: Mapped[str | None] = mapped_column(String(11), index=True, unique=True)
+    eleve_id: Mapped[str | None] = mapped_column(String(20), index=True, unique=True)
+    #: The pupil left the school (a SIECLE update): no login, no recovery; the account is
+    #: deleted after ``[accounts] leaver_retention_days`` unless the pupil comes back.
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     school_class: Mapped[SchoolClass | None] = relationship(back_populates="accounts")
 

@@ -1,0 +1,87 @@
+"""Bytes from a file staff name, and from the zip SIECLE wraps its XML in, with limits.
+
+A school's SIECLE export is a few megabytes (``ElevesSansAdresses.xml``: about 2 kB per
+pupil, 6 MB for a 3,000-pupil lycée); anything past :data:`MAX_EXPORT_BYTES` is the wrong
+file or an attack, and is refused before it is read, whether on disk or inside a zip.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from ..domain.errors import FileRefused
+from ..domain.system import os_reason
+
+#: The largest file (or zip member, once uncompressed) entkiosk reads.
+MAX_EXPORT_BYTES = 50 * 1024 * 1024
+_MEGA = 1024 * 1024
+
+
+def _size(n: int) -> str:
+    return f"{n / _MEGA:.0f} Mo" if n >= _MEGA else f"{max(n // 1024, 1)} ko"
+
+
+def read_export_file(path: Path) -> bytes:
+    """The bytes of ``path``, or a French refusal (a folder, too big, unreadable)."""
+    try:
+        if path.is_dir():
+            raise FileRefused(f"{path} est un dossier : indiquez le fichier lui-même.")
+        size = path.stat().st_size
+        if size > MAX_EXPORT_BYTES:
+            raise FileRefused(f"{path} fait {_size(size)} : une liste de classe ou un export SIECLE en fait "
+                              f"quelques-uns ({_size(MAX_EXPORT_BYTES)} au plus). Vérifiez le fichier choisi.")
+        with path.open("rb") as file:
+            data = file.read(MAX_EXPORT_BYTES + 1)
+    except OSError as exc:
+        raise FileRefused(f"Impossible de lire {path} ({os_reason(exc)}).") from None
+    if len(data) > MAX_EXPORT_BYTES:  # grew while being read
+        raise FileRefused(f"{path} dépasse {_size(MAX_EXPORT_BYTES)} : ce n'est pas une liste de classe.")
+    return data
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] in (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def unzip_one_xml(data: bytes) -> tuple[str, bytes]:
+    """The name and bytes of the one XML file a SIECLE zip holds.
+
+    Refused: a damaged zip, a zip of several files or of anything but XML, a member
+    that would uncompress past :data:`MAX_EXPORT_BYTES` (checked on the sizes the zip
+    declares, then again while reading, since a zip bomb can lie about them), an
+    encrypted member.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise FileRefused("Archive zip illisible ou endommagée : téléchargez à nouveau l'export depuis SIECLE.") from None
+    names = ", ".join(m.filename for m in members[:5]) + (" …" if len(members) > 5 else "")
+    if len(members) != 1:
+        raise FileRefused(f"L'archive zip contient {len(members)} fichiers ({names or 'aucun'}) : un export "
+                          "SIECLE en contient un seul, ElevesSansAdresses.xml.")
+    member = members[0]
+    if member.flag_bits & 0x1:
+        raise FileRefused(f"{member.filename} est chiffré dans l'archive : exportez-le sans mot de passe.")
+    if member.file_size > MAX_EXPORT_BYTES:
+        raise FileRefused(f"{member.filename} ferait {_size(member.file_size)} une fois décompressé : refusé "
+                          f"({_size(MAX_EXPORT_BYTES)} au plus ; un export SIECLE en fait quelques-uns).")
+    try:
+        with archive.open(member) as file:
+            content = file.read(MAX_EXPORT_BYTES + 1)
+    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError):
+        raise FileRefused(f"{member.filename} ne peut pas être décompressé : archive endommagée.") from None
+    if len(content) > MAX_EXPORT_BYTES:
+        raise FileRefused(f"{member.filename} dépasse {_size(MAX_EXPORT_BYTES)} une fois décompressé : refusé "
+                          "(une archive qui annonce une taille et en contient une autre).")
+    if not looks_like_xml(content):
+        raise FileRefused(f"L'archive zip contient {member.filename}, qui n'est pas un fichier XML : un export "
+                          "SIECLE contient ElevesSansAdresses.xml.")
+    return member.filename, content
+
+
+def looks_like_xml(data: bytes) -> bool:
+    head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<")
