@@ -221,7 +221,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
     if plan.problems:
         from .domain.errors import ImportRejected
 
-        raise ImportRejected(plan.problems, what="Mise à jour")
+        raise ImportRejected(plan.problems, update=True)
     if not args.apply:
         if plan.changes:
             print(f"\nAperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :\n"

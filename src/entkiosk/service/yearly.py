@@ -148,7 +148,7 @@ class YearlyUpdate(UseCases):
             self.core.check_school(s, file.uaj, record=False)
             plan = self._plan(s, file)
         if plan.problems:
-            raise errors.ImportRejected(plan.problems, what="Mise à jour")
+            raise errors.ImportRejected(plan.problems, update=True)
         if expected is not None and plan.fingerprint != expected:
             raise errors.Conflict("Les comptes ont changé depuis l'aperçu : relancez l'aperçu avant d'appliquer.")
         passwords = [provisional_password(self.core.rng) for _ in plan.newcomers]
