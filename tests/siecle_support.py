@@ -45,7 +45,7 @@ def _ref(text: str, encoding: str) -> str:
 
 def pupils_xml(pupils: list[Pupil], *, uaj: str = UAJ, year: str = "2026", exported: str = "01/09/2026",
                encoding: str = "ISO-8859-15") -> bytes:
-    e = lambda text: _ref(text, encoding)  # noqa: E731
+    e = lambda text: _ref(text, encoding)
     parts = [f'<?xml version="1.0" encoding="{encoding}"?>\r\n<BEE_ELEVES VERSION="3.1">\r\n  <PARAMETRES>\r\n'
              f"    <UAJ>{uaj}</UAJ>\r\n    <ANNEE_SCOLAIRE>{year}</ANNEE_SCOLAIRE>\r\n"
              f"    <DATE_EXPORT>{exported}</DATE_EXPORT>\r\n    <HORODATAGE>{exported} 08:12:44</HORODATAGE>\r\n"

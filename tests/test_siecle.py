@@ -11,11 +11,11 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from siecle_support import UAJ, Pupil, division_csv, first_year, pupils_xml, pupils_zip
 
 from entkiosk.domain.errors import FileRefused, ImportRejected
 from entkiosk.imports import MAX_EXPORT_BYTES, read_pupils
 from entkiosk.imports.files import read_export_file
-from siecle_support import UAJ, Pupil, division_csv, first_year, pupils_xml, pupils_zip
 
 
 def test_pupils_export_gives_each_pupil_with_keys_division_and_usage_name():

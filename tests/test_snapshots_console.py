@@ -315,6 +315,34 @@ def test_import_preview_clean(snap_compare, service, clock, pupils, tmp_path, si
         service, clock, pupils, *preview("2nde-4.csv", GOOD_LIST)))
 
 
+def sync_preview(service: AccountService) -> list[Action]:
+    """Last year's SIECLE export imported (4A, 4B), then « Mise à jour SIECLE » with this year's."""
+    from siecle_support import first_year, pupils_xml, pupils_zip, second_year
+
+    from entkiosk.ui.screens.staff_sync import SyncScreen
+
+    def imported(_pilot: Pilot) -> None:
+        first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
+        service.import_class_list(first.rows, actor="seed", uaj=first.uaj)
+
+    path = LISTS / "ElevesSansAdresses.xml"
+    path.write_bytes(pupils_xml(second_year(), year="2027"))
+    return [imported, push(SyncScreen), fill(path=str(path)), click("#preview")]
+
+
+@SIZES
+def test_sync_preview(snap_compare, service, clock, pupils, tmp_path, size):
+    """Mise à jour annuelle depuis SIECLE, /tmp/entkiosk-snapshots/listes/ElevesSansAdresses.xml:
+    « Export XML de SIECLE (ElevesSansAdresses) de l'établissement 0599999Z, année scolaire
+    2027-2028. 3 nouveaux élèves, 4 changements de classe, 1 départ, 0 retour, 1 nom corrigé, 0 élève
+    inchangé. 50 comptes créés hors SIECLE… restent tels quels. Vérifiez, puis appliquez. », then
+    the changes grouped (Nouvel élève ×3 with their identifiers, Classe 4A → 3A…, Départ of
+    julie.baillet1 « absent de l'export », Nom corrigé → ŒUVRARD-LEROY Çécile) and APPLIQUER focused
+    (green); at 80×24 the body scrolls to it."""
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
+        service, clock, pupils, *sync_preview(service)))
+
+
 @SIZES
 def test_add_student_errors(snap_compare, service, clock, pupils, tmp_path, size):
     """Ajouter un élève with only « Roux » and 31/02/2010: in red beside their fields « Saisissez le

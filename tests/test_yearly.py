@@ -6,19 +6,25 @@ a pupil who comes back gets the same account. And the school's code (UAJ) guards
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import GOOD_PASSWORD, last_code, make_settings
+from siecle_support import (
+    UAJ,
+    Pupil,
+    division_csv,
+    first_year,
+    pupils_xml,
+    pupils_zip,
+    second_year,
+)
 from sqlalchemy import select
 
-from conftest import GOOD_PASSWORD, last_code, make_settings
 from entkiosk.domain import errors
 from entkiosk.runtime import open_service
 from entkiosk.store.models import Account, AuditEvent, Establishment
-from siecle_support import UAJ, Pupil, division_csv, first_year, pupils_xml, pupils_zip, second_year
 
 YEAR1 = pupils_zip(pupils_xml(first_year()))
 YEAR2 = pupils_xml(second_year(), year="2027", exported="31/08/2027")
@@ -289,8 +295,8 @@ def test_cli_import_then_september_sync_then_students(school, tmp_path, settings
         applied = entkiosk(school, "sync", "ElevesSansAdresses.xml", "--apply", "--letters", "rentree.pdf",
                            cwd=tmp_path)
         assert applied.returncode == 0, applied.stderr
-        assert ("Mise à jour appliquée : 3 compte(s) créé(s), 4 changement(s) de classe, 1 compte(s) fermé(s), "
-                "0 rouvert(s), 1 nom(s) corrigé(s).") in applied.stdout
+        assert ("Mise à jour appliquée : 3 nouveaux élèves, 4 changements de classe, 1 départ, 0 retour, "
+                "1 nom corrigé, 0 élève inchangé.") in applied.stdout
         assert (tmp_path / "rentree-3a.pdf").is_file() and (tmp_path / "rentree-6c.pdf").is_file()
         assert snapshot(live) != before
     finally:

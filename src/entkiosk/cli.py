@@ -141,11 +141,6 @@ def _read(path: Path) -> bytes:
     return read_export_file(path)
 
 
-def _school_year(year: str | None) -> str:
-    """SIECLE's ``ANNEE_SCOLAIRE`` 2026 is the school year 2026-2027."""
-    return f"{year}-{int(year) + 1}" if year and year.isdigit() else (year or "?")
-
-
 def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     from .letters.output import check_output, files_sentence
 
@@ -190,7 +185,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return f"{n} {one if n <= 1 else many}"
 
 
 def _letters_done(letters, path: Path | None, written: list[Path]) -> None:
@@ -239,9 +234,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
                                     deliver=_deliver(args.letters, settings, stop, written) if args.letters else None)
     finally:
         stop()
-    p = done.plan
-    print(f"\nMise à jour appliquée : {len(p.newcomers)} compte(s) créé(s), {len(p.moves)} changement(s) de classe, "
-          f"{len(p.leaving)} compte(s) fermé(s), {len(p.returning)} rouvert(s), {len(p.renamed)} nom(s) corrigé(s).")
+    print(f"\nMise à jour appliquée : {done.plan.counts}.")
     if done.letters:
         _letters_done(done.letters, args.letters, written)
     return EXIT_OK
@@ -250,7 +243,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
 def _print_plan(plan, *, details: bool) -> None:
     """The preview of a yearly update, grouped and counted, as staff read it before applying."""
     print(f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}, "
-          f"année scolaire {_school_year(plan.school_year)}.")
+          f"année scolaire {plan.year_label}.")
 
     def group(title: str, items: list[str]) -> None:
         print(f"\n{title} : {len(items)}")

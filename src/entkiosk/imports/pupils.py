@@ -9,6 +9,7 @@ from ..domain.errors import FileRefused
 from .files import MAX_EXPORT_BYTES, is_zip, looks_like_xml, unzip_one_xml
 from .model import PupilFile
 
+
 def read_pupils(data: bytes, *, today: date | None = None) -> PupilFile:
     """Any file of pupils entkiosk reads, its format recognised from its content.
 

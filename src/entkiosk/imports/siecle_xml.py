@@ -22,7 +22,14 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from ..domain.classlist import MAX_CLASS, MAX_KEY, MAX_NAME, StudentRow, parse_birth_date, printable
+from ..domain.classlist import (
+    MAX_CLASS,
+    MAX_KEY,
+    MAX_NAME,
+    StudentRow,
+    parse_birth_date,
+    printable,
+)
 from ..domain.errors import FileRefused
 from ..domain.identifiers import base_identifier
 from .model import PupilFile, SiecleRecord

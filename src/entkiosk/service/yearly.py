@@ -96,6 +96,27 @@ class UpdatePlan:
     _returning: list[int] = field(default_factory=list, repr=False)
 
     @property
+    def year_label(self) -> str:
+        """SIECLE's ``ANNEE_SCOLAIRE`` 2027 is the school year 2027-2028."""
+        year = self.school_year
+        return f"{year}-{int(year) + 1}" if year and year.isdigit() else (year or "?")
+
+    @property
+    def counts(self) -> str:
+        """« 3 nouveaux élèves, 4 changements de classe, 1 départ, … » (the preview's first line)."""
+        def n(number: int, one: str, many: str) -> str:
+            return f"{number} {one if number <= 1 else many}"
+
+        parts = [n(len(self.newcomers), "nouvel élève", "nouveaux élèves"),
+                 n(len(self.moves), "changement de classe", "changements de classe"),
+                 n(len(self.leaving), "départ", "départs"), n(len(self.returning), "retour", "retours"),
+                 n(len(self.renamed), "nom corrigé", "noms corrigés")]
+        if self.linked:
+            parts.append(n(len(self.linked), "compte rattaché", "comptes rattachés"))
+        parts.append(n(self.unchanged, "élève inchangé", "élèves inchangés"))
+        return ", ".join(parts)
+
+    @property
     def changes(self) -> int:
         return (len(self.newcomers) + len(self.moves) + len(self.leaving) + len(self.returning)
                 + len(self.renamed) + len(self.linked))
@@ -273,7 +294,7 @@ class YearlyUpdate(UseCases):
             changed = True
         if row is not None and (row.last_name, row.first_name, row.birth_date) != (
                 account.last_name, account.first_name, account.birth_date):
-            born = lambda d: d.strftime("%d/%m/%Y") if d else "?"  # noqa: E731
+            born = lambda d: d.strftime("%d/%m/%Y") if d else "?"
             plan.renamed.append(Change(account.identifier, account.name,
                                        before=f"{account.name}, né(e) le {born(account.birth_date)}",
                                        after=f"{row.last_name} {row.first_name}, né(e) le {born(row.birth_date)}"))

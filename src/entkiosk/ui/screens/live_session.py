@@ -93,6 +93,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         self.show_students(event.worker.result or [])
 
     def show_students(self, students: list[StudentStatus]) -> None:
+        students = [s for s in students if s.state != "left"]  # not in the room any more
         total = len(students)
         activated = sum(s.state in ("activated", "ready") for s in students)
         ready = sum(s.state == "ready" for s in students)

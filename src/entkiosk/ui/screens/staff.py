@@ -51,10 +51,11 @@ class StaffScreen(KioskScreen):
                     placeholder="les 13 chiffres lus par l'élève")
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("Importer une liste", id="import")
+            yield KioskButton("Mise à jour SIECLE", id="sync")
             yield KioskButton("Ajouter un élève", id="add")
-            yield KioskButton("Fermer le kiosque", id="close", variant="error")
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("Changement de mot de passe imposé", id="force-all")
+            yield KioskButton("Fermer le kiosque", id="close", variant="error")
             yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
@@ -75,7 +76,8 @@ class StaffScreen(KioskScreen):
             total.update(plain(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
                          f"{count(activated, 'a activé son compte', 'ont activé leur compte')}."))
         else:
-            total.update(plain("Aucune classe : importez une liste de classe (CSV nom;prénom;date de naissance;classe)."))
+            total.update(plain("Aucune classe : importez l'export SIECLE des élèves ou une liste de classe "
+                               "(CSV nom;prénom;date de naissance;classe)."))
             self.query_one("#import", Button).focus()
 
     def submit(self) -> None:
@@ -118,6 +120,12 @@ class StaffScreen(KioskScreen):
     @on(Button.Pressed, "#logout")
     def _logout(self) -> None:
         self.app.end_session()
+
+    @on(Button.Pressed, "#sync")
+    def _sync(self) -> None:
+        from .staff_sync import SyncScreen
+
+        self.app.push_screen(SyncScreen())
 
     @on(Button.Pressed, "#import")
     def _import(self) -> None:

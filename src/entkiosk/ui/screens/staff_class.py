@@ -78,9 +78,11 @@ class ClassScreen(KioskScreen):
         charter = sum(s.charter for s in students)
         waiting = sum(s.state == "waiting" for s in students)
         expired = sum(s.state == "expired" for s in students)
+        left = sum(s.state == "left" for s in students)
+        gone = f" Et {count(left, 'élève sorti', 'élèves sortis')} de l'établissement (compte fermé)." if left else ""
         self.query_one("#class-counts", Static).update(plain(
-            f"{count(len(students), 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
-            f"({charter} avec la charte), {waiting} en attente, {count(expired, 'expiré', 'expirés')}."))
+            f"{count(len(students) - left, 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
+            f"({charter} avec la charte), {waiting} en attente, {count(expired, 'expiré', 'expirés')}.{gone}"))
         self._filter()
 
     @on(Input.Changed, "#search")

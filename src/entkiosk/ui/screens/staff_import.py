@@ -6,6 +6,7 @@ bad row imports nobody (SPEC §7), and the preview says which line to fix and wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,7 +16,7 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, Input, Static
 
-from ...domain.errors import InvalidInput
+from ...domain.errors import FileRefused, InvalidInput
 from ...service import ImportPreview
 from ..text import count, plain
 from ..widgets.controls import KioskButton
@@ -25,26 +26,33 @@ from .base import KioskScreen, screen_keys
 from .staff_common import staff_read
 from .staff_actions import JobScreen, letters_job
 
-#: A class list is a few kilobytes; anything this big is the wrong file.
-MAX_CSV_BYTES = 5 * 1024 * 1024
+#: The preview's tables and its button, hidden until a preview shows one of them.
+TABLES = ("#preview-rows", "#preview-pupils", "#preview-problems", "#preview-bad-pupils", "#import")
 
 
 def read_class_list(path_text: str) -> bytes:
-    """The bytes of the CSV file typed by staff, or a French reason it cannot be read
-    (beside the « fichier CSV » field, which gets the focus)."""
-    from ...letters import os_reason
+    """The bytes of the file typed by staff, or a French reason it cannot be read
+    (beside the « fichier » field, which gets the focus)."""
+    from ...imports import read_export_file
 
     if not path_text.strip():
-        raise InvalidInput({"path": "Saisissez le chemin du fichier CSV de la classe."})
-    path = Path(path_text.strip()).expanduser()
+        raise InvalidInput({"path": "Saisissez le chemin du fichier : l'export SIECLE ou la liste CSV de la classe."})
     try:
-        if path.is_dir():
-            raise InvalidInput({"path": f"{path} est un dossier : indiquez le fichier CSV lui-même."})
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise InvalidInput({"path": f"{path} est trop volumineux pour une liste de classe (5 Mo au plus)."})
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput({"path": f"Impossible de lire {path} ({os_reason(exc)})."}) from None
+        return read_export_file(Path(path_text.strip()).expanduser())
+    except FileRefused as exc:
+        raise InvalidInput({"path": str(exc)}) from None
+
+
+def source_sentence(label: str, uaj: str | None, leavers: int = 0, without_class: Sequence[str] = ()) -> str:
+    """What the file is (« Export XML de SIECLE … de l'établissement 0590000X. »), and the
+    pupils of a SIECLE export who get no account: the leavers, those with no division yet."""
+    text = f"{label[:1].upper()}{label[1:]}" + (f" de l'établissement {uaj}." if uaj else ".")
+    if leavers:
+        text += f" {count(leavers, 'élève sorti', 'élèves sortis')} (date de sortie dans SIECLE) : pas de compte."
+    if without_class:
+        names = ", ".join(without_class[:3]) + (f" et {len(without_class) - 3} autres" if len(without_class) > 3 else "")
+        text += (f" Sans division dans SIECLE, pas encore de compte : {names}.")
+    return text
 
 
 class ImportScreen(KioskScreen):
@@ -60,20 +68,25 @@ class ImportScreen(KioskScreen):
         self.preview: ImportPreview | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Fichier CSV en UTF-8, une ligne par élève : nom;prénom;date de naissance (JJ/MM/AAAA);classe. "
-                     "Rien n'est enregistré avant la confirmation."), classes="paragraph")
-        yield Field("fichier CSV", "path", placeholder="/chemin/vers/classe.csv", max_length=500)
+        yield Static(plain("Export SIECLE des élèves (zip ou XML), export CSV d'une division, ou liste CSV en UTF-8 "
+                           "nom;prénom;date de naissance (JJ/MM/AAAA);classe. Rien n'est enregistré avant la "
+                           "confirmation."),
+                     classes="paragraph")
+        yield Field("fichier", "path", placeholder="/chemin/vers/ExportXML_ElevesSansAdresses.zip", max_length=500)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
             yield KioskButton("RETOUR", id="back-button")
         yield Static("", id="preview-summary", classes="paragraph")
         yield ReadOnlyTable("Ligne", "Élève", "Né(e) le", "Classe", "Identifiant", id="preview-rows",
                             **NAME_FIRST)
+        # A SIECLE export has records, not lines: its pupils are named instead.
+        yield ReadOnlyTable("Élève", "Né(e) le", "Classe", "Identifiant", id="preview-pupils", **NAME_FIRST)
         yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems", wrap=("Motif du refus",))
+        yield ReadOnlyTable("Élève", "Motif du refus", id="preview-bad-pupils", wrap=("Élève", "Motif du refus"))
         yield KioskButton("IMPORTER ET IMPRIMER LES COURRIERS", id="import", variant="success")
 
     def on_mount(self) -> None:
-        for widget in ("#preview-rows", "#preview-problems", "#import"):
+        for widget in TABLES:
             self.query_one(widget).display = False
         self.query_one("#path").focus()
 
@@ -83,7 +96,7 @@ class ImportScreen(KioskScreen):
         if self.preview is not None:
             self.preview = None
             self.query_one("#preview-summary", Static).update("")
-            for widget in ("#preview-rows", "#preview-problems", "#import"):
+            for widget in TABLES:
                 self.query_one(widget).display = False
 
     @on(Button.Pressed, "#preview")
@@ -96,16 +109,23 @@ class ImportScreen(KioskScreen):
     def _show(self, preview: ImportPreview) -> None:
         self.preview = preview
         summary = self.query_one("#preview-summary", Static)
-        rows = self.query_one("#preview-rows", KioskTable)
-        problems = self.query_one("#preview-problems", KioskTable)
+        for widget in TABLES:
+            self.query_one(widget).display = False
+        siecle = preview.uaj is not None
+        rows = self.query_one("#preview-pupils" if siecle else "#preview-rows", KioskTable)
+        records = any(isinstance(where, str) for where, _ in preview.problems)
+        problems = self.query_one("#preview-bad-pupils" if records else "#preview-problems", KioskTable)
+        source = (source_sentence(preview.format_label, preview.uaj, preview.leavers, preview.without_class) + " "
+                  if preview.format_label != "liste de classe CSV" else "")
         if preview.problems:
-            refused = count(len(preview.problems), "ligne refusée", "lignes refusées")
-            summary.update(plain(f"{refused} : aucun élève ne sera importé. Corrigez le fichier "
+            refused = (count(len(preview.problems), "élève refusé", "élèves refusés") if records else
+                       count(len(preview.problems), "ligne refusée", "lignes refusées"))
+            fix = "Corrigez-les dans SIECLE puis exportez à nouveau" if records else "Corrigez le fichier"
+            summary.update(plain(f"{source}{refused} : aucun élève ne sera importé. {fix} "
                                  "puis relancez l'aperçu."))
             summary.set_class(True, "paragraph-error")
-            problems.fill([(str(i), (str(line), reason)) for i, (line, reason) in enumerate(preview.problems)])
-            problems.display, rows.display = True, False
-            self.query_one("#import").display = False
+            problems.fill([(str(i), (str(where), reason)) for i, (where, reason) in enumerate(preview.problems)])
+            problems.display = True
             problems.focus()
             return
         enrolled = ((" 1 élève de la liste, déjà inscrit, ne change pas." if len(preview.enrolled) == 1 else
@@ -113,20 +133,23 @@ class ImportScreen(KioskScreen):
                     if preview.enrolled else "")
         if not preview.rows:
             summary.set_class(False, "paragraph-error")
-            summary.update(plain(f"Tous les élèves de cette liste sont déjà inscrits : rien à importer.{enrolled}"))
-            rows.display = problems.display = False
-            self.query_one("#import").display = False
+            sync = (" À la rentrée, « Mise à jour SIECLE » applique les changements de classe, les nouveaux élèves "
+                    "et les départs." if preview.uaj else "")
+            summary.update(plain(f"{source}Tous les élèves de cette liste sont déjà inscrits : rien à importer."
+                                 f"{enrolled}{sync}"))
             return
         counts = [f"{name} ({count})" for name, count in preview.classes.items()]
         classes = ", ".join(counts) if len(counts) <= 6 else f"{', '.join(counts[:5])} et {len(counts) - 5} autres"
         summary.set_class(False, "paragraph-error")
-        summary.update(plain(f"{len(preview.rows)} élève(s) à créer dans {len(counts)} classe(s) : {classes}."
+        summary.update(plain(f"{source}{len(preview.rows)} élève(s) à créer dans {len(counts)} classe(s) : {classes}."
                              f"{enrolled} Vérifiez, puis importez : les courriers seront enregistrés dans un fichier "
                              "PDF à imprimer."))
-        rows.fill([(str(i), (str(r.line), f"{r.last_name} {r.first_name}", r.birth_date.strftime("%d/%m/%Y"),
-                             r.class_name, ident))
-                   for i, (r, ident) in enumerate(zip(preview.rows, preview.identifiers, strict=True))])
-        rows.display, problems.display = True, False
+        cells = [((f"{r.last_name} {r.first_name}", r.birth_date.strftime("%d/%m/%Y"), r.class_name, ident)
+                  if siecle else (str(r.line), f"{r.last_name} {r.first_name}", r.birth_date.strftime("%d/%m/%Y"),
+                                  r.class_name, ident))
+                 for r, ident in zip(preview.rows, preview.identifiers, strict=True)]
+        rows.fill([(str(i), row) for i, row in enumerate(cells)])
+        rows.display = True
         button = self.query_one("#import", Button)
         button.display = True
         button.focus()
@@ -139,11 +162,11 @@ class ImportScreen(KioskScreen):
     def _import(self) -> None:
         if self.preview is None or self.preview.problems or self.busy:
             return
-        service, rows = self.app.service, self.preview.rows
+        service, rows, uaj = self.app.service, self.preview.rows, self.preview.uaj
         label = next(iter(self.preview.classes)) if len(self.preview.classes) == 1 else "import"
 
         def issue(*, progress, actor, deliver):
-            return service.import_class_list(rows, actor=actor, progress=progress, deliver=deliver)
+            return service.import_class_list(rows, actor=actor, uaj=uaj, progress=progress, deliver=deliver)
 
         job = letters_job(self, label, issue, new_accounts=True)
         self.app.push_screen(JobScreen(f"Import de {len(rows)} élève(s)", job), self._imported)

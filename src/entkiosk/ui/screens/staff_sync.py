@@ -1,0 +1,161 @@
+"""Mise à jour SIECLE: the yearly update, previewed then applied (« entkiosk sync » in the console).
+
+The secretariat names the export of the new school year; the preview says what it would
+change — newcomers, pupils changing class, leavers, names corrected — and writes nothing.
+« APPLIQUER » applies exactly that, in one transaction, and writes the newcomers' letters
+to a PDF; if the accounts changed since the preview (another kiosk), nothing is written
+and the preview must be read again.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import HorizontalGroup
+from textual.widgets import Button, Input, Static
+
+from ...service import UpdatePlan
+from ..text import count, plain
+from ..widgets.controls import KioskButton
+from ..widgets.fields import Field
+from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
+from .base import KioskScreen, screen_keys
+from .staff_actions import JobScreen, letters_job
+from .staff_common import staff_read
+from .staff_import import read_class_list
+
+
+def change_rows(plan: UpdatePlan) -> list[tuple[str, str, str, str]]:
+    """(what, pupil, identifier, detail) of every change, grouped in the order staff check them."""
+    rows = [("Nouvel élève", f"{r.last_name} {r.first_name}", ident, r.class_name)
+            for r, ident in zip(plan.newcomers, plan.identifiers, strict=True)]
+    rows += [("Classe", c.name, c.identifier, f"{c.before or '—'} → {c.after}") for c in plan.moves]
+    rows += [("Départ", c.name, c.identifier, f"{c.before or '—'}, {c.why}") for c in plan.leaving]
+    rows += [("Retour", c.name, c.identifier, c.after) for c in plan.returning]
+    rows += [("Nom corrigé", c.name, c.identifier, f"→ {c.after}") for c in plan.renamed]
+    rows += [("Rattaché", c.name, c.identifier, f"ELEVE_ID {c.after}") for c in plan.linked]
+    return rows
+
+
+class SyncScreen(KioskScreen):
+    """The export's path, APERÇU, then APPLIQUER once the preview is clean."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Aperçu", back="Retour")
+
+    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+    HEADING = "Mise à jour annuelle depuis SIECLE"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: UpdatePlan | None = None
+        self.data: bytes = b""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(plain("L'export SIECLE des élèves de la rentrée (ExportXML_ElevesSansAdresses.zip ou son XML). "
+                           "Rien n'est enregistré avant APPLIQUER."), classes="paragraph")
+        yield Field("fichier", "path", placeholder="/chemin/vers/ExportXML_ElevesSansAdresses.zip", max_length=500)
+        with HorizontalGroup(classes="buttons"):
+            yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
+            yield KioskButton("RETOUR", id="back-button")
+        yield Static("", id="sync-summary", classes="paragraph")
+        # Above the list: in September most pupils change class, and the list is long.
+        yield KioskButton("APPLIQUER", id="apply", variant="success")
+        yield ReadOnlyTable("Changement", "Élève", "Identifiant", "Détail", id="sync-changes", wrap=("Détail",),
+                            **NAME_FIRST)
+        yield ReadOnlyTable("Élève", "Motif du refus", id="sync-problems", wrap=("Élève", "Motif du refus"))
+
+    def on_mount(self) -> None:
+        self._hide()
+        self.query_one("#path").focus()
+
+    def _hide(self) -> None:
+        for widget in ("#sync-changes", "#sync-problems", "#apply"):
+            self.query_one(widget).display = False
+
+    @on(Input.Changed, "#path")
+    def _path_changed(self) -> None:
+        """A new path voids the preview of the old one."""
+        if self.plan is not None:
+            self.plan, self.data = None, b""
+            self.query_one("#sync-summary", Static).update("")
+            self._hide()
+
+    @on(Button.Pressed, "#preview")
+    def submit(self) -> None:
+        service = self.app.service
+        path = self.value("path")
+
+        def read() -> tuple[bytes, UpdatePlan]:
+            data = read_class_list(path)
+            return data, staff_read(service, self.app.token, service.preview_update, data)
+
+        self.call(read, then=self._show)
+
+    def _show(self, found: tuple[bytes, UpdatePlan]) -> None:
+        self.data, plan = found
+        self.plan = plan
+        summary = self.query_one("#sync-summary", Static)
+        changes = self.query_one("#sync-changes", KioskTable)
+        problems = self.query_one("#sync-problems", KioskTable)
+        source = f"Export SIECLE de l'établissement {plan.uaj}, année {plan.year_label} :"
+        apply = self.query_one("#apply", Button)
+        if plan.problems:
+            summary.set_class(True, "paragraph-error")
+            summary.update(plain(f"{source} {count(len(plan.problems), 'élève refusé', 'élèves refusés')}, rien ne "
+                                 "sera modifié. Corrigez-les dans SIECLE, exportez à nouveau, puis relancez l'aperçu."))
+            problems.fill([(str(i), (str(where), reason)) for i, (where, reason) in enumerate(plan.problems)])
+            problems.display, changes.display, apply.display = True, False, False
+            problems.focus()
+            return
+        summary.set_class(False, "paragraph-error")
+        extra = ""
+        if plan.without_class:
+            extra += f" Sans division dans SIECLE, pas encore de compte : {', '.join(plan.without_class[:3])}"
+            extra += f" et {len(plan.without_class) - 3} autres." if len(plan.without_class) > 3 else "."
+        if plan.outside:
+            extra += (" 1 compte créé hors SIECLE reste tel quel." if len(plan.outside) == 1 else
+                      f" {len(plan.outside)} comptes créés hors SIECLE restent tels quels.")
+        if not plan.changes:
+            summary.update(plain(f"{source} les comptes sont déjà à jour, rien à appliquer.{extra}"))
+            changes.display = problems.display = apply.display = False
+            return
+        letters = " (les courriers des nouveaux élèves iront dans un PDF à imprimer)" if plan.newcomers else ""
+        summary.update(plain(f"{source} {plan.counts}.{extra} Vérifiez, puis appliquez{letters}."))
+        changes.fill([(str(i), row) for i, row in enumerate(change_rows(plan))])
+        changes.display, problems.display, apply.display = True, False, True
+        apply.focus(scroll_visible=False)
+        self.call_after_refresh(apply.scroll_visible, animate=False)
+
+    @on(Button.Pressed, "#back-button")
+    def _back(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#apply")
+    def _apply(self) -> None:
+        plan = self.plan
+        if plan is None or plan.problems or not plan.changes or self.busy:
+            return
+        service, data, expected = self.app.service, self.data, plan.fingerprint
+        done: list = []
+
+        def issue(*, progress, actor, deliver):
+            result = service.apply_update(data, actor=actor, expected=expected, progress=progress, deliver=deliver)
+            done.append(result)
+            return result.letters
+
+        letters = letters_job(self, "rentree", issue, new_accounts=True)
+
+        def job(progress) -> str:
+            text = letters(progress)
+            applied = done[0].plan
+            sentence = f"Mise à jour appliquée : {applied.counts}."
+            return f"{sentence}\n\n{text}" if done[0].letters else sentence
+
+        self.app.push_screen(JobScreen("Mise à jour annuelle", job), self._applied)
+
+    def _applied(self, ok: bool | None) -> None:
+        if ok:
+            self.app.pop_screen()
