@@ -521,12 +521,14 @@ def test_purge_deletes_accounts_past_their_deadline(conf, settings, live, capsys
     [fresh] = live.import_class_list([student("Zoé", "N'Diaye")], actor="t")
     proc = run(conf, "purge")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "2 compte(s) non activé(s) supprimé(s). julie.baillet, paul.petit"
+    assert proc.stdout.strip() == ("2 compte(s) supprimé(s) (non activés à temps, ou élèves sortis depuis plus de "
+                                   "90 jours). julie.baillet, paul.petit")
     assert identifiers(live) == sorted([activated.identifier, fresh.identifier])
     assert {o.identifier for o in old}.isdisjoint(identifiers(live))
 
     status, out, _ = call(capsys, conf, "purge")
-    assert status == 0 and out.strip() == "0 compte(s) non activé(s) supprimé(s)."
+    assert status == 0 and out.strip() == ("0 compte(s) supprimé(s) (non activés à temps, ou élèves sortis depuis "
+                                           "plus de 90 jours).")
 
 
 # ------------------------------------------------------------ outbox

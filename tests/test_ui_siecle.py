@@ -132,3 +132,21 @@ async def test_console_yearly_update_refuses_another_school_and_a_csv(settings: 
                           "0599999Z")
         assert not app.screen.query_one("#apply", Button).display
     assert audited(service, "sync.applied") == []
+
+
+async def test_a_leaver_at_the_kiosk_is_told_the_account_is_closed(settings: Settings, service: AccountService,
+                                                                   tmp_path: Path) -> None:
+    from test_ui_kiosk import log_in, to_login
+
+    from entkiosk.ui.screens.login import LoginScreen
+
+    first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
+    letters = {l.identifier: l for l in service.import_class_list(first.rows, actor="seed", uaj=first.uaj)}
+    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="seed")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        await to_login(app, pilot)
+        await log_in(app, pilot, "zoe.ndiaye", letters["zoe.ndiaye"].provisional_password)
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert shows(app, "Ce compte est fermé : votre scolarité dans l'établissement est terminée. Si vous y êtes de "
+                          "retour, adressez-vous au secrétariat.")

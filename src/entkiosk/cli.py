@@ -398,7 +398,8 @@ def cmd_request(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
 
 def cmd_purge(_args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     purged = _service(settings).purge_expired(actor=_actor())
-    print(f"{len(purged)} compte(s) non activé(s) supprimé(s)." + ("" if not purged else " " + ", ".join(purged)))
+    print(f"{len(purged)} compte(s) supprimé(s) (non activés à temps, ou élèves sortis depuis plus de "
+          f"{settings.accounts.leaver_retention_days} jours)." + ("" if not purged else " " + ", ".join(purged)))
     return EXIT_OK
 
 

@@ -80,7 +80,7 @@ class AccountClosed(DomainError):
     """The pupil left the school (SIECLE update): the account is disabled, kept for a while."""
 
     def __init__(self) -> None:
-        super().__init__("Ce compte est fermé : vous n'êtes plus inscrit dans l'établissement. Si vous y êtes "
+        super().__init__("Ce compte est fermé : votre scolarité dans l'établissement est terminée. Si vous y êtes "
                          "de retour, adressez-vous au secrétariat.")
 
 
