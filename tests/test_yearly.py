@@ -302,6 +302,7 @@ def test_cli_import_then_september_sync_then_students(school, tmp_path, settings
     finally:
         live.engine.dispose()
     again = entkiosk(school, "sync", "ElevesSansAdresses.xml", "--apply", cwd=tmp_path)
+    assert not (tmp_path / "xdg-data" / "entkiosk" / "courriers").exists()  # no newcomer, no letters
     assert again.returncode == 0 and "La base est déjà à jour : rien n'a été modifié." in again.stdout
     listed = entkiosk(school, "students", "--csv", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
@@ -342,3 +343,15 @@ def test_cli_refusals_are_french_and_write_nothing(school, tmp_path, settings):
     finally:
         live.engine.dispose()
     assert "sync FICHIER" in proc.stderr and "--skip-enrolled" in proc.stderr
+
+
+def test_cli_sync_always_writes_the_newcomers_letters(school, tmp_path):
+    """Their provisional passwords exist only while the update runs: without --letters, the
+    letters go to a PDF in the letters folder, and the command says where."""
+    assert entkiosk(school, "import", "ExportXML_ElevesSansAdresses.zip", cwd=tmp_path).returncode == 0
+    proc = entkiosk(school, "sync", "ElevesSansAdresses.xml", "--apply", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "xdg-data" / "entkiosk" / "courriers"
+    files = sorted(folder.glob("courriers-rentree-*.pdf"))
+    assert len(files) == 2  # one per class: 3A, 6C
+    assert f"Courriers écrits dans 2 fichiers, un par classe, dans {folder}" in proc.stdout

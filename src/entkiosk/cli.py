@@ -227,16 +227,23 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
     if not plan.changes:
         print("\nLa base est déjà à jour : rien n'a été modifié.")
         return EXIT_OK
+    path = args.letters
+    if path is None and plan.newcomers:
+        # The newcomers' provisional passwords exist only now: their letters are always written.
+        from .letters.output import console_letters_path
+
+        path = console_letters_path(settings, "rentree", service.clock.now())
+        check_output(path)
     update, stop = _progress("Création des comptes")
     written: list[Path] = []
     try:
         done = service.apply_update(data, actor=_actor(), expected=plan.fingerprint, progress=update,
-                                    deliver=_deliver(args.letters, settings, stop, written) if args.letters else None)
+                                    deliver=_deliver(path, settings, stop, written) if path else None)
     finally:
         stop()
     print(f"\nMise à jour appliquée : {done.plan.counts}.")
     if done.letters:
-        _letters_done(done.letters, args.letters, written)
+        _letters_done(done.letters, path, written)
     return EXIT_OK
 
 

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="export XML de SIECLE (ExportXML_ElevesSansAdresses.zip ou ElevesSansAdresses.xml)")
     p.add_argument("--apply", action="store_true", help="appliquer les changements (sinon : aperçu, rien n'est écrit)")
     p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
-                   help="avec --apply : écrire aussitôt les courriers des nouveaux élèves")
+                   help="avec --apply : où écrire les courriers des nouveaux élèves (par défaut, un PDF dans le "
+                        "dossier des courriers, [letters] folder)")
     p.add_argument("--details", action="store_true", help="nommer chaque élève qui change de classe")
 
     p = sub.add_parser("students", help="lister les comptes des élèves, élèves sortis compris")
