@@ -222,7 +222,7 @@ def test_import_without_letters_says_how_to_print_them(conf, live, tmp_path):
     proc = run(conf, "import", str(csv))
     assert proc.returncode == 0, proc.stderr
     assert "1 compte(s) créé(s) (2nde 1)." in proc.stdout
-    assert 'entkiosk letters --class "2nde 1" -o lettres.pdf' in proc.stdout
+    assert 'entkiosk letters --class "2nde 1" -o courriers-2nde-1.pdf' in proc.stdout
     assert identifiers(live) == ["zoe.n-diaye"]
 
 

@@ -83,7 +83,7 @@ def test_second_year_preview_groups_every_change_and_writes_nothing(service, out
         ("agca.yildiz", "4B", "3B")}
     assert [(c.identifier, c.why) for c in plan.leaving] == [("julie.baillet1", "absent de l'export")]
     assert [(c.identifier, c.after) for c in plan.renamed] == [
-        ("cecile.oeuvrard", "ŒUVRARD-LEROY Çécile, né(e) le 30/01/2012")]
+        ("cecile.oeuvrard", "ŒUVRARD-LEROY Çécile")]  # the birth date, unchanged, is not repeated
     assert plan.returning == [] and plan.linked == [] and plan.unchanged == 0 and plan.changes == 9
 
 
@@ -272,7 +272,7 @@ def test_cli_import_then_september_sync_then_students(school, tmp_path, settings
     assert proc.stdout.splitlines()[:4] == [
         "Export XML de SIECLE (ElevesSansAdresses) de l'établissement 0599999Z.",
         "1 élève sorti de l'établissement (date de sortie dans SIECLE) : pas de compte.",
-        "1 élève sans division dans SIECLE, pas encore importé(s) : élève 4108 (ROUX Inès)",
+        "1 élève sans division dans SIECLE, pas encore importé : élève 4108 (ROUX Inès)",
         "6 compte(s) créé(s) (4A, 4B)."]
     assert (tmp_path / "lettres-4a.pdf").is_file() and (tmp_path / "lettres-4b.pdf").is_file()
     live = open_service(settings)
@@ -314,7 +314,7 @@ def test_cli_import_then_september_sync_then_students(school, tmp_path, settings
     table = entkiosk(school, "students", "--class", "4B", cwd=tmp_path)
     assert table.returncode == 0
     assert table.stdout.splitlines()[0].split() == ["Identifiant", "Nom", "Prénom", "Né(e)", "le", "Classe", "État"]
-    assert table.stdout.rstrip().endswith("2 élèves, dont 1 sorti(s).")
+    assert table.stdout.rstrip().endswith("2 élèves, dont 1 sorti.")
 
 
 def test_cli_refusals_are_french_and_write_nothing(school, tmp_path, settings):
@@ -355,3 +355,48 @@ def test_cli_sync_always_writes_the_newcomers_letters(school, tmp_path):
     files = sorted(folder.glob("courriers-rentree-*.pdf"))
     assert len(files) == 2  # one per class: 3A, 6C
     assert f"Courriers écrits dans 2 fichiers, un par classe, dans {folder}" in proc.stdout
+
+
+def test_an_older_export_than_the_last_one_is_refused(service):
+    """Last year's export left in the downloads folder must not undo this year's update."""
+    import_export(service)
+    service.apply_update(pupils_xml(second_year(), year="2027", exported="31/08/2027"), actor="test")
+    before = snapshot(service)
+    for attempt in (lambda: service.preview_update(YEAR1), lambda: service.apply_update(YEAR1, actor="test"),
+                    lambda: service.preview_class_list(YEAR1)):
+        with pytest.raises(errors.FileRefused) as caught:
+            attempt()
+        assert str(caught.value).startswith(
+            "Cet export SIECLE date du 01/09/2026, et les comptes ont déjà été mis à jour avec un export plus récent, "
+            "du 31/08/2027 : il est refusé, rien n'a été enregistré.")
+    assert snapshot(service) == before
+    # The same export again is fine (nothing to do).
+    assert service.preview_update(pupils_xml(second_year(), year="2027", exported="31/08/2027")).changes == 0
+
+
+def test_an_export_of_part_of_the_school_must_be_confirmed(service):
+    """Two pupils of six in the export: four would leave. Refused unless staff confirm."""
+    import_export(service)
+    part = pupils_xml(first_year()[:2])
+    plan = service.preview_update(part)
+    assert plan.mass_departure and len(plan.leaving) == 4 and plan.followed == 6
+    assert plan.departure_warning.startswith("Attention : 4 des 6 élèves suivis par SIECLE quitteraient")
+    before = snapshot(service)
+    with pytest.raises(errors.NotAllowed):
+        service.apply_update(part, actor="test")
+    assert snapshot(service) == before
+    service.apply_update(part, actor="test", many_departures=True)
+    assert sum(st.state == "left" for st in service.class_students()) == 4
+
+
+def test_force_change_and_letters_say_a_leaver_left(service):
+    import_export(service)
+    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="test")
+    for attempt in (lambda: service.force_password_change(identifier="zoe.ndiaye", actor="test"),
+                    lambda: service.issue_letters(identifier="zoe.ndiaye", actor="test")):
+        with pytest.raises(errors.NotAllowed) as caught:
+            attempt()
+        assert str(caught.value).startswith("zoe.ndiaye a quitté l'établissement (mise à jour SIECLE)")
+    assert [st.identifier for st in service.class_students("4a")] == ["julie.baillet", "lucas.martin", "zoe.ndiaye"]
+    [zoe] = [st for st in service.class_students("4A") if st.identifier == "zoe.ndiaye"]
+    assert zoe.state == "left" and zoe.deleted_on is not None

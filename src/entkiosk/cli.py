@@ -160,8 +160,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
         print(f"{_count(preview.leavers, 'élève sorti', 'élèves sortis')} de l'établissement (date de sortie dans "
               "SIECLE) : pas de compte.")
     if preview.without_class:
-        print(f"{_count(len(preview.without_class), 'élève', 'élèves')} sans division dans SIECLE, pas encore "
-              "importé(s) : " + ", ".join(preview.without_class))
+        waiting = ("1 élève sans division dans SIECLE, pas encore importé" if len(preview.without_class) == 1 else
+                   f"{len(preview.without_class)} élèves sans division dans SIECLE, pas encore importés")
+        print(f"{waiting} : " + ", ".join(preview.without_class))
     rows = preview.rows
     if preview.enrolled and not args.skip_enrolled:
         hint = ("\nÀ la rentrée, « {0} sync FICHIER » montre puis applique les changements de classe, les nouveaux "
@@ -169,14 +170,16 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
         raise DomainError(f"{ImportRejected(preview.enrolled_problems)}{hint}Avec --skip-enrolled, seuls les élèves "
                           "qui n'ont pas encore de compte sont créés.")
     if preview.enrolled:
-        print(f"{len(preview.enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s).")
+        print(f"{len(preview.enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s)."
+              + (f" Pour leurs changements de classe et les départs : {_prog()} sync FICHIER." if preview.uaj else ""))
     if not rows:
         print("Aucun nouvel élève dans cette liste : aucun compte créé.")
         return EXIT_OK
     update, stop = _progress("Création des comptes")
     written: list[Path] = []
     try:
-        letters = service.import_class_list(rows, actor=_actor(), uaj=preview.uaj, progress=update,
+        letters = service.import_class_list(rows, actor=_actor(), uaj=preview.uaj,
+                                            exported_on=preview.exported_on, progress=update,
                                             deliver=_deliver(args.letters, settings, stop, written) if args.letters else None)
     finally:
         stop()
@@ -198,8 +201,11 @@ def _letters_done(letters, path: Path | None, written: list[Path]) -> None:
     if path:
         print(f"Courriers écrits dans {files_sentence(written)}.")
     else:
+        from .letters.output import slug
+
         for name in classes:
-            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" -o lettres.pdf")
+            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" "
+                  f"-o courriers-{slug(name)}.pdf")
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
@@ -212,21 +218,27 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
     data = _read(args.file)
     service = _service(settings)
     plan = service.preview_update(data)
-    _print_plan(plan, details=args.details)
     if plan.problems:
         from .domain.errors import ImportRejected
 
         raise ImportRejected(plan.problems, update=True)
+    _print_plan(plan, details=args.details)
+    if plan.mass_departure:
+        print(f"\n{plan.departure_warning}")
+    force = " --force" if plan.mass_departure else ""
     if not args.apply:
         if plan.changes:
             print(f"\nAperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :\n"
-                  f"  {_prog()} sync {args.file} --apply")
+                  f"  {_prog()} sync {args.file} --apply{force}")
         else:
             print("\nLa base est déjà à jour : rien à appliquer.")
         return EXIT_OK
     if not plan.changes:
         print("\nLa base est déjà à jour : rien n'a été modifié.")
         return EXIT_OK
+    if plan.mass_departure and not args.force:
+        raise DomainError(f"Rien n'a été modifié. Si c'est bien l'export de tout l'établissement, relancez avec "
+                          f"--force :\n  {_prog()} sync {args.file} --apply --force")
     path = args.letters
     if path is None and plan.newcomers:
         # The newcomers' provisional passwords exist only now: their letters are always written.
@@ -238,7 +250,8 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
     written: list[Path] = []
     try:
         done = service.apply_update(data, actor=_actor(), expected=plan.fingerprint, progress=update,
-                                    deliver=_deliver(path, settings, stop, written) if path else None)
+                                    deliver=_deliver(path, settings, stop, written) if path else None,
+                                    many_departures=args.force)
     finally:
         stop()
     print(f"\nMise à jour appliquée : {done.plan.counts}.")
@@ -314,7 +327,8 @@ def cmd_students(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -
     for row in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     left = sum(st.state == "left" for st in students)
-    print(f"\n{_count(len(students), 'élève', 'élèves')}" + (f", dont {left} sorti(s)" if left else "") + ".")
+    print(f"\n{_count(len(students), 'élève', 'élèves')}" + (f", dont {_count(left, 'sorti', 'sortis')}" if left else "")
+          + ".")
     return EXIT_OK
 
 

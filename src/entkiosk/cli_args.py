@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="importer une liste de classe ou un export SIECLE (élèves)")
     p.add_argument("file", metavar="FICHIER", type=Path,
                    help="export SIECLE des élèves (ExportXML_ElevesSansAdresses.zip ou ElevesSansAdresses.xml), "
-                        "export CSV d'une division de SIECLE, ou liste CSV nom;prénom;date de naissance;classe "
-                        "(séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA) ; le format est reconnu au contenu")
+                        "export CSV d'une division de SIECLE (ISO-8859-1 ou UTF-8), ou liste CSV nom;prénom;date de "
+                        "naissance;classe (séparateur ; ou , — UTF-8 — dates JJ/MM/AAAA) ; le format est reconnu au "
+                        "contenu")
     p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
                    help="écrire aussitôt les courriers de notification des comptes créés (PDF à imprimer, ou texte)")
     p.add_argument("--skip-enrolled", action="store_true",
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="avec --apply : où écrire les courriers des nouveaux élèves (par défaut, un PDF dans le "
                         "dossier des courriers, [letters] folder)")
     p.add_argument("--details", action="store_true", help="nommer chaque élève qui change de classe")
+    p.add_argument("--force", action="store_true",
+                   help="avec --apply : appliquer même si plus de la moitié des élèves quitteraient l'établissement")
 
     p = sub.add_parser("students", help="lister les comptes des élèves, élèves sortis compris")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement cette classe")
@@ -98,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--all", dest="everyone", action="store_true", help="tous les élèves activés de l'établissement")
     p = sub.add_parser("request", help="retrouver une demande de mot de passe oublié par son n° de référence")
     p.add_argument("reference", metavar="RÉFÉRENCE", help="les 13 chiffres lus par l'élève (espaces permis)")
-    sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé")
+    sub.add_parser("purge", help="supprimer les comptes non activés dont le délai est dépassé, et ceux des élèves "
+                                 "sortis depuis plus de [accounts] leaver_retention_days jours",
+                   description="Supprime les comptes non activés dont le délai d'activation est dépassé, et ceux des "
+                               "élèves sortis de l'établissement depuis plus de [accounts] leaver_retention_days jours "
+                               "(90 par défaut).")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
     p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from ..domain.classlist import StudentRow, Where
@@ -38,6 +39,7 @@ class PupilFile:
     problems: list[tuple[Where, str]]
     uaj: str | None = None
     school_year: str | None = None
+    exported_on: date | None = None  # DATE_EXPORT
     records: list[SiecleRecord] = field(default_factory=list)
     without_class: list[str] = field(default_factory=list)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from datetime import date
+from datetime import date, datetime
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -152,8 +152,12 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
         rows.append(StudentRow(rank, last, first, birth, class_name, ine=ine, eleve_id=eleve_id, label=label))
     if not records and not problems:
         problems.append(("export SIECLE", "aucun élève dans DONNEES/ELEVES"))
+    try:
+        exported_on = datetime.strptime(_text(params, "DATE_EXPORT"), "%d/%m/%Y").date()
+    except ValueError:
+        exported_on = None
     return PupilFile("siecle-xml", rows, problems, uaj=uaj, school_year=_text(params, "ANNEE_SCOLAIRE") or None,
-                     records=records, without_class=without_class)
+                     exported_on=exported_on, records=records, without_class=without_class)
 
 
 def _record_problem(pupil: Element, last: str, first: str, class_name: str) -> str | None:

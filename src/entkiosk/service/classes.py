@@ -5,7 +5,7 @@ pupil, and finding a forgotten-password request by the reference a pupil reads o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from .views import (
     StudentState,
     StudentStatus,
     class_order,
+    search_key,
     student_matches,
 )
 
@@ -43,15 +44,17 @@ class Classes(UseCases):
     # ------------------------------------------------------------ importing
 
     def import_class_list(self, rows: Sequence[StudentRow], *, actor: str, uaj: str | None = None,
-                          progress: Progress | None = None, deliver: Deliver | None = None) -> list[IssuedLetter]:
+                          exported_on: date | None = None, progress: Progress | None = None,
+                          deliver: Deliver | None = None) -> list[IssuedLetter]:
         """Create every student of ``rows`` or none; a student already on file is a bad row.
 
-        ``uaj``: the school code of the SIECLE export the rows come from (checked against
-        this school's, and recorded by the first SIECLE import)."""
+        ``uaj`` and ``exported_on``: the school code and ``DATE_EXPORT`` of the SIECLE export
+        the rows come from (checked against this school's and the newest export's, then
+        recorded)."""
         if not rows:
             raise errors.ImportRejected([(1, "aucun élève à importer")])
         with self.tx(read_only=True) as s:
-            self.core.check_school(s, uaj, record=False)
+            self.core.check_school(s, uaj, record=False, exported_on=exported_on)
             problems = self._already_on_file(s, rows)
         if problems:
             raise errors.ImportRejected(problems)
@@ -60,7 +63,7 @@ class Classes(UseCases):
         letters: list[IssuedLetter] = []
         try:
             with self.tx() as s:
-                self.core.check_school(s, uaj, record=True)
+                self.core.check_school(s, uaj, record=True, exported_on=exported_on)
                 if problems := self._already_on_file(s, rows):
                     raise errors.ImportRejected(problems)
                 # One query for every identifier in use and one per class, not three per student.
@@ -131,6 +134,17 @@ class Classes(UseCases):
                 found.setdefault(index, identifier)
         return [(rows[i], identifier) for i, identifier in sorted(found.items())]
 
+    @staticmethod
+    def _keys_on_file(s: DbSession, records: Sequence) -> set[str]:
+        """The INEs and ELEVE_IDs of ``records`` that an account already has."""
+        ines = [r.ine for r in records if r.ine]
+        ids = [r.eleve_id for r in records]
+        if not ines and not ids:
+            return set()
+        found = s.execute(select(Account.ine, Account.eleve_id).where(
+            or_(Account.ine.in_(ines), Account.eleve_id.in_(ids)))).all()
+        return {key for row in found for key in row if key}
+
     def new_rows(self, rows: Sequence[StudentRow]) -> tuple[list[StudentRow], list[tuple[Where, str]]]:
         """An updated class list: the rows of students not yet on file, and (where, identifier)
         of those already enrolled (left as they are)."""
@@ -146,10 +160,14 @@ class Classes(UseCases):
         file = read_pupils(data, today=today)
         problems = file.problems
         with self.tx(read_only=True) as s:
-            self.core.check_school(s, file.uaj, record=False)
+            self.core.check_school(s, file.uaj, record=False, exported_on=file.exported_on)
             enrolled = self._enrolled(s, file.rows) if file.rows else []
             known = {id(row) for row, _ in enrolled}
             rows = [r for r in file.rows if id(r) not in known]
+            # A pupil without a division who already has an account is not « waiting » for one.
+            waiting = [r for r in file.records if not r.left and not r.class_name]
+            on_file = self._keys_on_file(s, waiting)
+            without_class = [r.label for r in waiting if r.eleve_id not in on_file and r.ine not in on_file]
             existing: set[str] = set()
             for base in {base_identifier(r.first_name, r.last_name) for r in rows}:
                 existing.update(self._taken_like(s, base))
@@ -160,7 +178,7 @@ class Classes(UseCases):
             taken.add(ident)
             identifiers.append(ident)
         return ImportPreview(rows, identifiers, problems, [(row.where, ident) for row, ident in enrolled],
-                             file.label, file.uaj, file.without_class, len(file.leavers))
+                             file.label, file.uaj, without_class, len(file.leavers), file.exported_on)
 
     # ------------------------------------------------------------ one pupil typed by staff
 
@@ -225,9 +243,13 @@ class Classes(UseCases):
                 state = "ready" if a.id in accepted else "activated"
             email = EmailState.PENDING if a.pending_email else EmailState.VALIDATED if a.email else EmailState.NONE
             charter = a.id in accepted and a.state == AccountState.ACTIVE  # a reset account accepts again
+            deleted_on = None
+            if a.left_at is not None:
+                kept = timedelta(days=self.settings.accounts.leaver_retention_days)
+                deleted_on = (a.left_at + kept).astimezone(self.settings.timezone).date()
             result.append(StudentStatus(a.identifier, a.first_name, a.last_name, row.class_name, a.birth_date, state,
                                         charter, email, a.identifier in locked, a.must_change_password,
-                                        a.deadline, a.activated_at))
+                                        a.deadline, a.activated_at, a.left_at, deleted_on))
         return result
 
     def class_students(self, class_name: str | None = None, *, search: str = "") -> list[StudentStatus]:
@@ -235,9 +257,12 @@ class Classes(UseCases):
         keeps those whose name or identifier contains every word typed (accents ignored)."""
         stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
                 .where(Account.kind == Kind.STUDENT))
-        if class_name is not None:
-            stmt = stmt.where(SchoolClass.name == class_name)
         with self.tx() as s:
+            if class_name is not None:
+                # « 4b » typed for the class « 4B »: case, accents and spaces aside, as a creation matches it.
+                wanted = search_key(" ".join(class_name.split()))
+                names = [n for n in s.scalars(select(SchoolClass.name)) if search_key(" ".join(n.split())) == wanted]
+                stmt = stmt.where(SchoolClass.name.in_(names or [class_name]))
             students = self.statuses(s, stmt)
         students.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
         return [st for st in students if student_matches(st, search)]

@@ -87,13 +87,17 @@ class Core:
             s.flush()
         return found
 
-    def check_school(self, s: DbSession, uaj: str | None, *, record: bool) -> None:
+    def check_school(self, s: DbSession, uaj: str | None, *, record: bool, exported_on: date | None = None) -> None:
         """A SIECLE export of this school only: its ``uaj`` must be ``[establishment] uai``,
-        or else the code recorded by the first SIECLE import, which ``record`` stores."""
+        or else the code recorded by the first SIECLE import, which ``record`` stores; and
+        not older than the newest export already imported (``exported_on``: its
+        ``DATE_EXPORT``, recorded too)."""
         if uaj is None:
             return
         configured = self.settings.establishment.uai.upper()
-        recorded = s.scalar(select(Establishment.uai).order_by(Establishment.id).limit(1))
+        found = s.execute(select(Establishment.uai, Establishment.siecle_exported_on)
+                          .order_by(Establishment.id).limit(1)).first()
+        recorded, newest = (found.uai, found.siecle_exported_on) if found else (None, None)
         expected = configured or recorded
         if expected and uaj.upper() != expected:
             whence = ("[establishment] uai dans kiosk.conf" if configured else
@@ -101,8 +105,16 @@ class Core:
             raise errors.FileRefused(
                 f"Cet export SIECLE est celui de l'établissement {uaj}, et ce kiosque sert l'établissement "
                 f"{expected} ({whence}) : il est refusé en entier, rien n'a été enregistré.")
-        if record and recorded != uaj.upper():
-            self.establishment(s).uai = uaj.upper()
+        if exported_on is not None and newest is not None and exported_on < newest:
+            raise errors.FileRefused(
+                f"Cet export SIECLE date du {exported_on:%d/%m/%Y}, et les comptes ont déjà été mis à jour avec un "
+                f"export plus récent, du {newest:%d/%m/%Y} : il est refusé, rien n'a été enregistré. Exportez à "
+                "nouveau depuis SIECLE pour avoir les élèves d'aujourd'hui.")
+        if record:
+            establishment = self.establishment(s)
+            establishment.uai = uaj.upper()
+            if exported_on is not None and (newest is None or exported_on > newest):
+                establishment.siecle_exported_on = exported_on
 
     def school_class(self, s: DbSession, name: str) -> SchoolClass:
         """The class of that name; « 2nde3 » typed for an existing « 2NDE3 » is that class."""

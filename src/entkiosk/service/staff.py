@@ -58,7 +58,7 @@ class Staff(UseCases):
             raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
         if identifier is not None and found[0].left_at is not None:
             raise errors.NotAllowed(f"{found[0].identifier} a quitté l'établissement (mise à jour SIECLE) : "
-                                    "son compte est fermé, il n'a pas de courrier à recevoir.")
+                                    "son compte est fermé, pas de courrier à imprimer.")
         if identifier is not None and found[0].state != AccountState.CREATED:
             raise errors.NotAllowed(
                 f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
@@ -111,7 +111,7 @@ class Staff(UseCases):
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
             if account.left_at is not None:
                 raise errors.NotAllowed(f"{ident} a quitté l'établissement (mise à jour SIECLE) : son compte est "
-                                        "fermé. S'il revient, la mise à jour suivante le rouvrira.")
+                                        "fermé. En cas de retour, la mise à jour suivante le rouvre.")
             if expired and not self.core.expired(account):
                 raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
             return account.id
@@ -181,7 +181,11 @@ class Staff(UseCases):
                 stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
             if identifier is not None:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
-            found = list(s.scalars(stmt.where(Account.left_at.is_(None)).order_by(Account.identifier)))
+            found = list(s.scalars(stmt.order_by(Account.identifier)))
+            if identifier is not None and found and found[0].left_at is not None:
+                raise errors.NotAllowed(f"{found[0].identifier} a quitté l'établissement (mise à jour SIECLE) : son "
+                                        "compte est fermé, ses sessions aussi.")
+            found = [a for a in found if a.left_at is None]
             if identifier is not None and not found:
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
             if class_name is not None and not found:

@@ -136,6 +136,8 @@ class StudentStatus:
     must_change_password: bool
     deadline: date | None
     activated_at: datetime | None
+    left_at: datetime | None = None  # left the school (SIECLE update)
+    deleted_on: date | None = None  # a leaver's account is deleted by the purge from this day
 
     @property
     def state_label(self) -> str:
@@ -212,6 +214,7 @@ class ImportPreview:
     uaj: str | None = None  # the school's code, for a SIECLE export
     without_class: list[str] = field(default_factory=list)  # SIECLE pupils with no division yet: not imported
     leavers: int = 0  # SIECLE pupils with a DATE_SORTIE: not imported
+    exported_on: date | None = None  # the SIECLE export's DATE_EXPORT
 
     @property
     def enrolled_problems(self) -> list[tuple[Where, str]]:

@@ -87,6 +87,7 @@ class UpdatePlan:
     unchanged: int = 0
     without_class: list[str] = field(default_factory=list)  # newcomers SIECLE has no division for yet
     outside: list[str] = field(default_factory=list)  # accounts without keys and no record: left alone
+    followed: int = 0  # accounts with SIECLE keys, not left: those an export should name
     problems: list[tuple[Where, str]] = field(default_factory=list)
     #: Internal: what to write (account id → new values), and the keys each account gets.
     _moves: dict[int, str] = field(default_factory=dict, repr=False)
@@ -115,6 +116,18 @@ class UpdatePlan:
             parts.append(n(len(self.linked), "compte rattaché", "comptes rattachés"))
         parts.append(n(self.unchanged, "élève inchangé", "élèves inchangés"))
         return ", ".join(parts)
+
+    @property
+    def mass_departure(self) -> bool:
+        """More than half the pupils SIECLE follows would leave: an export of part of the
+        school, or of another one, rather than a new school year (asked again before applying)."""
+        return len(self.leaving) >= 2 and 2 * len(self.leaving) > self.followed
+
+    @property
+    def departure_warning(self) -> str:
+        return (f"Attention : {len(self.leaving)} des {self.followed} élèves suivis par SIECLE quitteraient "
+                "l'établissement et leurs comptes seraient fermés. Vérifiez que l'export est celui de tout "
+                "l'établissement, pour l'année qui commence.")
 
     @property
     def changes(self) -> int:
@@ -147,29 +160,35 @@ class YearlyUpdate(UseCases):
     def _read(self, data: bytes) -> PupilFile:
         file = read_pupils(data, today=self.now().astimezone(self.settings.timezone).date())
         if not file.whole_school:
+            what = (" : c'est un export CSV de SIECLE, qui ne dit pas quels élèves ont quitté l'établissement"
+                    if file.format == "siecle-csv" else "")
             raise errors.FileRefused(
                 f"La mise à jour annuelle se fait avec l'export XML de SIECLE (ElevesSansAdresses.xml, ou le zip "
-                f"qui le contient) : ce fichier est une {file.label}, qui ne dit pas quels élèves ont quitté "
-                "l'établissement. Pour ajouter seulement de nouveaux élèves, utilisez « Importer une liste ».")
+                f"qui le contient), et ce fichier n'en est pas un{what}. Pour ajouter seulement de nouveaux élèves, "
+                "utilisez « Importer une liste ».")
         return file
 
     def preview_update(self, data: bytes) -> UpdatePlan:
         """What the export would change, grouped and counted; nothing is written, nothing hashed."""
         file = self._read(data)
         with self.tx(read_only=True) as s:
-            self.core.check_school(s, file.uaj, record=False)
+            self.core.check_school(s, file.uaj, record=False, exported_on=file.exported_on)
             return self._plan(s, file)
 
     def apply_update(self, data: bytes, *, actor: str, expected: str | None = None, progress: Progress | None = None,
-                     deliver: Deliver | None = None) -> UpdateDone:
+                     deliver: Deliver | None = None, many_departures: bool = False) -> UpdateDone:
         """Apply the export in one transaction. ``expected``: the fingerprint of the plan staff
-        read; if the accounts changed since, nothing is written and the preview must be redone."""
+        read; if the accounts changed since, nothing is written and the preview must be redone.
+        ``many_departures``: staff saw the warning that more than half the pupils would leave,
+        and confirmed; without it such an update is refused."""
         file = self._read(data)
         with self.tx(read_only=True) as s:
-            self.core.check_school(s, file.uaj, record=False)
+            self.core.check_school(s, file.uaj, record=False, exported_on=file.exported_on)
             plan = self._plan(s, file)
         if plan.problems:
             raise errors.ImportRejected(plan.problems, update=True)
+        if plan.mass_departure and not many_departures:
+            raise errors.NotAllowed(f"{plan.departure_warning} Rien n'a été modifié.")
         if expected is not None and plan.fingerprint != expected:
             raise errors.Conflict("Les comptes ont changé depuis l'aperçu : relancez l'aperçu avant d'appliquer.")
         passwords = [provisional_password(self.core.rng) for _ in plan.newcomers]
@@ -177,7 +196,7 @@ class YearlyUpdate(UseCases):
         letters: list[IssuedLetter] = []
         try:
             with self.tx() as s:
-                self.core.check_school(s, file.uaj, record=True)
+                self.core.check_school(s, file.uaj, record=True, exported_on=file.exported_on)
                 if self._plan(s, file).fingerprint != plan.fingerprint:
                     raise errors.Conflict("Un autre poste a modifié les comptes pendant la mise à jour : "
                                           "rien n'a été enregistré, relancez-la.")
@@ -256,6 +275,7 @@ class YearlyUpdate(UseCases):
                 continue
             matched[account.id] = record.label
             self._compare(plan, account, record, row, linked=account.id in linked)
+        plan.followed = sum(1 for a in accounts if (a.ine or a.eleve_id) and not a.left)
         for account in accounts:
             if account.id in matched or account.left:
                 continue
@@ -294,10 +314,13 @@ class YearlyUpdate(UseCases):
             changed = True
         if row is not None and (row.last_name, row.first_name, row.birth_date) != (
                 account.last_name, account.first_name, account.birth_date):
-            born = lambda d: d.strftime("%d/%m/%Y") if d else "?"
-            plan.renamed.append(Change(account.identifier, account.name,
-                                       before=f"{account.name}, né(e) le {born(account.birth_date)}",
-                                       after=f"{row.last_name} {row.first_name}, né(e) le {born(row.birth_date)}"))
+            def who(name: str, born: date | None) -> str:
+                if born == row.birth_date == account.birth_date:
+                    return name  # the birth date is said only when it is what changed
+                return f"{name}, né(e) le {born:%d/%m/%Y}" if born else name
+
+            plan.renamed.append(Change(account.identifier, account.name, before=who(account.name, account.birth_date),
+                                       after=who(f"{row.last_name} {row.first_name}", row.birth_date)))
             plan._names[account.id] = (row.last_name, row.first_name, row.birth_date)
             changed = True
         if not changed and not linked:

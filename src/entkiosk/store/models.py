@@ -72,6 +72,9 @@ class Establishment(Base):
     #: The school's code (UAI, SIECLE's « UAJ »): set by ``[establishment] uai`` or by the
     #: first SIECLE export imported; an export of another school is refused.
     uai: Mapped[str | None] = mapped_column(String(8))
+    #: ``DATE_EXPORT`` of the newest SIECLE export imported or applied: an older one (last
+    #: year's, left in the downloads folder) is refused.
+    siecle_exported_on: Mapped[date | None] = mapped_column(Date)
 
     classes: Mapped[list[SchoolClass]] = relationship(back_populates="establishment")
 

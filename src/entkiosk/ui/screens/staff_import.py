@@ -72,7 +72,7 @@ class ImportScreen(KioskScreen):
                            "nom;prénom;date de naissance (JJ/MM/AAAA);classe. Rien n'est enregistré avant la "
                            "confirmation."),
                      classes="paragraph")
-        yield Field("fichier", "path", placeholder="/chemin/vers/ExportXML_ElevesSansAdresses.zip", max_length=500)
+        yield Field("fichier", "path", placeholder="chemin du .zip, .xml ou .csv", max_length=500)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
             yield KioskButton("RETOUR", id="back-button")
@@ -120,7 +120,8 @@ class ImportScreen(KioskScreen):
         if preview.problems:
             refused = (count(len(preview.problems), "élève refusé", "élèves refusés") if records else
                        count(len(preview.problems), "ligne refusée", "lignes refusées"))
-            fix = "Corrigez-les dans SIECLE puis exportez à nouveau" if records else "Corrigez le fichier"
+            fix = (("Corrigez-le" if len(preview.problems) == 1 else "Corrigez-les") + " dans SIECLE, exportez à nouveau,"
+                   if records else "Corrigez le fichier")
             summary.update(plain(f"{source}{refused} : aucun élève ne sera importé. {fix} "
                                  "puis relancez l'aperçu."))
             summary.set_class(True, "paragraph-error")
@@ -136,7 +137,7 @@ class ImportScreen(KioskScreen):
             sync = (" À la rentrée, « Mise à jour SIECLE » applique les changements de classe, les nouveaux élèves "
                     "et les départs." if preview.uaj else "")
             summary.update(plain(f"{source}Tous les élèves de cette liste sont déjà inscrits : rien à importer."
-                                 f"{enrolled}{sync}"))
+                                 f"{sync}"))
             return
         counts = [f"{name} ({count})" for name, count in preview.classes.items()]
         classes = ", ".join(counts) if len(counts) <= 6 else f"{', '.join(counts[:5])} et {len(counts) - 5} autres"
@@ -162,11 +163,13 @@ class ImportScreen(KioskScreen):
     def _import(self) -> None:
         if self.preview is None or self.preview.problems or self.busy:
             return
-        service, rows, uaj = self.app.service, self.preview.rows, self.preview.uaj
+        service, rows, uaj, exported_on = (self.app.service, self.preview.rows, self.preview.uaj,
+                                           self.preview.exported_on)
         label = next(iter(self.preview.classes)) if len(self.preview.classes) == 1 else "import"
 
         def issue(*, progress, actor, deliver):
-            return service.import_class_list(rows, actor=actor, uaj=uaj, progress=progress, deliver=deliver)
+            return service.import_class_list(rows, actor=actor, uaj=uaj, exported_on=exported_on, progress=progress,
+                                             deliver=deliver)
 
         job = letters_job(self, label, issue, new_accounts=True)
         self.app.push_screen(JobScreen(f"Import de {len(rows)} élève(s)", job), self._imported)

@@ -53,6 +53,10 @@ class StudentScreen(KioskScreen):
             rows.append(("Activation avant le", st.deadline.strftime("%d/%m/%Y")))
         if st.activated_at:
             rows.append(("Activé le", local_date(st.activated_at, tz)))
+        if st.left_at:
+            rows.append(("Sorti le", local_date(st.left_at, tz)))
+            if st.deleted_on:
+                rows.append(("Compte supprimé le", f"{st.deleted_on:%d/%m/%Y} (sauf retour avant)"))
         if st.locked:
             rows.append(("Blocage", "trop d'essais infructueux : compte bloqué"))
         if st.must_change_password:
@@ -67,7 +71,9 @@ class StudentScreen(KioskScreen):
                     yield Static(plain(value), classes="info-value")
         st = self.student
         with HorizontalGroup(classes="buttons"):
-            if st.state == "waiting":
+            if st.state == "left":
+                pass  # a closed account: nothing to print, reset or force (the next update reopens it)
+            elif st.state == "waiting":
                 yield KioskButton("Imprimer un nouveau courrier", id="letter", variant="primary")
             elif st.state == "expired":
                 yield KioskButton("Recréer le compte", id="recreate", variant="primary")

@@ -23,7 +23,7 @@ from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
 from .base import KioskScreen, screen_keys
-from .staff_actions import JobScreen, letters_job
+from .staff_actions import ConfirmScreen, JobScreen, letters_job
 from .staff_common import staff_read
 from .staff_import import read_class_list
 
@@ -54,9 +54,9 @@ class SyncScreen(KioskScreen):
         self.data: bytes = b""
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("L'export SIECLE des élèves de la rentrée (ExportXML_ElevesSansAdresses.zip ou son XML). "
-                           "Rien n'est enregistré avant APPLIQUER."), classes="paragraph")
-        yield Field("fichier", "path", placeholder="/chemin/vers/ExportXML_ElevesSansAdresses.zip", max_length=500)
+        yield Static(plain("Indiquez l'export SIECLE des élèves de la rentrée (ExportXML_ElevesSansAdresses.zip ou "
+                           "son XML), puis lisez l'aperçu. Rien n'est enregistré avant APPLIQUER."), classes="paragraph")
+        yield Field("fichier", "path", placeholder="chemin du .zip ou du .xml", max_length=500)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
             yield KioskButton("RETOUR", id="back-button")
@@ -104,8 +104,9 @@ class SyncScreen(KioskScreen):
         apply = self.query_one("#apply", Button)
         if plan.problems:
             summary.set_class(True, "paragraph-error")
+            fix = "Corrigez-le" if len(plan.problems) == 1 else "Corrigez-les"
             summary.update(plain(f"{source} {count(len(plan.problems), 'élève refusé', 'élèves refusés')}, rien ne "
-                                 "sera modifié. Corrigez-les dans SIECLE, exportez à nouveau, puis relancez l'aperçu."))
+                                 f"sera modifié. {fix} dans SIECLE, exportez à nouveau, puis relancez l'aperçu."))
             problems.fill([(str(i), (str(where), reason)) for i, (where, reason) in enumerate(plan.problems)])
             problems.display, changes.display, apply.display = True, False, False
             problems.focus()
@@ -123,7 +124,9 @@ class SyncScreen(KioskScreen):
             changes.display = problems.display = apply.display = False
             return
         letters = " (les courriers des nouveaux élèves iront dans un PDF à imprimer)" if plan.newcomers else ""
-        summary.update(plain(f"{source} {plan.counts}.{extra} Vérifiez, puis appliquez{letters}."))
+        warning = f" {plan.departure_warning}" if plan.mass_departure else ""
+        summary.set_class(plan.mass_departure, "paragraph-error")
+        summary.update(plain(f"{source} {plan.counts}.{extra}{warning} Vérifiez, puis appliquez{letters}."))
         changes.fill([(str(i), row) for i, row in enumerate(change_rows(plan))])
         changes.display, problems.display, apply.display = True, False, True
         apply.focus(scroll_visible=False)
@@ -138,11 +141,12 @@ class SyncScreen(KioskScreen):
         plan = self.plan
         if plan is None or plan.problems or not plan.changes or self.busy:
             return
-        service, data, expected = self.app.service, self.data, plan.fingerprint
+        service, data, expected, many = self.app.service, self.data, plan.fingerprint, plan.mass_departure
         done: list = []
 
         def issue(*, progress, actor, deliver):
-            result = service.apply_update(data, actor=actor, expected=expected, progress=progress, deliver=deliver)
+            result = service.apply_update(data, actor=actor, expected=expected, progress=progress, deliver=deliver,
+                                          many_departures=many)
             done.append(result)
             return result.letters
 
@@ -154,7 +158,16 @@ class SyncScreen(KioskScreen):
             sentence = f"Mise à jour appliquée : {applied.counts}."
             return f"{sentence}\n\n{text}" if done[0].letters else sentence
 
-        self.app.push_screen(JobScreen("Mise à jour annuelle", job), self._applied)
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.app.push_screen(JobScreen("Mise à jour annuelle", job), self._applied)
+
+        closed = (f" {count(len(plan.leaving), 'compte sera fermé', 'comptes seront fermés')} aussitôt."
+                  if plan.leaving else "")
+        warning = f" {plan.departure_warning}" if plan.mass_departure else ""
+        self.app.push_screen(ConfirmScreen(
+            "Appliquer la mise à jour annuelle", f"{plan.counts[:1].upper()}{plan.counts[1:]}.{closed}{warning}",
+            "APPLIQUER"), confirmed)
 
     def _applied(self, ok: bool | None) -> None:
         if ok:

@@ -1,4 +1,4 @@
-"""SIECLE keys: each pupil's INE and ELEVE_ID, the leavers, the school's UAJ
+"""SIECLE keys: each pupil's INE and ELEVE_ID, the leavers, the school's UAJ and newest export
 
 Revision ID: 0003
 Revises: 0002
@@ -23,10 +23,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_accounts_eleve_id"), ["eleve_id"], unique=True)
     with op.batch_alter_table("establishments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("uai", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("siecle_exported_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("establishments", schema=None) as batch_op:
+        batch_op.drop_column("siecle_exported_on")
         batch_op.drop_column("uai")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accounts_eleve_id"))
