@@ -54,7 +54,7 @@ class StudentScreen(KioskScreen):
         if st.activated_at:
             rows.append(("Activé le", local_date(st.activated_at, tz)))
         if st.left_at:
-            rows.append(("Sorti le", local_date(st.left_at, tz)))
+            rows.append(("Départ le", local_date(st.left_at, tz)))
             if st.deleted_on:
                 rows.append(("Compte supprimé le", f"{st.deleted_on:%d/%m/%Y} (sauf retour avant)"))
         if st.locked:
