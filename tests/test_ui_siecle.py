@@ -158,3 +158,20 @@ async def test_a_leaver_at_the_kiosk_is_told_the_account_is_closed(settings: Set
         assert isinstance(app.screen, LoginScreen)
         assert shows(app, "Ce compte est fermé : votre scolarité dans l'établissement est terminée. Si vous y êtes de "
                           "retour, adressez-vous au secrétariat.")
+
+
+async def test_a_leavers_card_says_when_and_offers_nothing(settings: Settings, service: AccountService, staff: str,
+                                                           tmp_path: Path) -> None:
+    from entkiosk.ui.screens.staff_student import StudentScreen
+
+    first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
+    service.import_class_list(first.rows, actor="seed", uaj=first.uaj)
+    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="seed")
+    [zoe] = [st for st in service.class_students("4A") if st.identifier == "zoe.ndiaye"]
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        open_console(app, service)
+        await settle(app, pilot)
+        app.push_screen(StudentScreen(zoe))
+        await settle(app, pilot)
+        assert shows(app, "Sorti") and shows(app, "Départ le") and shows(app, "(sauf retour avant)")
+        assert [b.id for b in app.screen.query(Button)] == ["back-button"]
