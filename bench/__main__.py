@@ -1,4 +1,4 @@
-"""``python -m bench``: every benchmark of issue #6, one table of figures against their limits.
+"""``python -m bench``: every benchmark of issues #6 and #14, one table of figures against their limits.
 
     .venv/bin/python -m bench                       # everything, 5 runs, full sizes
     .venv/bin/python -m bench --quick               # a smoke run of each (< 60 s)
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .report import Figure, render_table, write_json
 
-BENCHMARKS = ("startup", "login", "keys", "bulk", "letters", "kiosks", "memory")
+BENCHMARKS = ("startup", "login", "keys", "bulk", "siecle", "sync", "letters", "kiosks", "memory")
 
 
 KIOSK_KEYS = [f"kiosks {backend} {key}" for backend in ("sqlite", "postgresql")
@@ -33,7 +33,7 @@ KIOSK_KEYS = [f"kiosks {backend} {key}" for backend in ("sqlite", "postgresql")
 
 
 def figures() -> dict[str, Figure]:
-    """Every row of the table, in order, with its target from issue #6."""
+    """Every row of the table, in order, with its target from issue #6 (SIECLE: issue #14)."""
     rows = [
         Figure("start-up (exec → accueil painted, Tab answered)", "ratio", 1.25, "ms",
                "minimal Textual app"),
@@ -47,6 +47,13 @@ def figures() -> dict[str, Figure]:
         Figure("longest gen-2 GC pause (keys run)", "info", 0, "ms", ""),
         Figure("bulk issue", "ratio", 1.15, "s", "N × hash ÷ cores"),
         Figure("bulk issue vs a bare thread pool", "info", 0, "s", "bare pool, same run"),
+        Figure("SIECLE import (zip → preview → import)", "ratio", 1.15, "s", "N × hash ÷ cores"),
+        Figure("SIECLE import vs a bare thread pool", "info", 0, "s", "bare pool, same run"),
+        Figure("SIECLE import: reading the export (read_pupils)", "info", 0, "ms", ""),
+        Figure("SIECLE import: preview_class_list", "info", 0, "ms", ""),
+        Figure("sync preview (already imported)", "limit", 2000.0, "ms", "read_pupils, same run"),
+        Figure("sync preview ÷ reading its export", "info", 0, "ms", "read_pupils, same run"),
+        Figure("sync preview: calls to hash or verify", "zero", 0, ""),
         Figure("PDF letters: time", "limit", 10.0, "s", "small run, scaled"),
         Figure("PDF letters: memory growth", "ratio", 1.25, "MiB", "growth at the small size"),
         *(figure for backend in ("sqlite", "postgresql") for figure in (
@@ -61,7 +68,8 @@ def figures() -> dict[str, Figure]:
     ]
     keys = ["startup", "login", "keys p50", "keys p99", "screens p50", "screens p99", "screens push",
             "screens built", "gc pause", "bulk",
-            "bulk pool", "letters time", "letters memory",
+            "bulk pool", "siecle", "siecle pool", "siecle read", "siecle preview", "sync", "sync ratio", "sync hashes",
+            "letters time", "letters memory",
             *KIOSK_KEYS, "memory"]
     return dict(zip(keys, rows, strict=True))
 
@@ -71,6 +79,8 @@ OWNED = {
     "login": ["login"],
     "keys": ["keys p50", "keys p99", "screens p50", "screens p99", "screens push", "screens built", "gc pause"],
     "bulk": ["bulk", "bulk pool"],
+    "siecle": ["siecle", "siecle pool", "siecle read", "siecle preview"],
+    "sync": ["sync", "sync ratio", "sync hashes"],
     "letters": ["letters time", "letters memory"],
     "kiosks": KIOSK_KEYS,
     "memory": ["memory"],
@@ -86,6 +96,10 @@ def runner(name: str) -> Callable[..., None]:
         from .ui import measure_keys as measure
     elif name == "bulk":
         from .bulk import measure
+    elif name == "siecle":
+        from .siecle import measure_import as measure
+    elif name == "sync":
+        from .siecle import measure_sync as measure
     elif name == "letters":
         from .letters import measure
     elif name == "kiosks":
@@ -98,7 +112,7 @@ def runner(name: str) -> Callable[..., None]:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Every benchmark of issue #6 against its limit, each with its reference measured in the "
+        description="Every benchmark of issues #6 and #14 against its limit, each with its reference measured in the "
                     "same run; one table of medians (see bench/README.md).")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help=f"run only these benchmarks (comma-separated or repeated): {', '.join(BENCHMARKS)}")

@@ -54,7 +54,14 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .support import ACTIVATION_PASSWORD, PROFILE_PASSWORD, RESET_PASSWORD, median, percentile, school
+from .support import (
+    ACTIVATION_PASSWORD,
+    PROFILE_PASSWORD,
+    RESET_PASSWORD,
+    median,
+    percentile,
+    school,
+)
 
 USE_CASES = ("authenticate", "first_connection", "accept_charter", "validate_email", "update_profile", "logout",
              "forgot_password", "reset_password", "authenticate_again")
@@ -459,7 +466,7 @@ def _path_worker(index: int, settings_raw: dict, students: list[Student], outbox
                 nonlocal step
                 step = name
                 if pace is not None:
-                    pause = pace.think(typed[name])
+                    pause = pace.think(typed[name])  # noqa: B023 - called only within this student's turn
                     time.sleep(pause)
                     result.thinking_s += pause
                 before = hasher.spent
@@ -751,7 +758,12 @@ def _check(connection, scene: _Scene) -> Findings:
     from argon2.exceptions import Argon2Error, InvalidHashError
     from sqlalchemy import func, select
 
-    from entkiosk.store.models import Account, AuditEvent, CharterAcceptance, ResetRequest
+    from entkiosk.store.models import (
+        Account,
+        AuditEvent,
+        CharterAcceptance,
+        ResetRequest,
+    )
 
     verifier = PasswordHasher()  # the parameters are read from each stored hash
 

@@ -35,7 +35,7 @@ def _prepare(folder: str) -> dict:
 
     from .ui import open_kiosk
 
-    settings, service, letters = open_kiosk(Path(folder))
+    _settings, service, letters = open_kiosk(Path(folder))
     service.engine.dispose()
     (Path(folder) / "letter.pickle").write_bytes(pickle.dumps(letters[0]))
     return {}
@@ -97,8 +97,8 @@ async def _minimal() -> dict:
 
 
 def run_child(which: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "bench.memory", which, *args], capture_output=True, text=True,
-                          cwd=Path(__file__).parent.parent, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "bench.memory", which, *args], check=False, capture_output=True,
+                          text=True, cwd=Path(__file__).parent.parent, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"bench.memory {which} failed: {done.stderr.strip()[-1500:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

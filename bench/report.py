@@ -183,7 +183,7 @@ def machine() -> dict:
     from .support import cores
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True,
                                 cwd=Path(__file__).parent, timeout=5).stdout.strip()
     except OSError:
         commit = ""

@@ -1,7 +1,8 @@
 """What every benchmark shares: throw-away settings, a school of students (as rows, or as
 the SIECLE export of two school years), statistics, RSS.
 
-Nothing here is timed; it builds the scene the benchmarks time.
+Nothing here is timed; it builds the scene the benchmarks time, and the small helpers
+they time it with (``timed``, ``hash_time``, ``TimedHashMany``).
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def pupils_xml(pupils: Sequence[Pupil], *, uaj: str = SIECLE_UAJ, year: str = "2
         parts.append(f'      <ELEVE ELEVE_ID="{p.eleve_id}" ELENOET="{2000 + n}">\r\n')
         if p.ine:
             parts.append(f"        <ID_NATIONAL>{p.ine}</ID_NATIONAL>\r\n")
-        parts.append(f"        <ELENOET>{2000 + n}</ELENOET>\r\n        <NOM_DE_FAMILLE>{e(p.last)}</NOM_DE_FAMILLE>\r\n")
+        parts.append(f"        <ELENOET>{2000 + n}</ELENOET>\r\n"
+                     f"        <NOM_DE_FAMILLE>{e(p.last)}</NOM_DE_FAMILLE>\r\n")
         if p.usage:
             parts.append(f"        <NOM_USAGE>{e(p.usage)}</NOM_USAGE>\r\n")
         parts.append(f"        <PRENOM>{e(p.first)}</PRENOM>\r\n        <PRENOM2>Marie</PRENOM2>\r\n"
@@ -116,8 +118,9 @@ def pupils_xml(pupils: Sequence[Pupil], *, uaj: str = SIECLE_UAJ, year: str = "2
             parts.append(f"        <DATE_SORTIE>{p.left}</DATE_SORTIE>\r\n"
                          "        <CODE_MOTIF_SORTIE>1</CODE_MOTIF_SORTIE>\r\n")
         parts.append("        <CODE_MEF>10310019110</CODE_MEF>\r\n      </ELEVE>\r\n")
-    parts.append("    </ELEVES>\r\n    <OPTIONS>\r\n      <OPTION ELEVE_ID=\"0\"><OPTIONS_ELEVE><NUM_OPTION>1</NUM_OPTION>"
-                 "</OPTIONS_ELEVE></OPTION>\r\n    </OPTIONS>\r\n    <STRUCTURES>\r\n")
+    parts.append("    </ELEVES>\r\n    <OPTIONS>\r\n"
+                 '      <OPTION ELEVE_ID="0"><OPTIONS_ELEVE><NUM_OPTION>1</NUM_OPTION></OPTIONS_ELEVE></OPTION>\r\n'
+                 "    </OPTIONS>\r\n    <STRUCTURES>\r\n")
     for p in pupils:
         if p.division is None and not p.groups:
             continue
@@ -166,8 +169,7 @@ def siecle_school(n: int) -> list[Pupil]:
     """The first year's export of an ``n``-pupil school, every pupil in a division (so
     every one is imported): 2,000 pupils in 60 divisions."""
     names = divisions(n)
-    per = math.ceil(n / len(names))
-    return [_pupil(i, names[i // per]) for i in range(n)]
+    return [_pupil(i, names[i * len(names) // n]) for i in range(n)]
 
 
 def siecle_next_year(pupils: Sequence[Pupil]) -> list[Pupil]:
@@ -259,6 +261,41 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 def hash_time(hasher, samples: int = 20) -> float:
     """Median seconds of one ``hasher.hash`` (the configured argon2id parameters)."""
     return median([timed(hasher.hash, f"Velo{i}roues")[0] for i in range(samples)])
+
+
+def pool_hash_time(hasher, count: int) -> tuple[int, float]:
+    """``count`` hashes through a bare ThreadPoolExecutor(os.cpu_count()): what the cores really give.
+
+    The ratio ``count × one hash ÷ this`` is the parallel speed-up argon2 gets on this
+    machine (2 on two real cores; less on hyperthreads sharing a core and its memory).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as executor:
+        list(executor.map(hasher.hash, [f"Velo{i}roues" for i in range(count)]))
+    return count, time.perf_counter() - started
+
+
+class TimedHashMany:
+    """Stands in for ``core.hash_many`` (an instance attribute shadows the method) and
+    times each call; :meth:`restore` removes it."""
+
+    def __init__(self, core) -> None:
+        self.core = core
+        self.original = core.hash_many
+        self.calls: list[float] = []
+        core.hash_many = self
+
+    def __call__(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return self.original(*args, **kwargs)
+        finally:
+            self.calls.append(time.perf_counter() - started)
+
+    def restore(self) -> None:
+        vars(self.core).pop("hash_many", None)
 
 
 def verify_time(hasher, stored: str, password: str, samples: int = 10) -> float:

@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .report import Figure
 from .support import (
@@ -323,7 +323,7 @@ class GcWatch:
         else:
             self.collections.append((info["generation"], self._started, time.perf_counter()))
 
-    def __enter__(self) -> GcWatch:
+    def __enter__(self) -> Self:
         self._gc.callbacks.append(self._callback)
         return self
 

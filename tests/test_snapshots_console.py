@@ -333,12 +333,12 @@ def sync_preview(service: AccountService) -> list[Action]:
 @SIZES
 def test_sync_preview(snap_compare, service, clock, pupils, tmp_path, size):
     """Mise à jour annuelle depuis SIECLE, /tmp/entkiosk-snapshots/listes/ElevesSansAdresses.xml:
-    « Export XML de SIECLE (ElevesSansAdresses) de l'établissement 0599999Z, année scolaire
-    2027-2028. 3 nouveaux élèves, 4 changements de classe, 1 départ, 0 retour, 1 nom corrigé, 0 élève
-    inchangé. 50 comptes créés hors SIECLE… restent tels quels. Vérifiez, puis appliquez. », then
-    the changes grouped (Nouvel élève ×3 with their identifiers, Classe 4A → 3A…, Départ of
-    julie.baillet1 « absent de l'export », Nom corrigé → ŒUVRARD-LEROY Çécile) and APPLIQUER focused
-    (green); at 80×24 the body scrolls to it."""
+    « Export SIECLE de l'établissement 0599999Z, année 2027-2028 : 3 nouveaux élèves, 4 changements
+    de classe, 1 départ, 0 retour, 1 nom corrigé, 0 élève inchangé, 1 INE reçu. 50 comptes créés hors
+    SIECLE restent tels quels. Vérifiez, puis appliquez (les courriers… PDF à imprimer). », then
+    APPLIQUER focused (orange) above the changes grouped (Nouvel élève ×3 with their identifiers,
+    Classe 4A → 3A…, Départ of julie.baillet1 « absent de l'export », Nom corrigé → ŒUVRARD-LEROY
+    Çécile); at 80×24 the list goes on below the fold."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, *sync_preview(service)))
 

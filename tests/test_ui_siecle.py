@@ -96,7 +96,7 @@ async def test_console_yearly_update_preview_then_apply(settings: Settings, serv
         await settle(app, pilot)
         await to_sync(app, pilot, export)
         assert shows(app, "Export SIECLE de l'établissement 0599999Z, année 2027-2028 : 3 nouveaux élèves, "
-                          "4 changements de classe, 1 départ, 0 retour, 1 nom corrigé, 0 élève inchangé. Vérifiez, "
+                          "4 changements de classe, 1 départ, 0 retour, 1 nom corrigé, 0 élève inchangé, 1 INE reçu. Vérifiez, "
                           "puis appliquez (les courriers des nouveaux élèves iront dans un PDF à imprimer).")
         changes = cells(app.screen.query_one("#sync-changes", DataTable))
         assert changes[0] == ["Nouvel élève", "ROUX Inès", "ines.roux", "3A"]

@@ -85,6 +85,7 @@ def test_second_year_preview_groups_every_change_and_writes_nothing(service, out
     assert [(c.identifier, c.after) for c in plan.renamed] == [
         ("cecile.oeuvrard", "ŒUVRARD-LEROY Çécile")]  # the birth date, unchanged, is not repeated
     assert plan.returning == [] and plan.linked == [] and plan.unchanged == 0 and plan.changes == 9
+    assert plan.ines_received == 1 and plan.counts.endswith(", 0 élève inchangé, 1 INE reçu")  # Ağça's
 
 
 def test_second_year_applied_keeps_password_address_and_activation(service, outbox, clock):
@@ -296,7 +297,7 @@ def test_cli_import_then_september_sync_then_students(school, tmp_path, settings
                            cwd=tmp_path)
         assert applied.returncode == 0, applied.stderr
         assert ("Mise à jour appliquée : 3 nouveaux élèves, 4 changements de classe, 1 départ, 0 retour, "
-                "1 nom corrigé, 0 élève inchangé.") in applied.stdout
+                "1 nom corrigé, 0 élève inchangé, 1 INE reçu.") in applied.stdout
         assert (tmp_path / "rentree-3a.pdf").is_file() and (tmp_path / "rentree-6c.pdf").is_file()
         assert snapshot(live) != before
     finally:

@@ -168,9 +168,8 @@ class Classes(UseCases):
             waiting = [r for r in file.records if not r.left and not r.class_name]
             on_file = self._keys_on_file(s, waiting)
             without_class = [r.label for r in waiting if r.eleve_id not in on_file and r.ine not in on_file]
-            existing: set[str] = set()
-            for base in {base_identifier(r.first_name, r.last_name) for r in rows}:
-                existing.update(self._taken_like(s, base))
+            # Every identifier in use, in one query (one ``LIKE`` per pupil scans the index each time).
+            existing = set(s.scalars(select(Account.identifier))) if rows else set()
         taken: set[str] = set()
         identifiers = []
         for row in rows:

@@ -88,6 +88,7 @@ class UpdatePlan:
     without_class: list[str] = field(default_factory=list)  # newcomers SIECLE has no division for yet
     outside: list[str] = field(default_factory=list)  # accounts without keys and no record: left alone
     followed: int = 0  # accounts with SIECLE keys, not left: those an export should name
+    ines_received: int = 0  # pupils on file whose INE comes with this export (written, audited)
     problems: list[tuple[Where, str]] = field(default_factory=list)
     #: Internal: what to write (account id → new values), and the keys each account gets.
     _moves: dict[int, str] = field(default_factory=dict, repr=False)
@@ -115,6 +116,8 @@ class UpdatePlan:
         if self.linked:
             parts.append(n(len(self.linked), "compte rattaché", "comptes rattachés"))
         parts.append(n(self.unchanged, "élève inchangé", "élèves inchangés"))
+        if self.ines_received:
+            parts.append(f"{self.ines_received} INE reçu{'s' if self.ines_received > 1 else ''}")
         return ", ".join(parts)
 
     @property
@@ -294,6 +297,8 @@ class YearlyUpdate(UseCases):
         keys = (record.ine or account.ine, record.eleve_id)
         if keys != (account.ine, account.eleve_id):
             plan._keys[account.id] = keys
+            if record.ine and not account.ine and not linked:
+                plan.ines_received += 1
         if record.left:
             if account.left:
                 plan.unchanged += 1
