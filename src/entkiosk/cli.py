@@ -417,10 +417,65 @@ def cmd_request(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     return EXIT_OK
 
 
+def _day(text: str | None, option: str):
+    """A date typed on the command line (JJ/MM/AAAA), or a French refusal naming the option."""
+    from datetime import datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise DomainError(f"{option} : date « {text} » invalide (attendu JJ/MM/AAAA, par exemple 01/09/2026).") from None
+
+
+def details_text(details: dict) -> str:
+    """An event's details as one line (« count=28, classes=2nde 1 »)."""
+    def value(v: object) -> str:
+        return ", ".join(str(x) for x in v) if isinstance(v, list) else str(v)
+
+    return "; ".join(f"{key}={value(v)}" for key, v in sorted(details.items()))
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    import csv
+
+    from .service import AuditFilter
+
+    where = AuditFilter(since=_day(args.since, "--since"), until=_day(args.until, "--until"), student=args.student,
+                        staff=args.staff, class_name=args.class_name, kind=args.kind)
+    if where.since and where.until and where.until < where.since:
+        raise DomainError("--until : la date de fin précède la date de début.")
+    records = _service(settings).audit_log(where, limit=args.last or None)
+    tz = settings.timezone
+    rows = [(r.at.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S"), r.event, r.label, r.identifier or "", r.actor or "",
+             r.kiosk_id, details_text(r.details)) for r in records]
+    if args.csv:
+        writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
+        writer.writerow(("date", "événement", "libellé", "compte", "par", "poste", "détails"))
+        writer.writerows(rows)
+        return EXIT_OK
+    if not rows:
+        print("Aucun événement ne correspond.")
+        return EXIT_OK
+    header = ("Date", "Événement", "Compte", "Par", "Poste", "Détails")
+    table = [header] + [(d, label, ident, actor, kiosk, det) for d, _e, label, ident, actor, kiosk, det in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    print(f"\n{_count(len(rows), 'événement', 'événements')}, du plus récent au plus ancien.")
+    return EXIT_OK
+
+
 def cmd_purge(_args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
-    purged = _service(settings).purge_expired(actor=_actor())
+    service = _service(settings)
+    purged = service.purge_expired(actor=_actor())
+    events = service.forget_old_events(actor=_actor())
     print(f"{len(purged)} compte(s) supprimé(s) (non activés à temps, ou élèves sortis depuis plus de "
           f"{settings.accounts.leaver_retention_days} jours)." + ("" if not purged else " " + ", ".join(purged)))
+    if events:
+        print(f"{_count(events, 'événement', 'événements')} du journal d'audit de plus de "
+              f"{settings.audit.retention_days} jours supprimé{'s' if events > 1 else ''}.")
     return EXIT_OK
 
 
@@ -605,6 +660,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "import": cmd_import,
     "sync": cmd_sync,
     "students": cmd_students,
+    "audit": cmd_audit,
     "letters": cmd_letters,
     "staff": cmd_staff,
     "unlock": cmd_unlock,

@@ -72,6 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true",
                    help="en CSV (;) : identifiant;nom;prénom;date de naissance;classe;état")
 
+    p = sub.add_parser("audit", help="lire le journal d'audit, du plus récent au plus ancien (filtres possibles)")
+    p.add_argument("--since", metavar="JJ/MM/AAAA", help="à partir de ce jour")
+    p.add_argument("--until", metavar="JJ/MM/AAAA", help="jusqu'à ce jour inclus")
+    p.add_argument("--student", metavar="IDENTIFIANT", help="les événements de ce compte d'élève")
+    p.add_argument("--staff", metavar="IDENTIFIANT", help="les actions de ce membre du personnel (et ses connexions)")
+    p.add_argument("--class", dest="class_name", metavar="CLASSE", help="les événements des élèves de cette classe")
+    p.add_argument("--kind", metavar="GENRE", help="un événement (login.failed) ou une famille (login, sync, staff…)")
+    p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N plus récents")
+    p.add_argument("--csv", action="store_true", help="en CSV (;) : date;événement;libellé;compte;par;poste;détails")
+
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
     p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")

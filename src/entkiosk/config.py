@@ -156,6 +156,12 @@ class LetterSettings(_Section):
     folder: str = ""
 
 
+class AuditSettings(_Section):
+    #: Days an audit event is kept before ``entkiosk purge`` deletes it (the CNIL
+    #: recommends 6 to 12 months for such logs).
+    retention_days: Annotated[int, msgspec.Meta(ge=30, le=3650)] = 365
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     establishment: EstablishmentSettings = msgspec.field(default_factory=EstablishmentSettings)
@@ -166,6 +172,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     charter: CharterSettings = msgspec.field(default_factory=CharterSettings)
     services: ServicesSettings = msgspec.field(default_factory=ServicesSettings)
     letters: LetterSettings = msgspec.field(default_factory=LetterSettings)
+    audit: AuditSettings = msgspec.field(default_factory=AuditSettings)
     #: Where the settings came from (None: built-in defaults). Not a key of the file.
     source: str | None = None
 

@@ -24,6 +24,7 @@ from .facade import AccountService
 from .yearly import Change, UpdateDone, UpdatePlan
 from .views import (
     AccountView,
+    AuditFilter,
     AuditRecord,
     Charter,
     ClassSummary,
@@ -43,6 +44,7 @@ from .views import (
 __all__ = [
     "AccountService",
     "AccountView",
+    "AuditFilter",
     "AuditRecord",
     "Change",
     "Charter",

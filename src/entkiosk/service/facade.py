@@ -138,3 +138,5 @@ class AccountService:
     staff_member = _forward("staff", Staff.staff_member)
     close_kiosk = _forward("staff", Staff.close_kiosk)
     audit_events = _forward("staff", Staff.audit_events)
+    audit_log = _forward("staff", Staff.audit_log)
+    forget_old_events = _forward("staff", Staff.forget_old_events)

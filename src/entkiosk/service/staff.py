@@ -4,10 +4,11 @@ change after a leak, the yearly purge, staff accounts, closing the kiosk, the au
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors
 from ..domain.classlist import printable
@@ -17,11 +18,19 @@ from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.names import person_order
 from ..domain.passwords import provisional_password
-from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, SchoolClass, Session
+from ..store.models import (
+    Account,
+    AuditEvent,
+    CharterAcceptance,
+    OneTimeToken,
+    ResetRequest,
+    SchoolClass,
+    Session,
+)
 from .core import UseCases
 from .forms import check_new_password, staff_password_bounds
 from .sessions import STAFF_ONLY
-from .views import AuditRecord, Deliver, Progress
+from .views import AuditFilter, AuditRecord, Deliver, Progress, search_key
 
 STAFF_IDENTIFIER = set("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 
@@ -272,3 +281,45 @@ class Staff(UseCases):
         """Every audit event, oldest first."""
         with self.tx() as s:
             return self.core.audit.events(s)
+
+    def audit_log(self, where: AuditFilter = AuditFilter(), *, limit: int | None = None) -> list[AuditRecord]:
+        """The audit events ``where`` selects, newest first (at most ``limit``)."""
+        tz = self.settings.timezone
+        stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        if where.since is not None:
+            stmt = stmt.where(AuditEvent.at >= datetime.combine(where.since, time(0), tzinfo=tz))
+        if where.until is not None:
+            stmt = stmt.where(AuditEvent.at < datetime.combine(where.until + timedelta(days=1), time(0), tzinfo=tz))
+        if where.student:
+            stmt = stmt.where(AuditEvent.identifier == normalize_login(where.student))
+        if where.staff:
+            who = normalize_login(where.staff)
+            stmt = stmt.where(or_(AuditEvent.actor == who, AuditEvent.identifier == who))  # by them, or about them
+        if where.kind:
+            kind = where.kind.strip().lower()
+            stmt = stmt.where(or_(AuditEvent.event == kind, AuditEvent.event.like(f"{kind}.%")))
+        with self.tx(read_only=True) as s:
+            if where.class_name:
+                pupils = select(Account.identifier).join(SchoolClass).where(
+                    SchoolClass.name.in_(self._class_names(s, where.class_name)))
+                stmt = stmt.where(AuditEvent.identifier.in_(pupils))
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return [AuditRecord(e.at, e.kiosk_id, e.event, e.identifier, e.actor, dict(e.details or {}))
+                    for e in s.scalars(stmt)]
+
+    @staticmethod
+    def _class_names(s: DbSession, typed: str) -> list[str]:
+        """The class names « typed » means (case, accents and spaces aside)."""
+        wanted = search_key(" ".join(typed.split()))
+        return [n for n in s.scalars(select(SchoolClass.name)) if search_key(" ".join(n.split())) == wanted] or [typed]
+
+    def forget_old_events(self, *, actor: str) -> int:
+        """Delete the audit events older than ``[audit] retention_days``; how many went."""
+        limit = self.now() - timedelta(days=self.settings.audit.retention_days)
+        with self.tx() as s:
+            gone = s.execute(delete(AuditEvent).where(AuditEvent.at < limit)).rowcount or 0
+            if gone:
+                self.audit(s, "audit.purged", actor=actor, count=gone,
+                           retention_days=self.settings.audit.retention_days)
+        return gone

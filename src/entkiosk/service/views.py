@@ -82,6 +82,62 @@ class Charter:
     text: str
 
 
+#: What each audit event means, as staff read it (the key stays in the CSV export).
+EVENT_LABELS: dict[str, str] = {
+    "login.ok": "connexion",
+    "login.failed": "connexion refusée",
+    "login.expired": "connexion après le délai d'activation",
+    "login.left": "connexion d'un élève sorti",
+    "logout": "déconnexion",
+    "lockout": "identifiant bloqué",
+    "account.activated": "compte activé",
+    "charter.accepted": "charte acceptée",
+    "charter.declined": "charte refusée",
+    "email.requested": "adresse mail à valider",
+    "email.resent": "code renvoyé",
+    "email.validated": "adresse mail validée",
+    "email.bad_code": "code de validation erroné",
+    "mail.failed": "mail non parti",
+    "profile.bad_password": "mot de passe actuel erroné",
+    "password.changed": "mot de passe changé",
+    "password.reset": "mot de passe réinitialisé par code",
+    "password.bad_code": "code de réinitialisation erroné",
+    "recovery.identifier": "identifiant oublié",
+    "recovery.password": "mot de passe oublié",
+    "accounts.imported": "import d'une liste",
+    "letters.issued": "courrier imprimé",
+    "staff.reset": "compte réinitialisé",
+    "staff.recreate": "compte recréé",
+    "staff.unlock": "identifiant débloqué",
+    "staff.force_change": "changement de mot de passe imposé",
+    "staff.added": "compte du personnel créé",
+    "staff.password_set": "mot de passe du personnel changé",
+    "kiosk.closed": "kiosque fermé",
+    "account.purged": "compte supprimé",
+    "audit.purged": "journal d'audit purgé",
+    "sync.applied": "mise à jour SIECLE appliquée",
+    "sync.created": "compte créé (SIECLE)",
+    "sync.class_changed": "changement de classe (SIECLE)",
+    "sync.left": "élève sorti (SIECLE)",
+    "sync.returned": "élève de retour (SIECLE)",
+    "sync.renamed": "nom corrigé (SIECLE)",
+    "sync.linked": "compte rattaché à SIECLE",
+    "sync.keys": "INE reçu (SIECLE)",
+}
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events to read: each given criterion must hold (dates are local days, inclusive)."""
+
+    since: date | None = None
+    until: date | None = None
+    student: str | None = None  # the pupil the event is about
+    staff: str | None = None  # what a staff member did, and what is about them (their logins, their account)
+    class_name: str | None = None  # events about the pupils now in this class
+    kind: str | None = None  # an event's key (« login.failed ») or its family (« login », « sync »)
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     """An audit event as staff read it (never a secret in it)."""
@@ -92,6 +148,10 @@ class AuditRecord:
     identifier: str | None
     actor: str | None
     details: dict
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.event, self.event)
 
 
 @dataclass(frozen=True)
