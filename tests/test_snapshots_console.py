@@ -344,6 +344,18 @@ def test_sync_preview(snap_compare, service, clock, pupils, tmp_path, size):
 
 
 @SIZES
+def test_audit_screen(snap_compare, service, clock, pupils, tmp_path, size):
+    """Journal d'audit: the four criteria (compte, classe, genre d'événement, depuis le), FILTRER,
+    EXPORTER EN CSV, RETOUR, « N événements, du plus récent au plus ancien. », then the events
+    newest first — « connexion » of prof.martin at the top —, each with its date, its French label,
+    the account and who acted; the « compte » field focused."""
+    from entkiosk.ui.screens.staff_audit import AuditScreen
+
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
+        service, clock, pupils, push(AuditScreen)))
+
+
+@SIZES
 def test_add_student_errors(snap_compare, service, clock, pupils, tmp_path, size):
     """Ajouter un élève with only « Roux » and 31/02/2010: in red beside their fields « Saisissez le
     prénom. », the date that does not exist, « Saisissez la classe. »; under the form « Identifiant

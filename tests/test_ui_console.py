@@ -946,7 +946,7 @@ async def test_console_class_and_live_screens_cut_nothing_and_speak_french(
         open_console(app, service)
         await settle(app, pilot)
         stops = [w.id for w in await tour(app, pilot) if w.id != "body"]
-        assert stops == ["classes", "reference", "import", "sync", "add", "force-all", "close", "logout"]
+        assert stops == ["classes", "reference", "import", "sync", "add", "force-all", "audit", "close", "logout"]
 
         await open_class(app, pilot, "2nde 3")
         assert app.screen.query_one("#students", DataTable).row_count == 40

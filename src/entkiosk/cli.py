@@ -429,32 +429,18 @@ def _day(text: str | None, option: str):
         raise DomainError(f"{option} : date « {text} » invalide (attendu JJ/MM/AAAA, par exemple 01/09/2026).") from None
 
 
-def details_text(details: dict) -> str:
-    """An event's details as one line (« count=28, classes=2nde 1 »)."""
-    def value(v: object) -> str:
-        return ", ".join(str(x) for x in v) if isinstance(v, list) else str(v)
-
-    return "; ".join(f"{key}={value(v)}" for key, v in sorted(details.items()))
-
-
 def cmd_audit(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
-    import csv
-
-    from .service import AuditFilter
+    from .service import AuditFilter, audit_csv, audit_rows
 
     where = AuditFilter(since=_day(args.since, "--since"), until=_day(args.until, "--until"), student=args.student,
                         staff=args.staff, class_name=args.class_name, kind=args.kind)
     if where.since and where.until and where.until < where.since:
         raise DomainError("--until : la date de fin précède la date de début.")
     records = _service(settings).audit_log(where, limit=args.last or None)
-    tz = settings.timezone
-    rows = [(r.at.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S"), r.event, r.label, r.identifier or "", r.actor or "",
-             r.kiosk_id, details_text(r.details)) for r in records]
     if args.csv:
-        writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
-        writer.writerow(("date", "événement", "libellé", "compte", "par", "poste", "détails"))
-        writer.writerows(rows)
+        sys.stdout.write(audit_csv(records, settings.timezone))
         return EXIT_OK
+    rows = audit_rows(records, settings.timezone)
     if not rows:
         print("Aucun événement ne correspond.")
         return EXIT_OK

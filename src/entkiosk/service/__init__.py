@@ -37,6 +37,8 @@ from .views import (
     ResetReference,
     ResetRequestView,
     StudentStatus,
+    audit_csv,
+    audit_rows,
     class_order,
     student_matches,
 )
@@ -62,6 +64,8 @@ __all__ = [
     "StudentStatus",
     "UpdateDone",
     "UpdatePlan",
+    "audit_csv",
+    "audit_rows",
     "class_order",
     "student_matches",
 ]

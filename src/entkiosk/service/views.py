@@ -126,6 +126,36 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 
+#: The columns of an exported audit (entkiosk audit --csv, the console's export).
+AUDIT_COLUMNS = ("date", "événement", "libellé", "compte", "par", "poste", "détails")
+
+
+def details_text(details: dict) -> str:
+    """An event's details on one line (« count=28; classes=2nde 1, 2nde 2 »)."""
+    def value(v: object) -> str:
+        return ", ".join(str(x) for x in v) if isinstance(v, list) else str(v)
+
+    return "; ".join(f"{key}={value(v)}" for key, v in sorted(details.items()))
+
+
+def audit_rows(records: list[AuditRecord], tz: ZoneInfo) -> list[tuple[str, ...]]:
+    """Each event as the cells of :data:`AUDIT_COLUMNS`, its date local."""
+    return [(r.at.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S"), r.event, r.label, r.identifier or "", r.actor or "",
+             r.kiosk_id, details_text(r.details)) for r in records]
+
+
+def audit_csv(records: list[AuditRecord], tz: ZoneInfo) -> str:
+    """The events as a ``;`` CSV with its header (UTF-8 text)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(AUDIT_COLUMNS)
+    writer.writerows(audit_rows(records, tz))
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     """Which events to read: each given criterion must hold (dates are local days, inclusive)."""

@@ -55,6 +55,8 @@ class StaffScreen(KioskScreen):
             yield KioskButton("Ajouter un élève", id="add")
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("Changement de mot de passe imposé", id="force-all")
+            yield KioskButton("Journal d'audit", id="audit")
+        with HorizontalGroup(classes="buttons"):
             yield KioskButton("Fermer le kiosque", id="close", variant="error")
             yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
 
@@ -120,6 +122,12 @@ class StaffScreen(KioskScreen):
     @on(Button.Pressed, "#logout")
     def _logout(self) -> None:
         self.app.end_session()
+
+    @on(Button.Pressed, "#audit")
+    def _audit(self) -> None:
+        from .staff_audit import AuditScreen
+
+        self.app.push_screen(AuditScreen())
 
     @on(Button.Pressed, "#sync")
     def _sync(self) -> None:
