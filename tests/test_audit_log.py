@@ -110,3 +110,4 @@ def test_cli_audit_filters_and_csv(tmp_path, db_url):
 def test_example_config_documents_audit_retention():
     text = (Path(__file__).parents[1] / "kiosk.conf.example").read_text(encoding="utf-8")
     assert "[audit]" in text and "retention_days = 365" in text
+

@@ -108,7 +108,7 @@ def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None
     return update, progress.stop
 
 
-def _write_letters(path: Path, letters, settings: Settings) -> list[Path]:
+def _write_letters(path: Path, letters, settings: Settings, *, one_file: bool = False) -> list[Path]:
     """Letters to ``path`` (0600, whole or nothing; one PDF per class, see
     :func:`letter_files`), with a progress bar for the PDF layout."""
     from .letters.output import write_letters
@@ -117,20 +117,20 @@ def _write_letters(path: Path, letters, settings: Settings) -> list[Path]:
         return write_letters(path, letters, settings)
     update, stop = _progress("Mise en page")
     try:
-        return write_letters(path, letters, settings, progress=update)
+        return write_letters(path, letters, settings, progress=update, one_file=one_file)
     finally:
         stop()
 
 
 def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None],
-             written: list[Path]) -> Callable[[list], None]:
+             written: list[Path], *, one_file: bool = False) -> Callable[[list], None]:
     """Write the letters inside the transaction that issues them: if the file cannot be
     written, no provisional password changes (the previous letters still work). The
     files written are added to ``written``."""
 
     def deliver(letters: list) -> None:
         stop_previous()
-        written.extend(_write_letters(path, letters, settings))
+        written.extend(_write_letters(path, letters, settings, one_file=one_file))
 
     return deliver
 
@@ -340,8 +340,13 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     update, stop = _progress("Courriers")
     written: list[Path] = []
     try:
-        letters = service.issue_letters(class_name=args.class_name, identifier=args.student, everyone=args.everyone,
-                                        actor=_actor(), progress=update, deliver=_deliver(args.output, settings, stop, written))
+        group = [i for i in args.students.split(",") if i.strip()] if args.students is not None else None
+        if group is not None and (args.class_name or args.student or args.everyone):
+            raise DomainError("--students va seul : il nomme déjà les élèves dont imprimer les courriers.")
+        letters = service.issue_letters(class_name=args.class_name, identifier=args.student, identifiers=group,
+                                        everyone=args.everyone, actor=_actor(), progress=update,
+                                        deliver=_deliver(args.output, settings, stop, written,
+                                                         one_file=group is not None))
     finally:
         stop()
     if not letters:

@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
     p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")
+    p.add_argument("--students", metavar="ID,ID,…",
+                   help="un groupe d'élèves de n'importe quelles classes, en un seul PDF (tous ou aucun)")
     p.add_argument("--all", dest="everyone", action="store_true",
                    help="tous les élèves non activés de l'établissement (annule tous les courriers déjà remis)")
     p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path, required=True,

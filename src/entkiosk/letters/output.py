@@ -116,13 +116,15 @@ def _remove(path: Path) -> None:
         pass
 
 
-def letter_files(path: Path, letters: Sequence[IssuedLetter]) -> list[tuple[Path, list[IssuedLetter]]]:
+def letter_files(path: Path, letters: Sequence[IssuedLetter], *,
+                 one_file: bool = False) -> list[tuple[Path, list[IssuedLetter]]]:
     """Which letters go in which PDF: all in ``path`` when they are of one class (and not
     more than :data:`PAGES_PER_FILE`); else one file per class beside it, named after the
-    class, in the order the letters come in (``-2``, ``-3``… for the parts of a big class)."""
+    class, in the order the letters come in (``-2``, ``-3``… for the parts of a big class).
+    ``one_file``: a group of pupils chosen one by one, whatever their classes, in ``path``."""
     by_class: dict[str | None, list[IssuedLetter]] = {}
     for letter in letters:
-        by_class.setdefault(letter.class_name, []).append(letter)
+        by_class.setdefault("groupe" if one_file else letter.class_name, []).append(letter)
     parts = [(name, group[start:start + PAGES_PER_FILE]) for name, group in by_class.items()
              for start in range(0, len(group), PAGES_PER_FILE)]
     if len(parts) == 1:
@@ -147,10 +149,11 @@ def files_sentence(paths: Sequence[Path]) -> str:
 
 
 def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Settings,
-                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
+                  progress: Callable[[int, int], None] | None = None, *, one_file: bool = False) -> list[Path]:
     """Render ``letters`` by the suffix of ``path`` (.pdf or .txt) and write them privately.
 
-    A PDF holds one class (:func:`letter_files`); a text file holds them all.
+    A PDF holds one class (:func:`letter_files`), or with ``one_file`` a group of pupils
+    chosen one by one; a text file holds them all.
     ``progress(done, total)`` follows the PDF layout. Returns the paths written.
     Raises :class:`DomainError` (French) when there is no letter, the format is unknown
     or a file cannot be written; nothing is left behind then.
@@ -162,7 +165,7 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
     if suffix == ".pdf":
         from .pdf import render_pdf_buffer
 
-        files = letter_files(path, letters)
+        files = letter_files(path, letters, one_file=one_file)
         total, before = len(letters), 0
         with _Staging() as staging:
             for target, batch in files:

@@ -4,6 +4,7 @@ change after a leak, the yearly purge, staff accounts, closing the kiosk, the au
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, delete, or_, select
@@ -41,17 +42,19 @@ class Staff(UseCases):
     # ------------------------------------------------------------ letters
 
     def issue_letters(self, *, class_name: str | None = None, identifier: str | None = None,
-                      everyone: bool = False, actor: str, progress: Progress | None = None,
-                      deliver: Deliver | None = None) -> list[IssuedLetter]:
+                      identifiers: Sequence[str] | None = None, everyone: bool = False, actor: str,
+                      progress: Progress | None = None, deliver: Deliver | None = None) -> list[IssuedLetter]:
         """New letters for accounts not yet activated: a new provisional password, deadline renewed.
 
         The old provisional password stops working (only its hash was ever kept, so a
         letter cannot be printed twice). ``everyone`` must be said explicitly: new
         letters for the whole school void every letter already handed out.
         """
+        if identifiers is not None:
+            return self._group_letters(identifiers, actor=actor, progress=progress, deliver=deliver)
         if class_name is None and identifier is None and not everyone:
-            raise DomainError("Précisez une classe (--class), un élève (--student) ou tous les élèves (--all) : "
-                              "chaque nouveau courrier annule le précédent.")
+            raise DomainError("Précisez une classe (--class), un élève (--student), un groupe d'élèves (--students) "
+                              "ou tous les élèves (--all) : chaque nouveau courrier annule le précédent.")
         with self.tx() as s:
             stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
                           Account.first_name, Account.left_at).where(Account.kind == Kind.STUDENT)
@@ -75,6 +78,34 @@ class Staff(UseCases):
         ids = [r.id for r in found if r.state == AccountState.CREATED and r.left_at is None]
         return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
                              deliver=deliver)
+
+    def _group_letters(self, identifiers: Sequence[str], *, actor: str, progress: Progress | None,
+                       deliver: Deliver | None) -> list[IssuedLetter]:
+        """New letters for a group of pupils chosen one by one (any classes): all of them or
+        none — an unknown identifier, a pupil who left or one already activated is named."""
+        wanted = list(dict.fromkeys(normalize_login(i) for i in identifiers if i.strip()))
+        if not wanted:
+            raise DomainError("Indiquez au moins un identifiant d'élève.")
+        with self.tx(read_only=True) as s:
+            found = {r.identifier: r for r in s.execute(
+                select(Account.id, Account.identifier, Account.state, Account.left_at, Account.last_name,
+                       Account.first_name).where(Account.kind == Kind.STUDENT, Account.identifier.in_(wanted)))}
+        unknown = [i for i in wanted if i not in found]
+        if unknown:
+            raise errors.NotFound(f"Aucun élève n'a l'identifiant {', '.join(f'« {i} »' for i in unknown)} : aucun "
+                                  "courrier n'a été imprimé.")
+        left = [i for i in wanted if found[i].left_at is not None]
+        if left:
+            raise errors.NotAllowed(f"{', '.join(left)} : élève(s) sorti(s) de l'établissement, compte fermé ; aucun "
+                                    "courrier n'a été imprimé.")
+        active = [i for i in wanted if found[i].state != AccountState.CREATED]
+        if active:
+            raise errors.NotAllowed(f"{', '.join(active)} : compte(s) déjà activé(s), sans courrier à imprimer "
+                                    "(« entkiosk reset » donne un nouveau mot de passe provisoire) ; aucun courrier "
+                                    "n'a été imprimé.")
+        rows = sorted(found.values(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
+        return self._reissue([r.id for r in rows], actor=actor, event="letters.issued", progress=progress,
+                             only_created=True, deliver=deliver)
 
     def _reissue(self, ids: list[int], *, actor: str, event: str, progress: Progress | None = None,
                  only_created: bool = False, deliver: Deliver | None = None) -> list[IssuedLetter]:

@@ -1,0 +1,59 @@
+"""Letters for a group of pupils chosen one by one, across classes, in one PDF (issue 15,
+point 4, command line): all of them or none."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from conftest import activate, make_settings, student
+
+from entkiosk.domain import errors
+from entkiosk.runtime import open_service
+
+
+def test_letters_for_a_group_across_classes_in_one_pdf(tmp_path, db_url):
+    """entkiosk letters --students a,b: one PDF for pupils of two classes, each with a new
+    provisional password; an unknown or activated pupil in the group prints nothing at all."""
+    import io
+
+    from pty_support import installed_command
+    from pypdf import PdfReader
+    from test_cli import write_conf
+
+    conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
+    live = open_service(make_settings(db_url, tmp_path))
+    try:
+        old = {letter.identifier: letter for letter in live.import_class_list(
+            [student("Julie", "Baillet", cls="2nde 1"), student("Zoé", "N'Diaye", cls="2nde 2", line=3),
+             student("Paul", "Petit", cls="2nde 2", line=4)], actor="t")}
+        activate(live, old["paul.petit"])
+    finally:
+        live.engine.dispose()
+    env = dict(os.environ, ENTKIOSK_CONFIG=str(conf), XDG_DATA_HOME=str(tmp_path / "xdg"), PYTHONUTF8="1")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([str(installed_command()), "letters", *args], capture_output=True, text=True,
+                              encoding="utf-8", env=env, cwd=tmp_path, timeout=120, check=False)
+        assert "Traceback" not in proc.stderr + proc.stdout
+        return proc
+
+    refused = run("--students", "julie.baillet,inconnu,paul.petit", "-o", "groupe.pdf")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("Erreur : Aucun élève n'a l'identifiant « inconnu » : aucun courrier")
+    refused = run("--students", "julie.baillet,paul.petit", "-o", "groupe.pdf")
+    assert refused.returncode == 1 and "paul.petit : compte(s) déjà activé(s)" in refused.stderr
+    assert not (tmp_path / "groupe.pdf").exists()
+    done = run("--students", "zoe.n-diaye, JULIE.BAILLET", "-o", "groupe.pdf")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2 courriers écrits dans groupe.pdf")
+    pages = PdfReader(io.BytesIO((tmp_path / "groupe.pdf").read_bytes())).pages
+    texts = [page.extract_text() for page in pages]
+    assert len(texts) == 2 and "julie.baillet" in texts[0] and "zoe.n-diaye" in texts[1]  # by name: Baillet, N'Diaye
+    live = open_service(make_settings(db_url, tmp_path))
+    try:  # the old letters no longer work: new provisional passwords
+        with pytest.raises(errors.DomainError):
+            live.authenticate("julie.baillet", old["julie.baillet"].provisional_password)
+    finally:
+        live.engine.dispose()
