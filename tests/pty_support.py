@@ -163,3 +163,14 @@ class Terminal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def run_installed(conf: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``entkiosk ARGS`` through the installed console script, as staff run it: on ``conf``,
+    its data folder under ``cwd``; never a traceback, whatever the outcome."""
+    env = dict(os.environ, ENTKIOSK_CONFIG=str(conf), XDG_DATA_HOME=str(cwd / "xdg-data"), PYTHONUTF8="1")
+    env.pop("ENTKIOSK_DEBUG", None)
+    proc = subprocess.run([str(installed_command()), *args], capture_output=True, text=True, encoding="utf-8",
+                          env=env, cwd=cwd, timeout=180, check=False)
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    return proc

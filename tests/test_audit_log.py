@@ -3,7 +3,6 @@ exported as CSV by the installed command, and forgotten after ``[audit] retentio
 
 from __future__ import annotations
 
-import os
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -72,7 +71,7 @@ def test_no_event_holds_a_secret(service, history):
 
 
 def test_cli_audit_filters_and_csv(tmp_path, db_url):
-    from pty_support import installed_command
+    from pty_support import run_installed
     from test_cli import write_conf
 
     conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
@@ -83,13 +82,9 @@ def test_cli_audit_filters_and_csv(tmp_path, db_url):
             live.authenticate(letter.identifier, "faux")
     finally:
         live.engine.dispose()
-    env = dict(os.environ, ENTKIOSK_CONFIG=str(conf), XDG_DATA_HOME=str(tmp_path / "xdg"), PYTHONUTF8="1")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(installed_command()), "audit", *args], capture_output=True, text=True,
-                              encoding="utf-8", env=env, cwd=tmp_path, timeout=120, check=False)
-        assert "Traceback" not in proc.stderr + proc.stdout
-        return proc
+        return run_installed(conf, "audit", *args, cwd=tmp_path)
 
     table = run("--student", "JULIE.BAILLET")
     assert table.returncode == 0, table.stderr

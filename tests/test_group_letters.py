@@ -3,7 +3,6 @@ point 4, command line): all of them or none."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
@@ -18,7 +17,7 @@ def test_letters_for_a_group_across_classes_in_one_pdf(tmp_path, db_url):
     provisional password; an unknown or activated pupil in the group prints nothing at all."""
     import io
 
-    from pty_support import installed_command
+    from pty_support import run_installed
     from pypdf import PdfReader
     from test_cli import write_conf
 
@@ -31,13 +30,9 @@ def test_letters_for_a_group_across_classes_in_one_pdf(tmp_path, db_url):
         activate(live, old["paul.petit"])
     finally:
         live.engine.dispose()
-    env = dict(os.environ, ENTKIOSK_CONFIG=str(conf), XDG_DATA_HOME=str(tmp_path / "xdg"), PYTHONUTF8="1")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(installed_command()), "letters", *args], capture_output=True, text=True,
-                              encoding="utf-8", env=env, cwd=tmp_path, timeout=120, check=False)
-        assert "Traceback" not in proc.stderr + proc.stdout
-        return proc
+        return run_installed(conf, "letters", *args, cwd=tmp_path)
 
     refused = run("--students", "julie.baillet,inconnu,paul.petit", "-o", "groupe.pdf")
     assert refused.returncode == 1

@@ -5,7 +5,6 @@ a pupil who comes back gets the same account. And the school's code (UAJ) guards
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -248,14 +247,9 @@ def test_configured_uai_wins_from_the_first_import(db_url, tmp_path, clock):
 
 def entkiosk(conf: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The console script pip installed (``.venv/bin/entkiosk``), as a secretariat runs it."""
-    from pty_support import installed_command
+    from pty_support import run_installed
 
-    env = dict(os.environ, ENTKIOSK_CONFIG=str(conf), XDG_DATA_HOME=str(cwd / "xdg-data"), PYTHONUTF8="1")
-    env.pop("ENTKIOSK_DEBUG", None)
-    proc = subprocess.run([str(installed_command()), *args], capture_output=True, text=True, encoding="utf-8",
-                          env=env, cwd=cwd, timeout=180)
-    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
-    return proc
+    return run_installed(conf, *args, cwd=cwd)
 
 
 @pytest.fixture
