@@ -33,7 +33,6 @@ from .views import (
     StudentState,
     StudentStatus,
     class_order,
-    search_key,
     student_matches,
 )
 
@@ -258,10 +257,7 @@ class Classes(UseCases):
                 .where(Account.kind == Kind.STUDENT))
         with self.tx() as s:
             if class_name is not None:
-                # « 4b » typed for the class « 4B »: case, accents and spaces aside, as a creation matches it.
-                wanted = search_key(" ".join(class_name.split()))
-                names = [n for n in s.scalars(select(SchoolClass.name)) if search_key(" ".join(n.split())) == wanted]
-                stmt = stmt.where(SchoolClass.name.in_(names or [class_name]))
+                stmt = stmt.where(SchoolClass.name.in_(self.core.class_names(s, class_name)))
             students = self.statuses(s, stmt)
         students.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
         return [st for st in students if student_matches(st, search)]

@@ -116,6 +116,13 @@ class Core:
             if exported_on is not None and (newest is None or exported_on > newest):
                 establishment.siecle_exported_on = exported_on
 
+    @staticmethod
+    def class_names(s: DbSession, typed: str) -> list[str]:
+        """The names of the classes ``typed`` means: case, accents and spaces aside (« 4b » is
+        « 4B »), the rule a creation follows (:meth:`school_class`); ``[typed]`` when none."""
+        wanted = search_key(" ".join(typed.split()))
+        return [n for n in s.scalars(select(SchoolClass.name)) if search_key(" ".join(n.split())) == wanted] or [typed]
+
     def school_class(self, s: DbSession, name: str) -> SchoolClass:
         """The class of that name; « 2nde3 » typed for an existing « 2NDE3 » is that class."""
         est = self.establishment(s)

@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors
 from ..domain.classlist import printable
@@ -31,7 +30,7 @@ from ..store.models import (
 from .core import UseCases
 from .forms import check_new_password, staff_password_bounds
 from .sessions import STAFF_ONLY
-from .views import AuditFilter, AuditRecord, Deliver, Progress, search_key
+from .views import AuditFilter, AuditRecord, Deliver, Progress
 
 STAFF_IDENTIFIER = set("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 
@@ -332,18 +331,12 @@ class Staff(UseCases):
         with self.tx(read_only=True) as s:
             if where.class_name:
                 pupils = select(Account.identifier).join(SchoolClass).where(
-                    SchoolClass.name.in_(self._class_names(s, where.class_name)))
+                    SchoolClass.name.in_(self.core.class_names(s, where.class_name)))
                 stmt = stmt.where(AuditEvent.identifier.in_(pupils))
             if limit is not None:
                 stmt = stmt.limit(limit)
             return [AuditRecord(e.at, e.kiosk_id, e.event, e.identifier, e.actor, dict(e.details or {}))
                     for e in s.scalars(stmt)]
-
-    @staticmethod
-    def _class_names(s: DbSession, typed: str) -> list[str]:
-        """The class names « typed » means (case, accents and spaces aside)."""
-        wanted = search_key(" ".join(typed.split()))
-        return [n for n in s.scalars(select(SchoolClass.name)) if search_key(" ".join(n.split())) == wanted] or [typed]
 
     def forget_old_events(self, *, actor: str) -> int:
         """Delete the audit events older than ``[audit] retention_days``; how many went."""
