@@ -37,7 +37,7 @@ def issue(n: int) -> dict:
         hashing = TimedHashMany(service.core)  # import_class_list hashes through core.hash_many
         try:
             started = time.perf_counter()
-            letters = service.import_class_list(rows, actor="bench")
+            letters = service.import_class_list(rows, actor="cli:bench")
             total = time.perf_counter() - started
         finally:
             hashing.restore()

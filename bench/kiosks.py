@@ -624,7 +624,7 @@ def run_load(url: str, processes: int, students_per_process: int, outbox_root: P
     service = open_service(settings_from_dict(raw, source="bench"))
     total = processes * students_per_process + contended_accounts + profile_races
     rows = school(total)
-    letters = service.import_class_list(rows, actor="bench")
+    letters = service.import_class_list(rows, actor="cli:bench")
     students = [Student(letter.identifier, letter.provisional_password, row.birth_date.strftime("%d/%m/%Y"),
                         f"{letter.identifier}@example.org") for letter, row in zip(letters, rows, strict=True)]
     n_own = processes * students_per_process

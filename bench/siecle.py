@@ -83,7 +83,7 @@ def siecle_import(n: int) -> dict:
             started = time.perf_counter()
             preview = service.preview_class_list(data)
             previewed = time.perf_counter()
-            letters = service.import_class_list(preview.rows, actor="bench", uaj=preview.uaj)
+            letters = service.import_class_list(preview.rows, actor="cli:bench", uaj=preview.uaj)
             total = time.perf_counter() - started
             cpu = time.process_time() - cpu
         finally:
@@ -175,7 +175,7 @@ def sync_preview(n: int, run: int = 0) -> dict:
         service.core.hash_many = lambda passwords, progress=None: [stored] * len(passwords)
         started = time.perf_counter()
         preview = service.preview_class_list(year_1)
-        service.import_class_list(preview.rows, actor="bench", uaj=preview.uaj)
+        service.import_class_list(preview.rows, actor="cli:bench", uaj=preview.uaj)
         setup_s = time.perf_counter() - started
         service.engine.dispose()
 

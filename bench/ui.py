@@ -260,7 +260,7 @@ def open_kiosk(folder: Path, *, students: int = 1, activated: bool = False):
 
     settings = make_settings(folder)
     service = open_service(settings)
-    letters = service.import_class_list(school(students), actor="bench")
+    letters = service.import_class_list(school(students), actor="cli:bench")
     if activated:
         letter = letters[0]
         login = service.authenticate(letter.identifier, letter.provisional_password)

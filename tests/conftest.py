@@ -131,7 +131,7 @@ def student(first: str = "Julie", last: str = "Baillet", born: date = date(2010,
 @pytest.fixture
 def letter(service: AccountService) -> IssuedLetter:
     """One student with a fresh letter (provisional password)."""
-    return service.import_class_list([student()], actor="test")[0]
+    return service.import_class_list([student()], actor="cli:test")[0]
 
 
 GOOD_PASSWORD = "Velo2roues"

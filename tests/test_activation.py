@@ -87,7 +87,7 @@ def test_first_connection_accepts_8_and_14_characters(service, letter, password)
 
 
 def test_password_equal_to_identifier_refused(service):
-    letter = service.import_class_list([student("Alice2", "Martin3")], actor="t")[0]
+    letter = service.import_class_list([student("Alice2", "Martin3")], actor="cli:t")[0]
     assert letter.identifier == "alice2.martin3"  # 14 characters, letters and digits
     login = service.authenticate(letter.identifier, letter.provisional_password)
     with pytest.raises(errors.InvalidInput) as err:
@@ -186,14 +186,14 @@ def test_expired_wrong_password_says_nothing_about_expiry(service, letter, clock
 
 
 def test_purge_deletes_expired_only_and_frees_identifier(service, clock):
-    old = service.import_class_list([student()], actor="t")[0]
+    old = service.import_class_list([student()], actor="cli:t")[0]
     clock.advance(days=40)
-    young = service.import_class_list([student("Paul", "Petit", line=3)], actor="t")[0]
+    young = service.import_class_list([student("Paul", "Petit", line=3)], actor="cli:t")[0]
     clock.set(datetime(2026, 12, 2, 12, tzinfo=UTC))
-    assert service.purge_expired(actor="t") == [old.identifier]
+    assert service.purge_expired(actor="cli:t") == [old.identifier]
     assert _account(service, old.identifier) is None
     assert _account(service, young.identifier) is not None
-    again = service.import_class_list([student()], actor="t")[0]
+    again = service.import_class_list([student()], actor="cli:t")[0]
     assert again.identifier == old.identifier
 
 
@@ -208,7 +208,7 @@ def test_staff_reset_recreates_expired_account_and_voids_old_letter(service, let
 
 def test_reissued_letter_invalidates_previous_password_and_sessions(service, letter):
     login = service.authenticate(letter.identifier, letter.provisional_password)
-    [new] = service.issue_letters(identifier=letter.identifier, actor="t")
+    [new] = service.issue_letters(identifier=letter.identifier, actor="cli:t")
     assert new.provisional_password != letter.provisional_password
     with pytest.raises(errors.SessionExpired):
         service.first_connection(login.token, birth_date="14/03/2010", new_password=GOOD_PASSWORD,

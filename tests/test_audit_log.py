@@ -19,7 +19,7 @@ from entkiosk.service import AuditFilter
 def history(service, clock):
     """Two classes imported on 1 September; Julie activates on the 2nd, Zoé fails a login on the
     3rd; prof.martin unlocks her on the 4th."""
-    service.add_staff("prof.martin", "Velo2roues-Prof", "Velo2roues-Prof", actor="install")
+    service.add_staff("prof.martin", "Velo2roues-Prof", "Velo2roues-Prof", actor="cli:install")
     [julie] = service.import_class_list([student("Julie", "Baillet", cls="2nde 1")], actor="cli:secretariat")
     [zoe] = service.import_class_list([student("Zoé", "N'Diaye", cls="2nde 2")], actor="cli:secretariat")
     clock.advance(days=1)
@@ -55,11 +55,11 @@ def test_newest_first_and_each_filter(service, history):
 def test_purge_forgets_events_after_the_retention(db_url, tmp_path, clock):
     service = open_service(make_settings(db_url, tmp_path, audit={"retention_days": 30}), clock=clock)
     try:
-        service.import_class_list([student()], actor="t")
+        service.import_class_list([student()], actor="cli:t")
         clock.advance(days=29)
-        assert service.forget_old_events(actor="t") == 0
+        assert service.forget_old_events(actor="cli:t") == 0
         clock.advance(days=2)
-        assert service.forget_old_events(actor="t") == 1  # the import's event
+        assert service.forget_old_events(actor="cli:t") == 1  # the import's event
         assert [r.event for r in service.audit_log()] == ["audit.purged"]
     finally:
         service.engine.dispose()

@@ -44,11 +44,11 @@ def test_text_no_database_can_hold_is_refused_in_french(service, letter):
     before = _counts(service)
     calls = [
         lambda: service.class_students("\ud800"),
-        lambda: service.force_password_change(class_name="\ud800", actor="prof"),
-        lambda: service.issue_letters(class_name="\ud800", actor="prof"),
+        lambda: service.force_password_change(class_name="\ud800", actor="cli:prof"),
+        lambda: service.issue_letters(class_name="\ud800", actor="cli:prof"),
         lambda: service.unlock(letter.identifier, actor="\udcff"),
         lambda: service.add_staff("prof.x", "Correct horse 9 battery", "Correct horse 9 battery",
-                                  first_name="\ud800", actor="prof"),
+                                  first_name="\ud800", actor="cli:prof"),
     ]
     for call in calls:
         with pytest.raises(errors.DomainError) as refused:
@@ -61,8 +61,8 @@ def test_text_no_database_can_hold_is_refused_in_french(service, letter):
 def test_an_unknown_class_is_named_safely_in_the_refusal(service, letter, typed):
     """The class typed was echoed as is: control characters (an escape sequence for the
     terminal) and 10,000 characters in the message shown on screen."""
-    for call in (lambda: service.force_password_change(class_name=typed, actor="prof"),
-                 lambda: service.issue_letters(class_name=typed, actor="prof")):
+    for call in (lambda: service.force_password_change(class_name=typed, actor="cli:prof"),
+                 lambda: service.issue_letters(class_name=typed, actor="cli:prof")):
         with pytest.raises(errors.NotFound) as refused:
             call()
         message = str(refused.value)

@@ -178,7 +178,7 @@ def test_import_refuses_student_already_on_file_at_line_137(conf, live, tmp_path
     content = class_csv(200)
     last, first, born, cls = content.splitlines()[136].split(";")  # physical line 137
     day, month, year = (int(x) for x in born.split("/"))
-    [existing] = live.import_class_list([student(first, last, date(year, month, day), cls)], actor="t")
+    [existing] = live.import_class_list([student(first, last, date(year, month, day), cls)], actor="cli:t")
     csv = tmp_path / "classe.csv"
     csv.write_text(content, encoding="utf-8")
     proc = run(conf, "import", str(csv))
@@ -274,8 +274,8 @@ def test_import_with_pdf_letters(conf, live, tmp_path):
 
 
 def test_letters_for_a_class_renew_passwords_of_pending_students_only(conf, live, tmp_path):
-    julie, paul = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="t")
-    [zoe] = live.import_class_list([student("Zoé", "N'Diaye", cls="2nde 2")], actor="t")
+    julie, paul = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="cli:t")
+    [zoe] = live.import_class_list([student("Zoé", "N'Diaye", cls="2nde 2")], actor="cli:t")
     activate(live, paul)
     out = tmp_path / "x.txt"
     proc = run(conf, "letters", "--class", "2nde 1", "-o", str(out))
@@ -297,7 +297,7 @@ def test_letters_for_a_class_renew_passwords_of_pending_students_only(conf, live
 
 
 def test_letters_for_one_student(conf, live, tmp_path):
-    julie, paul = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="t")
+    julie, paul = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="cli:t")
     out = tmp_path / "julie.txt"
     proc = run(conf, "letters", "--student", " Julie.Baillet ", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -317,8 +317,8 @@ def pdf_pages(path: Path) -> list[str]:
 def test_letters_for_a_class_to_pdf(conf, live, tmp_path):
     """One private page per pending student of the class, each with its new password."""
     old = live.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3),
-                                  student("Zoé", "N'Diaye", line=4)], actor="t")
-    [other] = live.import_class_list([student("Léa", "Martin", cls="2nde 2")], actor="t")
+                                  student("Zoé", "N'Diaye", line=4)], actor="cli:t")
+    [other] = live.import_class_list([student("Léa", "Martin", cls="2nde 2")], actor="cli:t")
     out = tmp_path / "classe.pdf"
     proc = run(conf, "letters", "--class", "2nde 1", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -341,7 +341,7 @@ def test_letters_for_a_class_to_pdf(conf, live, tmp_path):
 
 @pytest.mark.parametrize("name", ["lettres.doc", "lettres", "lettres.pdf.bak"])
 def test_letters_to_an_unknown_format_change_no_password(conf, live, tmp_path, name):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     proc = run(conf, "letters", "--class", "2nde 1", "-o", str(tmp_path / name))
     assert proc.returncode == 1
     assert proc.stderr.startswith("Erreur : Format de courrier inconnu « ")
@@ -351,7 +351,7 @@ def test_letters_to_an_unknown_format_change_no_password(conf, live, tmp_path, n
 
 
 def test_letters_to_a_missing_folder_change_no_password(conf, live, tmp_path):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     out = tmp_path / "absent" / "lettres.pdf"
     proc = run(conf, "letters", "--all", "-o", str(out))
     assert proc.returncode == 1
@@ -366,7 +366,7 @@ def test_letters_to_unknown_format_is_refused(conf, tmp_path, capsys):
 
 
 def test_letters_for_unknown_student_or_class(conf, live, tmp_path, capsys):
-    live.import_class_list([student()], actor="t")
+    live.import_class_list([student()], actor="cli:t")
     proc = run(conf, "letters", "--student", "inconnu", "-o", str(tmp_path / "x.txt"))
     assert proc.returncode == 1
     assert "Erreur : Aucun élève n'a l'identifiant « inconnu »." in proc.stderr
@@ -377,7 +377,7 @@ def test_letters_for_unknown_student_or_class(conf, live, tmp_path, capsys):
 
 
 def test_letters_for_activated_student_points_to_reset(conf, live, tmp_path, capsys):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     activate(live, julie)
     assert cli.main(["--config", str(conf), "letters", "--student", "julie.baillet", "-o", str(tmp_path / "x.txt")]) == 1
     err = capsys.readouterr().err
@@ -386,7 +386,7 @@ def test_letters_for_activated_student_points_to_reset(conf, live, tmp_path, cap
 
 
 def test_letters_with_nothing_pending(conf, live, tmp_path):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     activate(live, julie)
     out = tmp_path / "x.txt"
     proc = run(conf, "letters", "--all", "-o", str(out))
@@ -399,7 +399,7 @@ def test_letters_with_nothing_pending(conf, live, tmp_path):
 
 
 def test_staff_add_reads_password_twice_from_stdin(conf, live, capsys):
-    proc = run(conf, "staff", "add", "prof.martin", "--first-name", "Anne", "--last-name", "Martin",
+    proc = run(conf, "staff", "add", "prof.martin", "--role", "direction", "--first-name", "Anne", "--last-name", "Martin",
                input=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
     assert proc.returncode == 0, proc.stderr
     assert "Compte du personnel « prof.martin » créé." in proc.stdout
@@ -409,13 +409,13 @@ def test_staff_add_reads_password_twice_from_stdin(conf, live, capsys):
     with pytest.raises(errors.AuthenticationFailed):
         live.authenticate("prof.martin", STAFF_PASSWORD)  # not a student account
 
-    status, _, err = call(capsys, conf, "staff", "add", "Prof.Martin", stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+    status, _, err = call(capsys, conf, "staff", "add", "Prof.Martin", "--role", "direction", stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
     assert status == 1
     assert "L'identifiant « prof.martin » existe déjà." in err
 
 
 def test_staff_add_with_mismatched_confirmation_creates_nothing(conf, live):
-    proc = run(conf, "staff", "add", "prof.martin", input=f"{STAFF_PASSWORD}\nProf2martiN2026\n")
+    proc = run(conf, "staff", "add", "prof.martin", "--role", "direction", input=f"{STAFF_PASSWORD}\nProf2martiN2026\n")
     assert proc.returncode == 1
     assert "Erreur : Les deux mots de passe saisis sont différents." in proc.stderr
     assert identifiers(live) == []
@@ -430,7 +430,7 @@ def test_staff_add_with_mismatched_confirmation_creates_nothing(conf, live):
     ],
 )
 def test_staff_add_refusals_in_process(conf, live, capsys, identifier, typed, expected):
-    assert cli.main(["--config", str(conf), "staff", "add", identifier], stdin=io.StringIO(typed)) == 1
+    assert cli.main(["--config", str(conf), "staff", "add", identifier, "--role", "direction"], stdin=io.StringIO(typed)) == 1
     assert expected in capsys.readouterr().err
     assert identifiers(live) == []
 
@@ -442,7 +442,7 @@ def test_unlock_unknown_identifier(conf):
 
 
 def test_unlock_lifts_a_lockout(conf, live):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     for _ in range(live.settings.accounts.lockout_threshold - 1):
         with pytest.raises(errors.AuthenticationFailed):
             live.authenticate(julie.identifier, "Mauvais123")
@@ -457,7 +457,7 @@ def test_unlock_lifts_a_lockout(conf, live):
 
 
 def test_reset_prints_a_letter_with_a_new_password(conf, live):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     activate(live, julie, email="julie.baillet@example.org")
     proc = run(conf, "reset", "julie.baillet")
     assert proc.returncode == 0, proc.stderr
@@ -470,7 +470,7 @@ def test_reset_prints_a_letter_with_a_new_password(conf, live):
 
 
 def test_reset_to_a_private_file(conf, live, tmp_path):
-    live.import_class_list([student()], actor="t")
+    live.import_class_list([student()], actor="cli:t")
     out = tmp_path / "reset.txt"
     proc = run(conf, "reset", "julie.baillet", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -482,7 +482,7 @@ def test_reset_to_a_private_file(conf, live, tmp_path):
 
 
 def test_reset_to_a_pdf(conf, live, tmp_path):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     out = tmp_path / "reset.pdf"
     proc = run(conf, "reset", "julie.baillet", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -496,7 +496,7 @@ def test_reset_to_a_pdf(conf, live, tmp_path):
 
 
 def test_reset_unknown_or_staff_identifier(conf, live, capsys):
-    live.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    live.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:t")
     proc = run(conf, "reset", "inconnu")
     assert proc.returncode == 1
     assert proc.stderr.strip() == "Erreur : Aucun élève n'a l'identifiant « inconnu »."
@@ -513,12 +513,12 @@ def test_reset_unknown_or_staff_identifier(conf, live, capsys):
 def test_purge_deletes_accounts_past_their_deadline(conf, settings, live, capsys):
     past = open_service(settings, clock=FixedClock(datetime(2020, 1, 10, 9, 0, tzinfo=UTC)))
     try:
-        old = past.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="t")
-        activated = past.import_class_list([student("Léa", "Durand", line=4)], actor="t")[0]
+        old = past.import_class_list([student("Julie", "Baillet"), student("Paul", "Petit", line=3)], actor="cli:t")
+        activated = past.import_class_list([student("Léa", "Durand", line=4)], actor="cli:t")[0]
         activate(past, activated)
     finally:
         past.engine.dispose()
-    [fresh] = live.import_class_list([student("Zoé", "N'Diaye")], actor="t")
+    [fresh] = live.import_class_list([student("Zoé", "N'Diaye")], actor="cli:t")
     proc = run(conf, "purge")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
@@ -540,7 +540,7 @@ def test_purge_deletes_accounts_past_their_deadline(conf, settings, live, capsys
 def test_outbox_lists_mails_with_subject_and_code(conf, service, letter, outbox, capsys):
     activate(service, letter, email="julie.baillet@example.org")
     code = last_code(outbox)
-    [paul] = service.import_class_list([student("Paul", "Petit", line=3)], actor="t")
+    [paul] = service.import_class_list([student("Paul", "Petit", line=3)], actor="cli:t")
     activate(service, paul, email="paul.petit@example.org")
     second_code = last_code(outbox)
 
@@ -593,7 +593,7 @@ def test_db_upgrade_creates_the_schema_on_an_empty_database(empty_db_url, tmp_pa
         (["unlock", "julie.baillet"], "", 1),
         (["reset", "julie.baillet"], "", 1),
         (["letters", "--all", "-o", "{tmp}/l.txt"], "", 0),
-        (["staff", "add", "prof.martin"], f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n", 0),
+        (["staff", "add", "prof.martin", "--role", "direction"], f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n", 0),
         (["import", "{tmp}/classe.csv"], "", 0),
     ],
     ids=["purge", "unlock", "reset", "letters", "staff", "import"],
@@ -743,7 +743,7 @@ def test_console_script_help_is_french():
 
 def test_letters_without_a_selection_is_refused(conf, live, tmp_path):
     """New letters void old ones: the whole school must be asked for explicitly (--all)."""
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     out = tmp_path / "x.txt"
     proc = run(conf, "letters", "-o", str(out))
     assert proc.returncode == 1
@@ -757,7 +757,7 @@ def test_letters_without_a_selection_is_refused(conf, live, tmp_path):
 
 def test_force_change_for_a_class(conf, live):
     julie, zoe, paul = live.import_class_list(
-        [student("Julie", "Baillet"), student("Zoé", "N'Diaye"), student("Paul", "Martin", cls="1re 2")], actor="t")
+        [student("Julie", "Baillet"), student("Zoé", "N'Diaye"), student("Paul", "Martin", cls="1re 2")], actor="cli:t")
     activate(live, julie)
     activate(live, paul)
     proc = run(conf, "force-change", "--class", "2nde 1")
@@ -771,7 +771,7 @@ def test_force_change_for_a_class(conf, live):
 
 
 def test_force_change_needs_to_be_told_whom(conf, live):
-    [julie] = live.import_class_list([student()], actor="t")
+    [julie] = live.import_class_list([student()], actor="cli:t")
     activate(live, julie)
     proc = run(conf, "force-change")
     assert proc.returncode == 2

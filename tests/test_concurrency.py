@@ -39,7 +39,7 @@ def _first_connection(settings, identifier, provisional, password, barrier, resu
 def test_concurrent_first_connection_exactly_one_succeeds(service, settings):
     ctx = mp.get_context("spawn")
     rows = [student(f"Eleve{i}", "Course", line=i + 2) for i in range(ROUNDS)]
-    letters = service.import_class_list(rows, actor="test")
+    letters = service.import_class_list(rows, actor="cli:test")
     for letter in letters:
         barrier, results = ctx.Barrier(2), ctx.Queue()
         passwords = ["Premier1x", "Second2yz"]

@@ -22,14 +22,14 @@ def _fail_logins(service, identifier: str) -> None:
 
 @pytest.fixture
 def staff_token(service) -> str:
-    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="test")
+    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:test")
     return service.authenticate("prof.martin", STAFF_PASSWORD, kind="staff").token
 
 
 def test_class_counts_follow_each_state(service, clock, outbox):
     letters = service.import_class_list(
         [student("Julie", "Baillet"), student("Zoé", "N'Diaye"), student("Paul", "Martin"), student("Léa", "Roux"),
-         student("Hugo", "Petit", cls="1re 2")], actor="test")
+         student("Hugo", "Petit", cls="1re 2")], actor="cli:test")
     julie, zoe, paul, lea, _hugo = letters
     token = activate(service, julie, email="julie@example.org")  # charter accepted, address pending
     service.validate_email(last_code(outbox), token=token)
@@ -56,7 +56,7 @@ def test_class_counts_follow_each_state(service, clock, outbox):
 
 def test_students_sorted_by_name_and_searched_without_accents(service):
     service.import_class_list([student("Zoé", "N'Diaye"), student("Julie", "Baillet"), student("Paul", "Martin"),
-                               student("Zoe", "Zorro", cls="3e")], actor="test")
+                               student("Zoe", "Zorro", cls="3e")], actor="cli:test")
     assert [s.last_name for s in service.class_students("2nde 1")] == ["Baillet", "Martin", "N'Diaye"]
     assert [s.identifier for s in service.class_students("2nde 1", search="zoe")] == ["zoe.n-diaye"]
     assert [s.identifier for s in service.class_students("2nde 1", search="  DIAYE  zo ")] == ["zoe.n-diaye"]
@@ -66,7 +66,7 @@ def test_students_sorted_by_name_and_searched_without_accents(service):
 
 
 def test_preview_writes_nothing_and_predicts_identifiers(service):
-    service.import_class_list([student("Julie", "Baillet")], actor="test")
+    service.import_class_list([student("Julie", "Baillet")], actor="cli:test")
     data = ("nom;prénom;date de naissance;classe\n"
             "Baillet;Julie;15/03/2010;2nde 4\n"
             "Baillet;Julie;16/03/2010;2nde 4\n"
@@ -78,12 +78,12 @@ def test_preview_writes_nothing_and_predicts_identifiers(service):
     assert preview.classes == {"2nde 4": 3}
     assert len(service.class_students()) == 1 and len(service.audit_events()) == events
     # What the preview announced is what the import creates.
-    created = service.import_class_list(preview.rows, actor="test")
+    created = service.import_class_list(preview.rows, actor="cli:test")
     assert [letter.identifier for letter in created] == preview.identifiers
 
 
 def test_preview_names_every_bad_row(service):
-    service.import_class_list([student("Julie", "Baillet")], actor="test")
+    service.import_class_list([student("Julie", "Baillet")], actor="cli:test")
     data = ("nom;prénom;date de naissance;classe\n"
             "Roux;;03/04/2010;2nde 4\n"
             "Petit;Emma;31/02/2010;2nde 4\n"
@@ -100,13 +100,13 @@ def test_preview_names_every_bad_row(service):
 
 
 def test_an_updated_class_list_imports_only_the_newcomers(service):
-    [julie] = service.import_class_list([student("Julie", "Baillet", cls="2NDE3")], actor="t")
+    [julie] = service.import_class_list([student("Julie", "Baillet", cls="2NDE3")], actor="cli:t")
     data = ("nom;prénom;date de naissance;classe\n"
             "BAILLET;julie;14/03/2010;2nde3\n"  # the same student, typed otherwise
             "Martin;Jean Pierre;01/02/2010;2nde3\n").encode()
     preview = service.preview_class_list(data)
     assert preview.enrolled == [(2, julie.identifier)] and preview.problems == []
-    created = service.import_class_list(preview.rows, actor="t")
+    created = service.import_class_list(preview.rows, actor="cli:t")
     assert [(c.identifier, c.class_name) for c in created] == [("jean-pierre.martin", "2NDE3")]
     assert [c.name for c in service.class_summaries()] == ["2NDE3"]  # not a second class « 2nde3 »
     # « Jean-Pierre » is « Jean Pierre »: the same student again, not a homonym.
@@ -114,13 +114,13 @@ def test_an_updated_class_list_imports_only_the_newcomers(service):
     assert again.rows == [] and again.enrolled == [(1, "jean-pierre.martin")]
     with pytest.raises(errors.InvalidInput, match="déjà inscrit"):
         service.add_student(last_name="MARTIN", first_name="jean-pierre", birth_date="01/02/2010",
-                            class_name="2NDE3", actor="t")
+                            class_name="2NDE3", actor="cli:t")
 
 
 def test_a_reset_account_no_longer_counts_its_charter(service):
-    [julie] = service.import_class_list([student()], actor="t")
+    [julie] = service.import_class_list([student()], actor="cli:t")
     activate(service, julie)
-    service.staff_reset(julie.identifier, actor="prof.martin")
+    service.staff_reset(julie.identifier, actor="cli:prof.martin")
     [summary] = service.class_summaries()
     assert (summary.activated, summary.charter, summary.waiting) == (0, 0, 1)
     [status] = service.class_students()
@@ -129,17 +129,17 @@ def test_a_reset_account_no_longer_counts_its_charter(service):
 
 def test_letters_come_out_by_name(service):
     service.import_class_list([student("Zoé", "Adam"), student("Aline", "Zola"), student("Bruno", "Martin")],
-                              actor="t")
-    letters = service.issue_letters(class_name="2nde 1", actor="t")
+                              actor="cli:t")
+    letters = service.issue_letters(class_name="2nde 1", actor="cli:t")
     assert [letter.last_name for letter in letters] == ["Adam", "Martin", "Zola"]
 
 
 def test_forced_change_for_a_class_ends_sessions_and_leads_to_the_profile(service):
     julie, zoe, paul = service.import_class_list(
-        [student("Julie", "Baillet"), student("Zoé", "N'Diaye"), student("Paul", "Martin", cls="1re 2")], actor="t")
+        [student("Julie", "Baillet"), student("Zoé", "N'Diaye"), student("Paul", "Martin", cls="1re 2")], actor="cli:t")
     token = activate(service, julie)
     activate(service, paul)
-    assert service.force_password_change(class_name="2nde 1", actor="prof.martin") == 1  # Zoé never activated
+    assert service.force_password_change(class_name="2nde 1", actor="cli:prof.martin") == 1  # Zoé never activated
     with pytest.raises(errors.SessionExpired):
         service.account(token)
     login = service.authenticate(julie.identifier, GOOD_PASSWORD)
@@ -154,61 +154,61 @@ def test_forced_change_for_a_class_ends_sessions_and_leads_to_the_profile(servic
     assert service.authenticate(paul.identifier, GOOD_PASSWORD).next_step == "home"
     assert service.authenticate(zoe.identifier, zoe.provisional_password).next_step == "first_connection"
     forced = [e for e in service.audit_events() if e.event == "staff.force_change"]
-    assert [(e.identifier, e.actor) for e in forced] == [(julie.identifier, "prof.martin")]
+    assert [(e.identifier, e.actor) for e in forced] == [(julie.identifier, "cli:prof.martin")]
 
 
 def test_forced_change_for_everyone_or_one_student(service):
     julie, paul = service.import_class_list([student("Julie", "Baillet"), student("Paul", "Martin", cls="1re 2")],
-                                            actor="t")
+                                            actor="cli:t")
     activate(service, julie)
     activate(service, paul)
-    assert service.force_password_change(everyone=True, actor="prof.martin") == 2
+    assert service.force_password_change(everyone=True, actor="cli:prof.martin") == 2
     assert service.authenticate(paul.identifier, GOOD_PASSWORD).next_step == "change_password"
     with pytest.raises(errors.DomainError):
-        service.force_password_change(actor="prof.martin")  # whom? never everyone by default
-    waiting = service.import_class_list([student("Léa", "Roux")], actor="t")[0]
+        service.force_password_change(actor="cli:prof.martin")  # whom? never everyone by default
+    waiting = service.import_class_list([student("Léa", "Roux")], actor="cli:t")[0]
     with pytest.raises(errors.NotAllowed):
-        service.force_password_change(identifier=waiting.identifier, actor="prof.martin")
+        service.force_password_change(identifier=waiting.identifier, actor="cli:prof.martin")
     with pytest.raises(errors.NotFound):
-        service.force_password_change(identifier="nobody.here", actor="prof.martin")
+        service.force_password_change(identifier="nobody.here", actor="cli:prof.martin")
 
 
 def test_add_student_checks_each_field_and_writes_nothing_on_error(service):
     with pytest.raises(errors.InvalidInput) as err:
         service.add_student(last_name="", first_name="Ju\x1blie", birth_date="31/02/2010", class_name="",
-                            actor="prof.martin")
+                            actor="cli:prof.martin")
     assert set(err.value.errors) == {"last_name", "first_name", "birth_date", "class_name"}
     assert "31/02/2010" in err.value.errors["birth_date"]
     assert service.class_students() == []
     letter = service.add_student(last_name="Baillet", first_name="Julie", birth_date="14/03/2010",
-                                 class_name="2nde 1", actor="prof.martin")
+                                 class_name="2nde 1", actor="cli:prof.martin")
     assert service.authenticate(letter.identifier, letter.provisional_password).next_step == "first_connection"
     with pytest.raises(errors.InvalidInput) as err:  # the same student twice
         service.add_student(last_name="Baillet", first_name="Julie", birth_date="14/03/2010", class_name="2nde 1",
-                            actor="prof.martin")
+                            actor="cli:prof.martin")
     assert "déjà inscrit" in err.value.errors["last_name"]
 
 
 def test_recreate_an_expired_account(service, clock):
-    old = service.import_class_list([student()], actor="t")[0]
+    old = service.import_class_list([student()], actor="cli:t")[0]
     with pytest.raises(errors.NotAllowed):
-        service.recreate(old.identifier, actor="prof.martin")
+        service.recreate(old.identifier, actor="cli:prof.martin")
     clock.set(datetime(2026, 12, 2, 12, tzinfo=UTC))
     with pytest.raises(errors.AccountExpired):
         service.authenticate(old.identifier, old.provisional_password)
-    new = service.recreate(old.identifier, actor="prof.martin")
+    new = service.recreate(old.identifier, actor="cli:prof.martin")
     assert new.identifier == old.identifier and new.deadline > old.deadline
     with pytest.raises(errors.AuthenticationFailed):
         service.authenticate(old.identifier, old.provisional_password)
     assert service.authenticate(new.identifier, new.provisional_password).next_step == "first_connection"
     assert [s.state for s in service.class_students()] == ["waiting"]
-    assert any(e.event == "staff.recreate" and e.actor == "prof.martin" for e in service.audit_events())
+    assert any(e.event == "staff.recreate" and e.actor == "cli:prof.martin" for e in service.audit_events())
 
 
 @pytest.mark.parametrize("use_case", ["issue_letters", "staff_reset", "import_class_list", "recreate"])
 def test_letters_that_cannot_be_delivered_change_nothing(service, clock, use_case):
     """The letters file is written inside the transaction: if it fails, the old letter still works."""
-    old = service.import_class_list([student()], actor="t")[0]
+    old = service.import_class_list([student()], actor="cli:t")[0]
     if use_case == "recreate":
         clock.set(datetime(2026, 12, 2, 12, tzinfo=UTC))
     events = len(service.audit_events())
@@ -219,13 +219,13 @@ def test_letters_that_cannot_be_delivered_change_nothing(service, clock, use_cas
 
     with pytest.raises(errors.DomainError, match="disque plein"):
         if use_case == "issue_letters":
-            service.issue_letters(class_name="2nde 1", actor="prof.martin", deliver=deliver)
+            service.issue_letters(class_name="2nde 1", actor="cli:prof.martin", deliver=deliver)
         elif use_case == "staff_reset":
-            service.staff_reset(old.identifier, actor="prof.martin", deliver=deliver)
+            service.staff_reset(old.identifier, actor="cli:prof.martin", deliver=deliver)
         elif use_case == "recreate":
-            service.recreate(old.identifier, actor="prof.martin", deliver=deliver)
+            service.recreate(old.identifier, actor="cli:prof.martin", deliver=deliver)
         else:
-            service.import_class_list([student("Paul", "Martin")], actor="prof.martin", deliver=deliver)
+            service.import_class_list([student("Paul", "Martin")], actor="cli:prof.martin", deliver=deliver)
     assert len(service.audit_events()) == events
     assert [s.identifier for s in service.class_students()] == [old.identifier]
     if use_case != "recreate":
@@ -233,15 +233,15 @@ def test_letters_that_cannot_be_delivered_change_nothing(service, clock, use_cas
 
 
 def test_delivered_letters_are_the_committed_ones(service):
-    old = service.import_class_list([student()], actor="t")[0]
+    old = service.import_class_list([student()], actor="cli:t")[0]
     delivered = []
-    issued = service.issue_letters(identifier=old.identifier, actor="prof.martin", deliver=delivered.extend)
+    issued = service.issue_letters(identifier=old.identifier, actor="cli:prof.martin", deliver=delivered.extend)
     assert delivered == issued
     assert service.authenticate(old.identifier, issued[0].provisional_password).next_step == "first_connection"
 
 
 def test_only_a_live_staff_session_reaches_the_console(service, staff_token):
-    letter = service.import_class_list([student()], actor="t")[0]
+    letter = service.import_class_list([student()], actor="cli:t")[0]
     token = activate(service, letter)
     assert service.staff_member(staff_token) == "prof.martin"
     with pytest.raises(errors.NotAllowed):
@@ -277,5 +277,5 @@ def test_staff_logins_lock_like_students(service, staff_token, clock):
 
 def test_classes_in_natural_order(service):
     service.import_class_list([student("A", "Un", cls="2nde 10"), student("B", "Deux", cls="2nde 2"),
-                               student("C", "Trois", cls="1re 1"), student("D", "Quatre", cls="2nde 1")], actor="t")
+                               student("C", "Trois", cls="1re 1"), student("D", "Quatre", cls="2nde 1")], actor="cli:t")
     assert [c.name for c in service.class_summaries()] == ["1re 1", "2nde 1", "2nde 2", "2nde 10"]

@@ -129,7 +129,7 @@ def test_postgres_stopped_at_each_step_of_a_student_path(own_pg: OwnPostgres, pg
     """At each step (login, first connection, charter, profile, recovery), the server goes
     down: French message, nothing written; back up: the very same call succeeds."""
     svc = pg_service
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     login = down_then_back(own_pg, svc, lambda: svc.authenticate(letter.identifier, letter.provisional_password))
     assert login.next_step == "first_connection"
     token = login.token
@@ -156,7 +156,7 @@ def test_postgres_stopped_while_activation_hashes(own_pg: OwnPostgres, pg_servic
     """The server dies after the first connection has read the account, before it writes:
     the account is exactly as before (still to activate), and the same call then activates it."""
     svc = pg_service
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     token = svc.authenticate(letter.identifier, letter.provisional_password).token
     outcome = down_then_back(own_pg, svc, lambda: svc.first_connection(
         token, birth_date=BORN, new_password=GOOD_PASSWORD, confirm_password=GOOD_PASSWORD), during=True)
@@ -170,7 +170,7 @@ def test_postgres_restarted_between_two_steps_is_not_noticed(own_pg: OwnPostgres
     """The server restarts while no call is running (overnight maintenance): the kiosk's
     pooled connections are all dead, yet the next step succeeds at the first try."""
     svc = pg_service
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     token = svc.authenticate(letter.identifier, letter.provisional_password).token
     own_pg.stop()
     own_pg.start()
@@ -194,7 +194,7 @@ def test_sqlite_lock_shorter_than_the_busy_timeout_is_waited_for(tmp_path: Path,
     waits for it and succeeds; no 'database is locked' reaches the student."""
     svc = sqlite_service(tmp_path, clock, busy_timeout=10)
     try:
-        letter = svc.import_class_list([student()], actor="test")[0]
+        letter = svc.import_class_list([student()], actor="cli:test")[0]
         token = svc.authenticate(letter.identifier, letter.provisional_password).token
         lock = SqliteWriteLock(tmp_path / "kiosk.db")
 
@@ -223,7 +223,7 @@ def test_sqlite_lock_longer_than_the_busy_timeout_gives_the_french_message_then_
     written (not even the other connection's pending write); once released, the same call works."""
     svc = sqlite_service(tmp_path, clock, busy_timeout=0.3)
     try:
-        letter = svc.import_class_list([student()], actor="test")[0]
+        letter = svc.import_class_list([student()], actor="cli:test")[0]
         token = svc.authenticate(letter.identifier, letter.provisional_password).token
         before = dump(svc.engine)
         lock = SqliteWriteLock(tmp_path / "kiosk.db")
@@ -287,7 +287,7 @@ async def test_kiosk_first_connection_while_the_database_is_away(database_fault,
     from entkiosk.ui.screens.message import MessageScreen
 
     svc, inject, repair = database_fault
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     async with kiosk(svc.settings, svc, tmp_path) as (app, pilot):
         await to_login(app, pilot)
         await log_in(app, pilot, letter.identifier, letter.provisional_password)
@@ -320,7 +320,7 @@ async def test_kiosk_login_while_the_database_is_away(database_fault, tmp_path: 
     from entkiosk.ui.screens.login import LoginScreen
 
     svc, inject, repair = database_fault
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     async with kiosk(svc.settings, svc, tmp_path) as (app, pilot):
         await to_login(app, pilot)
         inject()
@@ -378,7 +378,7 @@ def assert_mail_problem(text: str | None, fault: str) -> None:
 
 def activated(svc: AccountService, port: MailPort, *, email: str = "", validated: bool = False):
     """A student through first connection and charter (the mail port working); (letter, token)."""
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     token = svc.authenticate(letter.identifier, letter.provisional_password).token
     svc.first_connection(token, birth_date=BORN, new_password=GOOD_PASSWORD, confirm_password=GOOD_PASSWORD,
                          email=email, confirm_email=email)
@@ -412,7 +412,7 @@ def resend_then_validate(svc: AccountService, port: MailPort, token: str, delive
 
 
 def scenario_first_connection(svc: AccountService, port: MailPort, fault: str) -> None:
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     token = svc.authenticate(letter.identifier, letter.provisional_password).token
     port.become(fault)
     outcome = svc.first_connection(token, birth_date=BORN, new_password=GOOD_PASSWORD,
@@ -519,7 +519,7 @@ async def test_kiosk_shows_the_mail_problem_after_first_connection(smtp_service:
     from entkiosk.ui.screens.message import MessageScreen
 
     svc = smtp_service
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     async with kiosk(svc.settings, svc, tmp_path) as (app, pilot):
         await to_login(app, pilot)
         await log_in(app, pilot, letter.identifier, letter.provisional_password)
@@ -600,7 +600,7 @@ def test_import_killed_while_hashing_and_while_writing_leaves_nothing_then_runs_
     letters = tmp_path / "courriers.pdf"
     service = open_service(make_settings(db_url, tmp_path))
     try:
-        service.import_class_list([student(first="Zoé", last="Ancienne", cls="1re 3")], actor="test")
+        service.import_class_list([student(first="Zoé", last="Ancienne", cls="1re 3")], actor="cli:test")
         before = school_state(service)
         assert before == (1, {"1re 3": 1}, 1)
 

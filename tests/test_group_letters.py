@@ -26,7 +26,7 @@ def test_letters_for_a_group_across_classes_in_one_pdf(tmp_path, db_url):
     try:
         old = {letter.identifier: letter for letter in live.import_class_list(
             [student("Julie", "Baillet", cls="2nde 1"), student("Zoé", "N'Diaye", cls="2nde 2", line=3),
-             student("Paul", "Petit", cls="2nde 2", line=4)], actor="t")}
+             student("Paul", "Petit", cls="2nde 2", line=4)], actor="cli:t")}
         activate(live, old["paul.petit"])
     finally:
         live.engine.dispose()

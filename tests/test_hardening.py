@@ -68,7 +68,7 @@ def test_current_password_guesses_in_profile_lock_and_end_the_session(service, l
 
 def test_letters_printed_during_an_activation_leave_the_activated_account_alone(service, monkeypatch):
     """Staff reprint a class while a student activates: her activation stands."""
-    julie, paul = service.import_class_list([student(), student("Paul", "Petit", line=3)], actor="t")
+    julie, paul = service.import_class_list([student(), student("Paul", "Petit", line=3)], actor="cli:t")
     login = service.authenticate(julie.identifier, julie.provisional_password)
     original = service.core.hash_many
     activated = threading.Event()
@@ -170,7 +170,7 @@ def test_once_activated_account_reset_and_expired_is_kept_by_purge(service, lett
     activate(service, letter)
     renewed = service.staff_reset(letter.identifier, actor="staff:test")
     clock.set(datetime(2027, 6, 1, tzinfo=UTC))
-    assert service.purge_expired(actor="t") == []
+    assert service.purge_expired(actor="cli:t") == []
     with pytest.raises(errors.DomainError, match="n'est plus valable"):
         service.authenticate(letter.identifier, renewed.provisional_password)
     assert _state(service, letter.identifier) == AccountState.CREATED

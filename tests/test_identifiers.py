@@ -144,46 +144,46 @@ def _identifiers(service) -> list[str]:
 def test_import_of_three_homonyms_numbers_them(service):
     rows = [student(born=date(2010, 3, 14), line=2), student(born=date(2009, 11, 2), line=3),
             student(born=date(2010, 7, 7), line=4)]
-    letters = service.import_class_list(rows, actor="test")
+    letters = service.import_class_list(rows, actor="cli:test")
     assert [letter.identifier for letter in letters] == ["julie.baillet", "julie.baillet1", "julie.baillet2"]
     assert _identifiers(service) == ["julie.baillet", "julie.baillet1", "julie.baillet2"]
 
 
 def test_homonyms_across_imports_and_spellings(service):
-    first = service.import_class_list([student("Julie", "Baillet", date(2010, 3, 14))], actor="t")
-    second = service.import_class_list([student("julie", "baillet", date(2009, 1, 5))], actor="t")
-    third = service.import_class_list([student("Julie", "Bâillet", date(2010, 3, 15))], actor="t")
+    first = service.import_class_list([student("Julie", "Baillet", date(2010, 3, 14))], actor="cli:t")
+    second = service.import_class_list([student("julie", "baillet", date(2009, 1, 5))], actor="cli:t")
+    third = service.import_class_list([student("Julie", "Bâillet", date(2010, 3, 15))], actor="cli:t")
     assert [first[0].identifier, second[0].identifier, third[0].identifier] == [
         "julie.baillet", "julie.baillet1", "julie.baillet2"]
     assert third[0].last_name == "Bâillet"  # the letter keeps the name as written
     # Same names but for an accent, and the same birth date: the same student typed twice.
     with pytest.raises(errors.ImportRejected, match="déjà inscrit"):
-        service.import_class_list([student("Julie", "Bâillet", date(2010, 3, 14))], actor="t")
+        service.import_class_list([student("Julie", "Bâillet", date(2010, 3, 14))], actor="cli:t")
 
 
 def test_identifier_sharing_only_a_prefix_is_not_a_homonym(service):
-    [x] = service.import_class_list([student("Julie", "Bailletx")], actor="t")
+    [x] = service.import_class_list([student("Julie", "Bailletx")], actor="cli:t")
     assert x.identifier == "julie.bailletx"
-    [julie] = service.import_class_list([student("Julie", "Baillet", date(2011, 1, 1))], actor="t")
+    [julie] = service.import_class_list([student("Julie", "Baillet", date(2011, 1, 1))], actor="cli:t")
     assert julie.identifier == "julie.baillet"
 
 
 def test_homonym_skips_identifier_held_by_staff_and_fills_gap(service):
-    service.add_staff("julie.baillet1", "Prof2martin2026", "Prof2martin2026", actor="t")
+    service.add_staff("julie.baillet1", "Prof2martin2026", "Prof2martin2026", actor="cli:t")
     a, b, c = service.import_class_list(
-        [student(born=date(2010, 1, 1)), student(born=date(2010, 1, 2)), student(born=date(2010, 1, 3))], actor="t")
+        [student(born=date(2010, 1, 1)), student(born=date(2010, 1, 2)), student(born=date(2010, 1, 3))], actor="cli:t")
     assert [a.identifier, b.identifier, c.identifier] == ["julie.baillet", "julie.baillet2", "julie.baillet3"]
 
 
 def test_purged_homonym_frees_its_number(service, clock):
     from datetime import UTC, datetime
 
-    old = service.import_class_list([student(born=date(2010, 1, 1))], actor="t")[0]
+    old = service.import_class_list([student(born=date(2010, 1, 1))], actor="cli:t")[0]
     clock.set(datetime(2026, 11, 1, tzinfo=UTC))
-    service.import_class_list([student(born=date(2010, 1, 2))], actor="t")
+    service.import_class_list([student(born=date(2010, 1, 2))], actor="cli:t")
     clock.set(datetime(2026, 12, 15, tzinfo=UTC))
-    assert service.purge_expired(actor="t") == [old.identifier]
-    [again] = service.import_class_list([student(born=date(2010, 1, 3))], actor="t")
+    assert service.purge_expired(actor="cli:t") == [old.identifier]
+    [again] = service.import_class_list([student(born=date(2010, 1, 3))], actor="cli:t")
     assert again.identifier == "julie.baillet"
     assert _identifiers(service) == ["julie.baillet", "julie.baillet1"]
 

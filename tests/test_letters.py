@@ -71,7 +71,7 @@ def class_letters(service):
     """Three students of « 2nde 3 », just imported (the letters of their first password)."""
     return service.import_class_list([student("Julie", "Baillet", cls="2nde 3"),
                                       student("Zoé", "N'Diaye", cls="2nde 3", line=3),
-                                      student("Łukasz", "Żółć", cls="2nde 3", line=4)], actor="t")
+                                      student("Łukasz", "Żółć", cls="2nde 3", line=4)], actor="cli:t")
 
 
 # ------------------------------------------------------------ PDF
@@ -137,7 +137,7 @@ def test_names_outside_latin_1_print_as_written(class_letters, settings):
 
 
 def test_characters_the_font_lacks_are_reported_in_french(service, settings, caplog):
-    [letter] = service.import_class_list([student("Wei", "Li 李")], actor="t")
+    [letter] = service.import_class_list([student("Wei", "Li 李")], actor="cli:t")
     with caplog.at_level("WARNING"):
         render_pdf([letter], settings)
     messages = [record.getMessage() for record in caplog.records]
@@ -176,7 +176,7 @@ def test_long_establishment_and_student_fields_stay_on_the_page(service, db_url,
     assert len(settings.establishment.name) == 200
     [letter] = service.import_class_list([student("Marie-Charlotte Éléonore Anne-Sophie " * 3,
                                                   "de La Tour d'Auvergne-Lauraguais " * 3,
-                                                  cls="Terminale générale option " + "X" * 34)], actor="t")
+                                                  cls="Terminale générale option " + "X" * 34)], actor="cli:t")
     data = render_pdf([letter], settings)
     [text] = pdf_texts(data)
     assert text_boxes_outside(data) == []
@@ -195,7 +195,7 @@ def test_ordinary_letters_stay_within_the_margins(class_letters, settings):
 
 def test_pdf_progress_reports_every_25_pages_and_the_end(service, settings):
     rows = [student("Élève", f"Numéro{chr(65 + i // 26)}{chr(65 + i % 26)}", line=i + 2) for i in range(60)]
-    letters = service.import_class_list(rows, actor="t")
+    letters = service.import_class_list(rows, actor="cli:t")
     calls: list[tuple[int, int]] = []
     data = render_pdf(letters, settings, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(25, 60), (50, 60), (60, 60)]
@@ -204,8 +204,8 @@ def test_pdf_progress_reports_every_25_pages_and_the_end(service, settings):
 
 def test_reprinting_voids_the_first_letter_and_the_second_pdf_works(service, class_letters, settings):
     julie = class_letters[0]
-    [first] = service.issue_letters(identifier=julie.identifier, actor="t")
-    [second] = service.issue_letters(identifier=julie.identifier, actor="t")
+    [first] = service.issue_letters(identifier=julie.identifier, actor="cli:t")
+    [second] = service.issue_letters(identifier=julie.identifier, actor="cli:t")
     first_password = printed_password(pdf_texts(render_pdf([first], settings))[0])
     second_password = printed_password(pdf_texts(render_pdf([second], settings))[0])
     assert first_password != second_password
@@ -241,7 +241,7 @@ def test_the_wording_does_not_open_a_sentence_with_the_raw_establishment_name(cl
 
 def test_empty_establishment_fields_leave_no_empty_label(service, db_url, tmp_path):
     settings = make_settings(db_url, tmp_path, establishment={"phone": "", "email": ""})
-    [letter] = service.import_class_list([student()], actor="t")
+    [letter] = service.import_class_list([student()], actor="cli:t")
     assert "Tél" not in render_letter(letter, settings)
     assert "Mail :" not in pdf_texts(render_pdf([letter], settings))[0]
 
@@ -285,7 +285,7 @@ def test_custom_template_changes_the_text_and_the_pdf(service, db_url, tmp_path)
     path = tmp_path / "mon-courrier.txt"
     path.write_text(CUSTOM, encoding="utf-8")
     settings = make_settings(db_url, tmp_path, letters={"template": str(path)})
-    [letter] = service.import_class_list([student()], actor="t")
+    [letter] = service.import_class_list([student()], actor="cli:t")
     for text in (render_letter(letter, settings), pdf_texts(render_pdf([letter], settings))[0]):
         flowing = flat(text)
         assert "Objet : votre compte pour l'ENT du Lycée de démonstration" in flowing
@@ -334,7 +334,7 @@ def test_a_template_spoiled_after_loading_prints_its_last_good_version(service, 
     path.write_text(CUSTOM, encoding="utf-8")
     settings = make_settings(db_url, tmp_path, letters={"template": str(path)})
     path.write_text("Bonjour $prenom", encoding="utf-8")
-    [letter] = service.import_class_list([student()], actor="t")
+    [letter] = service.import_class_list([student()], actor="cli:t")
     assert f"Votre mot de passe : {letter.provisional_password}" in render_letter(letter, settings)
     with pytest.raises(TemplateError):
         parse_template(path.read_text(encoding="utf-8"), str(path))
@@ -398,7 +398,7 @@ def test_letters_of_several_classes_make_one_pdf_per_class(service, settings, tm
     with its class's letters only, private, and no lettres.pdf nor temporary file."""
     rows = [student("Julie", "Baillet", cls="2nde 1"), student("Paul", "Petit", cls="2nde 10", line=3),
             student("Zoé", "N'Diaye", cls="2nde 1", line=4), student("Léa", "Roux", cls="1ère STI2D", line=5)]
-    letters = service.import_class_list(rows, actor="t")
+    letters = service.import_class_list(rows, actor="cli:t")
     out = tmp_path / "sortie"
     out.mkdir()
     calls: list[tuple[int, int]] = []
@@ -419,7 +419,7 @@ def test_a_class_bigger_than_a_file_is_split_in_parts(service, settings, tmp_pat
 
     monkeypatch.setattr(output, "PAGES_PER_FILE", 2)
     rows = [student("Élève", f"Nom{chr(65 + i)}", cls="2nde 3", line=i + 2) for i in range(5)]
-    written = write_letters(tmp_path / "lettres.pdf", service.import_class_list(rows, actor="t"), settings)
+    written = write_letters(tmp_path / "lettres.pdf", service.import_class_list(rows, actor="cli:t"), settings)
     assert [p.name for p in written] == ["lettres-2nde-3.pdf", "lettres-2nde-3-2.pdf", "lettres-2nde-3-3.pdf"]
     assert [len(pdf_texts(p.read_bytes())) for p in written] == [2, 2, 1]
 
@@ -428,7 +428,7 @@ def test_one_class_file_that_cannot_be_written_leaves_none_of_them(service, sett
     """Letters are handed out together or not at all: the second class's file cannot take its
     name (a folder has it), so the first class's file does not appear either."""
     rows = [student("Julie", "Baillet", cls="2nde 1"), student("Paul", "Petit", cls="2nde 2", line=3)]
-    letters = service.import_class_list(rows, actor="t")
+    letters = service.import_class_list(rows, actor="cli:t")
     out = tmp_path / "sortie"
     (out / "lettres-2nde-2.pdf").mkdir(parents=True)
     with pytest.raises(DomainError) as err:
@@ -466,7 +466,7 @@ def test_letters_of_homonyms_tell_them_apart_by_birth_date(service, settings):
     from datetime import date
 
     letters = service.import_class_list([student("Camille", "Dubois", born=date(2010, 5, 6)),
-                                         student("Camille", "Dubois", born=date(2010, 9, 1), line=3)], actor="t")
+                                         student("Camille", "Dubois", born=date(2010, 9, 1), line=3)], actor="cli:t")
     pages = pdf_texts(render_pdf(letters, settings))
     assert ["Né(e) le 06/05/2010" in flat(p) for p in pages] == [True, False]
     assert ["Né(e) le 01/09/2010" in flat(p) for p in pages] == [False, True]

@@ -185,7 +185,7 @@ def test_simultaneous_profile_changes_of_one_account_one_wins_whole(settings):
     service, other = open_service(settings), open_service(settings)
     try:
         letters = service.import_class_list([student(f"Eleve{i}", "Course", line=i + 2)
-                                             for i in range(PROFILE_ROUNDS)], actor="test")
+                                             for i in range(PROFILE_ROUNDS)], actor="cli:test")
         for letter in letters:
             activate(service, letter)
             kiosks = (service, other)

@@ -47,10 +47,10 @@ def test_class_list_and_letters_come_in_french_order(service) -> None:
     (on SQLite and PostgreSQL alike, whose ORDER BY would follow code points or the server's locale)."""
     shuffled = ["Zola", "Œuvray", "Élie", "Martin", "le Goff", "Eiffel", "Olivier", "Lefèvre", "Dupont"]
     rows = [student(first="Alex", last=last, cls="5e A", line=i + 2) for i, last in enumerate(shuffled)]
-    service.import_class_list(rows, actor="test")
+    service.import_class_list(rows, actor="cli:test")
     expected = ["Dupont", "Eiffel", "Élie", "Lefèvre", "le Goff", "Martin", "Œuvray", "Olivier", "Zola"]
     assert [s.last_name for s in service.class_students("5e A")] == expected
-    letters = service.issue_letters(class_name="5e A", actor="test")
+    letters = service.issue_letters(class_name="5e A", actor="cli:test")
     assert [letter.last_name for letter in letters] == expected
 
 
@@ -64,10 +64,10 @@ async def test_homonyms_are_told_apart_in_the_class_list_and_the_live_view(clock
     # Pilot tests drive the screens: one database engine is enough (SQLite).
     settings = make_settings(f"sqlite:///{tmp_path / 'names.db'}", tmp_path)
     service = open_service(settings, clock=clock)
-    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
     service.import_class_list([student("Julie", "Baillet", date(2010, 3, 14), "5e B", 2),
                                student("Julie", "Baillet", date(2011, 5, 3), "5e B", 3),
-                               student("Éloïse", "Andrieu", date(2010, 6, 1), "5e B", 4)], actor="test")
+                               student("Éloïse", "Andrieu", date(2010, 6, 1), "5e B", 4)], actor="cli:test")
     # Wide enough for every cell whole (how cells give way at 80×24: test_ui_small_window).
     async with kiosk(settings, service, tmp_path, size=(120, 40)) as (app, pilot):
         app.open_session(service.authenticate(STAFF, STAFF_PASSWORD, kind="staff"))

@@ -82,7 +82,7 @@ def test_staff_add_states_the_password_rule_before_asking(tmp_path):
     conf = tmp_path / "kiosk.conf"
     conf.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "k.db"}"\n\n[mail]\noutbox = "{tmp_path / "o"}"\n',
                     encoding="utf-8")
-    proc = entkiosk(tmp_path, "staff", "add", "prof.martin", conf=conf, stdin="Court1ab\nCourt1ab\n")
+    proc = entkiosk(tmp_path, "staff", "add", "prof.martin", "--role", "direction", conf=conf, stdin="Court1ab\nCourt1ab\n")
     assert proc.returncode == 1
     assert flat(proc.stdout.splitlines()[0]) == (
         "Le mot de passe du personnel doit comporter entre 12 et 64 caractères, dont au moins un chiffre et une "
@@ -117,8 +117,8 @@ async def test_f2_shows_the_staff_account_and_opens_both_logins(lab, tmp_path):
     from entkiosk.ui.screens.login import LoginScreen
     from entkiosk.ui.screens.staff import StaffScreen
 
-    service.add_staff(*DEMO_STAFF, DEMO_STAFF[1], actor="demo")
-    letters = service.import_class_list([student(), student("Zoé", "N'Diaye", line=3)], actor="demo")
+    service.add_staff(*DEMO_STAFF, DEMO_STAFF[1], actor="cli:demo")
+    letters = service.import_class_list([student(), student("Zoé", "N'Diaye", line=3)], actor="cli:demo")
     app = make_app(service.settings, service, blink=False, state_path=tmp_path / "state.json",
                    demo_letters=letters, demo_staff=DEMO_STAFF)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -157,7 +157,7 @@ async def test_f2_without_a_staff_account_still_opens_a_students_login(lab, tmp_
     from entkiosk.ui.screens.login import LoginScreen
 
     service = lab
-    letters = service.import_class_list([student()], actor="demo")
+    letters = service.import_class_list([student()], actor="cli:demo")
     async with kiosk(service.settings, service, tmp_path, demo_letters=letters) as (app, pilot):
         await submit(app, pilot, "f2")
         assert not app.screen.query("#staff") and not app.screen.query("#demo-staff")
@@ -177,8 +177,8 @@ async def test_a_refused_login_from_f2_puts_the_cursor_in_the_password(lab, tmp_
     from entkiosk.ui.screens.login import LoginScreen
 
     service = lab
-    letters = service.import_class_list([student()], actor="demo")
-    service.issue_letters(class_name="2nde 1", actor="cli")  # the letter F2 knows is void
+    letters = service.import_class_list([student()], actor="cli:demo")
+    service.issue_letters(class_name="2nde 1", actor="cli:t")  # the letter F2 knows is void
     async with kiosk(service.settings, service, tmp_path, demo_letters=letters) as (app, pilot):
         await submit(app, pilot, "f2")
         await submit(app, pilot)
@@ -210,8 +210,8 @@ async def test_print_confirmation_says_what_entree_does(lab, tmp_path):
     from entkiosk.ui.screens.staff_actions import ConfirmScreen, JobScreen
     from entkiosk.ui.screens.staff_class import ClassScreen
 
-    service.add_staff(*STAFF, STAFF[1], actor="install")
-    service.import_class_list([student()], actor="test")
+    service.add_staff(*STAFF, STAFF[1], actor="cli:install")
+    service.import_class_list([student()], actor="cli:test")
     folder = Path(service.settings.letters.folder)
     async with kiosk(service.settings, service, tmp_path) as (app, pilot):
         await _console(app, pilot, service)
@@ -252,8 +252,8 @@ async def test_f2_shows_the_letters_staff_printed_since(lab, tmp_path):
     from entkiosk.ui.screens.staff_class import ClassScreen
 
     service = lab
-    service.add_staff(*STAFF, STAFF[1], actor="install")
-    letters = service.import_class_list([student(), student("Zoé", "N'Diaye", line=3)], actor="demo")
+    service.add_staff(*STAFF, STAFF[1], actor="cli:install")
+    letters = service.import_class_list([student(), student("Zoé", "N'Diaye", line=3)], actor="cli:demo")
     app = make_app(service.settings, service, blink=False, state_path=tmp_path / "state.json", demo_letters=letters)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -285,11 +285,11 @@ async def test_f2_shows_the_letters_staff_printed_since(lab, tmp_path):
 
 def test_preview_identifier_follows_the_homonym_rule_of_a_creation(service):
     """On SQLite and PostgreSQL: the preview is what the creation then makes."""
-    staff = service.add_staff(*STAFF, STAFF[1], actor="install")
+    staff = service.add_staff(*STAFF, STAFF[1], actor="cli:install")
     token = service.authenticate(staff, STAFF[1], kind="staff").token
     before = service.audit_events()
     assert service.preview_identifier(token, first_name="Julie", last_name="Baillet") == "julie.baillet"
-    service.import_class_list([student(), student(born=date(2009, 11, 2), line=3)], actor="test")
+    service.import_class_list([student(), student(born=date(2009, 11, 2), line=3)], actor="cli:test")
     preview = service.preview_identifier(token, first_name=" julie ", last_name="BAILLET")
     assert preview == "julie.baillet2"
     assert service.preview_identifier(token, first_name="Gaëtan", last_name="Œuvray") == "gaetan.oeuvray"
@@ -306,7 +306,7 @@ def test_preview_identifier_follows_the_homonym_rule_of_a_creation(service):
     assert flat(str(unusable.value)) == "Le prénom ne contient aucune lettre utilisable pour l'identifiant."
     with pytest.raises(errors.SessionExpired):
         service.preview_identifier("not-a-session", first_name="Julie", last_name="Baillet")
-    pupil = service.import_class_list([student("Zoé", "N'Diaye", line=4)], actor="test")[0]
+    pupil = service.import_class_list([student("Zoé", "N'Diaye", line=4)], actor="cli:test")[0]
     pupil_token = service.authenticate(pupil.identifier, pupil.provisional_password).token
     with pytest.raises(errors.NotAllowed):
         service.preview_identifier(pupil_token, first_name="Julie", last_name="Baillet")
@@ -318,8 +318,8 @@ async def test_add_student_shows_the_identifier_before_anything_is_written(lab, 
     from entkiosk.ui.screens.staff_add import AddStudentScreen
 
     service = lab
-    service.add_staff(*STAFF, STAFF[1], actor="install")
-    service.import_class_list([student()], actor="test")
+    service.add_staff(*STAFF, STAFF[1], actor="cli:install")
+    service.import_class_list([student()], actor="cli:test")
     async with kiosk(service.settings, service, tmp_path) as (app, pilot):
         await _console(app, pilot, service)
         await tab_to(app, pilot, "add")

@@ -103,7 +103,7 @@ def assert_no_path(content: str, outbox: Path) -> None:
 
 async def test_first_connection_with_a_broken_outbox_reads_right_and_loses_nothing(db_url, tmp_path, broken):
     settings, svc = service_on(db_url, tmp_path, broken.path)
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     broken.break_()
     async with kiosk(settings, svc, tmp_path) as (app, pilot):
         await to_login(app, pilot)
@@ -142,7 +142,7 @@ async def test_forgotten_password_with_a_broken_outbox_says_so_alike_for_everyon
     no mail can leave now (a fact about the kiosk, not the account); the known one's request
     is kept as ``mail_failed`` for staff, and a new request once mended is mailed."""
     settings, svc = service_on(db_url, tmp_path, broken.path)
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     token = svc.authenticate(letter.identifier, letter.provisional_password).token
     svc.first_connection(token, birth_date="14/03/2010", new_password=GOOD_PASSWORD, confirm_password=GOOD_PASSWORD,
                          email=ADDRESS, confirm_email=ADDRESS)
@@ -193,7 +193,7 @@ def test_a_missing_outbox_folder_is_made_again(db_url, tmp_path):
     settings, svc = service_on(db_url, tmp_path, folder)
     check_files(settings)
     shutil.rmtree(folder)
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     token = svc.authenticate(letter.identifier, letter.provisional_password).token
     outcome = svc.first_connection(token, birth_date="14/03/2010", new_password=GOOD_PASSWORD,
                                    confirm_password=GOOD_PASSWORD, email=ADDRESS, confirm_email=ADDRESS)

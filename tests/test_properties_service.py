@@ -163,14 +163,14 @@ class School:
 
 def _seed(service: AccountService, clock: FixedClock) -> School:
     clock.set(START - timedelta(days=200))  # a letter issued long ago: its deadline has passed
-    expired = service.import_class_list([student("Léa", "Roux", date(2010, 1, 1), "2nde 2")], actor="seed")[0]
+    expired = service.import_class_list([student("Léa", "Roux", date(2010, 1, 1), "2nde 2")], actor="cli:seed")[0]
     clock.set(START)
     waiting, activated, ready = service.import_class_list([
         student("Julie", "Baillet", date(2010, 3, 14), "2nde 1", line=2),
         student("Hugo", "Martin", date(2009, 5, 2), "2nde 1", line=3),
         student("Zoé", "N'Diaye", date(2009, 11, 30), "2nde 1", line=4),
-    ], actor="seed")
-    spare = service.import_class_list([student("Tom", "Petit", date(2010, 6, 1), "Réserve")], actor="seed")[0]
+    ], actor="cli:seed")
+    spare = service.import_class_list([student("Tom", "Petit", date(2010, 6, 1), "Réserve")], actor="cli:seed")[0]
     waiting_token = service.authenticate(waiting.identifier, waiting.provisional_password).token
 
     login = service.authenticate(activated.identifier, activated.provisional_password)
@@ -189,7 +189,7 @@ def _seed(service: AccountService, clock: FixedClock) -> School:
     service.change_email(login.token, GOOD_PASSWORD, "zoe@example.net", "zoe@example.net")  # a pending address
     ready_token = login.token
 
-    service.add_staff("prof.test", STAFF_PASSWORD, STAFF_PASSWORD, first_name="Paul", last_name="Prof", actor="seed")
+    service.add_staff("prof.test", STAFF_PASSWORD, STAFF_PASSWORD, first_name="Paul", last_name="Prof", actor="cli:seed")
     staff_token = service.authenticate("prof.test", STAFF_PASSWORD, kind="staff").token
     return School(service, clock, waiting.identifier, waiting.provisional_password, waiting_token,
                   activated.identifier, activated_token, ready.identifier, ready_token, expired.identifier,
@@ -554,7 +554,7 @@ def test_import_of_a_list_with_any_bad_row_writes_nothing(school: School, data: 
     if problems or not rows:
         return  # nothing is imported from a list with problems (cmd_import, the import screen)
     before = service.class_students()
-    result = attempt(school, lambda: service.import_class_list(rows, actor="prof.test"))
+    result = attempt(school, lambda: service.import_class_list(rows, actor="cli:prof.test"))
     after = service.class_students()
     if isinstance(result, DomainError):
         assert isinstance(result, ImportRejected) and before == after

@@ -98,7 +98,7 @@ def _other_code(real: str) -> str:
 
 def _second(service: AccountService, first: str = "Paul", last: str = "Petit", line: int = 3) -> IssuedLetter:
     """Another student, born on the same day as the default one (``activate`` types 14/03/2010)."""
-    return service.import_class_list([student(first, last, line=line)], actor="test")[0]
+    return service.import_class_list([student(first, last, line=line)], actor="cli:test")[0]
 
 
 def _validated(service: AccountService, letter: IssuedLetter, outbox: OutboxTransport, address: str = JULIE) -> str:

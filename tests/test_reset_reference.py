@@ -73,7 +73,7 @@ def test_expired_and_voided_requests_say_so(service, letter, outbox, clock):
     third = service.forgot_password(letter.identifier)  # a newer request voids the older one
     assert service.find_reset_request(second).state_label == "annulée"
     assert service.find_reset_request(third).state_label == "en cours"
-    service.staff_reset(letter.identifier, actor="test")  # a staff reset voids pending codes
+    service.staff_reset(letter.identifier, actor="cli:test")  # a staff reset voids pending codes
     assert service.find_reset_request(third).state_label == "annulée"
 
 
@@ -132,7 +132,7 @@ def entkiosk(conf: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_entkiosk_request_prints_the_request_and_its_student(service, outbox, clock, tmp_path):
     clock.set(datetime.now(UTC))  # the command reads the real clock: a request made now is still running
-    letter = service.import_class_list([student()], actor="test")[0]
+    letter = service.import_class_list([student()], actor="cli:test")[0]
     _validated(service, letter, outbox)
     reference = service.forgot_password(letter.identifier)
     conf = tmp_path / "kiosk.conf"
@@ -166,7 +166,7 @@ def console(tmp_path: Path):
     settings = make_settings(f"sqlite:///{tmp_path / 'console.db'}", tmp_path,
                              letters={"folder": str(tmp_path / "courriers")})
     svc = open_service(settings, clock=FixedClock(START))
-    svc.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="install")
+    svc.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="cli:install")
     yield svc
     svc.engine.dispose()
 
@@ -189,7 +189,7 @@ async def test_console_finds_a_request_by_its_reference_and_opens_the_students_c
     from entkiosk.ui.screens.staff_student import StudentScreen
 
     outbox = OutboxTransport(console.settings.outbox_path())
-    julie = console.import_class_list([student()], actor="test")[0]
+    julie = console.import_class_list([student()], actor="cli:test")[0]
     _validated(console, julie, outbox)
     reference = console.forgot_password(julie.identifier)
     async with kiosk(console.settings, console, tmp_path) as (app, pilot):

@@ -209,7 +209,7 @@ def test_password_spraying_is_stopped_per_identifier_and_visible_in_the_audit(se
     verification, and after ``lockout_threshold - 1`` rounds every identifier, known or not,
     locks at the next — a sprayer gets 4 guesses per identifier before the growing delays.
     Every try is in the audit with this kiosk's id, so staff can see a spray."""
-    letters = service.import_class_list([student(f"Eleve{i}", "Spray", line=i + 2) for i in range(8)], actor="t")
+    letters = service.import_class_list([student(f"Eleve{i}", "Spray", line=i + 2) for i in range(8)], actor="cli:t")
     targets = [x.identifier for x in letters] + [f"inconnu.{i}" for i in range(8)]
     mark = meter.mark()
     for guess in ("Soleil2024", "Bonjour2025", "Lycee2026", "Rentree2026"):
@@ -234,11 +234,11 @@ def test_every_login_refusal_says_the_same_and_costs_the_same_argon2_work(servic
     staff login and staff at the student login with the right password: the same message and
     exactly one argon2 verification with the same parameters. Locked, known or not: the same
     lockout message and no argon2 at all."""
-    expired = service.import_class_list([student("Zoe", "Ancienne", line=2)], actor="t")[0]
+    expired = service.import_class_list([student("Zoe", "Ancienne", line=2)], actor="cli:t")[0]
     clock.advance(days=130)  # Zoé's deadline has passed; the others are issued now
-    waiting, active = service.import_class_list([student("Paul", "Petit", line=2), student(line=3)], actor="t")
+    waiting, active = service.import_class_list([student("Paul", "Petit", line=2), student(line=3)], actor="cli:t")
     activate(service, active)
-    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="test")
+    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:test")
 
     cases = {
         "unknown": lambda: service.authenticate(UNKNOWN, WRONG),
@@ -295,7 +295,7 @@ def test_forgot_password_answers_alike_with_the_same_work_and_mails_after_the_an
     SMTP server holds it while the answer is already back (a synchronous send would still be
     waiting), so how long the kiosk takes tells nothing."""
     with_address, without, waiting = service.import_class_list(
-        [student(line=2), student("Paul", "Petit", line=3), student("Lina", "Roux", line=4)], actor="t")
+        [student(line=2), student("Paul", "Petit", line=3), student("Lina", "Roux", line=4)], actor="cli:t")
     validated(service, with_address, outbox)
     activate(service, without)
     sink.hold = threading.Event()
@@ -399,7 +399,7 @@ def test_secrets_work_only_for_their_own_purpose_and_account(service, letter, ou
     """A reset link cannot validate an address, a validation link cannot reset a password,
     a session token is not a link, and one account's reset link fails for another identifier."""
     token = validated(service, letter, outbox)
-    paul = service.import_class_list([student("Paul", "Petit", line=3)], actor="t")[0]
+    paul = service.import_class_list([student("Paul", "Petit", line=3)], actor="cli:t")[0]
     paul_token = activate(service, paul)
     service.change_email(token, GOOD_PASSWORD, "julie.autre@example.org", "julie.autre@example.org")
     email_link, email_code = last_link_token(outbox), last_code(outbox)
@@ -479,7 +479,7 @@ def test_header_injection_through_a_typed_address_is_refused_and_changes_nothing
     """An address carrying a line break (CR, LF, U+2028, U+2029, U+0085, VT), an encoded one,
     several recipients or a header name: refused at first connection, in the profile and at
     IDENTIFIANT OUBLIÉ with the French message, nothing written, no mail sent."""
-    paul = service.import_class_list([student("Paul", "Petit", line=3)], actor="t")[0]
+    paul = service.import_class_list([student("Paul", "Petit", line=3)], actor="cli:t")[0]
     paul_token = validated(service, paul, outbox, "paul.petit@example.org")
     sent = len(outbox.entries())
     login = mailing.authenticate(letter.identifier, letter.provisional_password)
@@ -552,7 +552,7 @@ def test_no_secret_in_audit_logs_errors_or_the_database_at_rest(db_url, tmp_path
 
     try:
         julie, paul, zoe = secrets.letters(svc.import_class_list(
-            [student(line=2), student("Paul", "Petit", line=3), student("Zoe", "Martin", line=4)], actor="t"))
+            [student(line=2), student("Paul", "Petit", line=3), student("Zoe", "Martin", line=4)], actor="cli:t"))
         # log in: wrong password, unknown, a password typed in the identifier field
         fails(lambda: svc.authenticate(julie.identifier, WRONG))
         fails(lambda: svc.authenticate(UNKNOWN, julie.provisional_password))
@@ -599,8 +599,8 @@ def test_no_secret_in_audit_logs_errors_or_the_database_at_rest(db_url, tmp_path
         fails(lambda: svc.reset_password(julie.identifier, link, THIRD, THIRD))
         secrets.add(svc.authenticate(julie.identifier, "Revenu7ici").token)
         # staff: add (service and command line), log in, reset, force a change, re-create, unlock
-        fails(lambda: svc.add_staff("prof.court", "Court1", "Court1", actor="t"))
-        svc.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+        fails(lambda: svc.add_staff("prof.court", "Court1", "Court1", actor="cli:t"))
+        svc.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:t")
         staff_login = svc.authenticate("prof.martin", STAFF_PASSWORD, kind="staff")
         secrets.add(staff_login.token)
         conf = tmp_path / "kiosk.conf"
@@ -610,9 +610,9 @@ def test_no_secret_in_audit_logs_errors_or_the_database_at_rest(db_url, tmp_path
 
         cli_password = "Surveillant-du-CDI-9"
         secrets.add(cli_password)
-        assert main(["--config", str(conf), "staff", "add", "prof.cdi"],
+        assert main(["--config", str(conf), "staff", "add", "prof.cdi", "--role", "direction"],
                     stdin=io.StringIO(f"{cli_password}\n{cli_password}\n")) == 0
-        assert main(["--config", str(conf), "staff", "add", "prof.cdi2"],
+        assert main(["--config", str(conf), "staff", "add", "prof.cdi2", "--role", "direction"],
                     stdin=io.StringIO(f"{cli_password}\n{cli_password}X\n")) != 0
         out = capsys.readouterr()
         assert cli_password not in out.out + out.err
@@ -731,7 +731,7 @@ def test_configured_rule_is_checked_at_every_password_choice(strict, outbox):
     """15 to 64 characters: 14 are refused with the configured minimum named, 64 accepted, at
     first connection, profile change, reset and staff creation (staff: at least 15, not 12)."""
     assert len(LONGEST) == 64
-    julie = strict.import_class_list([student()], actor="t")[0]
+    julie = strict.import_class_list([student()], actor="cli:t")[0]
     login = strict.authenticate(julie.identifier, julie.provisional_password)
     short = "Velo2roues1234"  # 14: the guide's maximum, below this establishment's minimum
     error = refused(lambda: strict.first_connection(login.token, birth_date=BIRTH, new_password=short,
@@ -756,9 +756,9 @@ def test_configured_rule_is_checked_at_every_password_choice(strict, outbox):
     assert "15 caractères minimum" in error.errors["new_password"]
     strict.reset_password(julie.identifier, code, LONG + "!", LONG + "!")
 
-    error = refused(lambda: strict.add_staff("prof.x", "Prof-Martin-1", "Prof-Martin-1", actor="t"))  # 13
+    error = refused(lambda: strict.add_staff("prof.x", "Prof-Martin-1", "Prof-Martin-1", actor="cli:t"))  # 13
     assert error.errors == {"password": "Le mot de passe est trop court : 15 caractères minimum."}
-    strict.add_staff("prof.x", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    strict.add_staff("prof.x", STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:t")
 
 
 def test_guide_rule_is_kept_by_default(service, letter):

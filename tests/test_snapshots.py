@@ -53,7 +53,7 @@ def service(db_url: str, tmp_path: Path):
 
 @pytest.fixture
 def julie(service: AccountService):
-    return service.import_class_list([student()], actor="test")[0]
+    return service.import_class_list([student()], actor="cli:test")[0]
 
 
 Steps = Callable[[Pilot], Awaitable[None]]
@@ -491,7 +491,7 @@ def test_demo_letters(snap_compare, service, tmp_path):
     Kp7w-Qm3r-Xt8v; the buttons « Console du personnel » and RETOUR; footer Entrée Ouvrir, ↑↓
     Choisir, Tab Suivant, Échap Retour."""
     letters = service.import_class_list(
-        [student(), student("Zoé", "N'Diaye", line=3), student("Gaëtan", "Œuvray", line=4)], actor="test")
+        [student(), student("Zoé", "N'Diaye", line=3), student("Gaëtan", "Œuvray", line=4)], actor="cli:test")
     app = make_app(service.settings, service, blink=False, state_path=tmp_path / "state.json",
                    idle_clock=Frozen(), demo_letters=letters, demo_staff=("prof.demo", "Kp7w-Qm3r-Xt8v"))
     assert snap_compare(app, terminal_size=SIZE, run_before=steps(press("f2")))
@@ -547,7 +547,7 @@ def test_charter_unreadable(snap_compare, db_url, tmp_path):
     explains that the charter is not available; no traceback."""
     settings = make_settings(db_url, tmp_path, charter={"file": "/nonexistent/entkiosk/charte.txt"})
     svc = open_service(settings, clock=FixedClock(START), rng=random.Random(1))
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     try:
         assert snap_compare(kiosk(svc, tmp_path), terminal_size=SIZE, run_before=steps(
             _activated(svc, letter, accept=False), click("#validate")))
@@ -570,7 +570,7 @@ def test_pending_page_when_the_mail_could_not_leave(snap_compare, db_url, tmp_pa
     settings = make_settings(db_url, tmp_path)
     svc = open_service(settings, clock=FixedClock(START), rng=random.Random(2),
                        transport=SmtpTransport("127.0.0.1", port, security="none", timeout=2))
-    letter = svc.import_class_list([student()], actor="test")[0]
+    letter = svc.import_class_list([student()], actor="cli:test")[0]
     try:
         assert snap_compare(kiosk(svc, tmp_path), terminal_size=SIZE, run_before=steps(
             _first_connection(svc, letter),

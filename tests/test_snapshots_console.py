@@ -51,7 +51,7 @@ TERMINALE = [("Aurélien", "Morel"), ("Chaïma", "Benali"), ("Jérémy", "Fontai
 
 def school(service: AccountService, clock: FixedClock, outbox: OutboxTransport) -> list[Pupils]:
     """The school of every picture, at T1, and its staff member; :func:`later` brings it to T2."""
-    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
     classes = [seed_class(service, "2nde 3", FORTY, SECONDE, outbox),
                seed_class(service, "1ère 2", PREMIERE, "rrer", outbox),
                seed_class(service, "Terminale générale 12", TERMINALE, "rawkxw")]
@@ -323,7 +323,7 @@ def sync_preview(service: AccountService) -> list[Action]:
 
     def imported(_pilot: Pilot) -> None:
         first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
-        service.import_class_list(first.rows, actor="seed", uaj=first.uaj)
+        service.import_class_list(first.rows, actor="cli:seed", uaj=first.uaj)
 
     path = LISTS / "ElevesSansAdresses.xml"
     path.write_bytes(pupils_xml(second_year(), year="2027"))
@@ -410,7 +410,7 @@ def long_names_class(service: AccountService) -> Action:
 
     def action(pilot: Pilot) -> None:
         service.import_class_list([StudentRow(i + 2, last, first, date(2009, 2, 1 + i), "Terminale générale 13")
-                                   for i, (last, first) in enumerate(LONG_NAMES)], actor="test")
+                                   for i, (last, first) in enumerate(LONG_NAMES)], actor="cli:test")
 
     return action
 

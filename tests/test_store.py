@@ -23,7 +23,7 @@ def test_upgrade_is_idempotent_and_records_head(db_url):
     engine = db.make_engine(db_url)
     db.upgrade(engine)
     db.upgrade(engine)
-    assert db.current_revision(engine) == db.HEAD == "0003"
+    assert db.current_revision(engine) == db.HEAD == "0004"
     assert {"accounts", "tokens", "reset_requests", "charter_acceptances", "throttles", "sessions",
             "audit_events", "classes", "establishments"} <= set(inspect(engine).get_table_names())
     engine.dispose()
@@ -138,4 +138,29 @@ def test_siecle_keys_migration_keeps_every_account(db_url):
         pass
     else:
         raise AssertionError("two accounts took the same INE")
+    engine.dispose()
+
+
+def test_roles_migration_makes_every_staff_account_the_directions(db_url):
+    """0003 → 0004: every staff account could do everything; it stays so as `direction`,
+    with no class delegated; pupils get no role."""
+    from datetime import UTC, datetime
+
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    downgrade(engine, "0003")
+    now = datetime(2026, 9, 1, tzinfo=UTC).replace(tzinfo=None)
+    with engine.begin() as c:
+        assert "role" not in {col["name"] for col in inspect(c).get_columns("accounts")}
+        for n, (ident, kind) in enumerate((("mme.durand", "staff"), ("zoe.ndiaye", "student"), ("m.petit", "staff"))):
+            c.execute(text(
+                "INSERT INTO accounts (id, identifier, kind, state, first_name, last_name, password_hash, provisional,"
+                " must_change_password, issued_at, version) VALUES (:id, :ident, :kind, 'active', 'A', 'B', 'h',"
+                " false, false, :now, 1)"), {"id": 100 + n, "ident": ident, "kind": kind, "now": now})
+    db.upgrade(engine)
+    with engine.begin() as c:
+        rows = c.execute(text("SELECT identifier, role, disabled_at FROM accounts ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("mme.durand", "direction", None), ("zoe.ndiaye", None, None),
+                                            ("m.petit", "direction", None)]
+        assert c.execute(text("SELECT count(*) FROM staff_classes")).scalar() == 0
     engine.dispose()

@@ -185,8 +185,8 @@ def test_the_refusals_of_the_service(service: AccountService) -> None:
 
     texts = {}
     for name, call in {
-        "letters without a target": lambda: service.issue_letters(actor="test"),
-        "letters of an unknown student": lambda: service.issue_letters(identifier="personne.inconnue", actor="test"),
+        "letters without a target": lambda: service.issue_letters(actor="cli:test"),
+        "letters of an unknown student": lambda: service.issue_letters(identifier="personne.inconnue", actor="cli:test"),
         "first connection, bad input": lambda: service.first_connection(
             service.authenticate(*letter_of(service)).token, birth_date="31/02/2010", new_password="court",
             confirm_password="autre", email="pas une adresse", confirm_email="autre"),
@@ -199,7 +199,7 @@ def test_the_refusals_of_the_service(service: AccountService) -> None:
 
 
 def letter_of(service: AccountService) -> tuple[str, str]:
-    letter = service.import_class_list([student()], actor="test")[0]
+    letter = service.import_class_list([student()], actor="cli:test")[0]
     return letter.identifier, letter.provisional_password
 
 
@@ -208,7 +208,7 @@ def letter_of(service: AccountService) -> tuple[str, str]:
 
 def mails(service: AccountService, outbox) -> dict[str, object]:
     """Every kind of mail, as the service sends them (so with the wording it chooses)."""
-    letter = service.import_class_list([student()], actor="test")[0]
+    letter = service.import_class_list([student()], actor="cli:test")[0]
     token = activate(service, letter, email=EMAIL)  # first address: validation mail
     found = {"first address": outbox.entries()[-1]}
     service.validate_email(last_code(outbox), token=token)
@@ -276,7 +276,7 @@ async def button_labels(service: AccountService, tmp_path: Path) -> set[str]:
 def test_the_letters_text(service: AccountService) -> None:
     from entkiosk.letters.text import render_letters
 
-    letters = service.import_class_list([student(), student("Zoé", "N'Diaye", line=3)], actor="test")
+    letters = service.import_class_list([student(), student("Zoé", "N'Diaye", line=3)], actor="cli:test")
     assert_french({"letters": render_letters(letters, service.settings)})
 
 
@@ -371,9 +371,9 @@ def student_walks(service: AccountService, outbox) -> dict[str, list[Step]]:
     from entkiosk.ui.screens.profile import ProfileScreen
     from entkiosk.ui.screens.validate_email import ValidateEmailScreen
 
-    julie = service.import_class_list([student()], actor="test")[0]
-    zoe = service.import_class_list([student("Zoé", "N'Diaye", line=3)], actor="test")[0]
-    lea = service.import_class_list([student("Léa", "Blanc", line=4)], actor="test")[0]
+    julie = service.import_class_list([student()], actor="cli:test")[0]
+    zoe = service.import_class_list([student("Zoé", "N'Diaye", line=3)], actor="cli:test")[0]
+    lea = service.import_class_list([student("Léa", "Blanc", line=4)], actor="cli:test")[0]
     activate(service, zoe, email="zoe@example.org")
     service.validate_email(last_code(outbox), token=service.authenticate(zoe.identifier, GOOD_PASSWORD).token)
 
@@ -469,8 +469,8 @@ async def test_every_staff_screen(service: AccountService, tmp_path: Path) -> No
     from entkiosk.ui.screens.staff_import import ImportScreen
     from entkiosk.ui.screens.staff_student import StudentScreen
 
-    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="install")
-    service.import_class_list([student(cls="5e B"), student("Zoé", "N'Diaye", cls="5e B", line=3)], actor="test")
+    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="cli:install")
+    service.import_class_list([student(cls="5e B"), student("Zoé", "N'Diaye", cls="5e B", line=3)], actor="cli:test")
     clean = tmp_path / "liste.csv"
     clean.write_text("nom;prénom;date de naissance;classe\nŒuvray;Gaëtan;02/02/2010;5e B\n", encoding="utf-8")
     bad = tmp_path / "mauvaise.csv"
@@ -541,7 +541,7 @@ async def test_a_long_path_in_a_message_breaks_after_a_slash(service: AccountSer
     folder.mkdir(parents=True)
     path = str(folder)
     assert len(path) > 80
-    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="install")
+    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="cli:install")
     async with kiosk(service.settings, service, tmp_path) as (app, pilot):
         app.open_session(service.authenticate("prof.martin", "Prof2martin2026", kind="staff"))
         await settle(app, pilot)

@@ -302,7 +302,7 @@ async def test_first_connection_refusals_then_activation_with_email(
 async def test_activation_without_email_goes_straight_to_the_charter(
         settings: Settings, service: AccountService, outbox: OutboxTransport, tmp_path: Path) -> None:
     first, second = service.import_class_list(
-        [student("Jean Pierre", "Lefèvre", line=2), student("Inès", "Bernard", line=3)], actor="test")
+        [student("Jean Pierre", "Lefèvre", line=2), student("Inès", "Bernard", line=3)], actor="cli:test")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         await to_login(app, pilot, remember=True)
         await log_in(app, pilot, second.identifier, second.provisional_password)

@@ -77,7 +77,7 @@ def console_settings(db_url: str, tmp_path: Path, **sections: dict) -> Settings:
 
 @pytest.fixture
 def staff(service: AccountService) -> str:
-    return service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    return service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
 
 
 def rows(names: Iterable[tuple[str, str]], class_name: str) -> list[StudentRow]:
@@ -106,7 +106,7 @@ def seed_class(service: AccountService, class_name: str, names: Iterable[tuple[s
     and then forced to change password, ``l`` ready and later locked (:func:`age_and_lock`),
     ``w`` waiting (a fresh letter at T1), ``k`` waiting and later locked, ``x`` left to expire.
     """
-    letters = service.import_class_list(rows(names, class_name), actor="seed")
+    letters = service.import_class_list(rows(names, class_name), actor="cli:seed")
     pupils = Pupils({letter.identifier: letter for letter in letters},
                     {letter.identifier: state for letter, state in zip(letters, states, strict=True)})
     for letter in letters:
@@ -119,7 +119,7 @@ def seed_class(service: AccountService, class_name: str, names: Iterable[tuple[s
                 assert outbox is not None
                 service.validate_email(last_code(outbox), token=token)
         if state == "f":
-            service.force_password_change(identifier=letter.identifier, actor="seed")
+            service.force_password_change(identifier=letter.identifier, actor="cli:seed")
     return pupils
 
 
@@ -127,7 +127,7 @@ def refresh_letters(service: AccountService, *classes: Pupils) -> None:
     """At T1: new letters for the students who must still be waiting at T2."""
     for pupils in classes:
         for ident in pupils.having("wk"):
-            [pupils.letters[ident]] = service.issue_letters(identifier=ident, actor="seed")
+            [pupils.letters[ident]] = service.issue_letters(identifier=ident, actor="cli:seed")
 
 
 def lock_out(service: AccountService, identifier: str) -> None:
@@ -269,7 +269,7 @@ async def test_a_class_of_forty_lists_everyone_and_the_search_filters(settings: 
                                                                        staff: str, tmp_path: Path) -> None:
     from entkiosk.ui.screens.staff_student import StudentScreen
 
-    letters = service.import_class_list(rows(FORTY, "2nde 3"), actor="seed")
+    letters = service.import_class_list(rows(FORTY, "2nde 3"), actor="cli:seed")
     zoe = next(letter for letter in letters if letter.first_name == "Zoé")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         open_console(app, service)
@@ -312,7 +312,7 @@ async def test_entree_in_the_search_goes_to_the_list_without_opening_a_card(
     with several students found, staff still have to choose one)."""
     from entkiosk.ui.screens.staff_class import ClassScreen
 
-    service.import_class_list(rows(FORTY, "2nde 3"), actor="seed")
+    service.import_class_list(rows(FORTY, "2nde 3"), actor="cli:seed")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         open_console(app, service)
         await settle(app, pilot)
@@ -354,7 +354,7 @@ def new_letter_file(settings: Settings, before: list[Path]) -> Path:
 def audited(service: AccountService, event: str, identifier: str | None = None) -> list:
     """The audit records of ``event`` (for ``identifier``) that staff actions left."""
     return [e for e in service.audit_events()
-            if e.event == event and (identifier is None or e.identifier == identifier) and e.actor != "seed"]
+            if e.event == event and (identifier is None or e.identifier == identifier) and e.actor != "cli:seed"]
 
 
 def assert_authenticates(service: AccountService, letters: dict[str, str], step: str = "first_connection") -> None:
@@ -406,7 +406,7 @@ Vidal;Clara;14/03/2010;2nde 4
 
 async def test_an_import_with_bad_rows_names_each_and_imports_nobody(settings: Settings, service: AccountService,
                                                                      staff: str, tmp_path: Path) -> None:
-    service.import_class_list(rows(FORTY[:3], "2nde 3"), actor="seed")
+    service.import_class_list(rows(FORTY[:3], "2nde 3"), actor="cli:seed")
     csv = tmp_path / "2nde-4.csv"
     csv.write_text(BAD_LIST, encoding="utf-8")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
@@ -444,7 +444,7 @@ Lefèvre;Jean Pierre;21/01/2010;2nde 4
 
 async def test_a_clean_import_creates_the_accounts_and_one_pdf_of_their_letters(
         settings: Settings, service: AccountService, staff: str, tmp_path: Path) -> None:
-    service.import_class_list([student("Julie", "Baillet", born=date(2011, 5, 2))], actor="seed")
+    service.import_class_list([student("Julie", "Baillet", born=date(2011, 5, 2))], actor="cli:seed")
     csv = tmp_path / "2nde-4.csv"
     csv.write_text(GOOD_LIST, encoding="utf-8")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
@@ -765,7 +765,7 @@ async def test_adding_a_student_checks_the_form_then_creates_the_account_and_its
         settings: Settings, service: AccountService, staff: str, tmp_path: Path) -> None:
     from entkiosk.ui.screens.staff_add import AddStudentScreen
 
-    service.import_class_list(rows(FORTY[:1], "2nde 3"), actor="seed")  # Inès Adam, born 14/03/2010
+    service.import_class_list(rows(FORTY[:1], "2nde 3"), actor="cli:seed")  # Inès Adam, born 14/03/2010
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         open_console(app, service)
         await settle(app, pilot)
@@ -946,7 +946,7 @@ async def test_console_class_and_live_screens_cut_nothing_and_speak_french(
         open_console(app, service)
         await settle(app, pilot)
         stops = [w.id for w in await tour(app, pilot) if w.id != "body"]
-        assert stops == ["classes", "reference", "import", "sync", "add", "force-all", "audit", "close", "logout"]
+        assert stops == ["classes", "reference", "import", "sync", "add", "force-all", "audit", "team", "close", "logout"]
 
         await open_class(app, pilot, "2nde 3")
         assert app.screen.query_one("#students", DataTable).row_count == 40

@@ -158,7 +158,7 @@ def student_session(service: AccountService, letter: IssuedLetter):
 
 
 def staff_session(service: AccountService, letter: IssuedLetter):
-    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
     return service.authenticate(STAFF, STAFF_PASSWORD, kind="staff")
 
 

@@ -180,7 +180,7 @@ async def test_no_key_quits_or_opens_anything(settings: Settings, service: Accou
 
 async def test_only_a_staff_login_closes_the_kiosk(settings: Settings, service: AccountService,
                                                    tmp_path: Path) -> None:
-    service.add_staff("prof.test", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    service.add_staff("prof.test", STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:t")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         # A student password does not open the staff side, nor the reverse.
         await to_login(app, pilot, staff=True)
@@ -190,7 +190,7 @@ async def test_only_a_staff_login_closes_the_kiosk(settings: Settings, service: 
         assert isinstance(app.screen, StaffScreen)
         assert shows(app, "Connecté(e) : prof.test")
         stops = await tour(app, pilot)
-        assert {w.id for w in stops} == {"classes", "reference", "import", "sync", "add", "close", "force-all", "audit", "logout"}
+        assert {w.id for w in stops} == {"classes", "reference", "import", "sync", "add", "close", "force-all", "audit", "team", "logout"}
         token = app.token
 
         await tab_to(app, pilot, "close")
@@ -271,7 +271,7 @@ def styles_of(app, text: str) -> set[Style]:
 
 async def test_names_and_settings_are_shown_literally(odd_settings: Settings, odd_service: AccountService,
                                                       tmp_path: Path) -> None:
-    letter = odd_service.import_class_list([student(NAME, f"N'Diaye{ESC}")], actor="test")[0]
+    letter = odd_service.import_class_list([student(NAME, f"N'Diaye{ESC}")], actor="cli:test")[0]
     assert letter.identifier == "zoe-bn-diayeb.n-diaye31m"
     activate(odd_service, letter)
     async with kiosk(odd_settings, odd_service, tmp_path, demo_letters=[letter]) as (app, pilot):
@@ -364,7 +364,7 @@ async def test_a_long_home_page_scrolls_and_cuts_nothing(db_url: str, tmp_path: 
                              establishment={"message": "Un long message de l'établissement. " * 8})
     service = open_service(settings, clock=clock)
     try:
-        letter = service.import_class_list([student()], actor="test")[0]
+        letter = service.import_class_list([student()], actor="cli:test")[0]
         activate(service, letter)
         async with kiosk(settings, service, tmp_path) as (app, pilot):
             await to_login(app, pilot)

@@ -87,7 +87,7 @@ async def to_sync(app, pilot, path: Path) -> None:
 async def test_console_yearly_update_preview_then_apply(settings: Settings, service: AccountService, staff: str,
                                                        tmp_path: Path) -> None:
     first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
-    service.import_class_list(first.rows, actor="seed", uaj=first.uaj)
+    service.import_class_list(first.rows, actor="cli:seed", uaj=first.uaj)
     export = tmp_path / "ElevesSansAdresses.xml"
     export.write_bytes(pupils_xml(second_year(), year="2027"))
     before = {st.identifier: st.class_name for st in service.class_students()}
@@ -129,7 +129,7 @@ async def test_console_yearly_update_preview_then_apply(settings: Settings, serv
 async def test_console_yearly_update_refuses_another_school_and_a_csv(settings: Settings, service: AccountService,
                                                                       staff: str, tmp_path: Path) -> None:
     first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
-    service.import_class_list(first.rows, actor="seed", uaj=first.uaj)
+    service.import_class_list(first.rows, actor="cli:seed", uaj=first.uaj)
     other = tmp_path / "autre.xml"
     other.write_bytes(pupils_xml(second_year(), uaj="0591234A"))
     async with kiosk(settings, service, tmp_path) as (app, pilot):
@@ -149,8 +149,8 @@ async def test_a_leaver_at_the_kiosk_is_told_the_account_is_closed(settings: Set
     from entkiosk.ui.screens.login import LoginScreen
 
     first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
-    letters = {l.identifier: l for l in service.import_class_list(first.rows, actor="seed", uaj=first.uaj)}
-    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="seed")
+    letters = {l.identifier: l for l in service.import_class_list(first.rows, actor="cli:seed", uaj=first.uaj)}
+    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="cli:seed")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         await to_login(app, pilot)
         await log_in(app, pilot, "zoe.ndiaye", letters["zoe.ndiaye"].provisional_password)
@@ -165,8 +165,8 @@ async def test_a_leavers_card_says_when_and_offers_nothing(settings: Settings, s
     from entkiosk.ui.screens.staff_student import StudentScreen
 
     first = service.preview_class_list(pupils_zip(pupils_xml(first_year())))
-    service.import_class_list(first.rows, actor="seed", uaj=first.uaj)
-    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="seed")
+    service.import_class_list(first.rows, actor="cli:seed", uaj=first.uaj)
+    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="cli:seed")
     [zoe] = [st for st in service.class_students("4A") if st.identifier == "zoe.ndiaye"]
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         open_console(app, service)

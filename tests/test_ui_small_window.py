@@ -116,7 +116,7 @@ async def test_a_staff_dialog_is_covered_too_and_keeps_its_focus(settings: Setti
                                                                  tmp_path: Path) -> None:
     from entkiosk.ui.screens.staff_actions import ConfirmScreen
 
-    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         open_console(app, service)
         await settle(app, pilot)
@@ -142,7 +142,7 @@ async def test_a_shrunk_class_screen_shows_nothing_but_the_notice(settings: Sett
                                                                   tmp_path: Path) -> None:
     """The class screen, whose body takes the screen's height, is covered whole: no row of its
     buttons stays under « Agrandissez la fenêtre » (found by a newcomer at 70×20)."""
-    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
     seed_class(service, CLASS, LONG, "www" + "rawx" * 6 + "ww")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         open_console(app, service)
@@ -232,7 +232,7 @@ def rows_on_screen(app) -> list[str]:
 
 async def test_every_console_table_fits_80_columns(settings: Settings, service: AccountService,
                                                    tmp_path: Path) -> None:
-    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
     pupils = seed_class(service, CLASS, LONG, "www" + "rawx" * 6 + "ww")
     marie = next(ident for ident in pupils.letters if ident.startswith("marie-eleonore"))
     lock_out(service, marie)
@@ -292,7 +292,7 @@ async def test_every_console_table_fits_80_columns(settings: Settings, service: 
 async def test_a_long_refusal_reason_goes_on_over_two_lines(settings: Settings, service: AccountService,
                                                             tmp_path: Path) -> None:
     """The import's refusals at 80×24: a reason longer than its column is wrapped, never cut."""
-    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="install")
+    service.add_staff(STAFF, STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:install")
     csv = tmp_path / "liste.csv"
     csv.write_text("nom;prénom;date de naissance;classe\n"
                    "Delacroix-Fontaine;Marie-Éléonore;le premier février deux mille neuf;2nde 4\n", encoding="utf-8")

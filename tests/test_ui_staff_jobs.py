@@ -21,7 +21,7 @@ def staff_school(tmp_path: Path, **sections: dict):
     settings = make_settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path,
                              letters={"folder": str(tmp_path / "courriers")}, **sections)
     service = open_service(settings, clock=FixedClock(START))
-    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="t")
+    service.add_staff("prof.martin", STAFF_PASSWORD, STAFF_PASSWORD, actor="cli:t")
     return settings, service
 
 
@@ -71,7 +71,7 @@ async def test_the_idle_timeout_waits_for_a_job_then_applies(tmp_path: Path) -> 
 
 async def test_an_updated_class_list_imports_its_newcomers_only(tmp_path: Path) -> None:
     settings, service = staff_school(tmp_path)
-    [julie] = service.import_class_list([student()], actor="t")
+    [julie] = service.import_class_list([student()], actor="cli:t")
     csv = tmp_path / "classe.csv"
     csv.write_text("nom;prénom;date de naissance;classe\nBAILLET;Julie;14/03/2010;2nde 1\n"
                    "Martin;Paul;02/02/2010;2nde 1\n", encoding="utf-8")

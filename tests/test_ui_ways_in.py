@@ -168,7 +168,7 @@ async def test_each_student_finds_their_own_name_at_home(service: AccountService
     opened are gone when she logs out, and Zoé, next, reads only her own."""
     from conftest import student
 
-    zoe = service.import_class_list([student("Zoé", "Martin", line=3)], actor="test")[0]
+    zoe = service.import_class_list([student("Zoé", "Martin", line=3)], actor="cli:test")[0]
     activate(service, letter)
     activate(service, zoe)
     async with kiosk(service.settings, service, tmp_path) as (app, pilot):

@@ -32,7 +32,7 @@ YEAR2 = pupils_xml(second_year(), year="2027", exported="31/08/2027")
 def import_export(service, data: bytes = YEAR1):
     preview = service.preview_class_list(data)
     assert preview.problems == []
-    return {letter.identifier: letter for letter in service.import_class_list(preview.rows, actor="test",
+    return {letter.identifier: letter for letter in service.import_class_list(preview.rows, actor="cli:test",
                                                                               uaj=preview.uaj)}
 
 
@@ -92,7 +92,7 @@ def test_second_year_applied_keeps_password_address_and_activation(service, outb
     activate_zoe(service, letters, outbox)
     kept = {r[0]: r for r in snapshot(service)}
     clock.advance(days=365)
-    done = service.apply_update(YEAR2, actor="test")
+    done = service.apply_update(YEAR2, actor="cli:test")
     assert sorted(letter.identifier for letter in done.letters) == ["ines.roux", "julie.baillet2", "nathan.lefebvre"]
     after = {r[0]: r for r in snapshot(service)}
     zoe_before, zoe = kept["zoe.ndiaye"], after["zoe.ndiaye"]
@@ -125,7 +125,7 @@ def test_a_leaver_cannot_log_in_nor_recover_and_is_deleted_after_the_retention(s
     activate_zoe(service, letters, outbox)
     mails = len(outbox.entries())
     gone = [p for p in first_year() if p.eleve_id != "4101"]  # Zoé is no longer in the export
-    service.apply_update(pupils_xml(gone), actor="test")
+    service.apply_update(pupils_xml(gone), actor="cli:test")
     with pytest.raises(errors.AccountClosed) as caught:
         service.authenticate("zoe.ndiaye", GOOD_PASSWORD)
     assert "Ce compte est fermé" in str(caught.value)
@@ -135,22 +135,22 @@ def test_a_leaver_cannot_log_in_nor_recover_and_is_deleted_after_the_retention(s
     service.wait_for_mail(5)
     assert len(outbox.entries()) == mails
     with pytest.raises(errors.NotAllowed):
-        service.staff_reset("zoe.ndiaye", actor="test")
+        service.staff_reset("zoe.ndiaye", actor="cli:test")
     clock.advance(days=89)
-    assert "zoe.ndiaye" not in service.purge_expired(actor="test")
+    assert "zoe.ndiaye" not in service.purge_expired(actor="cli:test")
     clock.advance(days=2)
-    assert service.purge_expired(actor="test") == ["zoe.ndiaye"]
+    assert service.purge_expired(actor="cli:test") == ["zoe.ndiaye"]
 
 
 def test_a_pupil_who_comes_back_within_the_retention_gets_the_same_account(service, outbox, clock):
     letters = import_export(service)
     activate_zoe(service, letters, outbox)
-    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="test")
+    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="cli:test")
     clock.advance(days=30)
     back = pupils_xml(first_year()[:1] + [p for p in first_year() if p.eleve_id != "4101"])
     plan = service.preview_update(back)
     assert [c.identifier for c in plan.returning] == ["zoe.ndiaye"] and plan.newcomers == []
-    service.apply_update(back, actor="test", expected=plan.fingerprint)
+    service.apply_update(back, actor="cli:test", expected=plan.fingerprint)
     assert service.authenticate("zoe.ndiaye", GOOD_PASSWORD).identifier == "zoe.ndiaye"
 
 
@@ -178,11 +178,11 @@ def test_accounts_made_before_siecle_are_linked_once_not_doubled(service):
     from conftest import student
 
     service.import_class_list([student("Zoé", "NDIAYE", born=__import__("datetime").date(2012, 2, 14), cls="4A")],
-                              actor="test")
+                              actor="cli:test")
     plan = service.preview_update(YEAR1)
     assert [c.identifier for c in plan.linked] == ["zoe.ndiaye"]
     assert "zoe.ndiaye" not in plan.identifiers and len(plan.newcomers) == 5
-    service.apply_update(YEAR1, actor="test")
+    service.apply_update(YEAR1, actor="cli:test")
     assert service.preview_update(YEAR1).changes == 0
     assert len([st for st in service.class_students() if st.last_name == "NDIAYE"]) == 1
 
@@ -196,7 +196,7 @@ def test_update_refuses_a_csv_export_and_a_bad_record_changes_nothing(service):
     pupils = second_year()
     pupils[-1].born = "31/02/2014"
     with pytest.raises(errors.ImportRejected) as caught:
-        service.apply_update(pupils_xml(pupils), actor="test")
+        service.apply_update(pupils_xml(pupils), actor="cli:test")
     assert str(caught.value).startswith("Mise à jour refusée, aucun compte n'a été modifié (1 élève en erreur)")
     assert "élève 4110 (BAILLET Julie) : la date de naissance « 31/02/2014 » n'existe pas" in str(caught.value)
     assert snapshot(service) == before
@@ -207,10 +207,10 @@ def test_apply_refuses_when_the_accounts_changed_since_the_preview(service):
     plan = service.preview_update(YEAR2)
     # Meanwhile another kiosk imports a pupil with SIECLE keys (absent from YEAR2: she would leave).
     new = service.preview_class_list(pupils_xml([Pupil("5000", "NEW", "Léa", "01/01/2012", "3A", ine="5555555555L")]))
-    service.import_class_list(new.rows, actor="test", uaj=new.uaj)
+    service.import_class_list(new.rows, actor="cli:test", uaj=new.uaj)
     before = snapshot(service)
     with pytest.raises(errors.Conflict):
-        service.apply_update(YEAR2, actor="test", expected=plan.fingerprint)
+        service.apply_update(YEAR2, actor="cli:test", expected=plan.fingerprint)
     assert snapshot(service) == before
 
 
@@ -218,7 +218,7 @@ def test_export_of_another_school_is_refused_naming_both_codes(service):
     import_export(service)
     before = snapshot(service)
     other = pupils_xml(second_year(), uaj="0591234A")
-    for attempt in (lambda: service.preview_update(other), lambda: service.apply_update(other, actor="test"),
+    for attempt in (lambda: service.preview_update(other), lambda: service.apply_update(other, actor="cli:test"),
                     lambda: service.preview_class_list(other)):
         with pytest.raises(errors.FileRefused) as caught:
             attempt()
@@ -237,7 +237,7 @@ def test_configured_uai_wins_from_the_first_import(db_url, tmp_path, clock):
         assert "celui de l'établissement 0599999Z, et ce kiosque sert l'établissement 0590000X ([establishment] uai" \
                in str(caught.value)
         preview = service.preview_class_list(pupils_xml(first_year(), uaj="0590000X"))
-        service.import_class_list(preview.rows, actor="test", uaj=preview.uaj)
+        service.import_class_list(preview.rows, actor="cli:test", uaj=preview.uaj)
     finally:
         service.engine.dispose()
 
@@ -355,9 +355,9 @@ def test_cli_sync_always_writes_the_newcomers_letters(school, tmp_path):
 def test_an_older_export_than_the_last_one_is_refused(service):
     """Last year's export left in the downloads folder must not undo this year's update."""
     import_export(service)
-    service.apply_update(pupils_xml(second_year(), year="2027", exported="31/08/2027"), actor="test")
+    service.apply_update(pupils_xml(second_year(), year="2027", exported="31/08/2027"), actor="cli:test")
     before = snapshot(service)
-    for attempt in (lambda: service.preview_update(YEAR1), lambda: service.apply_update(YEAR1, actor="test"),
+    for attempt in (lambda: service.preview_update(YEAR1), lambda: service.apply_update(YEAR1, actor="cli:test"),
                     lambda: service.preview_class_list(YEAR1)):
         with pytest.raises(errors.FileRefused) as caught:
             attempt()
@@ -378,17 +378,17 @@ def test_an_export_of_part_of_the_school_must_be_confirmed(service):
     assert plan.departure_warning.startswith("Attention : 4 des 6 élèves suivis par SIECLE quitteraient")
     before = snapshot(service)
     with pytest.raises(errors.NotAllowed):
-        service.apply_update(part, actor="test")
+        service.apply_update(part, actor="cli:test")
     assert snapshot(service) == before
-    service.apply_update(part, actor="test", many_departures=True)
+    service.apply_update(part, actor="cli:test", many_departures=True)
     assert sum(st.state == "left" for st in service.class_students()) == 4
 
 
 def test_force_change_and_letters_say_a_leaver_left(service):
     import_export(service)
-    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="test")
-    for attempt in (lambda: service.force_password_change(identifier="zoe.ndiaye", actor="test"),
-                    lambda: service.issue_letters(identifier="zoe.ndiaye", actor="test")):
+    service.apply_update(pupils_xml([p for p in first_year() if p.eleve_id != "4101"]), actor="cli:test")
+    for attempt in (lambda: service.force_password_change(identifier="zoe.ndiaye", actor="cli:test"),
+                    lambda: service.issue_letters(identifier="zoe.ndiaye", actor="cli:test")):
         with pytest.raises(errors.NotAllowed) as caught:
             attempt()
         assert str(caught.value).startswith("zoe.ndiaye a quitté l'établissement (mise à jour SIECLE)")

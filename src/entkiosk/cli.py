@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, TextIO
 
 from .config import ConfigError, Settings, find_config, load_settings
 from .domain.errors import DomainError, InvalidInput
-from .domain.system import os_reason
 
 if TYPE_CHECKING:
     import argparse
@@ -77,7 +76,7 @@ def _actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
-        return "cli"
+        return "cli:?"
 
 
 def _service(settings: Settings, *, kiosk: bool = False):
@@ -142,9 +141,8 @@ def _read(path: Path) -> bytes:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
-    from .letters.output import check_output, files_sentence
+    from .letters.output import check_output
 
-    from .service import class_order
     from .domain.errors import ImportRejected
 
     if args.letters:
@@ -365,15 +363,59 @@ def _read_password(prompt: str, stdin: TextIO) -> str:
 
 
 def cmd_staff(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
-    from .domain.passwords import staff_rule
+    from .domain.roles import ROLE_LABELS, parse_classes
 
     service = _service(settings)
+    if args.staff_command == "add":
+        return _staff_add(args, service, stdin)
+    if args.staff_command == "set":
+        if args.role is None and args.classes is None:
+            raise DomainError("Précisez le nouveau rôle (--role) ou les nouvelles classes (--classes).")
+        view = service.set_staff(args.identifier, role=args.role, actor=_actor(),
+                                 classes=None if args.classes is None else parse_classes(args.classes))
+        print(f"Compte « {view.identifier} » : {_staff_line(view, ROLE_LABELS)}. Ses sessions ouvertes sont fermées.")
+    elif args.staff_command == "disable":
+        service.disable_staff(args.identifier, actor=_actor())
+        print(f"Compte du personnel « {args.identifier.strip().lower()} » désactivé ; ses sessions sont fermées.")
+    elif args.staff_command == "enable":
+        service.enable_staff(args.identifier, actor=_actor())
+        print(f"Compte du personnel « {args.identifier.strip().lower()} » réactivé.")
+    else:
+        views = service.staff_accounts(actor=_actor())
+        if args.csv:
+            import csv
+
+            out = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
+            out.writerow(["identifiant", "nom", "prénom", "rôle", "classes", "état"])
+            for v in views:
+                out.writerow([v.identifier, v.last_name, v.first_name, str(v.role), ",".join(v.classes),
+                              "actif" if v.active else "désactivé"])
+        else:
+            for v in views:
+                name = " ".join(p for p in (v.last_name, v.first_name) if p)
+                print(f"{v.identifier}{f' ({name})' if name else ''} : {_staff_line(v, ROLE_LABELS)}")
+            print(f"{_count(len(views), 'compte', 'comptes')} du personnel.")
+    return EXIT_OK
+
+
+def _staff_line(view, labels) -> str:
+    """« enseignant, classes 3A, 3B, désactivé »: a staff account's role and state."""
+    classes = f", {'classe' if len(view.classes) == 1 else 'classes'} {', '.join(view.classes)}" if view.classes else ""
+    return f"{labels[view.role].lower()}{classes}{'' if view.active else ', désactivé'}"
+
+
+def _staff_add(args: argparse.Namespace, service, stdin: TextIO) -> int:
+    from .domain.passwords import staff_rule
+    from .domain.roles import parse_classes, parse_role, unknown_role
+
+    if parse_role(args.role) is None:  # before the password is typed twice for nothing
+        raise InvalidInput({"role": unknown_role(args.role)})
     # Said before the question, so that the first try can be the right one.
     print(staff_rule(*service.staff_password_bounds()))
     password = _read_password("Mot de passe : ", stdin)
     confirm = _read_password("Confirmation du mot de passe : ", stdin)
-    ident = service.add_staff(args.identifier, password, confirm, first_name=args.first_name,
-                              last_name=args.last_name, actor=_actor())
+    ident = service.add_staff(args.identifier, password, confirm, role=args.role, classes=parse_classes(args.classes),
+                              first_name=args.first_name, last_name=args.last_name, actor=_actor())
     print(f"Compte du personnel « {ident} » créé.")
     return EXIT_OK
 
@@ -570,7 +612,7 @@ def _demo_staff(service) -> str:
     try:
         service.set_staff_password(DEMO_STAFF, password, actor=_actor())
     except NotFound:
-        service.add_staff(DEMO_STAFF, password, password, actor=_actor())
+        service.add_staff(DEMO_STAFF, password, password, role="direction", actor=_actor())
     return password
 
 

@@ -94,10 +94,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     staff = sub.add_parser("staff", help="comptes du personnel")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)
+    roles = ("direction : tout, comptes du personnel et journal d'audit compris ; secretariat : les comptes de "
+             "toutes les classes (imports, mise à jour SIECLE, courriers, réinitialisations, suppressions) ; "
+             "enseignant : seulement ses classes (--classes)")
     p = staff_sub.add_parser("add", help="créer un compte du personnel (le mot de passe est demandé deux fois)")
     p.add_argument("identifier", metavar="IDENTIFIANT")
+    p.add_argument("--role", required=True, metavar="RÔLE", help=roles)
+    p.add_argument("--classes", default="", metavar="3A,3B", help="les classes d'un enseignant, séparées par des virgules")
     p.add_argument("--first-name", default="", metavar="PRÉNOM")
     p.add_argument("--last-name", default="", metavar="NOM")
+    p = staff_sub.add_parser("set", help="changer le rôle ou les classes d'un compte du personnel "
+                                         "(ses sessions ouvertes se terminent)")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p.add_argument("--role", metavar="RÔLE", help=roles)
+    p.add_argument("--classes", metavar="3A,3B", help="les classes d'un enseignant, séparées par des virgules "
+                                                      "(remplacent les précédentes)")
+    p = staff_sub.add_parser("list", help="lister les comptes du personnel : rôle, classes, état")
+    p.add_argument("--csv", action="store_true", help="en CSV (séparateur ;)")
+    p = staff_sub.add_parser("disable", help="désactiver un compte du personnel (plus de connexion ; le dernier "
+                                             "compte actif de la direction ne peut pas l'être)")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
+    p = staff_sub.add_parser("enable", help="réactiver un compte du personnel désactivé")
+    p.add_argument("identifier", metavar="IDENTIFIANT")
 
     p = sub.add_parser("unlock", help="débloquer un identifiant")
     p.add_argument("identifier", metavar="IDENTIFIANT")

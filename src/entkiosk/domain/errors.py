@@ -93,6 +93,21 @@ class NotAllowed(DomainError):
     """The session does not allow this step (for example the profile before activation)."""
 
 
+class PasswordNeeded(DomainError):
+    """An action from a staff session left open (the supervised session) needs the staff
+    member's password typed again first."""
+
+    def __init__(self) -> None:
+        super().__init__("Confirmez avec votre mot de passe avant d'agir.")
+
+
+class WrongPassword(InvalidInput):
+    """The password typed again by a staff member is not theirs."""
+
+    def __init__(self) -> None:
+        super().__init__({"password": "Mot de passe incorrect."})
+
+
 class Conflict(DomainError):
     """The account changed under us (another terminal): start the step again."""
 

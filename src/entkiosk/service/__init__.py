@@ -9,7 +9,9 @@ The door is :class:`AccountService` (:mod:`.facade`), built by
 ``profile``               VOTRE COMPTE: new password, new address, validation
 ``recovery``              Identifiant oublié, mot de passe oublié, reset code
 ``classes``               class lists in, where classes stand, searches
-``staff``                 letters, resets, unlock, forced change, purge, staff
+``staff``                 letters, resets, unlock, forced change, purge, the audit
+``team``                  staff accounts, roles and classes, staff sessions
+``yearly``                the September update from SIECLE
 ========================  ======================================================
 
 over the shared machinery: ``unit_of_work`` (one transaction per use case and its
@@ -36,6 +38,7 @@ from .views import (
     Progress,
     ResetReference,
     ResetRequestView,
+    StaffView,
     StudentStatus,
     audit_csv,
     audit_rows,
@@ -61,6 +64,7 @@ __all__ = [
     "Progress",
     "ResetReference",
     "ResetRequestView",
+    "StaffView",
     "StudentStatus",
     "UpdateDone",
     "UpdatePlan",

@@ -12,8 +12,9 @@ from ..domain.classlist import parse_birth_date
 from ..domain.errors import DomainError, InvalidInput
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, Kind
+from ..domain.roles import Role
 from ..store.models import Account, CharterAcceptance
-from .core import UseCases
+from .core import DISABLED_STAFF, UseCases
 from .forms import check_email, check_new_password
 from .views import Charter, LoginResult, NextStep, Outcome
 
@@ -39,6 +40,10 @@ class Activation(UseCases):
             with self.tx() as s:
                 self.audit(s, "login.left", account.identifier)
             raise errors.AccountClosed()
+        if account.disabled_at is not None:
+            with self.tx() as s:
+                self.audit(s, "login.disabled", account.identifier)
+            raise DomainError(DISABLED_STAFF)
         if account.state == AccountState.CREATED and account.deadline_at and self.now() >= account.deadline_at:
             with self.tx() as s:
                 self.audit(s, "login.expired", account.identifier)
@@ -62,7 +67,8 @@ class Activation(UseCases):
             step = self.sessions.next_step(s, account)
             token = self.sessions.open(s, account, "first_connection" if step == "first_connection" else "full")
             self.audit(s, "login.ok", account.identifier, rehashed=bool(rehash))
-            return LoginResult(account.identifier, account.kind, account.first_name, step, previous, token)
+            return LoginResult(account.identifier, account.kind, account.first_name, step, previous, token,
+                               Role(account.role) if account.role else None)
 
     def logout(self, token: str) -> None:
         with self.tx() as s:

@@ -18,6 +18,7 @@ from ..domain.identifiers import base_identifier, next_free
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import AccountState, EmailState, Kind
 from ..domain.names import person_order
+from ..domain.roles import Right
 from ..domain.passwords import provisional_password
 from ..imports import read_pupils
 from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, SchoolClass
@@ -53,6 +54,7 @@ class Classes(UseCases):
         if not rows:
             raise errors.ImportRejected([(1, "aucun élève à importer")])
         with self.tx(read_only=True) as s:
+            self.core.grant(s, actor, Right.IMPORT)
             self.core.check_school(s, uaj, record=False, exported_on=exported_on)
             problems = self._already_on_file(s, rows)
         if problems:
@@ -152,13 +154,14 @@ class Classes(UseCases):
         known = {id(row) for row, _ in enrolled}
         return [r for r in rows if id(r) not in known], [(row.where, ident) for row, ident in enrolled]
 
-    def preview_class_list(self, data: bytes) -> ImportPreview:
+    def preview_class_list(self, data: bytes, *, actor: str | None = None) -> ImportPreview:
         """Read a class list without writing: the identifiers it would create, its bad rows, and
         the students it names who already have an account (an updated list imports the others)."""
         today = self.now().astimezone(self.settings.timezone).date()
         file = read_pupils(data, today=today)
         problems = file.problems
         with self.tx(read_only=True) as s:
+            self.core.grant(s, actor, Right.IMPORT)
             self.core.check_school(s, file.uaj, record=False, exported_on=file.exported_on)
             enrolled = self._enrolled(s, file.rows) if file.rows else []
             known = {id(row) for row, _ in enrolled}
@@ -180,8 +183,11 @@ class Classes(UseCases):
 
     # ------------------------------------------------------------ one pupil typed by staff
 
-    def check_new_student(self, *, last_name: str, first_name: str, birth_date: str, class_name: str) -> StudentRow:
+    def check_new_student(self, *, last_name: str, first_name: str, birth_date: str, class_name: str,
+                          actor: str | None = None) -> StudentRow:
         """A student typed by staff, checked as a line of a class list would be (nothing written)."""
+        with self.tx(read_only=True) as s:
+            self.core.grant(s, actor, Right.ADD_STUDENT)
         today = self.now().astimezone(self.settings.timezone).date()
         row, errs = check_student(last_name, first_name, birth_date, class_name, today=today)
         if row is None:
@@ -195,7 +201,7 @@ class Classes(UseCases):
                     actor: str, deliver: Deliver | None = None) -> IssuedLetter:
         """One student typed by staff (a new pupil, or an account deleted after its deadline)."""
         row = self.check_new_student(last_name=last_name, first_name=first_name, birth_date=birth_date,
-                                     class_name=class_name)
+                                     class_name=class_name, actor=actor)
         try:
             return self.import_class_list([row], actor=actor, deliver=deliver)[0]
         except errors.ImportRejected as exc:
@@ -250,22 +256,27 @@ class Classes(UseCases):
                                         a.deadline, a.activated_at, a.left_at, deleted_on))
         return result
 
-    def class_students(self, class_name: str | None = None, *, search: str = "") -> list[StudentStatus]:
-        """A class's students (every student without ``class_name``), by name; ``search``
-        keeps those whose name or identifier contains every word typed (accents ignored)."""
+    def class_students(self, class_name: str | None = None, *, search: str = "",
+                       actor: str | None = None) -> list[StudentStatus]:
+        """A class's students (every student ``actor`` may see without ``class_name``), by
+        name; ``search`` keeps those whose name or identifier contains every word typed
+        (accents ignored). A teacher asking for another class is refused."""
         stmt = (select(Account, SchoolClass.name.label("class_name")).outerjoin(SchoolClass)
                 .where(Account.kind == Kind.STUDENT))
         with self.tx() as s:
+            grant = self.core.grant(s, actor, Right.READ)
             if class_name is not None:
-                stmt = stmt.where(SchoolClass.name.in_(self.core.class_names(s, class_name)))
+                stmt = stmt.where(Account.class_id.in_(self.core.class_ids(s, grant, class_name)))
+            elif grant.classes is not None:
+                stmt = stmt.where(Account.class_id.in_(grant.classes))
             students = self.statuses(s, stmt)
         students.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
         return [st for st in students if student_matches(st, search)]
 
-    def class_summaries(self) -> list[ClassSummary]:
-        """Every class with its counts, by name."""
+    def class_summaries(self, *, actor: str | None = None) -> list[ClassSummary]:
+        """Every class ``actor`` may see, with its counts, by name."""
         by_class: dict[str, list[StudentStatus]] = {}
-        for st in self.class_students():
+        for st in self.class_students(actor=actor):
             by_class.setdefault(st.class_name or "", []).append(st)
         return [ClassSummary(
             name, sum(st.state != "left" for st in group), sum(st.state == "waiting" for st in group),
@@ -276,16 +287,19 @@ class Classes(UseCases):
 
     # ------------------------------------------------------------ a request read out by a pupil
 
-    def find_reset_request(self, reference: str) -> ResetRequestView:
+    def find_reset_request(self, reference: str, *, actor: str | None = None) -> ResetRequestView:
         """A forgotten-password request by the 13-digit reference a student reads out, with
         its state (en cours / utilisée / expirée / annulée) and its student."""
         typed = tokens.normalize_reference(reference)
         if typed is None:
             raise InvalidInput({"reference": "Un n° de référence compte 13 chiffres (par exemple 1425047142092)."})
         with self.tx(read_only=True) as s:
+            grant = self.core.grant(s, actor, Right.READ)
             request = s.scalar(select(ResetRequest).where(ResetRequest.reference == typed))
-            if request is None:
-                raise errors.NotFound(f"Aucune demande n'a le n° de référence {typed}.")
+            owner = s.get(Account, request.account_id) if request and request.account_id is not None else None
+            if request is None or (grant.classes is not None and (owner is None or not grant.reaches(owner.class_id))):
+                mine = "de vos classes " if grant.classes is not None else ""
+                raise errors.NotFound(f"Aucune demande {mine}n'a le n° de référence {typed}.")
             code = s.scalar(select(OneTimeToken).where(OneTimeToken.reset_request_id == request.id)
                             .order_by(OneTimeToken.id.desc()).limit(1))
             account = s.get(Account, request.account_id) if request.account_id is not None else None

@@ -24,15 +24,28 @@ from ..domain import errors, tokens
 from ..domain.clock import Clock, SystemClock
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, activation_deadline
+from ..domain.lifecycle import Kind
 from ..domain.passwords import HashParameters, Hasher
+from ..domain.roles import RIGHT_LABELS, ROLE_LABELS, Right, Role, allows, every_class
 from ..mail import Transport
-from ..store.models import Account, Establishment, Installation, SchoolClass
+from ..store.models import Account, Establishment, Installation, SchoolClass, StaffClass
 from .audit import Audit
 from .lockout import Lockout
 from .outgoing import Outgoing
-from .sessions import Sessions
+from .sessions import STAFF_ONLY, Sessions
 from .unit_of_work import UnitOfWork
-from .views import Progress, search_key
+from .views import Grant, Progress, search_key
+
+#: A teacher asking for a class, a pupil or a request of a class that is not theirs.
+NOT_YOUR_CLASS = "Cette classe n'est pas l'une des vôtres : adressez-vous au secrétariat ou à la direction."
+
+
+def not_yours(identifier: str) -> str:
+    """A teacher asking for a pupil of another class."""
+    return f"{identifier} n'est pas dans l'une de vos classes : adressez-vous au secrétariat ou à la direction."
+
+
+DISABLED_STAFF = "Ce compte du personnel est désactivé : adressez-vous à la direction."
 
 
 class Core:
@@ -72,6 +85,45 @@ class Core:
                 row = Installation(id=1, secret=secrets.token_hex(32), created_at=self.now())
                 s.add(row)
             return bytes.fromhex(row.secret)
+
+    # ------------------------------------------------------------ who may do what
+
+    @staticmethod
+    def grant(s: DbSession, actor: str | None, right: Right) -> Grant:
+        """What ``actor`` may reach with ``right``, or :class:`~.errors.NotAllowed`.
+
+        ``actor`` is a staff identifier (from a staff session), or the machine's operator:
+        None, or a name with a colon (``cli:marie``, ``kiosk:salle-12``) that no staff
+        identifier can take — the command line runs with the database's own rights.
+        """
+        if actor is None or ":" in actor:
+            return Grant(actor or "cli", Role.DIRECTION, None)
+        account = s.scalar(select(Account).where(Account.identifier == actor))
+        if account is None or account.kind != Kind.STAFF or account.role is None:
+            raise errors.NotAllowed(STAFF_ONLY)
+        if account.disabled_at is not None:
+            raise errors.NotAllowed(DISABLED_STAFF)
+        role = Role(account.role)
+        if not allows(role, right):
+            raise errors.NotAllowed(f"Votre rôle ({ROLE_LABELS[role].lower()}) ne permet pas de {RIGHT_LABELS[right]}.")
+        if every_class(role):
+            return Grant(actor, role, None)
+        return Grant(actor, role, frozenset(s.scalars(select(StaffClass.class_id)
+                                                       .where(StaffClass.account_id == account.id))))
+
+    @staticmethod
+    def reach(grant: Grant, account: Account) -> None:
+        """A pupil's account within ``grant``'s classes, or :class:`~.errors.NotAllowed`."""
+        if not grant.reaches(account.class_id):
+            raise errors.NotAllowed(not_yours(account.identifier))
+
+    def class_ids(self, s: DbSession, grant: Grant, typed: str) -> list[int]:
+        """The ids of the classes ``typed`` means (:meth:`class_names`), which must be within
+        ``grant``: a teacher never learns whether another class exists."""
+        ids = list(s.scalars(select(SchoolClass.id).where(SchoolClass.name.in_(self.class_names(s, typed)))))
+        if grant.classes is not None and not any(grant.reaches(i) for i in ids):
+            raise errors.NotAllowed(NOT_YOUR_CLASS)
+        return [i for i in ids if grant.reaches(i)]
 
     # ------------------------------------------------------------ lookups several families make
 

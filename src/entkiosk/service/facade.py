@@ -3,7 +3,7 @@
 Why a facade: the screens, the command line and the tests want one object to build
 (``runtime.open_service``) and to call; the use cases want small rooms. So the facade
 holds the shared :class:`~.core.Core` and one object per family (``activation``,
-``profile``, ``recovery``, ``classes``, ``staff``, ``yearly``), and each public method of
+``profile``, ``recovery``, ``classes``, ``staff``, ``team``, ``yearly``), and each public method of
 the service is a family's method, forwarded as it is (same signature, same docstring). A new use
 case goes in its family and gets one line here.
 """
@@ -27,6 +27,7 @@ from .core import Core, UseCases
 from .profile import Profile
 from .recovery import Recovery
 from .staff import Staff
+from .team import Team
 from .yearly import YearlyUpdate
 
 P = ParamSpec("P")
@@ -58,6 +59,7 @@ class AccountService:
         self.recovery = Recovery(self.core)
         self.classes = Classes(self.core)
         self.staff = Staff(self.core)
+        self.team = Team(self.core)
         self.yearly = YearlyUpdate(self.core, self.classes)
 
     # What the service was built with (read by the app, the commands and the tests).
@@ -132,11 +134,19 @@ class AccountService:
     unlock = _forward("staff", Staff.unlock)
     purge_expired = _forward("staff", Staff.purge_expired)
     force_password_change = _forward("staff", Staff.force_password_change)
-    staff_password_bounds = _forward("staff", Staff.staff_password_bounds)
-    add_staff = _forward("staff", Staff.add_staff)
-    set_staff_password = _forward("staff", Staff.set_staff_password)
-    staff_member = _forward("staff", Staff.staff_member)
-    close_kiosk = _forward("staff", Staff.close_kiosk)
+    close_kiosk = _forward("team", Team.close_kiosk)
     audit_events = _forward("staff", Staff.audit_events)
     audit_log = _forward("staff", Staff.audit_log)
     forget_old_events = _forward("staff", Staff.forget_old_events)
+
+    # The staff themselves: accounts, roles, sessions (team.py).
+    staff_password_bounds = _forward("team", Team.staff_password_bounds)
+    add_staff = _forward("team", Team.add_staff)
+    set_staff = _forward("team", Team.set_staff)
+    disable_staff = _forward("team", Team.disable_staff)
+    enable_staff = _forward("team", Team.enable_staff)
+    staff_accounts = _forward("team", Team.staff_accounts)
+    set_staff_password = _forward("team", Team.set_staff_password)
+    staff_member = _forward("team", Team.staff_member)
+    staff_profile = _forward("team", Team.staff_profile)
+    confirm_staff = _forward("team", Team.confirm_staff)

@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from ..domain import errors
 from ..domain.classlist import printable
-from ..domain.errors import DomainError, InvalidInput
+from ..domain.errors import DomainError
 from ..domain.identifiers import normalize_login
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.names import person_order
 from ..domain.passwords import provisional_password
+from ..domain.roles import Right
 from ..store.models import (
     Account,
     AuditEvent,
@@ -27,12 +27,9 @@ from ..store.models import (
     SchoolClass,
     Session,
 )
-from .core import UseCases
-from .forms import check_new_password, staff_password_bounds
-from .sessions import STAFF_ONLY
+from .core import NOT_YOUR_CLASS, UseCases, not_yours
 from .views import AuditFilter, AuditRecord, Deliver, Progress
 
-STAFF_IDENTIFIER = set("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 
 
 class Staff(UseCases):
@@ -55,10 +52,13 @@ class Staff(UseCases):
             raise DomainError("Précisez une classe (--class), un élève (--student), un groupe d'élèves (--students) "
                               "ou tous les élèves (--all) : chaque nouveau courrier annule le précédent.")
         with self.tx() as s:
+            grant = self.core.grant(s, actor, Right.LETTERS)
+            if everyone and grant.classes is not None:
+                raise errors.NotAllowed(NOT_YOUR_CLASS)
             stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
-                          Account.first_name, Account.left_at).where(Account.kind == Kind.STUDENT)
+                          Account.first_name, Account.left_at, Account.class_id).where(Account.kind == Kind.STUDENT)
             if class_name is not None:
-                stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
+                stmt = stmt.where(Account.class_id.in_(self.core.class_ids(s, grant, class_name)))
             if identifier is not None:
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
             # Letters come out in the order of the class lists: by name, in French order.
@@ -67,6 +67,8 @@ class Staff(UseCases):
             raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
         if class_name is not None and not found:
             raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+        if identifier is not None and not grant.reaches(found[0].class_id):
+            raise errors.NotAllowed(not_yours(found[0].identifier))
         if identifier is not None and found[0].left_at is not None:
             raise errors.NotAllowed(f"{found[0].identifier} a quitté l'établissement (mise à jour SIECLE) : "
                                     "son compte est fermé, pas de courrier à imprimer.")
@@ -86,13 +88,19 @@ class Staff(UseCases):
         if not wanted:
             raise DomainError("Indiquez au moins un identifiant d'élève.")
         with self.tx(read_only=True) as s:
+            grant = self.core.grant(s, actor, Right.LETTERS)
             found = {r.identifier: r for r in s.execute(
                 select(Account.id, Account.identifier, Account.state, Account.left_at, Account.last_name,
-                       Account.first_name).where(Account.kind == Kind.STUDENT, Account.identifier.in_(wanted)))}
+                       Account.first_name, Account.class_id)
+                .where(Account.kind == Kind.STUDENT, Account.identifier.in_(wanted)))}
         unknown = [i for i in wanted if i not in found]
         if unknown:
             raise errors.NotFound(f"Aucun élève n'a l'identifiant {', '.join(f'« {i} »' for i in unknown)} : aucun "
                                   "courrier n'a été imprimé.")
+        elsewhere = [i for i in wanted if not grant.reaches(found[i].class_id)]
+        if elsewhere:
+            raise errors.NotAllowed(f"{', '.join(elsewhere)} : élève(s) d'une classe qui n'est pas l'une des vôtres ; "
+                                    "aucun courrier n'a été imprimé.")
         left = [i for i in wanted if found[i].left_at is not None]
         if left:
             raise errors.NotAllowed(f"{', '.join(left)} : élève(s) sorti(s) de l'établissement, compte fermé ; aucun "
@@ -106,8 +114,9 @@ class Staff(UseCases):
         return self._reissue([r.id for r in rows], actor=actor, event="letters.issued", progress=progress,
                              only_created=True, deliver=deliver)
 
-    def _reissue(self, ids: list[int], *, actor: str, event: str, progress: Progress | None = None,
-                 only_created: bool = False, deliver: Deliver | None = None) -> list[IssuedLetter]:
+    def _reissue(self, ids: list[int], *, actor: str, event: str, right: Right = Right.LETTERS,
+                 progress: Progress | None = None, only_created: bool = False,
+                 deliver: Deliver | None = None) -> list[IssuedLetter]:
         """New provisional passwords for ``ids``; with ``only_created``, an account activated
         meanwhile (on another kiosk, while the hashes were computed) is left alone."""
         passwords = [provisional_password(self.core.rng) for _ in ids]
@@ -116,6 +125,7 @@ class Staff(UseCases):
         now = self.now()
         deadline, deadline_at = self.core.deadline(now)
         with self.tx() as s:
+            self.core.grant(s, actor, right)
             for account_id, password, password_hash in zip(ids, passwords, hashes, strict=True):
                 account = s.get(Account, account_id, with_for_update=True)
                 if account is None:
@@ -141,13 +151,16 @@ class Staff(UseCases):
                 deliver(letters)
         return letters
 
-    def _student_id(self, identifier: str, *, expired: bool = False) -> int:
-        """The id of a student's account (``expired``: one whose deadline has passed)."""
+    def _student_id(self, identifier: str, *, actor: str, right: Right, expired: bool = False) -> int:
+        """The id of a student's account (``expired``: one whose deadline has passed) that
+        ``actor`` may act on with ``right``."""
         ident = normalize_login(identifier)
         with self.tx() as s:
+            grant = self.core.grant(s, actor, right)
             account = self.core.account(s, ident)
             if account is None or account.kind != Kind.STUDENT:
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+            self.core.reach(grant, account)
             if account.left_at is not None:
                 raise errors.NotAllowed(f"{ident} a quitté l'établissement (mise à jour SIECLE) : son compte est "
                                         "fermé. En cas de retour, la mise à jour suivante le rouvre.")
@@ -161,12 +174,13 @@ class Staff(UseCases):
         Also re-creates an account whose activation deadline passed (not yet purged).
         The validated address is kept: it is the student's, and recovery goes on working.
         """
-        return self._reissue([self._student_id(identifier)], actor=actor, event="staff.reset", deliver=deliver)[0]
+        return self._reissue([self._student_id(identifier, actor=actor, right=Right.RESET)], actor=actor,
+                             event="staff.reset", right=Right.RESET, deliver=deliver)[0]
 
     def recreate(self, identifier: str, *, actor: str, deliver: Deliver | None = None) -> IssuedLetter:
         """An expired account (deadline passed, not yet deleted) comes back with a new letter."""
-        return self._reissue([self._student_id(identifier, expired=True)], actor=actor, event="staff.recreate",
-                             deliver=deliver)[0]
+        return self._reissue([self._student_id(identifier, actor=actor, right=Right.RESET, expired=True)],
+                             actor=actor, event="staff.recreate", right=Right.RESET, deliver=deliver)[0]
 
     # ------------------------------------------------------------ accounts
 
@@ -174,8 +188,13 @@ class Staff(UseCases):
         """Lift every lockout on an identifier (login, codes, recovery)."""
         ident = normalize_login(identifier)
         with self.tx() as s:
-            if self.core.account(s, ident) is None:
+            grant = self.core.grant(s, actor, Right.UNLOCK)
+            account = self.core.account(s, ident)
+            if account is None:
                 raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
+            if account.kind != Kind.STUDENT and grant.classes is not None:
+                raise errors.NotAllowed(not_yours(ident))
+            self.core.reach(grant, account)
             self.lockout.clear(s, ident)
             self.audit(s, "staff.unlock", ident, actor=actor)
 
@@ -190,6 +209,7 @@ class Staff(UseCases):
         now = self.now()
         gone = now - timedelta(days=self.settings.accounts.leaver_retention_days)
         with self.tx() as s:
+            self.core.grant(s, actor, Right.PURGE)
             expired = list(s.scalars(select(Account.identifier).where(or_(
                 and_(Account.state == AccountState.CREATED, Account.activated_at.is_(None),
                      Account.deadline_at <= now),
@@ -215,6 +235,7 @@ class Staff(UseCases):
         if identifier is None and class_name is None and not everyone:
             raise DomainError("Précisez un élève, une classe ou tous les élèves.")
         with self.tx() as s:
+            self.core.grant(s, actor, Right.FORCE_CHANGE)
             stmt = select(Account).where(Account.kind == Kind.STUDENT)
             if class_name is not None:
                 stmt = stmt.join(SchoolClass).where(SchoolClass.name == class_name)
@@ -240,79 +261,16 @@ class Staff(UseCases):
                 self.audit(s, "staff.force_change", account.identifier, actor=actor)
             return len(marked)
 
-    # ------------------------------------------------------------ staff accounts and the kiosk
+    # ------------------------------------------------------------ the audit
 
-    def staff_password_bounds(self) -> tuple[int, int]:
-        """(shortest, longest) staff password: never weaker than the students' rule."""
-        return staff_password_bounds(self.settings.accounts)
-
-    def add_staff(self, identifier: str, password: str, confirm: str, *, first_name: str = "", last_name: str = "",
-                  actor: str) -> str:
-        ident = normalize_login(identifier)
-        errs: dict[str, str] = {}
-        if not ident or len(ident) > 80 or any(c not in STAFF_IDENTIFIER for c in ident):
-            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
-        check_new_password(self.settings.accounts, password, confirm, ident, errs, "password", staff=True)
-        if errs:
-            raise InvalidInput(errs)
-        password_hash = self.core.hasher.hash(password)
-        try:
-            with self.tx() as s:
-                if self.core.account(s, ident) is not None:
-                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
-                now = self.now()
-                s.add(Account(identifier=ident, kind=Kind.STAFF, state=AccountState.ACTIVE, first_name=first_name or ident,
-                              last_name=last_name, birth_date=None, class_id=None, password_hash=password_hash,
-                              provisional=False, must_change_password=False, issued_at=now, activated_at=now,
-                              password_changed_at=now))
-                self.audit(s, "staff.added", ident, actor=actor)
-        except IntegrityError:
-            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
-        return ident
-
-    def set_staff_password(self, identifier: str, password: str, *, actor: str) -> None:
-        """A new password for an existing staff account (the demo run again on its folder):
-        its sessions end and its lockouts are lifted."""
-        ident = normalize_login(identifier)
-        errs: dict[str, str] = {}
-        check_new_password(self.settings.accounts, password, password, ident, errs, "password", staff=True)
-        if errs:
-            raise InvalidInput(errs)
-        password_hash = self.core.hasher.hash(password)
-        with self.tx() as s:
-            account = self.core.account(s, ident)
-            if account is None or account.kind != Kind.STAFF:
-                raise errors.NotFound(f"Aucun compte du personnel n'a l'identifiant « {ident} ».")
-            account.password_hash = password_hash
-            account.password_changed_at = self.now()
-            self.sessions.revoke(s, account.id)
-            self.lockout.clear(s, ident)
-            self.audit(s, "staff.password_set", ident, actor=actor)
-
-    def staff_member(self, token: str) -> str:
-        """The identifier of the staff member of a live session (the session is touched)."""
-        with self.tx() as s:
-            _, account = self.sessions.live(s, token)
-            if account.kind != Kind.STAFF:
-                raise errors.NotAllowed(STAFF_ONLY)
-            return account.identifier
-
-    def close_kiosk(self, token: str) -> None:
-        """Fermer le kiosque: recorded with the staff member, whose session on this kiosk
-        ends. Their sessions elsewhere (a live view on another terminal) go on."""
-        with self.tx() as s:
-            session, account = self.sessions.live(s, token)
-            if account.kind != Kind.STAFF:
-                raise errors.NotAllowed(STAFF_ONLY)
-            session.revoked_at = self.now()
-            self.audit(s, "kiosk.closed", account.identifier, actor=account.identifier)
-
-    def audit_events(self) -> list[AuditRecord]:
+    def audit_events(self, *, actor: str | None = None) -> list[AuditRecord]:
         """Every audit event, oldest first."""
         with self.tx() as s:
+            self.core.grant(s, actor, Right.AUDIT)
             return self.core.audit.events(s)
 
-    def audit_log(self, where: AuditFilter = AuditFilter(), *, limit: int | None = None) -> list[AuditRecord]:
+    def audit_log(self, where: AuditFilter = AuditFilter(), *, limit: int | None = None,
+                  actor: str | None = None) -> list[AuditRecord]:
         """The audit events ``where`` selects, newest first (at most ``limit``)."""
         tz = self.settings.timezone
         stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -329,6 +287,7 @@ class Staff(UseCases):
             kind = where.kind.strip().lower()
             stmt = stmt.where(or_(AuditEvent.event == kind, AuditEvent.event.like(f"{kind}.%")))
         with self.tx(read_only=True) as s:
+            self.core.grant(s, actor, Right.AUDIT)
             if where.class_name:
                 pupils = select(Account.identifier).join(SchoolClass).where(
                     SchoolClass.name.in_(self.core.class_names(s, where.class_name)))
@@ -342,6 +301,7 @@ class Staff(UseCases):
         """Delete the audit events older than ``[audit] retention_days``; how many went."""
         limit = self.now() - timedelta(days=self.settings.audit.retention_days)
         with self.tx() as s:
+            self.core.grant(s, actor, Right.AUDIT)
             gone = s.execute(delete(AuditEvent).where(AuditEvent.at < limit)).rowcount or 0
             if gone:
                 self.audit(s, "audit.purged", actor=actor, count=gone,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from ..domain.classlist import StudentRow, Where
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import EmailState
+from ..domain.roles import Role
 
 #: Called as (done, total) while letters are hashed.
 Progress = Callable[[int, int], None]
@@ -35,6 +36,8 @@ class LoginResult:
     next_step: NextStep
     previous_login_at: datetime | None
     token: str = field(repr=False)
+    #: A staff member's role for this session (a change of role ends the session).
+    role: Role | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,36 @@ class ResetReference(str):
         made = super().__new__(cls, reference)
         made.mail_problem = mail_problem
         return made
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a staff member may reach for one right: ``classes`` are the ids of their
+    classes, or None for every class (the direction, the secretariat, the command line)."""
+
+    actor: str
+    role: Role
+    classes: frozenset[int] | None
+
+    def reaches(self, class_id: int | None) -> bool:
+        return self.classes is None or class_id in self.classes
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """A staff account as the console and ``entkiosk staff list`` show it."""
+
+    identifier: str
+    first_name: str
+    last_name: str
+    role: Role
+    classes: tuple[str, ...]
+    disabled_at: datetime | None
+    last_login_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from ..domain.identifiers import base_identifier, next_free
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import Kind
 from ..domain.passwords import provisional_password
+from ..domain.roles import Right
 from ..imports import PupilFile, SiecleRecord, read_pupils
 from ..store.models import Account, ResetRequest, SchoolClass
 from .classes import Classes
@@ -171,8 +172,10 @@ class YearlyUpdate(UseCases):
                 "utilisez « Importer une liste ».")
         return file
 
-    def preview_update(self, data: bytes) -> UpdatePlan:
+    def preview_update(self, data: bytes, *, actor: str | None = None) -> UpdatePlan:
         """What the export would change, grouped and counted; nothing is written, nothing hashed."""
+        with self.tx(read_only=True) as s:
+            self.core.grant(s, actor, Right.SYNC)
         file = self._read(data)
         with self.tx(read_only=True) as s:
             self.core.check_school(s, file.uaj, record=False, exported_on=file.exported_on)
@@ -184,6 +187,8 @@ class YearlyUpdate(UseCases):
         read; if the accounts changed since, nothing is written and the preview must be redone.
         ``many_departures``: staff saw the warning that more than half the pupils would leave,
         and confirmed; without it such an update is refused."""
+        with self.tx(read_only=True) as s:
+            self.core.grant(s, actor, Right.SYNC)
         file = self._read(data)
         with self.tx(read_only=True) as s:
             self.core.check_school(s, file.uaj, record=False, exported_on=file.exported_on)
@@ -199,6 +204,7 @@ class YearlyUpdate(UseCases):
         letters: list[IssuedLetter] = []
         try:
             with self.tx() as s:
+                self.core.grant(s, actor, Right.SYNC)  # not disabled meanwhile
                 self.core.check_school(s, file.uaj, record=True, exported_on=file.exported_on)
                 if self._plan(s, file).fingerprint != plan.fingerprint:
                     raise errors.Conflict("Un autre poste a modifié les comptes pendant la mise à jour : "

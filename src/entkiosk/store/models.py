@@ -125,10 +125,23 @@ class Account(Base):
     #: The pupil left the school (a SIECLE update): no login, no recovery; the account is
     #: deleted after ``[accounts] leaver_retention_days`` unless the pupil comes back.
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: A staff account's role (``domain.roles.Role``); None for a pupil.
+    role: Mapped[str | None] = mapped_column(String(20))
+    #: A staff account disabled by the direction: no login, its sessions ended.
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     school_class: Mapped[SchoolClass | None] = relationship(back_populates="accounts")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class StaffClass(Base):
+    """A class delegated to a staff member whose role is ``enseignant``."""
+
+    __tablename__ = "staff_classes"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True)
 
 
 class OneTimeToken(Base):
@@ -204,6 +217,9 @@ class Session(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     kiosk_id: Mapped[str] = mapped_column(String(60))
+    #: When the staff member last typed their password again in this session (an action
+    #: from the supervised session asks for it at most every few minutes).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuditEvent(Base):

@@ -14,13 +14,14 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Static
 
 from ...domain.errors import DomainError, InvalidInput
+from ...domain.roles import Right
 from ...service import ClassSummary, ResetRequestView
 from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import KioskTable
 from .base import KioskScreen, screen_keys
-from .staff_common import staff_read
+from .staff_common import offers, staff_read
 
 #: A class name longer than this is shortened in the list (the class screen shows it whole).
 CLASS_CELL = 16
@@ -49,13 +50,17 @@ class StaffScreen(KioskScreen):
         yield Static("", id="console-total", classes="note")
         yield Field("Retrouver une demande (n°\u00a0de référence)", "reference", max_length=40,
                     placeholder="les 13 chiffres lus par l'élève")
-        with HorizontalGroup(classes="buttons"):
-            yield KioskButton("Importer une liste", id="import")
-            yield KioskButton("Mise à jour SIECLE", id="sync")
-            yield KioskButton("Ajouter un élève", id="add")
-        with HorizontalGroup(classes="buttons"):
-            yield KioskButton("Changement de mot de passe imposé", id="force-all")
-            yield KioskButton("Journal d'audit", id="audit")
+        # What the role allows, and only that (a teacher: their classes, the search of a request).
+        school = [(Right.IMPORT, "Importer une liste", "import"), (Right.SYNC, "Mise à jour SIECLE", "sync"),
+                  (Right.ADD_STUDENT, "Ajouter un élève", "add")]
+        oversight = [(Right.FORCE_CHANGE, "Changement de mot de passe imposé", "force-all"),
+                     (Right.AUDIT, "Journal d'audit", "audit"), (Right.STAFF, "Personnel", "team")]
+        for row in (school, oversight):
+            offered = [(label, ident) for right, label, ident in row if offers(self.app, right)]
+            if offered:
+                with HorizontalGroup(classes="buttons"):
+                    for label, ident in offered:
+                        yield KioskButton(label, id=ident)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("Fermer le kiosque", id="close", variant="error")
             yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
@@ -77,10 +82,12 @@ class StaffScreen(KioskScreen):
         if summaries:
             total.update(plain(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
                          f"{count(activated, 'a activé son compte', 'ont activé leur compte')}."))
-        else:
+        elif offers(self.app, Right.IMPORT):
             total.update(plain("Aucune classe : importez l'export SIECLE des élèves ou une liste de classe "
                                "(CSV nom;prénom;date de naissance;classe)."))
             self.query_one("#import", Button).focus()
+        else:
+            total.update(plain("Aucune classe pour vous : le secrétariat ou la direction vous délègue vos classes."))
 
     def submit(self) -> None:
         """Entrée in the reference field: find that request; elsewhere outside the table:
@@ -128,6 +135,12 @@ class StaffScreen(KioskScreen):
         from .staff_audit import AuditScreen
 
         self.app.push_screen(AuditScreen())
+
+    @on(Button.Pressed, "#team")
+    def _team(self) -> None:
+        from .staff_team import TeamScreen
+
+        self.app.push_screen(TeamScreen())
 
     @on(Button.Pressed, "#sync")
     def _sync(self) -> None:

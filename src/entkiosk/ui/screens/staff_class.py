@@ -10,13 +10,14 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
+from ...domain.roles import Right
 from ...service import StudentStatus, student_matches
 from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable
 from .base import KioskScreen, screen_keys
-from .staff_common import EMAIL_LABELS, staff_read, student_names
+from .staff_common import EMAIL_LABELS, offers, staff_read, student_names
 
 def state_cell(student: StudentStatus) -> str:
     """The state as staff act on it: a lockout first, then a forced change, then the lifecycle."""
@@ -58,7 +59,8 @@ class ClassScreen(KioskScreen):
             yield KioskButton("Séance en direct", id="live", variant="primary")
             yield KioskButton("Imprimer les courriers", id="letters")
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("Changement de mot de passe imposé", id="force-class")
+            if offers(self.app, Right.FORCE_CHANGE):
+                yield KioskButton("Changement de mot de passe imposé", id="force-class")
             yield KioskButton("RETOUR", id="back-button")
 
     def on_mount(self) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ...domain.lifecycle import EmailState
+from ...domain.roles import Right, allows
 from ...domain.names import display_names
 from ...service import AccountService, StudentStatus
 
@@ -23,15 +24,23 @@ EMAIL_LABELS = {EmailState.NONE: "", EmailState.PENDING: "à valider", EmailStat
 ADDRESS_STATES = {EmailState.NONE: "aucune", EmailState.PENDING: "à valider", EmailState.VALIDATED: "validée"}
 
 
-def staff_read(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """``fn(*args)`` for a live staff session (which it keeps alive)."""
-    service.staff_member(token)
-    return fn(*args, **kwargs)
+def staff_act(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, confirmed: bool = False,
+              **kwargs: Any) -> T:
+    """``fn(*args, actor=<staff identifier>)`` for a live staff session (which it keeps
+    alive): the service checks the member's role and classes for that actor.
+    ``confirmed``: an action that needs the password typed within the last minutes."""
+    return fn(*args, actor=service.staff_member(token, confirmed=confirmed), **kwargs)
 
 
-def staff_act(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """``fn(*args, actor=<staff identifier>)`` for a live staff session."""
-    return fn(*args, actor=service.staff_member(token), **kwargs)
+#: A read is asked like an action: the service shows a member only what their role reaches.
+staff_read = staff_act
+
+
+def offers(app: Any, right: Right) -> bool:
+    """Does the console offer what ``right`` allows to the staff member logged in? (The
+    service refuses it anyway: this only keeps out of sight what the role cannot do.)"""
+    role = app.session.role if app.session is not None else None
+    return role is not None and allows(role, right)
 
 
 def student_names(students: list[StudentStatus]) -> list[str]:

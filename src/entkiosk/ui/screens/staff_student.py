@@ -15,11 +15,12 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup, VerticalGroup
 from textual.widgets import Button, Static
 
+from ...domain.roles import Right
 from ...service import StudentStatus
 from ..text import local_date, plain
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
-from .staff_common import ADDRESS_STATES, staff_act
+from .staff_common import ADDRESS_STATES, offers, staff_act
 from .staff_actions import ConfirmScreen, JobScreen, force_password_change, letters_job, print_letters
 
 
@@ -76,10 +77,13 @@ class StudentScreen(KioskScreen):
             elif st.state == "waiting":
                 yield KioskButton("Imprimer un nouveau courrier", id="letter", variant="primary")
             elif st.state == "expired":
-                yield KioskButton("Recréer le compte", id="recreate", variant="primary")
+                if offers(self.app, Right.RESET):
+                    yield KioskButton("Recréer le compte", id="recreate", variant="primary")
             else:
-                yield KioskButton("Réinitialiser le compte", id="reset", variant="primary")
-                yield KioskButton("Changement de mot de passe imposé", id="force")
+                if offers(self.app, Right.RESET):
+                    yield KioskButton("Réinitialiser le compte", id="reset", variant="primary")
+                if offers(self.app, Right.FORCE_CHANGE):
+                    yield KioskButton("Changement de mot de passe imposé", id="force")
         with HorizontalGroup(classes="buttons"):
             if st.locked:
                 yield KioskButton("Débloquer", id="unlock")
