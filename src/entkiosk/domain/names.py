@@ -28,6 +28,13 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _IGNORED).casefold()
 
 
+def same_person(typed: str, first_name: str, last_name: str) -> bool:
+    """Does ``typed`` name this person: last and first names whole, in either order, with
+    accents, case, hyphens, apostrophes and spaces aside (« ndiaye zoe » is Zoé N'Diaye)?"""
+    said = _fold(typed)
+    return bool(said) and said in (_fold(last_name + first_name), _fold(first_name + last_name))
+
+
 def collation_key(text: str) -> tuple[str, str]:
     """Sort key of one name in French order.
 

@@ -36,6 +36,21 @@ def new_code(rng: random.Random = SYSTEM_RANDOM) -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+def new_request_code(rng: random.Random = SYSTEM_RANDOM) -> str:
+    """``K7Q-2M9``: the short code of a recovery an adult approves, read from the pupil's
+    screen by the teacher. Not a secret (the kiosk that asked holds the secret)."""
+    raw = "".join(rng.choice(_CROCKFORD) for _ in range(6))
+    return f"{raw[:3]}-{raw[3:]}"
+
+
+def normalize_request_code(typed: str) -> str | None:
+    """A request code as generated (``K7Q-2M9``), from what a teacher typed; None if it cannot be one."""
+    cleaned = re.sub(r"[\s\-]", "", typed).upper().translate(_CONFUSABLE)
+    if len(cleaned) != 6 or any(c not in _CROCKFORD for c in cleaned):
+        return None
+    return f"{cleaned[:3]}-{cleaned[3:]}"
+
+
 def normalize_code(typed: str) -> str | None:
     """The code as generated, from what a student typed; None if it cannot be one."""
     cleaned = re.sub(r"[\s\-]", "", typed).upper().translate(_CONFUSABLE)

@@ -8,6 +8,7 @@ The door is :class:`AccountService` (:mod:`.facade`), built by
 ``activation``            Se connecter, première connexion, charte, déconnexion
 ``profile``               VOTRE COMPTE: new password, new address, validation
 ``recovery``              Identifiant oublié, mot de passe oublié, reset code
+``assisted``              « Je n'ai pas d'adresse mail »: a recovery an adult approves
 ``classes``               class lists in, where classes stand, searches
 ``staff``                 letters, resets, unlock, forced change, purge, the audit
 ``team``                  staff accounts, roles and classes, staff sessions
@@ -31,6 +32,8 @@ from .views import (
     Charter,
     ClassSummary,
     Deliver,
+    HelpRequestView,
+    HelpTicket,
     ImportPreview,
     LoginResult,
     NextStep,
@@ -55,6 +58,8 @@ __all__ = [
     "Charter",
     "ClassSummary",
     "Deliver",
+    "HelpRequestView",
+    "HelpTicket",
     "ImportPreview",
     "IssuedLetter",
     "LoginResult",

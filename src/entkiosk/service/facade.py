@@ -3,7 +3,7 @@
 Why a facade: the screens, the command line and the tests want one object to build
 (``runtime.open_service``) and to call; the use cases want small rooms. So the facade
 holds the shared :class:`~.core.Core` and one object per family (``activation``,
-``profile``, ``recovery``, ``classes``, ``staff``, ``team``, ``yearly``), and each public method of
+``profile``, ``recovery``, ``assisted``, ``classes``, ``staff``, ``team``, ``yearly``), and each public method of
 the service is a family's method, forwarded as it is (same signature, same docstring). A new use
 case goes in its family and gets one line here.
 """
@@ -22,6 +22,7 @@ from ..domain.clock import Clock
 from ..domain.passwords import Hasher
 from ..mail import Transport
 from .activation import Activation
+from .assisted import AssistedRecovery
 from .classes import Classes
 from .core import Core, UseCases
 from .profile import Profile
@@ -57,6 +58,7 @@ class AccountService:
         self.activation = Activation(self.core)
         self.profile = Profile(self.core)
         self.recovery = Recovery(self.core)
+        self.assisted = AssistedRecovery(self.core)
         self.classes = Classes(self.core)
         self.staff = Staff(self.core)
         self.team = Team(self.core)
@@ -112,6 +114,14 @@ class AccountService:
     forgot_identifier = _forward("recovery", Recovery.forgot_identifier)
     forgot_password = _forward("recovery", Recovery.forgot_password)
     reset_password = _forward("recovery", Recovery.reset_password)
+
+    # « Je n'ai pas d'adresse mail »: a recovery an adult approves (assisted.py).
+    ask_for_help = _forward("assisted", AssistedRecovery.ask_for_help)
+    help_state = _forward("assisted", AssistedRecovery.help_state)
+    cancel_help = _forward("assisted", AssistedRecovery.cancel_help)
+    finish_help = _forward("assisted", AssistedRecovery.finish_help)
+    help_requests = _forward("assisted", AssistedRecovery.help_requests)
+    approve_help = _forward("assisted", AssistedRecovery.approve_help)
 
     # Staff work on classes (classes.py).
     import_class_list = _forward("classes", Classes.import_class_list)

@@ -22,6 +22,7 @@ from ..store.models import (
     Account,
     AuditEvent,
     CharterAcceptance,
+    HelpRequest,
     OneTimeToken,
     ResetRequest,
     SchoolClass,
@@ -216,7 +217,7 @@ class Staff(UseCases):
                 Account.left_at <= gone)).order_by(Account.identifier)))
             if expired:
                 ids = select(Account.id).where(Account.identifier.in_(expired))
-                for model in (Session, OneTimeToken, CharterAcceptance, ResetRequest):
+                for model in (Session, OneTimeToken, CharterAcceptance, ResetRequest, HelpRequest):
                     s.execute(delete(model).where(model.account_id.in_(ids)))
                 s.execute(delete(Account).where(Account.identifier.in_(expired)))
                 for ident in expired:

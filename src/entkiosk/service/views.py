@@ -109,6 +109,37 @@ class StaffView:
         return self.disabled_at is None
 
 
+HelpState = Literal["pending", "approved", "used", "cancelled", "expired"]
+
+
+@dataclass(frozen=True)
+class HelpTicket:
+    """What the pupil's kiosk shows after « Je n'ai pas d'adresse mail », and the token
+    (a secret the kiosk keeps in memory) with which it follows and ends the request."""
+
+    code: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    expires_at: datetime
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class HelpRequestView:
+    """A request waiting for an adult, as staff see it (no secret)."""
+
+    code: str
+    identifier: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    created_at: datetime
+    expires_at: datetime
+    state: HelpState
+    approved_by: str | None
+
+
 @dataclass(frozen=True)
 class Charter:
     version: str

@@ -177,6 +177,25 @@ class ResetRequest(Base):
     kiosk_id: Mapped[str] = mapped_column(String(60))
 
 
+class HelpRequest(Base):
+    """« Je n'ai pas d'adresse mail »: a pupil's request for a new password, approved in
+    person by a staff member. The kiosk that asked holds a token (its hash is kept here);
+    the short ``code`` is what the teacher reads on the pupil's screen."""
+
+    __tablename__ = "help_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(7), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10))  # pending | approved | used | cancelled
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    kiosk_id: Mapped[str] = mapped_column(String(60))
+
+
 class CharterAcceptance(Base):
     __tablename__ = "charter_acceptances"
     __table_args__ = (UniqueConstraint("account_id", "version"),)
