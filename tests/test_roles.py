@@ -238,3 +238,33 @@ def test_the_staff_commands(tmp_path, db_url):
     status, _, err = staff("set", "prof.martin")
     assert status == 1 and "Précisez le nouveau rôle" in err
     assert staff("enable", "prof.martin")[0] == 0
+
+
+def test_an_action_from_a_session_left_open_needs_the_password_again(service, school, clock):
+    """staff_member(confirmed=True): the password typed in this session within 5 minutes,
+    else PasswordNeeded; a wrong one counts like a failed login; another session of the
+    same member is not covered."""
+    token = service.authenticate("prof.martin", PASSWORD, kind="staff").token
+    other = service.authenticate("prof.martin", PASSWORD, kind="staff").token
+    with pytest.raises(errors.PasswordNeeded):
+        service.staff_member(token, confirmed=True)
+    with pytest.raises(errors.WrongPassword):
+        service.confirm_staff(token, "Pas-le-bon-2026")
+    with pytest.raises(errors.PasswordNeeded):
+        service.staff_member(token, confirmed=True)
+    service.confirm_staff(token, PASSWORD)
+    assert service.staff_member(token, confirmed=True) == "prof.martin"
+    with pytest.raises(errors.PasswordNeeded):
+        service.staff_member(other, confirmed=True)
+    clock.advance(minutes=4, seconds=59)
+    assert service.staff_member(token, confirmed=True) == "prof.martin"
+    clock.advance(seconds=1)
+    with pytest.raises(errors.PasswordNeeded):
+        service.staff_member(token, confirmed=True)
+    for _ in range(service.settings.accounts.lockout_threshold):
+        try:
+            service.confirm_staff(token, "Pas-le-bon-2026")
+        except errors.DomainError:
+            pass
+    with pytest.raises(errors.Locked):
+        service.confirm_staff(token, PASSWORD)

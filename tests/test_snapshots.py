@@ -422,6 +422,19 @@ def test_forgot_password_reference(snap_compare, service, julie, tmp_path):
         push(ForgotPasswordScreen), fill(identifier="julie.baillet"), click("#validate")))
 
 
+def test_help_waiting(snap_compare, service, julie, tmp_path):
+    """« Je n'ai pas d'adresse mail », asked: « Demande n° » and its six-character code, « BAILLET
+    Julie — classe 2nde 1 », what to do (show the screen to a teacher), the time it expires and
+    that Échap cancels; the footer offers only Échap « Annuler la demande »."""
+    from entkiosk.ui.screens.help import HelpWaitScreen
+
+    token = activate(service, julie)
+    service.logout(token)
+    ticket = service.ask_for_help(julie.identifier, "14/03/2010")
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE,
+                        run_before=steps(push(lambda: HelpWaitScreen(ticket))))
+
+
 def test_reset_password(snap_compare, service, tmp_path):
     """MODIFIEZ VOTRE MOT DE PASSE: « Veuillez saisir votre identifiant ainsi que votre nouveau
     mot de passe. », identifier, code, new password with « (8 caractères minimum, 14

@@ -381,9 +381,10 @@ def test_live_session_in_progress(snap_compare, service, clock, pupils, tmp_path
     """SÉANCE D'ACTIVATION, Classe 2nde 3: « 21 / 40 élèves ont activé leur compte — 19 ont aussi
     accepté la charte », the bar a little over half full, « Il manque encore 21 élèves : » and
     the list of who and why (Charte à accepter, Pas encore activé, Bloqué (trop d'essais), Délai
-    dépassé), « Mis à jour à 10:00:00 ; actualisation automatique toutes les 3 s. Échap termine la
-    séance et déconnecte. »; the list takes the room left; footer ↑↓ Choisir and Échap
-    « Terminer la séance (déconnexion) », nothing else."""
+    dépassé), « Mis à jour à 10:00:00 ; actualisation automatique toutes les 3 s. » and what D, C
+    and A do (the password asked first), « Échap termine la séance. »; the list takes the room
+    left; footer ↑↓ Choisir, D Débloquer, C Courrier, A Approuver and Échap « Terminer la
+    séance », nothing else."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, *live("2nde 3")))
 
@@ -395,6 +396,19 @@ def test_live_session_everyone_ready(snap_compare, service, clock, pupils, tmp_p
     charte. », no list, the time of the last reading."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
         service, clock, pupils, *live("1ère 2")))
+
+
+@SIZES
+def test_live_session_with_a_request(snap_compare, service, clock, pupils, tmp_path, size):
+    """Classe 1ère 2, everyone done, and Gaëtan Œuvray asked « Je n'ai pas d'adresse mail »:
+    « 1 demande sans adresse mail (A pour approuver) : », its code, « ŒUVRAY Gaëtan » and « en
+    attente, expire à 10:15 »."""
+
+    def ask(_pilot: Pilot) -> None:
+        service.ask_for_help("gaetan.oeuvray", "14/03/2010")
+
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(
+        service, clock, pupils, ask, *live("1ère 2")))
 
 
 #: Names as long as a school's list has them (« 2nde 3 »'s are short).

@@ -946,7 +946,7 @@ async def test_console_class_and_live_screens_cut_nothing_and_speak_french(
         open_console(app, service)
         await settle(app, pilot)
         stops = [w.id for w in await tour(app, pilot) if w.id != "body"]
-        assert stops == ["classes", "reference", "import", "sync", "add", "force-all", "audit", "team", "close", "logout"]
+        assert stops == ["classes", "reference", "import", "sync", "add", "force-all", "audit", "team", "approve", "close", "logout"]
 
         await open_class(app, pilot, "2nde 3")
         assert app.screen.query_one("#students", DataTable).row_count == 40
@@ -992,7 +992,7 @@ async def test_the_live_footer_offers_only_what_works(settings: Settings, servic
     seed_class(service, "2nde 3", FORTY[:1], "w")
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         await open_live(app, pilot, service, "2nde 3")
-        assert ("Échap", "Terminer la séance (déconnexion)") in footer_keys(app)
+        assert ("Échap", "Terminer la séance") in footer_keys(app)
         assert "Entrée" not in {key for key, _ in footer_keys(app)}
 
 async def test_the_confirmation_footer_names_its_own_keys(settings: Settings, service: AccountService, staff: str,

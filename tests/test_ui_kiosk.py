@@ -190,7 +190,7 @@ async def test_only_a_staff_login_closes_the_kiosk(settings: Settings, service: 
         assert isinstance(app.screen, StaffScreen)
         assert shows(app, "Connecté(e) : prof.test")
         stops = await tour(app, pilot)
-        assert {w.id for w in stops} == {"classes", "reference", "import", "sync", "add", "close", "force-all", "audit", "team", "logout"}
+        assert {w.id for w in stops} == {"classes", "reference", "import", "sync", "add", "close", "force-all", "audit", "team", "approve", "logout"}
         token = app.token
 
         await tab_to(app, pilot, "close")

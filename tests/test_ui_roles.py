@@ -47,7 +47,7 @@ async def test_a_teachers_console_shows_their_classes_only(settings: Settings, s
         assert [row[0] for row in cells(table)] == ["3A", "4C"]
         assert shows(app, "2 classes, 2 élèves")
         stops = [w.id for w in await tour(app, pilot)]
-        assert stops == ["classes", "reference", "close", "logout"]  # no import, update, audit, staff…
+        assert stops == ["classes", "reference", "approve", "close", "logout"]  # no import, update, audit, staff…
         await pilot.press("enter")  # opens 3A
         await settle(app, pilot)
         assert isinstance(app.screen, ClassScreen)

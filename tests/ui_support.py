@@ -209,7 +209,8 @@ def value(app: App, field_id: str) -> str:
 #: Every word the footer may show: the kiosk's keys, in French.
 FRENCH_KEYS = {"Suivant", "Précédent", "Valider", "Choisir", "Retour", "Enregistrer", "Se déconnecter",
                "Faire défiler", "Cocher / décocher", "Courriers de démo", "Continuer", "Annuler", "Refuser",
-               "Ouvrir", "Aperçu", "Créer", "Fermer", "Terminer la séance (déconnexion)"}
+               "Ouvrir", "Aperçu", "Créer", "Fermer", "Terminer la séance", "Débloquer", "Courrier",
+               "Approuver", "Annuler la demande", "Modifier"}
 
 
 def footer_keys(app: App) -> list[tuple[str, str]]:

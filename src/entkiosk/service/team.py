@@ -249,7 +249,7 @@ class Team(UseCases):
         for the next few minutes. Wrong passwords count like wrong logins (and lock alike)."""
         if not password:
             raise InvalidInput({"password": "Saisissez votre mot de passe."})
-        with self.tx(read_only=True) as s:
+        with self.tx() as s:  # the session is touched: a write
             _, account = self._live_staff(s, token)
             ident, password_hash = account.identifier, account.password_hash
         self.lockout.check("login", ident)

@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from ...domain.passwords import reset_rule
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
-from .base import KioskScreen, screen_keys
 from .message import MessageScreen
+from .recovery_base import RecoveryScreen
 
 if TYPE_CHECKING:
     from ...service import ResetReference
 
 
-class _RecoveryScreen(KioskScreen):
-    """VALIDER / ANNULER under a short form, as on the guide's recovery pages."""
-
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Annuler")
-
-    def buttons(self) -> ComposeResult:
-        yield Static("*Champ obligatoire", classes="note")
-        with Horizontal(classes="buttons"):
-            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
-            yield KioskButton("ANNULER", id="cancel")
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_back()
-
-    def finish(self) -> None:
-        """After the confirmation page: back to a fresh accueil."""
-        self.app.end_session()
-
-
-class ForgotIdentifierScreen(_RecoveryScreen):
+class ForgotIdentifierScreen(RecoveryScreen):
     BAND = "IDENTIFIANT OUBLIÉ"
     HEADING = "Identifiant oublié"
 
@@ -63,7 +43,7 @@ class ForgotIdentifierScreen(_RecoveryScreen):
             then=self.app.end_session))
 
 
-class ForgotPasswordScreen(_RecoveryScreen):
+class ForgotPasswordScreen(RecoveryScreen):
     BAND = "MOT DE PASSE OUBLIÉ"
     HEADING = "Mot de passe oublié"
 
@@ -71,9 +51,19 @@ class ForgotPasswordScreen(_RecoveryScreen):
         yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
         yield Field("votre identifiant*", "identifier", max_length=80)
         yield from self.buttons()
+        yield Static(plain("Pas d'adresse mail validée sur votre compte ? Un adulte de l'établissement peut "
+                           "approuver votre demande."), classes="note")
+        with Horizontal(classes="buttons"):
+            yield KioskButton("Je n'ai pas d'adresse mail", id="no-email")
 
     def on_mount(self) -> None:
         self.query_one("#identifier").focus()
+
+    @on(Button.Pressed, "#no-email")
+    def _no_email(self) -> None:
+        from .help import HelpAskScreen
+
+        self.app.switch_screen(HelpAskScreen())
 
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:
@@ -101,7 +91,7 @@ class ForgotPasswordScreen(_RecoveryScreen):
             then=to_reset))
 
 
-class ResetPasswordScreen(_RecoveryScreen):
+class ResetPasswordScreen(RecoveryScreen):
     """Reached with the code of the reset mail: identifier, code, new password twice."""
 
     BAND = "MODIFIEZ VOTRE MOT DE PASSE"

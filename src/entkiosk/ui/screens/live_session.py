@@ -5,9 +5,12 @@ this screen reads it again every few seconds (``[kiosk] live_refresh``) and show
 how many have activated and who is still missing, and why.
 
 It is meant to stay on screen for a whole session, so the idle timeout does not
-end it. It shows no secret and offers no action: Échap ends the staff session and
-brings the accueil back, so a student who reaches the keyboard cannot get to the
-console from here.
+end it. The teacher acts from it without leaving it: unlock a pupil (D), print a new
+letter for one (C), approve a pupil's request « Je n'ai pas d'adresse mail » (A), shown
+in its own list. Each action asks for the staff member's password again when the last
+one typed here is older than five minutes (the service checks it), so a student who
+reaches the keyboard can do no more than watch; Échap ends the staff session and brings
+the accueil back.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from textual.binding import Binding, BindingType
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from ...service import StudentStatus
+from ...service import HelpRequestView, StudentStatus
 from ..text import count, decimal, plain
 from ..widgets.fields import ErrorLine
 from ..widgets.table import NAME_FIRST, ReadOnlyTable
 from .base import KioskScreen, worker_failure
-from .staff_common import staff_read, student_names
+from .staff_common import staff_act, staff_read, student_names
+from .staff_help import confirmed_then
 
 
 def missing_reason(student: StudentStatus) -> str:
@@ -41,9 +45,12 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
     """SÉANCE D'ACTIVATION: a progress bar and the students still missing, refreshed on its own."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Terminer la séance (déconnexion)", key_display="Échap", id="back"),
-        # The only list takes the arrows; Tab has nowhere else to go.
-        Binding("tab,shift+tab", "noop", show=False, priority=True, id="no-focus-change"),
+        Binding("d", "unlock", "Débloquer", key_display="D", id="live-unlock"),
+        Binding("c", "letter", "Courrier", key_display="C", id="live-letter"),
+        Binding("a", "approve", "Approuver", key_display="A", id="live-approve"),
+        Binding("escape", "back", "Terminer la séance", key_display="Échap", id="back"),
+        # Tab goes from the pupils' list to the requests' list and back, and nowhere else.
+        Binding("tab,shift+tab", "other_list", show=False, priority=True, id="no-focus-change"),
     ]
 
     BAND = "SÉANCE D'ACTIVATION"
@@ -53,7 +60,9 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
     def __init__(self, class_name: str) -> None:
         super().__init__()
         self.class_name = class_name
-        self._worker: Worker[list[StudentStatus]] | None = None
+        self._worker: Worker[tuple[list[StudentStatus], list[HelpRequestView]]] | None = None
+        self.students: dict[str, StudentStatus] = {}
+        self.requests: dict[str, HelpRequestView] = {}
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
@@ -64,10 +73,15 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         yield ProgressBar(id="live-bar", show_eta=False)
         yield Static("", id="live-missing-title", classes="subheading")
         yield ReadOnlyTable("Élève", "Identifiant", "État du compte", id="live-missing", **NAME_FIRST)
+        yield Static("", id="live-requests-title", classes="subheading")
+        yield ReadOnlyTable("Code", "Élève", "Demande", id="live-requests")
+        yield Static("", id="live-done", classes="note")
         yield Static("", id="live-updated", classes="note")
         yield ErrorLine(id="live-error")
 
     def on_mount(self) -> None:
+        for hidden in ("#live-requests-title", "#live-requests", "#live-done"):  # until there is something to say
+            self.query_one(hidden).display = False
         self.query_one("#live-missing", ReadOnlyTable).focus()
         self.refresh_now()
         self.set_interval(self.app.settings.kiosk.live_refresh, self.refresh_now, name="live-refresh")
@@ -76,10 +90,13 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         """Read the class again, unless the previous reading is still on its way."""
         if self._worker is not None and self._worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
-        service = self.app.service
-        self._worker = self.run_worker(lambda: staff_read(service, self.app.token, service.class_students,
-                                                          self.class_name),
-                                       thread=True, exit_on_error=False, name="live-refresh")
+        service, token = self.app.service, self.app.token
+
+        def read() -> tuple[list[StudentStatus], list[HelpRequestView]]:
+            return (staff_read(service, token, service.class_students, self.class_name),
+                    staff_read(service, token, service.help_requests, self.class_name))
+
+        self._worker = self.run_worker(read, thread=True, exit_on_error=False, name="live-refresh")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
@@ -90,10 +107,13 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
                 error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
             return
         error_line.show(None)
-        self.show_students(event.worker.result or [])
+        students, requests = event.worker.result or ([], [])
+        self.show_students(students)
+        self.show_requests(requests)
 
     def show_students(self, students: list[StudentStatus]) -> None:
         students = [s for s in students if s.state != "left"]  # not in the room any more
+        self.students = {s.identifier: s for s in students}
         total = len(students)
         activated = sum(s.state in ("activated", "ready") for s in students)
         ready = sum(s.state == "ready" for s in students)
@@ -114,10 +134,94 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         now = self.app.service.clock.now().astimezone(self.app.settings.timezone)
         self.query_one("#live-updated", Static).update(plain(
             f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
-            f"{decimal(self.app.settings.kiosk.live_refresh)} s. Échap termine la séance et déconnecte."))
+            f"{decimal(self.app.settings.kiosk.live_refresh)} s. D, C et A agissent pour l'élève choisi ; Échap "
+            "termine la séance."))
+
+    def show_requests(self, requests: list[HelpRequestView]) -> None:
+        """The pupils of the class who asked « Je n'ai pas d'adresse mail » and wait for an adult."""
+        self.requests = {r.code: r for r in requests}
+        tz = self.app.settings.timezone
+        title = self.query_one("#live-requests-title", Static)
+        table = self.query_one("#live-requests", ReadOnlyTable)
+        title.display = table.display = bool(requests)
+        title.update(plain(f"{count(len(requests), 'demande', 'demandes')} sans adresse mail (A pour approuver) :"))
+        table.fill([(r.code, (r.code, f"{r.last_name.upper()} {r.first_name}",
+                              f"approuvée par {r.approved_by}" if r.state == "approved"
+                              else f"en attente, expire à {r.expires_at.astimezone(tz):%H:%M}"))
+                    for r in requests])
+        if not requests and self.focused is table:
+            self.query_one("#live-missing", ReadOnlyTable).focus()
+
+    # ------------------------------------------------------------ acting from the session
+
+    def _said(self, text: str) -> None:
+        done = self.query_one("#live-done", Static)
+        done.update(plain(text))
+        done.display = bool(text)
+
+    def _chosen(self) -> StudentStatus | None:
+        key = self.query_one("#live-missing", ReadOnlyTable).current_key()
+        return self.students.get(key) if key else None
+
+    def action_unlock(self) -> None:
+        student = self._chosen()
+        if student is None:
+            return
+        if not student.locked:
+            self._said(f"{student.identifier} n'est pas bloqué : rien à débloquer.")
+            return
+        service, token = self.app.service, self.app.token
+
+        def unlock() -> None:
+            self.call(staff_act, service, token, service.unlock, student.identifier, confirmed=True,
+                      then=lambda _: self._done(f"{student.identifier} est débloqué : il peut se connecter."))
+
+        confirmed_then(self, unlock)
+
+    def action_letter(self) -> None:
+        from .staff_actions import JobScreen, letters_job
+
+        student = self._chosen()
+        if student is None:
+            return
+        if student.state != "waiting":
+            self._said(f"{student.identifier} a déjà activé son compte : pas de courrier à imprimer.")
+            return
+        service = self.app.service
+
+        def letter() -> None:
+            job = letters_job(self, student.identifier, service.issue_letters, identifier=student.identifier,
+                              confirmed=True)
+            self.app.push_screen(JobScreen(f"Courrier de l'élève « {student.identifier} »", job),
+                                 lambda _: self.refresh_now())
+
+        confirmed_then(self, letter)
+
+    def action_approve(self) -> None:
+        from .staff_help import ApproveScreen
+
+        if not self.requests:
+            self._said("Aucune demande sans adresse mail pour cette classe.")
+            return
+        key = self.query_one("#live-requests", ReadOnlyTable).current_key()
+        request = self.requests.get(key or "") or next(iter(self.requests.values()))
+
+        def approved(view: HelpRequestView | None) -> None:
+            if view is not None:
+                self._done(f"Demande {view.code} approuvée : {view.last_name.upper()} {view.first_name} choisit "
+                           "maintenant son mot de passe sur son poste.")
+
+        confirmed_then(self, lambda: self.app.push_screen(ApproveScreen(request, confirmed=True), approved))
+
+    def _done(self, text: str) -> None:
+        self._said(text)
+        self.refresh_now()
+
+    def action_other_list(self) -> None:
+        requests = self.query_one("#live-requests", ReadOnlyTable)
+        missing = self.query_one("#live-missing", ReadOnlyTable)
+        (missing if self.focused is requests or not requests.display else requests).focus()
 
     def action_back(self) -> None:
         self.app.end_session()
 
-    def action_noop(self) -> None:
-        """Nothing on this screen is meant to be chosen or filled."""

@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Static
 
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.roles import Right
-from ...service import ClassSummary, ResetRequestView
+from ...service import ClassSummary, HelpRequestView, ResetRequestView
 from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
@@ -61,7 +61,9 @@ class StaffScreen(KioskScreen):
                 with HorizontalGroup(classes="buttons"):
                     for label, ident in offered:
                         yield KioskButton(label, id=ident)
+        yield Static("", id="console-requests", classes="note")
         with HorizontalGroup(classes="buttons"):
+            yield KioskButton("Approuver une demande", id="approve")
             yield KioskButton("Fermer le kiosque", id="close", variant="error")
             yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
 
@@ -70,8 +72,27 @@ class StaffScreen(KioskScreen):
         self.reload()
 
     def reload(self) -> None:
-        service = self.app.service
-        self.call(staff_read, service, self.app.token, service.class_summaries, then=self._show)
+        service, token = self.app.service, self.app.token
+
+        def read() -> tuple[list[ClassSummary], list[HelpRequestView]]:
+            return (staff_read(service, token, service.class_summaries),
+                    staff_read(service, token, service.help_requests))
+
+        self.call(read, then=lambda found: (self._show(found[0]), self._show_requests(found[1])))
+
+    def on_screen_resume(self) -> None:
+        """Back from a class or an approval: the counts and the requests read again."""
+        if self.is_mounted:
+            self.reload()
+
+    def _show_requests(self, requests: list[HelpRequestView]) -> None:
+        """The pupils who asked « Je n'ai pas d'adresse mail » in the member's classes."""
+        waiting = [r for r in requests if r.state == "pending"]
+        said = self.query_one("#console-requests", Static)
+        said.display = bool(waiting)
+        said.update(plain(f"{count(len(waiting), 'demande', 'demandes')} sans adresse mail en attente : " + ", ".join(
+            f"{r.code} {r.last_name.upper()} {r.first_name}" + (f" ({r.class_name})" if r.class_name else "")
+            for r in waiting[:4]) + (" …" if len(waiting) > 4 else "") + "."))
 
     def _show(self, summaries: list[ClassSummary]) -> None:
         table = self.query_one("#classes", KioskTable)
@@ -135,6 +156,12 @@ class StaffScreen(KioskScreen):
         from .staff_audit import AuditScreen
 
         self.app.push_screen(AuditScreen())
+
+    @on(Button.Pressed, "#approve")
+    def _approve(self) -> None:
+        from .staff_help import ApproveScreen
+
+        self.app.push_screen(ApproveScreen())
 
     @on(Button.Pressed, "#team")
     def _team(self) -> None:

@@ -1,0 +1,35 @@
+"""What the recovery screens share: a short form with VALIDER / ANNULER under it, as on
+the guide's recovery pages, and the way back to a fresh accueil."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from ..widgets.controls import KioskButton
+from .base import KioskScreen, screen_keys
+
+
+class RecoveryScreen(KioskScreen):
+    """VALIDER / ANNULER under a short form, as on the guide's recovery pages."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Annuler")
+
+    def buttons(self) -> ComposeResult:
+        yield Static("*Champ obligatoire", classes="note")
+        with Horizontal(classes="buttons"):
+            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
+            yield KioskButton("ANNULER", id="cancel")
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_back()
+
+    def finish(self) -> None:
+        """After the confirmation page: back to a fresh accueil."""
+        self.app.end_session()
