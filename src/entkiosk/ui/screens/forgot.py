@@ -118,11 +118,4 @@ class ResetPasswordScreen(RecoveryScreen):
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:
         self.call(self.app.service.reset_password, self.value("identifier"), self.value("code"),
-                  self.value("new_password"), self.value("new_password_confirm"), then=self._changed)
-
-    def _changed(self, _: None) -> None:
-        self.app.switch_screen(MessageScreen(
-            "CONFIRMATION", "Confirmation de modification de mot de passe",
-            "Votre mot de passe a été modifié avec succès.",
-            "Vous pouvez à présent vous connecter avec votre nouveau mot de passe.",
-            then=self.finish))
+                  self.value("new_password"), self.value("new_password_confirm"), then=self.password_changed)

@@ -141,11 +141,4 @@ class HelpPasswordScreen(RecoveryScreen):
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:
         self.call(self.app.service.finish_help, self.ticket.token, self.value("new_password"),
-                  self.value("new_password_confirm"), then=self._changed)
-
-    def _changed(self, _: None) -> None:
-        self.app.switch_screen(MessageScreen(
-            "CONFIRMATION", "Confirmation de modification de mot de passe",
-            "Votre mot de passe a été modifié avec succès.",
-            "Vous pouvez à présent vous connecter avec votre nouveau mot de passe.",
-            then=self.finish))
+                  self.value("new_password_confirm"), then=self.password_changed)

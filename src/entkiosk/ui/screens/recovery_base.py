@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
+from .message import MessageScreen
 
 
 class RecoveryScreen(KioskScreen):
@@ -29,6 +30,14 @@ class RecoveryScreen(KioskScreen):
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.action_back()
+
+    def password_changed(self, _: object = None) -> None:
+        """The guide's confirmation after a new password, then a fresh accueil."""
+        self.app.switch_screen(MessageScreen(
+            "CONFIRMATION", "Confirmation de modification de mot de passe",
+            "Votre mot de passe a été modifié avec succès.",
+            "Vous pouvez à présent vous connecter avec votre nouveau mot de passe.",
+            then=self.finish))
 
     def finish(self) -> None:
         """After the confirmation page: back to a fresh accueil."""
