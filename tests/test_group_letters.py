@@ -52,3 +52,51 @@ def test_letters_for_a_group_across_classes_in_one_pdf(tmp_path, db_url):
             live.authenticate("julie.baillet", old["julie.baillet"].provisional_password)
     finally:
         live.engine.dispose()
+
+
+def test_a_group_reset_and_the_identifiers_for_the_ent(service, tmp_path):
+    """reset_group: activated or not, across classes, one transaction, all or none; the CSV
+    of identifiers issued has no password."""
+    from entkiosk.letters.output import write_identifiers
+
+    julie, zoe, paul = service.import_class_list(
+        [student("Julie", "Baillet", cls="2nde 1"), student("Zoé", "N'Diaye", cls="2nde 2", line=3),
+         student("Paul", "Petit", cls="2nde 2", line=4)], actor="cli:t")
+    activate(service, paul)
+    before = len(service.audit_events())
+    with pytest.raises(errors.NotFound, match="inconnu"):
+        service.reset_group([julie.identifier, "inconnu"], actor="cli:t")
+    assert len(service.audit_events()) == before
+    letters = service.reset_group([paul.identifier, julie.identifier], actor="cli:t")
+    assert [le.identifier for le in letters] == [julie.identifier, paul.identifier]  # by name
+    assert service.authenticate(paul.identifier, letters[1].provisional_password).next_step == "first_connection"
+    path = write_identifiers(tmp_path / "identifiants.csv", letters)
+    text = path.read_text(encoding="utf-8-sig")
+    assert text.splitlines() == ["identifiant;nom;prénom;classe;date limite d'activation",
+                                 f"{julie.identifier};Baillet;Julie;2nde 1;{letters[0].deadline:%d/%m/%Y}",
+                                 f"{paul.identifier};Petit;Paul;2nde 2;{letters[1].deadline:%d/%m/%Y}"]
+    assert not any(le.provisional_password in text for le in letters)
+    assert zoe.identifier not in text
+
+
+def test_the_letters_command_writes_the_identifiers_csv(tmp_path, db_url):
+    from pty_support import run_installed
+    from test_cli import write_conf
+
+    conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
+    live = open_service(make_settings(db_url, tmp_path))
+    try:
+        live.import_class_list([student("Julie", "Baillet", cls="2nde 1"),
+                                student("Zoé", "N'Diaye", cls="2nde 2", line=3)], actor="cli:t")
+    finally:
+        live.engine.dispose()
+    refused = run_installed(conf, "letters", "--students", "julie.baillet", "-o", "g.pdf", "--csv", "ids.txt",
+                            cwd=tmp_path)
+    assert refused.returncode == 1 and "s'écrit dans un fichier .csv" in refused.stderr
+    assert not (tmp_path / "g.pdf").exists()
+    done = run_installed(conf, "letters", "--students", "julie.baillet,zoe.n-diaye", "-o", "g.pdf", "--csv",
+                         "ids.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "Identifiants (sans mot de passe) pour l'administrateur de l'ENT\u00a0: ids.csv"
+    lines = (tmp_path / "ids.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(";")[0] for line in lines] == ["identifiant", "julie.baillet", "zoe.n-diaye"]

@@ -122,13 +122,18 @@ def _write_letters(path: Path, letters, settings: Settings, *, one_file: bool = 
 
 
 def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None],
-             written: list[Path], *, one_file: bool = False) -> Callable[[list], None]:
+             written: list[Path], *, one_file: bool = False, identifiers: Path | None = None) -> Callable[[list], None]:
     """Write the letters inside the transaction that issues them: if the file cannot be
     written, no provisional password changes (the previous letters still work). The
-    files written are added to ``written``."""
+    files written are added to ``written``; ``identifiers``: a CSV of the identifiers
+    issued (no password), written with them."""
 
     def deliver(letters: list) -> None:
+        from .letters.output import write_identifiers
+
         stop_previous()
+        if identifiers is not None:
+            written.append(write_identifiers(identifiers, letters))
         written.extend(_write_letters(path, letters, settings, one_file=one_file))
 
     return deliver
@@ -334,6 +339,8 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     from .letters.output import check_output, files_sentence
 
     check_output(args.output)
+    if args.csv is not None:
+        _check_csv(args.csv)
     service = _service(settings)
     update, stop = _progress("Courriers")
     written: list[Path] = []
@@ -344,15 +351,29 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
         letters = service.issue_letters(class_name=args.class_name, identifier=args.student, identifiers=group,
                                         everyone=args.everyone, actor=_actor(), progress=update,
                                         deliver=_deliver(args.output, settings, stop, written,
-                                                         one_file=group is not None))
+                                                         one_file=group is not None, identifiers=args.csv))
     finally:
         stop()
     if not letters:
         print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
         return EXIT_OK
-    print(f"{len(letters)} {'courrier écrit' if len(letters) == 1 else 'courriers écrits'} dans {files_sentence(written)} : chacun porte un nouveau mot de passe provisoire,"
+    listed = [p for p in written if args.csv is not None and p == Path(args.csv).expanduser()]
+    print(f"{len(letters)} {'courrier écrit' if len(letters) == 1 else 'courriers écrits'} dans "
+          f"{files_sentence([p for p in written if p not in listed])} : chacun porte un nouveau mot de passe provisoire,"
           " les courriers précédents de ces élèves ne sont plus valables.")
+    if listed:
+        print(f"Identifiants (sans mot de passe) pour l'administrateur de l'ENT : {listed[0]}")
     return EXIT_OK
+
+
+def _check_csv(path: Path) -> None:
+    """A CSV of identifiers that could not be written is refused before any letter."""
+    folder = Path(path).expanduser().parent
+    if Path(path).suffix.lower() != ".csv":
+        raise DomainError(f"La liste des identifiants s'écrit dans un fichier .csv, pas « {Path(path).name} ».")
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise DomainError(f"Impossible d'écrire {path} : le dossier {folder} n'existe pas ou n'est pas accessible "
+                          "en écriture.")
 
 
 def _read_password(prompt: str, stdin: TextIO) -> str:

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tous les élèves non activés de l'établissement (annule tous les courriers déjà remis)")
     p.add_argument("-o", "--output", metavar="FICHIER.pdf|FICHIER.txt", type=Path, required=True,
                    help="fichier à écrire : PDF à imprimer (une page par élève) ou texte")
+    p.add_argument("--csv", metavar="FICHIER.csv", type=Path,
+                   help="écrire aussi la liste des identifiants émis (sans mot de passe) pour l'administrateur de "
+                        "l'ENT : identifiant;nom;prénom;classe;date limite d'activation")
 
     staff = sub.add_parser("staff", help="comptes du personnel")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=_Parser)

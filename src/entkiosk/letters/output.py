@@ -31,8 +31,8 @@ FORMATS = (".pdf", ".txt")
 #: Letters in one PDF file at most (a class is far fewer).
 PAGES_PER_FILE = 400
 
-__all__ = ["FORMATS", "check_output", "console_letters_path", "files_sentence", "letter_files", "os_reason",
-           "write_letters", "write_private"]
+__all__ = ["FORMATS", "IDENTIFIERS_HEADER", "check_output", "console_letters_path", "files_sentence", "letter_files",
+           "os_reason", "write_identifiers", "write_letters", "write_private"]
 
 
 def check_output(path: Path) -> None:
@@ -182,6 +182,25 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
         return [write_private(path, data)]
     raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
                       "utilisez un fichier .pdf ou .txt.")
+
+
+#: The identifiers issued, for the ENT's administrator: never a password.
+IDENTIFIERS_HEADER = ("identifiant", "nom", "prénom", "classe", "date limite d'activation")
+
+
+def write_identifiers(path: Path, letters: Sequence[IssuedLetter]) -> Path:
+    """The identifiers of ``letters`` as a CSV (``;``, UTF-8 with a BOM for spreadsheets),
+    without any password: what the ENT's administrator needs to create the same accounts."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    rows = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    rows.writerow(IDENTIFIERS_HEADER)
+    for letter in letters:
+        rows.writerow([letter.identifier, letter.last_name, letter.first_name, letter.class_name or "",
+                       letter.deadline.strftime("%d/%m/%Y")])
+    return write_private(path, "\ufeff" + out.getvalue())
 
 
 def console_letters_path(settings: Settings, label: str, when: datetime) -> Path:

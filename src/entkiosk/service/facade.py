@@ -140,6 +140,7 @@ class AccountService:
     # Staff work on accounts (staff.py).
     issue_letters = _forward("staff", Staff.issue_letters)
     staff_reset = _forward("staff", Staff.staff_reset)
+    reset_group = _forward("staff", Staff.reset_group)
     recreate = _forward("staff", Staff.recreate)
     unlock = _forward("staff", Staff.unlock)
     purge_expired = _forward("staff", Staff.purge_expired)

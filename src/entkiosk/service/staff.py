@@ -85,11 +85,27 @@ class Staff(UseCases):
                        deliver: Deliver | None) -> list[IssuedLetter]:
         """New letters for a group of pupils chosen one by one (any classes): all of them or
         none — an unknown identifier, a pupil who left or one already activated is named."""
+        rows = self._group(identifiers, actor=actor, right=Right.LETTERS, waiting_only=True)
+        return self._reissue([r.id for r in rows], actor=actor, event="letters.issued", progress=progress,
+                             only_created=True, deliver=deliver)
+
+    def reset_group(self, identifiers: Sequence[str], *, actor: str, progress: Progress | None = None,
+                    deliver: Deliver | None = None) -> list[IssuedLetter]:
+        """A new provisional password and letter for each pupil of a group chosen one by one
+        (any classes, activated or not), in one transaction: all of them or none."""
+        rows = self._group(identifiers, actor=actor, right=Right.RESET, waiting_only=False)
+        return self._reissue([r.id for r in rows], actor=actor, event="staff.reset", right=Right.RESET,
+                             progress=progress, deliver=deliver)
+
+    def _group(self, identifiers: Sequence[str], *, actor: str, right: Right, waiting_only: bool) -> list:
+        """The pupils of a group, by name; an unknown one, one of another class than the
+        actor's, one who left (or, ``waiting_only``, one already activated) is named and the
+        whole group refused."""
         wanted = list(dict.fromkeys(normalize_login(i) for i in identifiers if i.strip()))
         if not wanted:
             raise DomainError("Indiquez au moins un identifiant d'élève.")
         with self.tx(read_only=True) as s:
-            grant = self.core.grant(s, actor, Right.LETTERS)
+            grant = self.core.grant(s, actor, right)
             found = {r.identifier: r for r in s.execute(
                 select(Account.id, Account.identifier, Account.state, Account.left_at, Account.last_name,
                        Account.first_name, Account.class_id)
@@ -107,13 +123,11 @@ class Staff(UseCases):
             raise errors.NotAllowed(f"{', '.join(left)} : élève(s) sorti(s) de l'établissement, compte fermé ; aucun "
                                     "courrier n'a été imprimé.")
         active = [i for i in wanted if found[i].state != AccountState.CREATED]
-        if active:
+        if waiting_only and active:
             raise errors.NotAllowed(f"{', '.join(active)} : compte(s) déjà activé(s), sans courrier à imprimer "
                                     "(« entkiosk reset » donne un nouveau mot de passe provisoire) ; aucun courrier "
                                     "n'a été imprimé.")
-        rows = sorted(found.values(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
-        return self._reissue([r.id for r in rows], actor=actor, event="letters.issued", progress=progress,
-                             only_created=True, deliver=deliver)
+        return sorted(found.values(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
 
     def _reissue(self, ids: list[int], *, actor: str, event: str, right: Right = Right.LETTERS,
                  progress: Progress | None = None, only_created: bool = False,
