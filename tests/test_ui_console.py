@@ -951,7 +951,7 @@ async def test_console_class_and_live_screens_cut_nothing_and_speak_french(
         await open_class(app, pilot, "2nde 3")
         assert app.screen.query_one("#students", DataTable).row_count == 40
         stops = [w.id for w in await tour(app, pilot) if w.id != "body"]  # (at 80×24 the body scrolls)
-        assert stops == ["students", "live", "letters", "force-class", "back-button", "search"]
+        assert stops == ["students", "live", "letters", "group", "force-class", "back-button", "search"]
 
         await open_student(app, pilot, pupils.having("w")[0])
         assert [w.id for w in await tour(app, pilot) if w.id != "body"] == ["letter", "back-button"]

@@ -132,9 +132,14 @@ def _deliver(path: Path, settings: Settings, stop_previous: Callable[[], None],
         from .letters.output import write_identifiers
 
         stop_previous()
-        if identifiers is not None:
-            written.append(write_identifiers(identifiers, letters))
-        written.extend(_write_letters(path, letters, settings, one_file=one_file))
+        listed = [write_identifiers(identifiers, letters)] if identifiers is not None else []
+        try:
+            written.extend(_write_letters(path, letters, settings, one_file=one_file))
+        except BaseException:
+            for file in listed:  # no list of identifiers for letters that were never issued
+                file.unlink(missing_ok=True)
+            raise
+        written.extend(listed)
 
     return deliver
 

@@ -30,7 +30,7 @@ from .kiosk import Kiosk, PortalMemory, S
 from .widgets.too_small import fit, too_small
 
 if TYPE_CHECKING:
-    from ..service import AccountService, IssuedLetter, LoginResult
+    from ..service import AccountService, IssuedLetter, LoginResult, StudentStatus
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,9 @@ class KioskApp(Kiosk, inherit_bindings=False):
         #: ``entkiosk demo``: the demo's staff account (identifier, password), shown by F2.
         self.demo_staff = demo_staff
         self.session: LoginResult | None = None
+        #: The pupils a staff member ticked in their classes (« Groupe »), by identifier;
+        #: forgotten with the staff session.
+        self.staff_group: dict[str, StudentStatus] = {}
         #: Set when a staff confirmation is accepted: the screen behind waits for the job.
         self.job_follows = False
         self._last_activity = idle_clock()
@@ -246,6 +249,7 @@ class KioskApp(Kiosk, inherit_bindings=False):
         """Log out, forget everything typed, and show a fresh accueil."""
         token = self.session.token if self.session else None
         self.session = None
+        self.staff_group.clear()
         self.job_follows = False
         self._last_activity = self.idle_clock()
         if token:
@@ -279,6 +283,7 @@ class KioskApp(Kiosk, inherit_bindings=False):
         from .screens.staff import StaffScreen
 
         self.session = login
+        self.staff_group.clear()
         if login.kind == "staff":
             self.push_screen(StaffScreen())
         elif login.next_step == "first_connection":

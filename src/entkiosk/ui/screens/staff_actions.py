@@ -176,13 +176,15 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
 
 
 def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[IssuedLetter]], *,
-                new_accounts: bool = False, **kwargs) -> Job:
+                new_accounts: bool = False, group: bool = False, **kwargs) -> Job:
     """A job that issues letters with ``issue(progress=…, deliver=…, actor=…, **kwargs)``.
 
     The PDF is written inside the transaction that issues the letters (``deliver``):
-    if it cannot be written, no provisional password changes.
+    if it cannot be written, no provisional password changes. ``group``: pupils chosen
+    one by one, in one PDF, with the CSV of their identifiers (no password) beside it.
     """
     from ...letters import check_output, console_letters_path, write_letters
+    from ...letters.output import write_identifiers
 
     app = screen.app
     service, token, settings = app.service, app.token, app.settings
@@ -192,10 +194,18 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
         check_output(path)
 
         written: list[Path] = []
+        listed: list[Path] = []
 
         def deliver(letters: list[IssuedLetter]) -> None:
-            written.extend(write_letters(path, letters, settings,
-                                         progress=lambda d, t: progress("Mise en page des courriers", d, t)))
+            if group:
+                listed.append(write_identifiers(path.with_suffix(".csv"), letters))
+            try:
+                written.extend(write_letters(path, letters, settings, one_file=group,
+                                             progress=lambda d, t: progress("Mise en page des courriers", d, t)))
+            except BaseException:
+                for file in listed:  # no list of identifiers for letters that were never issued
+                    file.unlink(missing_ok=True)
+                raise
 
         letters = staff_act(service, token, issue, progress=lambda d, t: progress("Mots de passe provisoires", d, t),
                             deliver=deliver, **kwargs)
@@ -210,6 +220,8 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
             where = (f"dans {len(written)} fichiers, un par classe, du dossier :\n{written[0].parent}\n"
                      + ", ".join(file.name for file in written))
         done = f"{count(len(letters), 'courrier enregistré', 'courriers enregistrés')} {where}\n\n"
+        if listed:
+            done += f"Identifiants (sans mot de passe) pour l'administrateur de l'ENT :\n{listed[0]}\n\n"
         print_them = "Imprimez ce fichier" if len(written) == 1 else "Imprimez ces fichiers"
         if new_accounts:
             return done + f"{print_them} et remettez à chaque élève son courrier."

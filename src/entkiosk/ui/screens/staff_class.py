@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
@@ -38,7 +38,10 @@ def student_cells(student: StudentStatus, name: str) -> list[str]:
 class ClassScreen(KioskScreen):
     """A class's students; Entrée on one opens what can be done for them."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Ouvrir", back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *screen_keys(submit="Ouvrir", back="Retour"),
+        Binding("space", "tick", "Cocher / décocher", key_display="Espace", id="class-tick"),
+    ]
 
     BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
 
@@ -58,6 +61,7 @@ class ClassScreen(KioskScreen):
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("Séance en direct", id="live", variant="primary")
             yield KioskButton("Imprimer les courriers", id="letters")
+            yield KioskButton(self._group_label(), id="group")
         with HorizontalGroup(classes="buttons"):
             if offers(self.app, Right.FORCE_CHANGE):
                 yield KioskButton("Changement de mot de passe imposé", id="force-class")
@@ -92,8 +96,44 @@ class ClassScreen(KioskScreen):
         search = self.value("search")
         names = dict(zip((s.identifier for s in self.students), student_names(self.students), strict=True))
         shown = [s for s in self.students if student_matches(s, search)]
-        self.query_one("#students", KioskTable).fill([(s.identifier, student_cells(s, names[s.identifier]))
-                                                      for s in shown])
+        ticked = self.app.staff_group
+        self.query_one("#students", KioskTable).fill([(s.identifier, student_cells(
+            s, ("✓ " if s.identifier in ticked else "") + names[s.identifier])) for s in shown])
+
+    def _group_label(self) -> str:
+        return f"Groupe ({len(self.app.staff_group)})"
+
+    def action_tick(self) -> None:
+        """Espace: the pupil under the cursor joins the group, or leaves it."""
+        if self.focused is not self.query_one("#students", KioskTable):
+            return
+        key = self.query_one("#students", KioskTable).current_key()
+        student = next((s for s in self.students if s.identifier == key), None)
+        if student is None:
+            return
+        group = self.app.staff_group
+        if group.pop(student.identifier, None) is None:
+            group[student.identifier] = student
+        self.query_one("#group", Button).label = self._group_label()
+        self._filter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Espace is offered on the list only (in the search field it types a space)."""
+        if action == "tick":
+            return self.focused is self.query_one("#students", KioskTable)
+        return super().check_action(action, parameters)
+
+    def on_screen_resume(self) -> None:
+        """Back from the group (emptied, printed): the ticks as they are now."""
+        if self.students:
+            self.query_one("#group", Button).label = self._group_label()
+            self._filter()
+
+    @on(Button.Pressed, "#group")
+    def _group(self) -> None:
+        from .staff_group import GroupScreen
+
+        self.app.push_screen(GroupScreen())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Entrée in the search field: to the list, on the first student found (not opened:
