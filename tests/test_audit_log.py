@@ -106,3 +106,19 @@ def test_example_config_documents_audit_retention():
     text = (Path(__file__).parents[1] / "kiosk.conf.example").read_text(encoding="utf-8")
     assert "[audit]" in text and "retention_days = 365" in text
 
+
+
+def test_every_event_the_code_records_has_a_french_label():
+    """The audit screen and its export name each event in French: an event recorded
+    anywhere in the service without a label would show its code name."""
+    import re
+    from pathlib import Path
+
+    from entkiosk.service.views import EVENT_LABELS
+
+    source = "\n".join(p.read_text(encoding="utf-8")
+                       for p in (Path(__file__).parents[1] / "src" / "entkiosk").rglob("*.py"))
+    recorded = set(re.findall(r'audit\(s, "([a-z_.]+)"', source))
+    recorded |= set(re.findall(r'(?:fail|record_failure)\([^)]*?"([a-z_]+\.[a-z_.]+)"', source))
+    assert {"login.ok", "staff.changed", "recovery.help_approved", "staff.confirm_failed"} <= recorded
+    assert sorted(recorded - set(EVENT_LABELS)) == []

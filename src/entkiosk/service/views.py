@@ -187,6 +187,17 @@ EVENT_LABELS: dict[str, str] = {
     "sync.renamed": "nom corrigé (SIECLE)",
     "sync.linked": "compte rattaché à SIECLE",
     "sync.keys": "INE reçu (SIECLE)",
+    "activation.bad_birth_date": "date de naissance erronée (première connexion)",
+    "login.disabled": "connexion d'un compte du personnel désactivé",
+    "staff.changed": "rôle ou classes du personnel changés",
+    "staff.disabled": "compte du personnel désactivé",
+    "staff.enabled": "compte du personnel réactivé",
+    "staff.confirmed": "mot de passe du personnel confirmé",
+    "staff.confirm_failed": "confirmation du personnel refusée",
+    "recovery.help_asked": "demande sans adresse mail",
+    "recovery.help_refused": "demande sans adresse mail refusée",
+    "recovery.help_cancelled": "demande sans adresse mail annulée",
+    "recovery.help_approved": "demande sans adresse mail approuvée",
 }
 
 
