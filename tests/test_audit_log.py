@@ -46,6 +46,10 @@ def test_newest_first_and_each_filter(service, history):
     assert events(service, class_name="2NDE 1") == [(e, julie) for e, i in events(service, student=julie)]
     assert {e for e, _ in events(service, kind="login")} == {"login.ok", "login.failed"}
     assert events(service, kind="login.failed") == [("login.failed", zoe)]
+    # The words the screen shows work too: « connexion » (not « déconnexion »), « Débloqué ».
+    assert {e for e, _ in events(service, kind="connexion")} == {"login.ok", "login.failed"}
+    assert events(service, kind="connexion refusée") == [("login.failed", zoe)]
+    assert events(service, kind="Débloqué") == [("staff.unlock", zoe)]
     # 2 September (Paris): Julie's first connection only.
     assert {i for _, i in events(service, since=date(2026, 9, 2), until=date(2026, 9, 2))} == {julie}
     assert events(service, since=date(2026, 9, 5)) == []

@@ -218,8 +218,9 @@ def test_the_staff_commands(tmp_path, db_url):
     assert status == 1 and err == "Erreur\u00a0: Rôle inconnu «\u00a0chef\u00a0»\u00a0: direction, secretariat ou enseignant.\n"
     status, _, err = staff("add", "prof.x", "--role", "enseignant", typed=twice)
     assert status == 1 and "Un enseignant a au moins une classe" in err
-    status, _, err = staff("add", "prof.x", "--role", "enseignant", "--classes", "3A,5E", typed=twice)
+    status, out, err = staff("add", "prof.x", "--role", "enseignant", "--classes", "3A,5E", typed=twice)
     assert status == 1 and "Classe inconnue\u00a0: 5E (classes de l'établissement\u00a0: 3A, 3B)" in err
+    assert out == ""  # refused before the password rule is said and the password asked
     status, out, err = staff("add", "prof.martin", "--role", "enseignant", "--classes", "3a, 3B", typed=twice)
     assert status == 0, err
     status, out, _ = staff("list")
@@ -241,10 +242,12 @@ def test_the_staff_commands(tmp_path, db_url):
 
 
 def test_an_action_from_a_session_left_open_needs_the_password_again(service, school, clock):
-    """staff_member(confirmed=True): the password typed in this session within 5 minutes,
-    else PasswordNeeded; a wrong one counts like a failed login; another session of the
-    same member is not covered."""
+    """staff_member(confirmed=True): the password typed in this session within 5 minutes
+    (the login counts), else PasswordNeeded; a wrong one counts like a failed login; another
+    session of the same member is not covered."""
     token = service.authenticate("prof.martin", PASSWORD, kind="staff").token
+    assert service.staff_member(token, confirmed=True) == "prof.martin"  # just logged in
+    clock.advance(minutes=5)
     other = service.authenticate("prof.martin", PASSWORD, kind="staff").token
     with pytest.raises(errors.PasswordNeeded):
         service.staff_member(token, confirmed=True)
@@ -254,8 +257,10 @@ def test_an_action_from_a_session_left_open_needs_the_password_again(service, sc
         service.staff_member(token, confirmed=True)
     service.confirm_staff(token, PASSWORD)
     assert service.staff_member(token, confirmed=True) == "prof.martin"
+    clock.advance(minutes=5)
     with pytest.raises(errors.PasswordNeeded):
-        service.staff_member(other, confirmed=True)
+        service.staff_member(other, confirmed=True)  # its login is 5 minutes old
+    service.confirm_staff(token, PASSWORD)
     clock.advance(minutes=4, seconds=59)
     assert service.staff_member(token, confirmed=True) == "prof.martin"
     clock.advance(seconds=1)

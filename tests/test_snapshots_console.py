@@ -381,8 +381,8 @@ def test_live_session_in_progress(snap_compare, service, clock, pupils, tmp_path
     """SÉANCE D'ACTIVATION, Classe 2nde 3: « 21 / 40 élèves ont activé leur compte — 19 ont aussi
     accepté la charte », the bar a little over half full, « Il manque encore 21 élèves : » and
     the list of who and why (Charte à accepter, Pas encore activé, Bloqué (trop d'essais), Délai
-    dépassé), « Mis à jour à 10:00:00 ; actualisation automatique toutes les 3 s. » and what D, C
-    and A do (the password asked first), « Échap termine la séance. »; the list takes the room
+    dépassé), « Mis à jour à 10:00:00 ; actualisation automatique toutes les 3 s. D et C pour l'élève
+    choisi, A pour une demande ; Échap termine la séance. »; the list takes the room
     left; footer ↑↓ Choisir, D Débloquer, C Courrier, A Approuver and Échap « Terminer la
     séance », nothing else."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=size, run_before=console(

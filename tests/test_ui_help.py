@@ -59,14 +59,17 @@ async def _type_password(app, pilot, password: str) -> None:
 async def test_the_live_view_unlocks_and_prints_after_the_teachers_password(
         settings: Settings, service: AccountService, clock, tmp_path: Path) -> None:
     from entkiosk.ui.screens.live_session import LiveSessionScreen
-    from entkiosk.ui.screens.staff_actions import JobScreen
+    from entkiosk.ui.screens.staff_actions import ConfirmScreen, JobScreen
 
     julie, zoe = service.import_class_list([student("Julie", "Baillet", cls="3A"),
                                             student("Zoé", "N'Diaye", cls="3A")], actor="cli:seed")
-    lock_out(service, julie.identifier)
     _teacher(service)
     async with kiosk(settings, service, tmp_path) as (app, pilot):
         await _open_live(app, pilot, service)
+        clock.advance(minutes=5)  # the login no longer covers the actions
+        lock_out(service, julie.identifier)
+        app.screen.refresh_now()
+        await settle(app, pilot)
         missing = app.screen.query_one("#live-missing", DataTable)
         assert [r[1:] for r in cells(missing)] == [[julie.identifier, "Bloqué (trop d'essais)"],
                                                    [zoe.identifier, "Pas encore activé"]]
@@ -79,11 +82,14 @@ async def test_the_live_view_unlocks_and_prints_after_the_teachers_password(
         await submit(app, pilot)
         await settle(app, pilot)
         assert isinstance(app.screen, LiveSessionScreen)
-        assert shows(app, f"{julie.identifier} est débloqué : il peut se connecter.")
+        assert shows(app, f"Compte {julie.identifier} débloqué : la connexion est de nouveau possible.")
         assert [s.locked for s in service.class_students("3A")] == [False, False]
 
-        # Within five minutes: the next action asks nothing.
+        # Within five minutes: the next action asks nothing but its confirmation (a letter voids the last one).
         await pilot.press("down", "c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await press_button(app, pilot, "confirm")
         await settle(app, pilot)
         assert isinstance(app.screen, JobScreen)
         [pdf] = list(settings.letters_folder().glob("*.pdf"))
@@ -100,7 +106,7 @@ async def test_the_live_view_unlocks_and_prints_after_the_teachers_password(
         await pilot.press("d")
         await settle(app, pilot)
         await _type_password(app, pilot, TEACHER_PASSWORD)
-        assert shows(app, f"{zoe.identifier} est débloqué")
+        assert shows(app, f"Compte {zoe.identifier} débloqué")
     events = [(e.event, e.identifier, e.actor) for e in service.audit_events() if e.actor == TEACHER]
     assert events == [("staff.confirmed", TEACHER, TEACHER), ("staff.unlock", julie.identifier, TEACHER),
                       ("letters.issued", zoe.identifier, TEACHER), ("staff.confirmed", TEACHER, TEACHER),
@@ -145,9 +151,8 @@ async def test_a_recovery_approved_end_to_end_between_two_kiosks(tmp_path: Path)
             requests = app.screen.query_one("#live-requests", DataTable)
             assert [r[:2] for r in cells(requests)] == [[code, "BAILLET Julie"]]
             assert shows(app, "1 demande sans adresse mail (A pour approuver) :")
-            await pilot.press("a")
+            await pilot.press("a")  # just logged in: no password asked yet
             await settle(app, pilot)
-            await _type_password(app, pilot, TEACHER_PASSWORD)
             assert app.focused.id == "pupil"
             await type_text(pilot, "Zoé N'Diaye")  # not the pupil of this request
             await submit(app, pilot)
@@ -196,3 +201,28 @@ async def test_an_expired_request_ends_on_the_pupils_kiosk(settings: Settings, s
         await settle(app, pilot)
         assert shows(app, "Cette demande a expiré sans être approuvée.")
     assert [r.identifier for r in service.help_requests(actor="cli:t")] == []
+
+
+async def test_a_request_code_typed_in_the_consoles_search_opens_its_approval(
+        settings: Settings, service: AccountService, tmp_path: Path) -> None:
+    """The console's « Retrouver une demande » field takes a 13-digit reference; the six
+    characters of a request « sans adresse mail » typed there lead to its approval."""
+    from entkiosk.ui.screens.staff_help import ApproveScreen
+
+    [julie] = service.import_class_list([student("Julie", "Baillet", cls="3A")], actor="cli:seed")
+    activate(service, julie)
+    _teacher(service)
+    ticket = service.ask_for_help(julie.identifier, "14/03/2010")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        app.open_session(service.authenticate(TEACHER, TEACHER_PASSWORD, kind="staff"))
+        await settle(app, pilot)
+        assert says(app, f"1 demande sans adresse mail en attente : {ticket.code} BAILLET Julie (3A).")
+        await fill(app, pilot, "reference", ticket.code.lower())
+        await submit(app, pilot)
+        await settle(app, pilot)
+        assert isinstance(app.screen, ApproveScreen) and app.focused.id == "pupil"
+        await type_text(pilot, "Julie Baillet")
+        await submit(app, pilot)
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ApproveScreen)
+    assert service.help_state(ticket.token) == "approved"

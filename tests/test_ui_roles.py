@@ -82,7 +82,7 @@ async def test_the_direction_adds_a_teacher_then_disables_them(settings: Setting
         await press_button(app, pilot, "save")
         await settle(app, pilot)
         assert isinstance(app.screen, StaffMemberScreen)
-        assert says(app, "Classe inconnue : 5E (classes de l'établissement : 3A, 3B, 4C).")
+        assert shows(app, "Classe inconnue : 5E (classes de l'établissement : 3A, 3B, 4C).")
         assert [v.identifier for v in service.staff_accounts()] == [STAFF]
         await fill(app, pilot, "classes", "3a")
         await fill(app, pilot, "password", TEACHER_PASSWORD)

@@ -432,10 +432,10 @@ def _staff_line(view, labels) -> str:
 
 def _staff_add(args: argparse.Namespace, service, stdin: TextIO) -> int:
     from .domain.passwords import staff_rule
-    from .domain.roles import parse_classes, parse_role, unknown_role
+    from .domain.roles import parse_classes
 
-    if parse_role(args.role) is None:  # before the password is typed twice for nothing
-        raise InvalidInput({"role": unknown_role(args.role)})
+    # The role and the classes first: the password is not typed twice for nothing.
+    service.check_staff_role(args.role, parse_classes(args.classes), actor=_actor())
     # Said before the question, so that the first try can be the right one.
     print(staff_rule(*service.staff_password_bounds()))
     password = _read_password("Mot de passe : ", stdin)

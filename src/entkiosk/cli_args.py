@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", metavar="IDENTIFIANT", help="les événements de ce compte d'élève")
     p.add_argument("--staff", metavar="IDENTIFIANT", help="les actions de ce membre du personnel (et ses connexions)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="les événements des élèves de cette classe")
-    p.add_argument("--kind", metavar="GENRE", help="un événement (login.failed) ou une famille (login, sync, staff…)")
+    p.add_argument("--kind", metavar="GENRE", help="un mot du libellé (connexion, courrier…), un événement (login.failed) ou une famille (login, sync, staff…)")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N plus récents")
     p.add_argument("--csv", action="store_true", help="en CSV (;) : date;événement;libellé;compte;par;poste;détails")
 

@@ -65,7 +65,8 @@ class Activation(UseCases):
                 account.previous_login_at, account.last_login_at = previous, now
             self.lockout.clear(s, account.identifier, ("login",))
             step = self.sessions.next_step(s, account)
-            token = self.sessions.open(s, account, "first_connection" if step == "first_connection" else "full")
+            token = self.sessions.open(s, account, "first_connection" if step == "first_connection" else "full",
+                                       confirmed=account.kind == Kind.STAFF)
             self.audit(s, "login.ok", account.identifier, rehashed=bool(rehash))
             return LoginResult(account.identifier, account.kind, account.first_name, step, previous, token,
                                Role(account.role) if account.role else None)

@@ -152,6 +152,7 @@ class AccountService:
 
     # The staff themselves: accounts, roles, sessions (team.py).
     staff_password_bounds = _forward("team", Team.staff_password_bounds)
+    check_staff_role = _forward("team", Team.check_staff_role)
     add_staff = _forward("team", Team.add_staff)
     set_staff = _forward("team", Team.set_staff)
     disable_staff = _forward("team", Team.disable_staff)

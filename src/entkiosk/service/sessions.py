@@ -41,11 +41,13 @@ class Sessions:
 
     # ------------------------------------------------------------ sessions
 
-    def open(self, s: DbSession, account: Account, scope: str) -> str:
+    def open(self, s: DbSession, account: Account, scope: str, *, confirmed: bool = False) -> str:
+        """A new session; ``confirmed``: the password was just typed (a staff login), which
+        covers the supervised session's actions for the next minutes."""
         token = tokens.new_link_token(self.rng)
         now = self.clock.now()
         s.add(Session(token_hash=tokens.hash_link_token(token), account_id=account.id, scope=scope,
-                      created_at=now, last_seen_at=now, kiosk_id=self.kiosk_id))
+                      created_at=now, last_seen_at=now, kiosk_id=self.kiosk_id, confirmed_at=now if confirmed else None))
         return token
 
     def _timed_out(self, row: Session) -> bool:

@@ -29,7 +29,7 @@ from ..store.models import (
     Session,
 )
 from .core import NOT_YOUR_CLASS, UseCases, not_yours
-from .views import AuditFilter, AuditRecord, Deliver, Progress
+from .views import EVENT_LABELS, AuditFilter, AuditRecord, Deliver, Progress, search_key
 
 
 
@@ -125,7 +125,7 @@ class Staff(UseCases):
         active = [i for i in wanted if found[i].state != AccountState.CREATED]
         if waiting_only and active:
             raise errors.NotAllowed(f"{', '.join(active)} : compte(s) déjà activé(s), sans courrier à imprimer "
-                                    "(« entkiosk reset » donne un nouveau mot de passe provisoire) ; aucun courrier "
+                                    "(une réinitialisation leur donne un nouveau mot de passe provisoire) ; aucun courrier "
                                     "n'a été imprimé.")
         return sorted(found.values(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
 
@@ -299,8 +299,18 @@ class Staff(UseCases):
             who = normalize_login(where.staff)
             stmt = stmt.where(or_(AuditEvent.actor == who, AuditEvent.identifier == who))  # by them, or about them
         if where.kind:
+            # A kind as coded (login.failed), a family (login), or words of the French
+            # label the screen shows (« connexion », « courrier »).
             kind = where.kind.strip().lower()
-            stmt = stmt.where(or_(AuditEvent.event == kind, AuditEvent.event.like(f"{kind}.%")))
+            said = search_key(kind)
+
+            def names(label: str) -> bool:  # a word the label starts a word with, or the words in a row
+                words = search_key(label).replace("'", " ").split()
+                return " " in said and said in search_key(label) or any(w.startswith(said) for w in words)
+
+            labelled = [code for code, label in EVENT_LABELS.items() if said and names(label)]
+            stmt = stmt.where(or_(AuditEvent.event == kind, AuditEvent.event.like(f"{kind}.%"),
+                                  AuditEvent.event.in_(labelled)))
         with self.tx(read_only=True) as s:
             self.core.grant(s, actor, Right.AUDIT)
             if where.class_name:

@@ -69,6 +69,15 @@ class Team(UseCases):
                                            f"l'établissement : {names})."})
         return list({c.id: c for c in found}.values())
 
+    def check_staff_role(self, role: str | Role, classes: Sequence[str] = (), *, actor: str | None = None) -> Role:
+        """A role and its classes checked before anything is typed (the command line asks
+        the password only once they are right)."""
+        with self.tx(read_only=True) as s:
+            self.core.grant(s, actor, Right.STAFF)
+            chosen = self._role(role)
+            self._classes(s, chosen, classes)
+        return chosen
+
     def add_staff(self, identifier: str, password: str, confirm: str, *, role: str | Role = Role.DIRECTION,
                   classes: Sequence[str] = (), first_name: str = "", last_name: str = "", actor: str) -> str:
         """A new staff account with its role (and, for a teacher, their classes)."""

@@ -164,7 +164,7 @@ EVENT_LABELS: dict[str, str] = {
     "mail.failed": "mail non parti",
     "profile.bad_password": "mot de passe actuel erroné",
     "password.changed": "mot de passe changé",
-    "password.reset": "mot de passe réinitialisé par code",
+    "password.reset": "mot de passe réinitialisé (code du mail ou demande approuvée)",
     "password.bad_code": "code de réinitialisation erroné",
     "recovery.identifier": "identifiant oublié",
     "recovery.password": "mot de passe oublié",
@@ -195,7 +195,7 @@ EVENT_LABELS: dict[str, str] = {
     "staff.confirmed": "mot de passe du personnel confirmé",
     "staff.confirm_failed": "confirmation du personnel refusée",
     "recovery.help_asked": "demande sans adresse mail",
-    "recovery.help_refused": "demande sans adresse mail refusée",
+    "recovery.help_refused": "demande sans adresse mail : identifiant ou date de naissance erronés",
     "recovery.help_cancelled": "demande sans adresse mail annulée",
     "recovery.help_approved": "demande sans adresse mail approuvée",
 }

@@ -60,7 +60,8 @@ def worker_failure(app: Kiosk, worker: Worker[Any]) -> DomainError | None:
     """
     error = worker.error
     if isinstance(error, SessionExpired):
-        app.end_session(str(error))
+        if app.session is not None:  # not a reading still on its way after « Terminer » or a logout
+            app.end_session(str(error))
         return None
     if isinstance(error, DomainError):
         return error

@@ -134,8 +134,8 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         now = self.app.service.clock.now().astimezone(self.app.settings.timezone)
         self.query_one("#live-updated", Static).update(plain(
             f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
-            f"{decimal(self.app.settings.kiosk.live_refresh)} s. D, C et A agissent pour l'élève choisi ; Échap "
-            "termine la séance."))
+            f"{decimal(self.app.settings.kiosk.live_refresh)} s. D et C pour l'élève choisi, A pour une demande ; "
+            "Échap termine la séance."))
 
     def show_requests(self, requests: list[HelpRequestView]) -> None:
         """The pupils of the class who asked « Je n'ai pas d'adresse mail » and wait for an adult."""
@@ -168,18 +168,19 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         if student is None:
             return
         if not student.locked:
-            self._said(f"{student.identifier} n'est pas bloqué : rien à débloquer.")
+            self._said(f"Le compte {student.identifier} n'est pas bloqué : rien à débloquer.")
             return
         service, token = self.app.service, self.app.token
 
         def unlock() -> None:
             self.call(staff_act, service, token, service.unlock, student.identifier, confirmed=True,
-                      then=lambda _: self._done(f"{student.identifier} est débloqué : il peut se connecter."))
+                      then=lambda _: self._done(f"Compte {student.identifier} débloqué : la connexion est de nouveau "
+                                                "possible."))
 
         confirmed_then(self, unlock)
 
     def action_letter(self) -> None:
-        from .staff_actions import JobScreen, letters_job
+        from .staff_actions import print_letters
 
         student = self._chosen()
         if student is None:
@@ -187,15 +188,8 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         if student.state != "waiting":
             self._said(f"{student.identifier} a déjà activé son compte : pas de courrier à imprimer.")
             return
-        service = self.app.service
-
-        def letter() -> None:
-            job = letters_job(self, student.identifier, service.issue_letters, identifier=student.identifier,
-                              confirmed=True)
-            self.app.push_screen(JobScreen(f"Courrier de l'élève « {student.identifier} »", job),
-                                 lambda _: self.refresh_now())
-
-        confirmed_then(self, letter)
+        confirmed_then(self, lambda: print_letters(self, identifier=student.identifier, confirmed=True,
+                                                   then=lambda _: self.refresh_now()))
 
     def action_approve(self) -> None:
         from .staff_help import ApproveScreen

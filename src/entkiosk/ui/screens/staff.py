@@ -119,6 +119,13 @@ class StaffScreen(KioskScreen):
         self._open(self.query_one("#classes", KioskTable).current_key())
 
     def _find_request(self) -> None:
+        from ...domain.tokens import normalize_request_code
+        from .staff_help import ApproveScreen
+
+        if code := normalize_request_code(self.value("reference")):
+            # The six characters of a request « sans adresse mail », typed here: its approval.
+            self.app.push_screen(ApproveScreen(code=code))
+            return
         service = self.app.service
         self.call(staff_read, service, self.app.token, service.find_reset_request, self.value("reference"),
                   then=self._request_found, failed=self._request_refused)

@@ -223,22 +223,25 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
         if listed:
             done += f"Identifiants (sans mot de passe) pour l'administrateur de l'ENT :\n{listed[0]}\n\n"
         print_them = "Imprimez ce fichier" if len(written) == 1 else "Imprimez ces fichiers"
+        hand = "remettez son courrier à l'élève" if len(letters) == 1 else "remettez à chaque élève son courrier"
         if new_accounts:
-            return done + f"{print_them} et remettez à chaque élève son courrier."
-        return done + (f"{print_them} et remettez à chaque élève son courrier : il porte un nouveau mot de passe "
-                       "provisoire, les courriers précédents ne sont plus valables.")
+            return done + f"{print_them} et {hand}."
+        return done + (f"{print_them} et {hand} : il porte un nouveau mot de passe provisoire, les courriers "
+                       "précédents ne sont plus valables.")
 
     return run
 
 
 def print_letters(screen: KioskScreen, *, class_name: str | None = None, identifier: str | None = None,
-                  waiting: int = 1, then: Callable[[bool | None], None] | None = None) -> None:
+                  waiting: int = 1, then: Callable[[bool | None], None] | None = None,
+                  confirmed: bool = False) -> None:
     """IMPRIMER LES COURRIERS of a class or of one student, after a confirmation that says
-    how many letters (``waiting``: the accounts not yet activated) it will print."""
+    how many letters (``waiting``: the accounts not yet activated) it will print.
+    ``confirmed``: from the supervised session (the staff password typed recently)."""
     service = screen.app.service
     who = f"de la classe « {class_name} »" if class_name is not None else f"de l'élève « {identifier} »"
     job = letters_job(screen, class_name or identifier or "courriers", service.issue_letters,
-                      class_name=class_name, identifier=identifier)
+                      class_name=class_name, identifier=identifier, **({"confirmed": True} if confirmed else {}))
 
     def confirmed(ok: bool | None) -> None:
         if ok:

@@ -60,7 +60,7 @@ class AuditScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         yield Field("compte (élève ou personnel)", "who", placeholder="identifiant", max_length=80)
         yield Field("classe", "class_name", placeholder="toutes", max_length=60)
-        yield Field("genre d'événement", "kind", placeholder="login, sync, staff…", max_length=40)
+        yield Field("genre d'événement", "kind", placeholder="connexion, courrier, demande…", max_length=40)
         yield Field("depuis le", "since", placeholder="JJ/MM/AAAA", max_length=10)
         with HorizontalGroup(classes="buttons"):
             yield KioskButton("FILTRER", id="filter", classes="submit", variant="primary")

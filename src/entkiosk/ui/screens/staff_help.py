@@ -84,9 +84,10 @@ class ApproveScreen(KioskScreen):
     BAND = BAND
     HEADING = "Approuver une demande sans adresse mail"
 
-    def __init__(self, request: HelpRequestView | None = None, *, confirmed: bool = False) -> None:
+    def __init__(self, request: HelpRequestView | None = None, *, code: str = "", confirmed: bool = False) -> None:
         super().__init__()
         self.request = request
+        self.code = request.code if request else code
         #: From the supervised session: the service wants the password typed recently.
         self.confirmed = confirmed
 
@@ -95,7 +96,7 @@ class ApproveScreen(KioskScreen):
                            "classe), puis saisissez son nom et son prénom : ils doivent être ceux de la demande. "
                            "Son poste lui demandera alors un nouveau mot de passe."), classes="paragraph")
         yield Field("code de la demande*", "code", max_length=20, placeholder="K7Q-2M9",
-                    value=self.request.code if self.request else "",
+                    value=self.code,
                     hint="le code affiché sur l'écran de l'élève")
         yield Field("nom et prénom de l'élève*", "pupil", max_length=240)
         with HorizontalGroup(classes="buttons"):
@@ -103,7 +104,7 @@ class ApproveScreen(KioskScreen):
             yield KioskButton("ANNULER", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#pupil" if self.request else "#code").focus()
+        self.query_one("#pupil" if self.code else "#code").focus()
 
     @on(Button.Pressed, "#approve")
     def submit(self) -> None:
