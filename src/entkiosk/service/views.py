@@ -195,7 +195,7 @@ EVENT_LABELS: dict[str, str] = {
     "staff.confirmed": "mot de passe du personnel confirmé",
     "staff.confirm_failed": "confirmation du personnel refusée",
     "recovery.help_asked": "demande sans adresse mail",
-    "recovery.help_refused": "demande sans adresse mail : identifiant ou date de naissance erronés",
+    "recovery.help_refused": "demande sans adresse mail : identifiant ou date de naissance erronés",
     "recovery.help_cancelled": "demande sans adresse mail annulée",
     "recovery.help_approved": "demande sans adresse mail approuvée",
 }
