@@ -929,6 +929,16 @@ async def test_the_live_view_stays_when_idle_and_escape_logs_the_staff_member_ou
         assert len(app.screen_stack) == 2 and app.session is None
         with pytest.raises(SessionExpired):
             service.staff_member(token)
+        # A reading of the live view still on its way meets the ended session: the accueil
+        # does not then say « Votre session a expiré » (the staff member ended it).
+        from types import SimpleNamespace
+
+        from entkiosk.ui.screens.base import worker_failure
+
+        assert worker_failure(app, SimpleNamespace(error=SessionExpired(), name="live-refresh")) is None
+        await settle(app, pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert not shows(app, "Votre session a expiré")
 
 
 # ------------------------------------------------------------------ 10. layout and keys
