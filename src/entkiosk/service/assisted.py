@@ -162,10 +162,8 @@ class AssistedRecovery(UseCases):
                 .where(HelpRequest.created_at >= since, HelpRequest.status.in_(("pending", "approved"))))
         with self.tx(read_only=True) as s:
             grant = self.core.grant(s, actor, Right.READ)
-            if class_name is not None:
-                stmt = stmt.where(Account.class_id.in_(self.core.class_ids(s, grant, class_name)))
-            elif grant.classes is not None:
-                stmt = stmt.where(Account.class_id.in_(grant.classes))
+            if (reached := self.core.pupils_reached(s, grant, class_name)) is not None:
+                stmt = stmt.where(reached)
             rows = s.execute(stmt).all()
             views = [HelpRequestView(r.HelpRequest.code, r.Account.identifier, r.Account.first_name,
                                      r.Account.last_name, r.class_name, r.HelpRequest.created_at,

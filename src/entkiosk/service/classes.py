@@ -265,10 +265,8 @@ class Classes(UseCases):
                 .where(Account.kind == Kind.STUDENT))
         with self.tx() as s:
             grant = self.core.grant(s, actor, Right.READ)
-            if class_name is not None:
-                stmt = stmt.where(Account.class_id.in_(self.core.class_ids(s, grant, class_name)))
-            elif grant.classes is not None:
-                stmt = stmt.where(Account.class_id.in_(grant.classes))
+            if (reached := self.core.pupils_reached(s, grant, class_name)) is not None:
+                stmt = stmt.where(reached)
             students = self.statuses(s, stmt)
         students.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
         return [st for st in students if student_matches(st, search)]

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session as DbSession
 
 from ..config import Settings
@@ -34,7 +34,7 @@ from .lockout import Lockout
 from .outgoing import Outgoing
 from .sessions import STAFF_ONLY, Sessions
 from .unit_of_work import UnitOfWork
-from .views import Grant, Progress, search_key
+from .views import Grant, Progress, class_key
 
 #: A teacher asking for a class, a pupil or a request of a class that is not theirs.
 NOT_YOUR_CLASS = "Cette classe n'est pas l'une des vôtres : adressez-vous au secrétariat ou à la direction."
@@ -125,6 +125,13 @@ class Core:
             raise errors.NotAllowed(NOT_YOUR_CLASS)
         return [i for i in ids if grant.reaches(i)]
 
+    def pupils_reached(self, s: DbSession, grant: Grant, class_name: str | None) -> ColumnElement[bool] | None:
+        """The condition on ``Account.class_id`` of the pupils ``grant`` reaches — in
+        ``class_name`` when given (:meth:`class_ids`); None when it reaches every pupil."""
+        if class_name is not None:
+            return Account.class_id.in_(self.class_ids(s, grant, class_name))
+        return None if grant.classes is None else Account.class_id.in_(grant.classes)
+
     # ------------------------------------------------------------ lookups several families make
 
     @staticmethod
@@ -172,17 +179,17 @@ class Core:
     def class_names(s: DbSession, typed: str) -> list[str]:
         """The names of the classes ``typed`` means: case, accents and spaces aside (« 4b » is
         « 4B »), the rule a creation follows (:meth:`school_class`); ``[typed]`` when none."""
-        wanted = search_key(" ".join(typed.split()))
-        return [n for n in s.scalars(select(SchoolClass.name)) if search_key(" ".join(n.split())) == wanted] or [typed]
+        wanted = class_key(typed)
+        return [n for n in s.scalars(select(SchoolClass.name)) if class_key(n) == wanted] or [typed]
 
     def school_class(self, s: DbSession, name: str) -> SchoolClass:
         """The class of that name; « 2nde3 » typed for an existing « 2NDE3 » is that class."""
         est = self.establishment(s)
         found = s.scalar(select(SchoolClass).where(SchoolClass.establishment_id == est.id, SchoolClass.name == name))
         if found is None:
-            wanted = search_key(" ".join(name.split()))
+            wanted = class_key(name)
             found = next((c for c in s.scalars(select(SchoolClass).where(SchoolClass.establishment_id == est.id))
-                          if search_key(" ".join(c.name.split())) == wanted), None)
+                          if class_key(c.name) == wanted), None)
         if found is None:
             found = SchoolClass(establishment_id=est.id, name=name)
             s.add(found)

@@ -22,7 +22,7 @@ from ..store.models import Account, SchoolClass, StaffClass
 from .core import UseCases
 from .forms import check_new_password, staff_password_bounds
 from .sessions import STAFF_ONLY
-from .views import StaffView, class_order, search_key
+from .views import StaffView, class_key, class_order
 
 STAFF_IDENTIFIER = set("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 #: How long a password typed again in a staff session covers the actions of the
@@ -60,8 +60,7 @@ class Team(UseCases):
         existing = list(s.scalars(select(SchoolClass)))
         found, missing = [], []
         for name in typed:
-            wanted = search_key(" ".join(name.split()))
-            match = next((c for c in existing if search_key(" ".join(c.name.split())) == wanted), None)
+            match = next((c for c in existing if class_key(c.name) == class_key(name)), None)
             (found.append(match) if match is not None else missing.append(name))
         if missing:
             names = ", ".join(sorted((c.name for c in existing), key=class_order)) or "aucune pour l'instant"

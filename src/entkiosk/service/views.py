@@ -400,6 +400,11 @@ def search_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def class_key(name: str) -> str:
+    """A class name as the kiosk matches it: case, accents and spaces aside (« 4 b » is « 4B »)."""
+    return search_key(" ".join(name.split()))
+
+
 def class_order(name: str) -> list[tuple[int, int | str]]:
     """« 2nde 2 » before « 2nde 10 »: numbers in a class name compare as numbers."""
     return [(0, int(part)) if part.isdigit() else (1, search_key(part)) for part in re.split(r"(\d+)", name) if part]
