@@ -137,3 +137,83 @@ def second_year() -> list[Pupil]:
         Pupil("4109", "LEFEBVRE", "Nathan", "05/04/2015", "6C", ine="1234567898J"),
         Pupil("4110", "BAILLET", "Julie", "12/12/2014", "6C", ine="1234567899K"),
     ]
+
+
+@dataclass
+class Person:
+    """A person of ``ResponsablesAvecAdresses.xml``: ``links`` are (ELEVE_ID, RESP_LEGAL)."""
+
+    personne_id: str
+    last: str
+    first: str
+    links: list[tuple[str, str]]
+    civility: str = "MME"  # LC_CIVILITE as SIECLE writes it: « M. », « MME »
+    mel: str | None = None
+    lines: list[str] = field(default_factory=lambda: ["12 RUE DES TILLEULS"])
+    postcode: str = "59000"
+    town: str = "LILLE"
+    country: str | None = "FRANCE"
+    foreign_town: str | None = None
+    relation: str = "20"  # CODE_PARENTE
+
+
+def guardians_xml(people: list[Person], *, uaj: str = UAJ, year: str = "2026", exported: str = "01/09/2026",
+                  encoding: str = "ISO-8859-15", extra_links: list[tuple[str, str, str]] = ()) -> bytes:
+    """``ResponsablesAvecAdresses.xml`` as SIECLE writes it (phones and codes it adds too);
+    ``extra_links``: (PERSONNE_ID, ELEVE_ID, RESP_LEGAL) written as they are, for bad input."""
+    e = lambda text: _ref(text, encoding)
+    parts = [f'<?xml version="1.0" encoding="{encoding}"?>\r\n<BEE_RESPONSABLES VERSION="3.0">\r\n  <PARAMETRES>\r\n'
+             f"    <UAJ>{uaj}</UAJ>\r\n    <ANNEE_SCOLAIRE>{year}</ANNEE_SCOLAIRE>\r\n"
+             f"    <DATE_EXPORT>{exported}</DATE_EXPORT>\r\n    <HORODATAGE>{exported} 08:14:02</HORODATAGE>\r\n"
+             "  </PARAMETRES>\r\n  <DONNEES>\r\n    <PERSONNES>\r\n"]
+    for n, p in enumerate(people):
+        parts.append(f'      <PERSONNE PERSONNE_ID="{p.personne_id}">\r\n        <NOM>{e(p.last)}</NOM>\r\n'
+                     f"        <PRENOM>{e(p.first)}</PRENOM>\r\n        <LC_CIVILITE>{p.civility}</LC_CIVILITE>\r\n"
+                     f"        <LL_CIVILITE>{'Madame' if p.civility == 'MME' else 'Monsieur'}</LL_CIVILITE>\r\n"
+                     f"        <TEL_PORTABLE>06 00 00 00 {n:02d}</TEL_PORTABLE>\r\n")
+        if p.mel:
+            parts.append(f"        <MEL>{e(p.mel)}</MEL>\r\n")
+        parts.append(f"        <ACCEPTE_SMS>1</ACCEPTE_SMS>\r\n        <ADRESSE_ID>{9000 + n}</ADRESSE_ID>\r\n"
+                     "        <CODE_PROFESSION>54</CODE_PROFESSION>\r\n      </PERSONNE>\r\n")
+    parts.append("    </PERSONNES>\r\n    <RESPONSABLES>\r\n")
+    links = [(p.personne_id, eleve_id, resp, p.relation) for p in people for eleve_id, resp in p.links]
+    links += [(pid, eleve_id, resp, "90") for pid, eleve_id, resp in extra_links]
+    for pid, eleve_id, resp, relation in links:
+        parts.append(f"      <RESPONSABLE_ELEVE>\r\n        <ELEVE_ID>{eleve_id}</ELEVE_ID>\r\n"
+                     f"        <PERSONNE_ID>{pid}</PERSONNE_ID>\r\n        <RESP_LEGAL>{resp}</RESP_LEGAL>\r\n"
+                     f"        <CODE_PARENTE>{relation}</CODE_PARENTE>\r\n        <RESP_FINANCIER>1</RESP_FINANCIER>\r\n"
+                     f"        <PERS_PAIEMENT>0</PERS_PAIEMENT>\r\n        <PERS_CONTACT>{1 if resp == '0' else 0}</PERS_CONTACT>\r\n"
+                     "      </RESPONSABLE_ELEVE>\r\n")
+    parts.append("    </RESPONSABLES>\r\n    <ADRESSES>\r\n")
+    for n, p in enumerate(people):
+        parts.append(f'      <ADRESSE ADRESSE_ID="{9000 + n}">\r\n')
+        for k, line in enumerate(p.lines, start=1):
+            parts.append(f"        <LIGNE{k}_ADRESSE>{e(line)}</LIGNE{k}_ADRESSE>\r\n")
+        parts.append(f"        <CODE_POSTAL>{p.postcode}</CODE_POSTAL>\r\n")
+        if p.foreign_town:
+            parts.append(f"        <COMMUNE_ETRANGERE>{e(p.foreign_town)}</COMMUNE_ETRANGERE>\r\n")
+        else:
+            parts.append(f"        <LIBELLE_POSTAL>{e(p.town)}</LIBELLE_POSTAL>\r\n")
+        if p.country:
+            parts.append(f"        <LL_PAYS>{e(p.country)}</LL_PAYS>\r\n")
+        parts.append("      </ADRESSE>\r\n")
+    parts.append("    </ADRESSES>\r\n  </DONNEES>\r\n</BEE_RESPONSABLES>\r\n")
+    return "".join(parts).encode(encoding)
+
+
+def families() -> list[Person]:
+    """The guardians of :func:`first_year`'s pupils (invented): both parents of Zoé; one mother
+    of two (Lucas MARTIN and Julie BAILLET 4103) with another surname; a father whose first name
+    is outside ISO-8859-15 and lives abroad; a contact only (RESP_LEGAL 0), who gets no account;
+    a guardian linked to a pupil not on file (4199) besides Ağça."""
+    return [
+        Person("7001", "NDIAYE", "Awa", [("4101", "1")], mel="awa.ndiaye@example.org", relation="10"),
+        Person("7002", "NDIAYE", "Moussa", [("4101", "2")], civility="M."),
+        Person("7003", "LEMAIRE", "Sophie", [("4102", "1"), ("4103", "1")], mel="s.lemaire@example.net",
+               lines=["APPARTEMENT 12", "RÉSIDENCE LES ÉRABLES", "3 BIS AVENUE JEAN JAURÈS"], postcode="59650",
+               town="VILLENEUVE D'ASCQ"),
+        Person("7004", "YILDIZ", "Doğan", [("4105", "1"), ("4199", "1")], civility="M.",
+               lines=["KÖNIGSTRASSE 14"], postcode="70173", foreign_town="Stuttgart", country="ALLEMAGNE"),
+        Person("7005", "ROUSSEAU", "Pierre", [("4106", "0")], civility="M."),  # a contact: no account
+        Person("7006", "ŒUVRARD", "Claire", [("4106", "1")]),
+    ]

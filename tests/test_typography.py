@@ -160,6 +160,7 @@ def test_every_string_literal_of_the_speaking_modules() -> None:
 def test_the_bundled_letter_charter_and_sample_config() -> None:
     """The letter's template and the sample charter are printed and shown as they are written."""
     texts = {"domain/data/lettre.txt": (SRC / "domain" / "data" / "lettre.txt").read_text(encoding="utf-8"),
+             "domain/data/lettre_parent.txt": (SRC / "domain" / "data" / "lettre_parent.txt").read_text(encoding="utf-8"),
              "data/charte.txt": (SRC / "data" / "charte.txt").read_text(encoding="utf-8")}
     assert_french(texts)
 

@@ -159,6 +159,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
         check_output(args.letters)
     data = _read(args.file)
     service = _service(settings)
+    if _is_guardians(data):
+        return _guardians(args, settings, service, data, mode="import")
     preview = service.preview_class_list(data)
     if preview.problems:
         raise ImportRejected(preview.problems)
@@ -195,6 +197,116 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     return EXIT_OK
 
 
+def _is_guardians(data: bytes) -> bool:
+    """SIECLE's guardians' export (``ResponsablesAvecAdresses``), alone or in its zip."""
+    from .imports.files import is_zip, unzip_one_xml
+    from .imports.siecle_guardians import is_guardians_export
+
+    return is_guardians_export(unzip_one_xml(data)[1] if is_zip(data) else data)
+
+
+def _guardians(args: argparse.Namespace, settings: Settings, service, data: bytes, *, mode: str) -> int:
+    """``import`` (new guardians only) or ``sync`` (everything, ``--apply`` to write) of the guardians' export."""
+    from .domain.errors import ImportRejected
+    from .letters.output import check_output, console_letters_path
+
+    plan = service.preview_guardians(data, mode=mode)
+    if plan.problems:
+        raise ImportRejected(plan.problems, update=mode == "sync")
+    print(f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}.")
+    width = max([len(i) for i in plan.identifiers] + [len(c.identifier) for c in
+                 plan.linked + plan.unlinked + plan.updated + plan.leaving + plan.returning], default=0)
+
+    def group(title: str, items: list[str]) -> None:
+        print(f"\n{title} : {len(items)}")
+        for item in items:
+            print(f"  {item}")
+
+    group("Nouveaux responsables légaux (comptes et courriers à créer)",
+          [f"{ident.ljust(width)}  {g.civility + ' ' if g.civility else ''}{g.last_name} {g.first_name} "
+           f"({_count(len(plan._children[g.personne_id]), 'enfant', 'enfants')})"
+           for g, ident in zip(plan.newcomers, plan.identifiers, strict=True)])
+    if mode == "sync":
+        group("Liens avec les enfants changés", [f"{c.identifier.ljust(width)}  {c.name} : {c.what}"
+                                                  for c in plan.linked + plan.unlinked])
+        group("Noms ou adresses corrigés", [f"{c.identifier.ljust(width)}  {c.name} ({c.what})" for c in plan.updated])
+        group("Départs (comptes fermés : plus responsables d'aucun élève inscrit)",
+              [f"{c.identifier.ljust(width)}  {c.name} ({c.what})" for c in plan.leaving])
+        group("Retours (comptes rouverts)", [f"{c.identifier.ljust(width)}  {c.name}" for c in plan.returning])
+        print(f"\nInchangés : {plan.unchanged}")
+    elif plan.enrolled:
+        print(f"\n{_count(plan.enrolled, 'responsable déjà inscrit', 'responsables déjà inscrits')} : inchangé(s). "
+              f"Pour leurs changements (enfants, adresses, départs) : {_prog()} sync {args.file}")
+    if plan.contacts:
+        print(f"\n{_count(plan.contacts, 'autre contact', 'autres contacts')} (RESP_LEGAL 0, pas responsable légal) : "
+              "pas de compte.")
+    if plan.unknown:
+        group("Enfants absents des comptes de l'établissement (lien ignoré ; importez ou mettez à jour les élèves)",
+              plan.unknown)
+    if plan.without_child:
+        group("Responsables dont aucun enfant n'a de compte (pas de compte créé)", plan.without_child)
+    fingerprint = plan.fingerprint(mode)
+    if mode == "sync" and not args.apply:
+        if plan.changes:
+            print(f"\nAperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :\n"
+                  f"  {_prog()} sync {args.file} --apply")
+        else:
+            print("\nLes responsables sont déjà à jour : rien à appliquer.")
+        return EXIT_OK
+    if not plan.changes:
+        print("\nAucun changement : rien n'a été enregistré.")
+        return EXIT_OK
+    path = args.letters
+    if path is None and plan.newcomers:
+        path = console_letters_path(settings, "responsables", service.clock.now())
+        check_output(path)
+    update, stop = _progress("Création des comptes")
+    written: list[Path] = []
+    try:
+        done = service.apply_guardians(data, mode=mode, actor=_actor(), expected=fingerprint, progress=update,
+                                       deliver=_deliver(path, settings, stop, written, one_file=True) if path else None)
+    finally:
+        stop()
+    if mode == "import":
+        print(f"\n{_count(len(done.letters), 'compte de responsable créé', 'comptes de responsables créés')}.")
+    else:
+        print(f"\nMise à jour des responsables appliquée : {done.plan.counts}.")
+    if done.letters:
+        from .letters.output import files_sentence
+
+        print(f"{_count(len(done.letters), 'courrier à envoyer par la poste écrit', 'courriers à envoyer par la poste écrits')} "
+              f"dans {files_sentence(written)}.")
+    return EXIT_OK
+
+
+def cmd_parents(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    import csv
+
+    from .domain.errors import NotFound
+
+    service = _service(settings)
+    found = service.guardians(args.class_name)
+    if args.class_name is not None and not found:
+        raise NotFound(f"Aucun responsable pour les élèves de la classe « {args.class_name} ».")
+    rows = [(g.identifier, g.last_name, g.first_name, ",".join(c.identifier for c in g.children),
+             g.state_label.lower()) for g in found]
+    if args.csv:
+        writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
+        writer.writerow(("identifiant", "nom", "prénom", "enfants", "état"))
+        writer.writerows(rows)
+        return EXIT_OK
+    if not rows:
+        print(f"Aucun responsable : importez l'export des responsables de SIECLE ({_prog()} import "
+              "ResponsablesAvecAdresses.zip) après celui des élèves.")
+        return EXIT_OK
+    header = ("Identifiant", "Nom", "Prénom", "Enfants", "État")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print(f"\n{_count(len(found), 'responsable', 'responsables')}.")
+    return EXIT_OK
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n <= 1 else many}"
 
@@ -225,6 +337,8 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
         check_output(args.letters)
     data = _read(args.file)
     service = _service(settings)
+    if _is_guardians(data):
+        return _guardians(args, settings, service, data, mode="sync")
     plan = service.preview_update(data)
     if plan.problems:
         from .domain.errors import ImportRejected
@@ -349,6 +463,22 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     service = _service(settings)
     update, stop = _progress("Courriers")
     written: list[Path] = []
+    if args.parents:
+        try:
+            if args.student or args.students is not None or args.csv is not None:
+                raise DomainError("--parents va avec --class ou --all (pas --student, --students ni --csv).")
+            letters = service.issue_guardian_letters(class_name=args.class_name, everyone=args.everyone, actor=_actor(),
+                                                     progress=update,
+                                                     deliver=_deliver(args.output, settings, stop, written, one_file=True))
+        finally:
+            stop()
+        if not letters:
+            print("Aucun responsable en attente d'activation : aucun courrier à imprimer.")
+            return EXIT_OK
+        print(f"{_count(len(letters), 'courrier écrit', 'courriers écrits')} dans {files_sentence(written)}, à envoyer "
+              "par la poste (enveloppe DL ou C5 à fenêtre à droite) : chacun porte un nouveau mot de passe provisoire, "
+              "les courriers précédents de ces responsables ne sont plus valables.")
+        return EXIT_OK
     try:
         group = [i for i in args.students.split(",") if i.strip()] if args.students is not None else None
         if group is not None and (args.class_name or args.student or args.everyone):
@@ -719,6 +849,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "import": cmd_import,
     "sync": cmd_sync,
     "students": cmd_students,
+    "parents": cmd_parents,
     "audit": cmd_audit,
     "letters": cmd_letters,
     "staff": cmd_staff,

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser._positionals.title = "commandes"
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
 
-    p = sub.add_parser("import", help="importer une liste de classe ou un export SIECLE (élèves)")
+    p = sub.add_parser("import", help="importer une liste de classe ou un export SIECLE (élèves, ou responsables)")
     p.add_argument("file", metavar="FICHIER", type=Path,
                    help="export SIECLE des élèves (ExportXML_ElevesSansAdresses.zip ou ElevesSansAdresses.xml), "
                         "export CSV d'une division de SIECLE (ISO-8859-1 ou UTF-8), ou liste CSV nom;prénom;date de "
@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="mise à jour annuelle depuis SIECLE : nouveaux élèves, changements de classe, "
                                     "départs (aperçu ; --apply pour appliquer)")
     p.add_argument("file", metavar="FICHIER", type=Path,
-                   help="export XML de SIECLE (ExportXML_ElevesSansAdresses.zip ou ElevesSansAdresses.xml)")
+                   help="export XML de SIECLE (ExportXML_ElevesSansAdresses.zip ou ElevesSansAdresses.xml), puis "
+                        "celui des responsables (ResponsablesAvecAdresses.zip ou .xml)")
     p.add_argument("--apply", action="store_true", help="appliquer les changements (sinon : aperçu, rien n'est écrit)")
     p.add_argument("--letters", metavar="FICHIER.pdf|FICHIER.txt", type=Path,
                    help="avec --apply : où écrire les courriers des nouveaux élèves (par défaut, un PDF dans le "
@@ -71,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement cette classe")
     p.add_argument("--csv", action="store_true",
                    help="en CSV (;) : identifiant;nom;prénom;date de naissance;classe;état")
+
+    p = sub.add_parser("parents", help="lister les comptes des responsables légaux et leurs enfants")
+    p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les responsables des élèves de cette classe")
+    p.add_argument("--csv", action="store_true", help="en CSV (;) : identifiant;nom;prénom;enfants;état")
 
     p = sub.add_parser("audit", help="lire le journal d'audit, du plus récent au plus ancien (filtres possibles)")
     p.add_argument("--since", metavar="JJ/MM/AAAA", help="à partir de ce jour")
@@ -85,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("letters", help="imprimer les courriers de notification (nouveau mot de passe provisoire)")
     p.add_argument("--class", dest="class_name", metavar="CLASSE", help="seulement les élèves de cette classe")
     p.add_argument("--student", metavar="IDENTIFIANT", help="seulement cet élève")
+    p.add_argument("--parents", action="store_true",
+                   help="les courriers des responsables légaux (envoyés par la poste, adresse dans la fenêtre de "
+                        "l'enveloppe), avec --class ou --all")
     p.add_argument("--students", metavar="ID,ID,…",
                    help="un groupe d'élèves de n'importe quelles classes, en un seul PDF (tous ou aucun)")
     p.add_argument("--all", dest="everyone", action="store_true",

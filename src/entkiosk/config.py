@@ -108,6 +108,9 @@ class AccountSettings(_Section):
     #: Days a leaver's account (SIECLE yearly update) is kept, disabled, before ``entkiosk
     #: purge`` deletes it; a pupil who comes back within them gets the same account back.
     leaver_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 90
+    #: « Mot de passe oublié ? » offers a pupil without a validated address to have the
+    #: reset code mailed to one of their legal guardians' validated addresses.
+    guardian_recovery: bool = True
 
 
 class MailSettings(_Section):

@@ -22,3 +22,14 @@ class IssuedLetter:
     issued_at: datetime
     birth_date: date | None
     provisional_password: str = field(repr=False)
+    #: A legal guardian's letter (sent by post): « M. », « Mme » or "", the postal lines
+    #: under the name, and the children's names (« Zoé NDIAYE (4A) »).
+    guardian: bool = False
+    civility: str = ""
+    postal_address: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+
+    @property
+    def addressee(self) -> str:
+        """The name on the envelope: « Mme Awa NDIAYE »."""
+        return " ".join(p for p in (self.civility, self.first_name, self.last_name) if p)

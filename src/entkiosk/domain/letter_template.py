@@ -32,6 +32,8 @@ from .errors import DomainError
 from .system import os_reason
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "data" / "lettre.txt"
+#: The legal guardians' letter, sent by post (always the bundled wording).
+GUARDIAN_TEMPLATE = Path(__file__).parent / "data" / "lettre_parent.txt"
 
 #: Every placeholder a template may use, with what it stands for (documentation).
 PLACEHOLDERS: dict[str, str] = {
@@ -53,6 +55,9 @@ PLACEHOLDERS: dict[str, str] = {
     "deadline": "la date limite d'activation (JJ/MM/AAAA)",
     "birth_date": "la date de naissance de l'élève (JJ/MM/AAAA)",
     "date": "la date du courrier (JJ/MM/AAAA)",
+    "addressee": "le responsable légal destinataire (« Mme Awa NDIAYE »)",
+    "greeting": "la formule d'appel du courrier d'un responsable (« Madame, »)",
+    "children": "les enfants d'un responsable légal et leur classe",
 }
 #: A letter that does not give these is useless: the student cannot log in.
 REQUIRED = ("identifier", "password")
@@ -186,6 +191,14 @@ def read_template(path: Path, *, last_good: bool = False) -> LetterTemplate:
 
 
 _DEFAULT: LetterTemplate | None = None
+_GUARDIAN: LetterTemplate | None = None
+
+
+def guardian_template() -> LetterTemplate:
+    global _GUARDIAN
+    if _GUARDIAN is None:
+        _GUARDIAN = read_template(GUARDIAN_TEMPLATE)
+    return _GUARDIAN
 
 
 def default_template() -> LetterTemplate:

@@ -22,6 +22,7 @@ class EmailState(StrEnum):
 class Kind(StrEnum):
     STUDENT = "student"
     STAFF = "staff"
+    PARENT = "parent"  # a legal guardian, from SIECLE's guardians' export
 
 
 def add_months(day: date, months: int) -> date:

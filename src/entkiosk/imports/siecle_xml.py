@@ -64,9 +64,12 @@ def _encoding_check(data: bytes) -> None:
                           "les accents seraient mal lus. Exportez-le à nouveau depuis SIECLE.")
 
 
-def _text(element: Element | None, tag: str) -> str:
+def text_of(element: Element | None, tag: str) -> str:
+    """The text of ``tag`` under ``element``, spaces collapsed ("" when absent)."""
     found = element.find(tag) if element is not None else None
     return " ".join((found.text or "").split()) if found is not None else ""
+
+
 
 
 def _raw(element: Element, tag: str) -> str:
@@ -74,9 +77,9 @@ def _raw(element: Element, tag: str) -> str:
     return found.text or "" if found is not None else ""
 
 
-def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
-    """The pupils of an export: rows for those to have an account, and every problem
-    named by the record (« élève 4321 (DUPONT Zoé) : … »)."""
+def parse_root(data: bytes, expected: str, what: str) -> Element:
+    """The root element of a SIECLE export, parsed safely, which must be ``expected``
+    (``what``: « des élèves », for the refusal)."""
     _encoding_check(data)
     try:
         root = fromstring(data, forbid_dtd=True)
@@ -89,14 +92,22 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
         why = "incomplet (coupé avant sa fin)" if truncated else "mal formé"
         raise FileRefused(f"Le fichier XML est {why} : ligne {line}, colonne {column + 1}. "
                           "Exportez-le à nouveau depuis SIECLE.") from None
-    if root.tag == "BEE_RESPONSABLES":
-        raise FileRefused("Ce fichier est l'export des responsables (ResponsablesAvecAdresses) : importez "
-                          "celui des élèves, ElevesSansAdresses.")
-    if root.tag != "BEE_ELEVES":
-        raise FileRefused(f"Ce fichier XML n'est pas un export des élèves de SIECLE (élément racine "
-                          f"« {printable(root.tag)} » au lieu de « BEE_ELEVES »).")
+    if root.tag == "BEE_RESPONSABLES" != expected:
+        raise FileRefused("Ce fichier est l'export des responsables (ResponsablesAvecAdresses) : il ne donne pas "
+                          "les élèves. Importez d'abord celui des élèves, ElevesSansAdresses, puis celui-ci avec "
+                          "« entkiosk import » ou « entkiosk sync ».")
+    if root.tag != expected:
+        raise FileRefused(f"Ce fichier XML n'est pas un export {what} de SIECLE (élément racine "
+                          f"« {printable(root.tag)} » au lieu de « {expected} »).")
+    return root
+
+
+def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
+    """The pupils of an export: rows for those to have an account, and every problem
+    named by the record (« élève 4321 (DUPONT Zoé) : … »)."""
+    root = parse_root(data, "BEE_ELEVES", "des élèves")
     params = root.find("PARAMETRES")
-    uaj = _text(params, "UAJ").upper() or None
+    uaj = text_of(params, "UAJ").upper() or None
     if uaj is None:
         raise FileRefused("L'export SIECLE n'indique pas le code de l'établissement (PARAMETRES/UAJ) : "
                           "il est incomplet. Exportez-le à nouveau depuis SIECLE.")
@@ -109,8 +120,8 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
     seen_ines: dict[str, str] = {}
     for rank, pupil in enumerate(root.iterfind("DONNEES/ELEVES/ELEVE"), start=1):
         eleve_id = " ".join((pupil.get("ELEVE_ID") or "").split())
-        last = _text(pupil, "NOM_USAGE") or _text(pupil, "NOM_DE_FAMILLE")
-        first = _text(pupil, "PRENOM")
+        last = text_of(pupil, "NOM_USAGE") or text_of(pupil, "NOM_DE_FAMILLE")
+        first = text_of(pupil, "PRENOM")
         label = f"élève {printable(eleve_id, 20) or '?'} ({printable(last, 40)} {printable(first, 40)})".replace(" )", ")")
         if not eleve_id:
             problems.append((label, "pas d'identifiant ELEVE_ID"))
@@ -122,7 +133,7 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
             problems.append((label, f"ELEVE_ID en double (déjà : {seen_ids[eleve_id]})"))
             continue
         seen_ids[eleve_id] = label
-        ine = _text(pupil, "ID_NATIONAL").upper() or None
+        ine = text_of(pupil, "ID_NATIONAL").upper() or None
         if ine is not None and not _INE.fullmatch(ine):
             problems.append((label, f"INE « {printable(ine, 30)} » invalide (11 chiffres et lettres attendus)"))
             continue
@@ -131,7 +142,7 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
                 problems.append((label, f"INE {ine} en double (déjà : {seen_ines[ine]})"))
                 continue
             seen_ines[ine] = label
-        left = bool(_text(pupil, "DATE_SORTIE"))
+        left = bool(text_of(pupil, "DATE_SORTIE"))
         class_name = divisions.get(eleve_id, "")
         records.append(SiecleRecord(eleve_id, ine, label, left, class_name))
         if left:
@@ -140,7 +151,7 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
         birth = None
         if reason is None:
             try:
-                birth = parse_birth_date(_text(pupil, "DATE_NAISS"), today=today)
+                birth = parse_birth_date(text_of(pupil, "DATE_NAISS"), today=today)
             except ValueError as exc:
                 reason = str(exc)
         if reason is not None or birth is None:
@@ -153,10 +164,10 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
     if not records and not problems:
         problems.append(("export SIECLE", "aucun élève dans DONNEES/ELEVES"))
     try:
-        exported_on = datetime.strptime(_text(params, "DATE_EXPORT"), "%d/%m/%Y").date()
+        exported_on = datetime.strptime(text_of(params, "DATE_EXPORT"), "%d/%m/%Y").date()
     except ValueError:
         exported_on = None
-    return PupilFile("siecle-xml", rows, problems, uaj=uaj, school_year=_text(params, "ANNEE_SCOLAIRE") or None,
+    return PupilFile("siecle-xml", rows, problems, uaj=uaj, school_year=text_of(params, "ANNEE_SCOLAIRE") or None,
                      exported_on=exported_on, records=records, without_class=without_class)
 
 
@@ -171,7 +182,7 @@ def _record_problem(pupil: Element, last: str, first: str, class_name: str) -> s
     for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
         if len(value) > limit:
             return f"{label} trop long ({len(value)} caractères, {limit} au plus)"
-    if not _text(pupil, "DATE_NAISS"):
+    if not text_of(pupil, "DATE_NAISS"):
         return "date de naissance manquante (DATE_NAISS)"
     try:
         base_identifier(first, last)
@@ -186,7 +197,7 @@ def _divisions(root: Element) -> dict[str, str]:
     for structures in root.iterfind("DONNEES/STRUCTURES/STRUCTURES_ELEVE"):
         eleve_id = " ".join((structures.get("ELEVE_ID") or "").split())
         for structure in structures.iterfind("STRUCTURE"):
-            if _text(structure, "TYPE_STRUCTURE").upper() == "D":
-                found[eleve_id] = _text(structure, "CODE_STRUCTURE")
+            if text_of(structure, "TYPE_STRUCTURE").upper() == "D":
+                found[eleve_id] = text_of(structure, "CODE_STRUCTURE")
                 break
     return found

@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..domain.letter_template import LetterTemplate, default_template, read_template, single_line
+from ..domain.letter_template import LetterTemplate, default_template, guardian_template, read_template, single_line
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..domain.letter import IssuedLetter
+
+
+def template_for(letter: IssuedLetter, pupils: LetterTemplate) -> LetterTemplate:
+    """A guardian's letter has its own wording; a pupil's, ``pupils`` (:func:`load_template`)."""
+    return guardian_template() if letter.guardian else pupils
 
 
 def load_template(settings: Settings) -> LetterTemplate:
@@ -41,13 +46,16 @@ class LetterContent:
     head_lines: tuple[str, ...]
     services_url: str
     values: dict[str, str]
+    #: A guardian's letter: the name and postal lines placed in the envelope's window.
+    postal: tuple[str, ...] = ()
 
 
 def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
     est = settings.establishment
     issued = letter.issued_at.astimezone(settings.timezone)
     date = issued.strftime("%d/%m/%Y")
-    student = f"{letter.first_name} {letter.last_name}".strip()
+    student = letter.addressee if letter.guardian else f"{letter.first_name} {letter.last_name}".strip()
+    greeting = {"Mme": "Madame,", "M.": "Monsieur,"}.get(letter.civility, "Madame, Monsieur,")
     values = {
         "academy": est.academy,
         "establishment": est.name,
@@ -67,6 +75,9 @@ def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
         "deadline": letter.deadline.strftime("%d/%m/%Y"),
         "birth_date": letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "",
         "date": date,
+        "addressee": letter.addressee,
+        "greeting": greeting,
+        "children": ", ".join(letter.children),
     }
     return LetterContent(
         academy=single_line(est.academy),
@@ -81,6 +92,7 @@ def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
         head_lines=_lines(est.head),
         services_url=single_line(est.services_url),
         values={name: single_line(value) for name, value in values.items()},
+        postal=tuple(single_line(line) for line in (letter.addressee, *letter.postal_address)) if letter.guardian else (),
     )
 
 

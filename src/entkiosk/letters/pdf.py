@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .content import LetterContent, letter_content, load_template
+from .content import LetterContent, letter_content, load_template, template_for
 from ..domain.letter_template import LetterTemplate
 
 if TYPE_CHECKING:
@@ -49,6 +49,11 @@ HEADER_W = 90.0  # establishment block
 RIGHT_X = 115.0  # place and date, student, signature
 RIGHT_W = PAGE_W - RIGHT_MARGIN - RIGHT_X
 STUDENT_Y = 48.0  # where a window envelope shows the student block
+#: La Poste's DL (110 × 220 mm) and C5 envelopes with a window on the right: a 45 × 100 mm
+#: window 20 mm from the right edge and 15 mm from the bottom. An A4 page folded in three
+#: (DL), or in two (C5), shows there the part of the page from 50 to 95 mm down and from
+#: 95 to 195 mm across: a guardian's name and address are set inside, 2 mm from its edges.
+WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 97.0, 52.0, 96.0, 41.0
 HEADER_MAX_BOTTOM = 90.0  # the establishment block ends above this
 KEY_INDENT = 10.0
 
@@ -266,11 +271,15 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
           content: LetterContent) -> tuple[list[Run], list[Run], list[Run]]:
     """The runs of one letter: fixed (place, student), wording, signature."""
     place, y = _block(writer, RIGHT_X, TOP, [(content.place_and_date, "", 10.0, 2)], RIGHT_W, 7.0)
-    student, y = _block(writer, RIGHT_X, max(y + 6.0, STUDENT_Y),
+    if content.postal:
+        student, y = _window(writer, content.postal)
+        y = max(y, WINDOW_Y + WINDOW_H + 2.0)  # nothing else shows through the window
+    else:
+        student, y = _block(writer, RIGHT_X, max(y + 6.0, STUDENT_Y),
                         [(content.student, "B", STUDENT_PT, 3),
                          (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2),
                          (content.born, "", 10.0, 1)],
-                        RIGHT_W, 7.0)
+                            RIGHT_W, 7.0)
     top = max(header.bottom, y) + 12.0
     scale = 1.0
     while True:
@@ -280,6 +289,23 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
         if (end <= header.qr_top - 2.0 and sig_end <= PAGE_H - BOTTOM) or scale <= MIN_SCALE:
             return [*place, *student], body, signature
         scale = round(scale - 0.05, 2)
+
+
+def _window(writer: _Writer, lines: tuple[str, ...]) -> tuple[list[Run], float]:
+    """A guardian's name (bold) and postal lines, one line each, inside the envelope's
+    window: set smaller until they fit (at most 7 lines: AFNOR's 6 and the country)."""
+    size = STUDENT_PT
+    while True:
+        runs: list[Run] = []
+        y = WINDOW_Y
+        for number, line in enumerate(lines[:7]):
+            style = "B" if number == 0 else ""
+            text = writer.fit(line, WINDOW_W, style, size, 1, size)[0][0]
+            runs.append(Run(WINDOW_X, y, text, style, size))
+            y += _line_height(size)
+        if y <= WINDOW_Y + WINDOW_H or size <= 7.0:
+            return runs, y
+        size -= 0.5
 
 
 def render_pdf(letters: Sequence[IssuedLetter], settings: Settings,
@@ -315,7 +341,7 @@ def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
         if header is None:
             header = _header(writer, content)
         pdf.add_page()
-        _draw(pdf, writer, header, *_page(writer, header, template, content))
+        _draw(pdf, writer, header, *_page(writer, header, template_for(letter, template), content))
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
     if not letters and progress is not None:

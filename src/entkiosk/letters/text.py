@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .content import LetterContent, letter_content, load_template
+from .content import LetterContent, letter_content, load_template, template_for
 from ..domain.letter_template import LetterTemplate
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ KEY_INDENT = "    "
 
 
 def render_letter(letter: IssuedLetter, settings: Settings, template: LetterTemplate | None = None) -> str:
-    return _render(letter_content(letter, settings), template or load_template(settings))
+    return _render(letter_content(letter, settings), template_for(letter, template or load_template(settings)))
 
 
 def render_letters(letters: Iterable[IssuedLetter], settings: Settings) -> str:
@@ -36,7 +36,10 @@ def _render(content: LetterContent, template: LetterTemplate) -> str:
         out.append(f"Mail : {content.email}")
     out += _right(content.place_and_date)
     out.append("")
-    out += _right(content.student)
+    if content.postal:  # a guardian's letter: the address as the envelope's window shows it
+        out += [" " * RIGHT + line for line in content.postal]
+    else:
+        out += _right(content.student)
     if content.class_name:
         out += _right(f"Classe : {content.class_name}")
     if content.born:

@@ -6,6 +6,7 @@ from entkiosk.mail.messages import (
     email_validation_message,
     identifier_reminder_message,
     password_reset_message,
+    guardian_reset_message,
 )
 from entkiosk.mail.transports import (
     MailDeliveryError,
@@ -26,4 +27,5 @@ __all__ = [
     "email_validation_message",
     "identifier_reminder_message",
     "password_reset_message",
+    "guardian_reset_message",
 ]

@@ -274,6 +274,37 @@ def password_reset_message(
     )
 
 
+def guardian_reset_message(
+    sender: Sender,
+    to: str,
+    *,
+    child: str,
+    kiosk_id: str,
+    reference: str,
+    code: str,
+    lifetime_minutes: int,
+    when: datetime,
+) -> EmailMessage:
+    """Mail to a legal guardian carrying the reset code their child asked for, naming the
+    child and the kiosk the request came from (so a request nobody made is noticed)."""
+    for name, value in (("child", child), ("kiosk_id", kiosk_id), ("reference", reference), ("code", code)):
+        _check_single_line(name, value)
+    _check_positive("lifetime_minutes", lifetime_minutes)
+    body = (
+        "Bonjour,\n\n"
+        + f"{child} a oublié le mot de passe de son compte des services en ligne de l'éducation nationale "
+        + f"et a demandé, sur la borne « {kiosk_id} » de l'établissement, que le code pour en choisir un "
+        + "nouveau vous soit envoyé, en tant que responsable légal :\n\n"
+        + f"    {code}\n\n"
+        + "Ce code se saisit sur la borne, avec le bouton « J'ai reçu un code de réinitialisation » de "
+        + f"l'accueil. {_validity(False, _plural(lifetime_minutes, 'minute'))} "
+        + "Ne le communiquez qu'à votre enfant, en personne. Si votre enfant n'a rien demandé, ignorez ce "
+        + "message et prévenez l'établissement : le mot de passe reste inchangé.\n\n"
+        + _CLOSING
+    )
+    return _build(sender, to, f"Code pour le compte de {child} (demande n° {reference})", body, when)
+
+
 def change_notice_message(
     sender: Sender,
     to: str,

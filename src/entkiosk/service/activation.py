@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 
 from ..domain import errors
 from ..domain.classlist import parse_birth_date
@@ -13,7 +14,7 @@ from ..domain.errors import DomainError, InvalidInput
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.roles import Role
-from ..store.models import Account, CharterAcceptance
+from ..store.models import Account, CharterAcceptance, Guardianship
 from .core import DISABLED_STAFF, UseCases
 from .forms import check_email, check_new_password
 from .views import Charter, LoginResult, NextStep, Outcome
@@ -39,6 +40,9 @@ class Activation(UseCases):
         if account.left_at is not None:
             with self.tx() as s:
                 self.audit(s, "login.left", account.identifier)
+            if account.kind == Kind.PARENT:
+                raise DomainError("Ce compte est fermé : aucun de vos enfants n'est plus inscrit dans l'établissement. "
+                                  "Si c'est une erreur, adressez-vous au secrétariat.")
             raise errors.AccountClosed()
         if account.disabled_at is not None:
             with self.tx() as s:
@@ -69,7 +73,8 @@ class Activation(UseCases):
                                        confirmed=account.kind == Kind.STAFF)
             self.audit(s, "login.ok", account.identifier, rehashed=bool(rehash))
             return LoginResult(account.identifier, account.kind, account.first_name, step, previous, token,
-                               Role(account.role) if account.role else None)
+                               Role(account.role) if account.role else None,
+                               account.export_email if step == "first_connection" else None)
 
     def logout(self, token: str) -> None:
         with self.tx() as s:
@@ -91,14 +96,16 @@ class Activation(UseCases):
                 raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
             if account.deadline_at is not None and self.now() >= account.deadline_at:
                 raise errors.AccountExpired(self.settings.accounts.activation_months)
-            snapshot = (account.id, account.version, account.password_hash, account.identifier, account.birth_date)
-        _, version, provisional_hash, identifier, expected_birth = snapshot
+            snapshot = (account.id, account.version, account.password_hash, account.identifier,
+                        self._expected_births(s, account), account.kind == Kind.PARENT)
+        _, version, provisional_hash, identifier, expected_births, guardian = snapshot
         self.lockout.check("birth", identifier)
         born: date | None = None
         if isinstance(birth_date, date):
             born = birth_date
         elif not birth_date.strip():
-            errs["birth_date"] = "Saisissez votre date de naissance."
+            errs["birth_date"] = ("Saisissez la date de naissance de l'un de vos enfants." if guardian else
+                                  "Saisissez votre date de naissance.")
         else:
             try:
                 born = parse_birth_date(birth_date)
@@ -108,11 +115,12 @@ class Activation(UseCases):
         address = check_email(email, confirm_email, "email", errs)
         if errs:
             raise InvalidInput(errs)
-        if born != expected_birth:
+        if born not in expected_births:
             # Its own counter, which a new login does not reset: holding the letter must
             # not be enough to guess the birth date.
             error = self.lockout.fail("birth", identifier, "activation.bad_birth_date", identifier,
-                                      InvalidInput({"birth_date": "La date de naissance ne correspond pas à ce compte."}))
+                                      InvalidInput({"birth_date": "Cette date n'est celle d'aucun de vos enfants." if guardian
+                                                    else "La date de naissance ne correspond pas à ce compte."}))
             if isinstance(error, errors.Locked):
                 self.sessions.end_all(token)
             raise error
@@ -141,6 +149,15 @@ class Activation(UseCases):
                 self.audit(s, "email.requested", identifier)
         return Outcome(email_pending=address is not None, password_changed=True,
                        mail_problem=self.mail.send_validation(message, row_id, identifier))
+
+    @staticmethod
+    def _expected_births(s, account: Account) -> set[date]:
+        """The birth date a first connection asks for: the pupil's own, or for a legal
+        guardian (SIECLE does not hold theirs) any of their children's."""
+        if account.kind != Kind.PARENT:
+            return {account.birth_date} if account.birth_date else set()
+        return {born for born in s.scalars(select(Account.birth_date).join(
+            Guardianship, Guardianship.pupil_id == Account.id).where(Guardianship.guardian_id == account.id)) if born}
 
     # ------------------------------------------------------------ charter
 

@@ -23,6 +23,7 @@ from ..domain.passwords import provisional_password
 from ..imports import read_pupils
 from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, SchoolClass
 from .core import UseCases
+from .kin import guardian_counts
 from .views import (
     ClassSummary,
     Deliver,
@@ -276,11 +277,14 @@ class Classes(UseCases):
         by_class: dict[str, list[StudentStatus]] = {}
         for st in self.class_students(actor=actor):
             by_class.setdefault(st.class_name or "", []).append(st)
+        with self.tx(read_only=True) as s:
+            guardians = guardian_counts(s)
         return [ClassSummary(
             name, sum(st.state != "left" for st in group), sum(st.state == "waiting" for st in group),
             sum(st.state in ("activated", "ready") for st in group), sum(st.charter for st in group),
             sum(st.email_state == EmailState.VALIDATED for st in group), sum(st.locked for st in group),
-            sum(st.state == "expired" for st in group), sum(st.state == "left" for st in group))
+            sum(st.state == "expired" for st in group), sum(st.state == "left" for st in group),
+            *guardians.get(name, (0, 0)))
             for name, group in sorted(by_class.items(), key=lambda item: class_order(item[0]))]
 
     # ------------------------------------------------------------ a request read out by a pupil

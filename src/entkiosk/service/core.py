@@ -117,6 +117,20 @@ class Core:
         if not grant.reaches(account.class_id):
             raise errors.NotAllowed(not_yours(account.identifier))
 
+    @staticmethod
+    def reach_guardian(s: DbSession, grant: Grant, account: Account) -> None:
+        """A guardian within ``grant``: one of their children is in the staff member's
+        classes (the guardians of a teacher's classes), or :class:`~.errors.NotAllowed`."""
+        if grant.classes is None:
+            return
+        from ..store.models import Guardianship
+
+        classes = s.scalars(select(Account.class_id).join(Guardianship, Guardianship.pupil_id == Account.id)
+                            .where(Guardianship.guardian_id == account.id))
+        if not any(grant.reaches(c) for c in classes):
+            raise errors.NotAllowed(f"{account.identifier} n'est responsable d'aucun élève de vos classes : "
+                                    "adressez-vous au secrétariat ou à la direction.")
+
     def class_ids(self, s: DbSession, grant: Grant, typed: str) -> list[int]:
         """The ids of the classes ``typed`` means (:meth:`class_names`), which must be within
         ``grant``: a teacher never learns whether another class exists."""

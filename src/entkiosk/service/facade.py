@@ -3,7 +3,7 @@
 Why a facade: the screens, the command line and the tests want one object to build
 (``runtime.open_service``) and to call; the use cases want small rooms. So the facade
 holds the shared :class:`~.core.Core` and one object per family (``activation``,
-``profile``, ``recovery``, ``assisted``, ``classes``, ``staff``, ``team``, ``yearly``), and each public method of
+``profile``, ``recovery``, ``assisted``, ``classes``, ``staff``, ``team``, ``yearly``, ``guardians_``), and each public method of
 the service is a family's method, forwarded as it is (same signature, same docstring). A new use
 case goes in its family and gets one line here.
 """
@@ -25,6 +25,7 @@ from .activation import Activation
 from .assisted import AssistedRecovery
 from .classes import Classes
 from .core import Core, UseCases
+from .guardians import Guardians
 from .profile import Profile
 from .recovery import Recovery
 from .staff import Staff
@@ -63,6 +64,7 @@ class AccountService:
         self.staff = Staff(self.core)
         self.team = Team(self.core)
         self.yearly = YearlyUpdate(self.core, self.classes)
+        self.guardians_ = Guardians(self.core, self.staff)
 
     # What the service was built with (read by the app, the commands and the tests).
 
@@ -114,6 +116,8 @@ class AccountService:
     forgot_identifier = _forward("recovery", Recovery.forgot_identifier)
     forgot_password = _forward("recovery", Recovery.forgot_password)
     reset_password = _forward("recovery", Recovery.reset_password)
+    guardians_to_ask = _forward("recovery", Recovery.guardians_to_ask)
+    mail_code_to_guardian = _forward("recovery", Recovery.mail_code_to_guardian)
 
     # « Je n'ai pas d'adresse mail »: a recovery an adult approves (assisted.py).
     ask_for_help = _forward("assisted", AssistedRecovery.ask_for_help)
@@ -137,6 +141,14 @@ class AccountService:
     # The yearly update from SIECLE (yearly.py).
     preview_update = _forward("yearly", YearlyUpdate.preview_update)
     apply_update = _forward("yearly", YearlyUpdate.apply_update)
+    # Legal guardians: their export, lists, cards, letters, and their own home (guardians.py).
+    preview_guardians = _forward("guardians_", Guardians.preview_guardians)
+    apply_guardians = _forward("guardians_", Guardians.apply_guardians)
+    guardians = _forward("guardians_", Guardians.guardians)
+    guardian_card = _forward("guardians_", Guardians.guardian_card)
+    issue_guardian_letters = _forward("guardians_", Guardians.issue_guardian_letters)
+    my_children = _forward("guardians_", Guardians.my_children)
+
     # Staff work on accounts (staff.py).
     issue_letters = _forward("staff", Staff.issue_letters)
     staff_reset = _forward("staff", Staff.staff_reset)

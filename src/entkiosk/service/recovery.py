@@ -16,14 +16,25 @@ from sqlalchemy.orm import Session as DbSession
 from ..domain import errors, tokens
 from ..domain.errors import DomainError, InvalidInput, MailNotSent
 from ..domain.identifiers import normalize_login
-from ..domain.lifecycle import AccountState
-from ..mail import identifier_reminder_message, password_reset_message
-from ..store.models import Account, ResetRequest
+from ..domain.classlist import parse_birth_date
+from ..domain.lifecycle import AccountState, Kind
+from ..mail import guardian_reset_message, identifier_reminder_message, password_reset_message
+from ..store.models import Account, Guardianship, ResetRequest
 from .core import UseCases
 from .forms import check_email, check_new_password
 from .views import ResetReference
 
 log = logging.getLogger(__name__)
+
+GUARDIAN_REFUSED = ("Impossible d'envoyer le code à un responsable : l'identifiant ou la date de naissance ne "
+                    "correspondent pas, ou aucun de vos responsables légaux n'a encore activé son compte avec une adresse "
+                    "mail validée. Demandez de l'aide à un adulte de l'établissement (« Je n'ai pas d'adresse mail »).")
+
+
+def guardian_initials(account: Account) -> str:
+    """A guardian as a pupil's screen names them: « Mme N. », « M. N. » (never the address)."""
+    initial = next((c for c in account.last_name if c.isalpha()), "?").upper()
+    return f"{account.civility or 'Responsable'} {initial}."
 
 
 class Recovery(UseCases):
@@ -97,6 +108,84 @@ class Recovery(UseCases):
             ident = account.identifier
             self.mail.after_answer(lambda: self._mail_reset(message, request_id, reference, ident))
         return ResetReference(reference, mail_problem)
+
+    # ------------------------------------------------------------ through a legal guardian
+
+    def _guardians_of(self, s: DbSession, identifier: str, birth_date: str) -> tuple[Account, list[Account]]:
+        """The pupil (identifier and birth date both right, active, no validated address)
+        and their legal guardians with a validated address, in SIECLE's order; or a
+        refusal that says nothing about which part was wrong (and counts as a failure)."""
+        typed = normalize_login(identifier)
+        try:
+            born = parse_birth_date(birth_date)
+        except ValueError:
+            born = None
+        pupil = self.core.account(s, typed)
+        guardians: list[Account] = []
+        if (pupil is not None and pupil.kind == Kind.STUDENT and pupil.state == AccountState.ACTIVE
+                and pupil.left_at is None and pupil.email_validated_at is None and born == pupil.birth_date):
+            guardians = list(s.scalars(
+                select(Account).join(Guardianship, Guardianship.guardian_id == Account.id)
+                .where(Guardianship.pupil_id == pupil.id, Account.kind == Kind.PARENT, Account.left_at.is_(None),
+                       Account.state == AccountState.ACTIVE, Account.email.is_not(None),
+                       Account.email_validated_at.is_not(None))
+                .order_by(Guardianship.resp_legal, Account.id)))
+        if not guardians:
+            raise self.lockout.fail("recovery", typed, "recovery.guardian_refused", pupil.identifier if pupil else None,
+                                    DomainError(GUARDIAN_REFUSED))
+        return pupil, guardians
+
+    def guardians_to_ask(self, identifier: str, birth_date: str) -> list[str]:
+        """« Envoyer le code à un responsable légal »: the guardians who can receive it,
+        named « Mme N. » or « M. N. » only (never an address)."""
+        self._guardian_recovery_on()
+        typed = normalize_login(identifier)
+        if not typed or not birth_date.strip():
+            raise InvalidInput({k: m for k, m in (
+                ("identifier", "Saisissez votre identifiant." if not typed else ""),
+                ("birth_date", "Saisissez votre date de naissance." if not birth_date.strip() else "")) if m})
+        self.lockout.check("recovery", typed)
+        with self.tx(read_only=True) as s:
+            _, guardians = self._guardians_of(s, typed, birth_date)
+            return [guardian_initials(g) for g in guardians]
+
+    def mail_code_to_guardian(self, identifier: str, birth_date: str, choice: int) -> ResetReference:
+        """The reset code of the pupil, mailed to the ``choice``-th guardian of
+        :meth:`guardians_to_ask`; the mail names the child and this kiosk; audited."""
+        self._guardian_recovery_on()
+        typed = normalize_login(identifier)
+        self.lockout.check("recovery", typed)
+        mail_problem = self.mail.check()
+        if mail_problem:
+            raise MailNotSent(mail_problem)
+        with self.tx() as s:
+            pupil, guardians = self._guardians_of(s, typed, birth_date)
+            if not 0 <= choice < len(guardians):
+                raise errors.Conflict("La liste de vos responsables a changé : recommencez.")
+            guardian = guardians[choice]
+            s.execute(update(ResetRequest).where(ResetRequest.account_id == pupil.id,
+                                                 ResetRequest.status.in_(("pending", "mailed", "mail_failed")))
+                      .values(status="void"))
+            request = ResetRequest(reference=self._free_reference(s), account_id=pupil.id, created_at=self.now(),
+                                   status="pending", kiosk_id=self.core.kiosk_id)
+            s.add(request)
+            s.flush()
+            _, code, _ = self.sessions.new_token(s, pupil, "reset", request=request)
+            message = guardian_reset_message(self.mail.sender, guardian.email, child=f"{pupil.first_name} {pupil.last_name}",
+                                             kiosk_id=self.core.kiosk_id, reference=request.reference, code=code,
+                                             lifetime_minutes=self.settings.accounts.reset_token_minutes,
+                                             when=self.now())
+            self.audit(s, "recovery.guardian", pupil.identifier, guardian=guardian.identifier,
+                       reference=request.reference)
+            reference, request_id, ident = request.reference, request.id, pupil.identifier
+        self.lockout.record_failure("recovery", typed, None, ident)
+        self.mail.after_answer(lambda: self._mail_reset(message, request_id, reference, ident))
+        return ResetReference(reference)
+
+    def _guardian_recovery_on(self) -> None:
+        if not self.settings.accounts.guardian_recovery:
+            raise errors.NotAllowed("L'envoi du code à un responsable légal n'est pas proposé dans cet établissement : "
+                                    "demandez de l'aide à un adulte (« Je n'ai pas d'adresse mail »).")
 
     def _mail_reset(self, message: EmailMessage, request_id: int, reference: str, identifier: str) -> None:
         problem = self.mail.send(message)

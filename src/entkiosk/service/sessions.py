@@ -103,7 +103,7 @@ class Sessions:
     def next_step(self, s: DbSession, account: Account) -> NextStep:
         if account.state == AccountState.CREATED:
             return "first_connection"
-        if account.kind == Kind.STUDENT and not self.charter_ok(s, account):
+        if account.kind in (Kind.STUDENT, Kind.PARENT) and not self.charter_ok(s, account):
             return "charter"
         if account.must_change_password:
             return "change_password"

@@ -22,6 +22,7 @@ from ..store.models import (
     Account,
     AuditEvent,
     CharterAcceptance,
+    Guardianship,
     HelpRequest,
     OneTimeToken,
     ResetRequest,
@@ -29,6 +30,7 @@ from ..store.models import (
     Session,
 )
 from .core import NOT_YOUR_CLASS, UseCases, not_yours
+from .kin import guardian_letter
 from .views import EVENT_LABELS, AuditFilter, AuditRecord, Deliver, Progress, search_key
 
 
@@ -78,7 +80,7 @@ class Staff(UseCases):
                 f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
                 "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
         ids = [r.id for r in found if r.state == AccountState.CREATED and r.left_at is None]
-        return self._reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
+        return self.reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
                              deliver=deliver)
 
     def _group_letters(self, identifiers: Sequence[str], *, actor: str, progress: Progress | None,
@@ -86,7 +88,7 @@ class Staff(UseCases):
         """New letters for a group of pupils chosen one by one (any classes): all of them or
         none — an unknown identifier, a pupil who left or one already activated is named."""
         rows = self._group(identifiers, actor=actor, right=Right.LETTERS, waiting_only=True)
-        return self._reissue([r.id for r in rows], actor=actor, event="letters.issued", progress=progress,
+        return self.reissue([r.id for r in rows], actor=actor, event="letters.issued", progress=progress,
                              only_created=True, deliver=deliver)
 
     def reset_group(self, identifiers: Sequence[str], *, actor: str, progress: Progress | None = None,
@@ -94,7 +96,7 @@ class Staff(UseCases):
         """A new provisional password and letter for each pupil of a group chosen one by one
         (any classes, activated or not), in one transaction: all of them or none."""
         rows = self._group(identifiers, actor=actor, right=Right.RESET, waiting_only=False)
-        return self._reissue([r.id for r in rows], actor=actor, event="staff.reset", right=Right.RESET,
+        return self.reissue([r.id for r in rows], actor=actor, event="staff.reset", right=Right.RESET,
                              progress=progress, deliver=deliver)
 
     def _group(self, identifiers: Sequence[str], *, actor: str, right: Right, waiting_only: bool) -> list:
@@ -129,7 +131,7 @@ class Staff(UseCases):
                                     "n'a été imprimé.")
         return sorted(found.values(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
 
-    def _reissue(self, ids: list[int], *, actor: str, event: str, right: Right = Right.LETTERS,
+    def reissue(self, ids: list[int], *, actor: str, event: str, right: Right = Right.LETTERS,
                  progress: Progress | None = None, only_created: bool = False,
                  deliver: Deliver | None = None) -> list[IssuedLetter]:
         """New provisional passwords for ``ids``; with ``only_created``, an account activated
@@ -158,8 +160,11 @@ class Staff(UseCases):
                 self.sessions.void_tokens(s, account.id, "email")
                 self.lockout.clear(s, account.identifier)
                 class_name = account.school_class.name if account.school_class else None
-                letters.append(IssuedLetter(account.identifier, account.first_name, account.last_name, class_name,
-                                            deadline, now, account.birth_date, password))
+                if account.kind == Kind.PARENT:
+                    letters.append(guardian_letter(s, account, password))
+                else:
+                    letters.append(IssuedLetter(account.identifier, account.first_name, account.last_name, class_name,
+                                                deadline, now, account.birth_date, password))
                 self.audit(s, event, account.identifier, actor=actor)
             if deliver is not None and letters:
                 s.flush()
@@ -173,9 +178,15 @@ class Staff(UseCases):
         with self.tx() as s:
             grant = self.core.grant(s, actor, right)
             account = self.core.account(s, ident)
-            if account is None or account.kind != Kind.STUDENT:
+            if account is None or account.kind not in (Kind.STUDENT, Kind.PARENT):
                 raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
-            self.core.reach(grant, account)
+            if account.kind == Kind.PARENT:
+                self.core.reach_guardian(s, grant, account)
+                if account.left_at is not None:
+                    raise errors.NotAllowed(f"{ident} n'est plus responsable d'un élève inscrit (mise à jour SIECLE) : "
+                                            "son compte est fermé.")
+            else:
+                self.core.reach(grant, account)
             if account.left_at is not None:
                 raise errors.NotAllowed(f"{ident} a quitté l'établissement (mise à jour SIECLE) : son compte est "
                                         "fermé. En cas de retour, la mise à jour suivante le rouvre.")
@@ -189,12 +200,12 @@ class Staff(UseCases):
         Also re-creates an account whose activation deadline passed (not yet purged).
         The validated address is kept: it is the student's, and recovery goes on working.
         """
-        return self._reissue([self._student_id(identifier, actor=actor, right=Right.RESET)], actor=actor,
+        return self.reissue([self._student_id(identifier, actor=actor, right=Right.RESET)], actor=actor,
                              event="staff.reset", right=Right.RESET, deliver=deliver)[0]
 
     def recreate(self, identifier: str, *, actor: str, deliver: Deliver | None = None) -> IssuedLetter:
         """An expired account (deadline passed, not yet deleted) comes back with a new letter."""
-        return self._reissue([self._student_id(identifier, actor=actor, right=Right.RESET, expired=True)],
+        return self.reissue([self._student_id(identifier, actor=actor, right=Right.RESET, expired=True)],
                              actor=actor, event="staff.recreate", right=Right.RESET, deliver=deliver)[0]
 
     # ------------------------------------------------------------ accounts
@@ -207,9 +218,12 @@ class Staff(UseCases):
             account = self.core.account(s, ident)
             if account is None:
                 raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
-            if account.kind != Kind.STUDENT and grant.classes is not None:
+            if account.kind == Kind.PARENT:
+                self.core.reach_guardian(s, grant, account)
+            elif account.kind != Kind.STUDENT and grant.classes is not None:
                 raise errors.NotAllowed(not_yours(ident))
-            self.core.reach(grant, account)
+            else:
+                self.core.reach(grant, account)
             self.lockout.clear(s, ident)
             self.audit(s, "staff.unlock", ident, actor=actor)
 
@@ -233,6 +247,8 @@ class Staff(UseCases):
                 ids = select(Account.id).where(Account.identifier.in_(expired))
                 for model in (Session, OneTimeToken, CharterAcceptance, ResetRequest, HelpRequest):
                     s.execute(delete(model).where(model.account_id.in_(ids)))
+                s.execute(delete(Guardianship).where(or_(Guardianship.guardian_id.in_(ids),
+                                                         Guardianship.pupil_id.in_(ids))))
                 s.execute(delete(Account).where(Account.identifier.in_(expired)))
                 for ident in expired:
                     self.audit(s, "account.purged", ident, actor=actor)

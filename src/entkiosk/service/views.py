@@ -38,6 +38,9 @@ class LoginResult:
     token: str = field(repr=False)
     #: A staff member's role for this session (a change of role ends the session).
     role: Role | None = None
+    #: A guardian's first connection: the address SIECLE holds for them, offered in the
+    #: form (never used before they type the code it receives).
+    offered_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,15 @@ EVENT_LABELS: dict[str, str] = {
     "recovery.help_refused": "demande sans adresse mail : identifiant ou date de naissance erronés",
     "recovery.help_cancelled": "demande sans adresse mail annulée",
     "recovery.help_approved": "demande sans adresse mail approuvée",
+    "recovery.guardian": "code envoyé à un responsable légal",
+    "recovery.guardian_refused": "envoi du code à un responsable refusé",
+    "guardians.imported": "import des responsables (SIECLE)",
+    "guardians.synced": "mise à jour des responsables (SIECLE)",
+    "guardian.created": "compte de responsable créé (SIECLE)",
+    "guardian.links": "enfants d'un responsable changés (SIECLE)",
+    "guardian.updated": "nom ou adresse d'un responsable corrigés (SIECLE)",
+    "guardian.left": "responsable sans enfant inscrit (SIECLE)",
+    "guardian.returned": "responsable de retour (SIECLE)",
 }
 
 
@@ -272,6 +284,8 @@ class ClassSummary:
     locked: int
     expired: int  # deadline passed without activation (deleted at the next purge)
     left: int = 0  # left the school (SIECLE update): not counted in ``students``
+    guardians: int = 0  # legal guardians of the class's pupils with an account (not left)
+    guardians_activated: int = 0
 
 
 StudentState = Literal["waiting", "activated", "ready", "expired", "left"]
@@ -307,6 +321,57 @@ class StudentStatus:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class ChildView:
+    """A guardian's child as the guardian's home and staff's guardian card show it: the
+    account's state only, never a password, a code or an address."""
+
+    identifier: str
+    first_name: str
+    last_name: str
+    class_name: str | None
+    state: StudentState
+
+    @property
+    def state_label(self) -> str:
+        return CHILD_STATE_LABELS[self.state]
+
+
+#: A child's account as the guardian reads it.
+CHILD_STATE_LABELS: dict[str, str] = {
+    "waiting": "en attente (courrier remis, compte pas encore activé)",
+    "activated": "activé",
+    "ready": "activé",
+    "expired": "délai dépassé (demandez un nouveau courrier à l'établissement)",
+    "left": "sorti de l'établissement",
+}
+
+
+@dataclass(frozen=True)
+class GuardianStatus:
+    """A legal guardian as staff list them (no secret; the postal address for the card)."""
+
+    identifier: str
+    civility: str
+    first_name: str
+    last_name: str
+    children: tuple[ChildView, ...]
+    state: StudentState
+    email_state: EmailState
+    locked: bool
+    deadline: date | None
+    activated_at: datetime | None
+    postal_address: tuple[str, ...] = ()
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.civility, self.last_name, self.first_name) if p)
 
 
 RequestState = Literal["pending", "used", "expired", "void"]

@@ -129,6 +129,13 @@ class Account(Base):
     role: Mapped[str | None] = mapped_column(String(20))
     #: A staff account disabled by the direction: no login, its sessions ended.
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: A legal guardian (kind ``parent``): SIECLE's ``PERSONNE_ID``, « M. » or « Mme », the
+    #: postal lines their letter is sent to, and the export's ``MEL`` — offered at the first
+    #: connection, never used before the guardian validates it.
+    personne_id: Mapped[str | None] = mapped_column(String(20), index=True, unique=True)
+    civility: Mapped[str | None] = mapped_column(String(4))
+    postal_address: Mapped[list | None] = mapped_column(JSON)
+    export_email: Mapped[str | None] = mapped_column(String(320))
 
     school_class: Mapped[SchoolClass | None] = relationship(back_populates="accounts")
 
@@ -142,6 +149,17 @@ class StaffClass(Base):
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Guardianship(Base):
+    """A legal guardian's account linked to a child's (``RESP_LEGAL`` 1 or 2 in SIECLE)."""
+
+    __tablename__ = "guardianships"
+
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True)
+    resp_legal: Mapped[int] = mapped_column(Integer)
+    relation: Mapped[str] = mapped_column(String(10))  # CODE_PARENTE
 
 
 class OneTimeToken(Base):
