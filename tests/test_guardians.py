@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from test_reset_reference import entkiosk
 
 from entkiosk.domain import errors
+from entkiosk.mail import OutboxTransport
 from entkiosk.runtime import open_service
 from entkiosk.store.models import Account, AuditEvent, Guardianship
 
@@ -169,8 +170,7 @@ def test_first_connection_asks_a_childs_birth_date_then_home_lists_the_children(
     service.accept_charter(login.token, settings.charter.version)
     children = service.my_children(login.token)
     assert [(c.identifier, c.state_label) for c in children] == [
-        ("julie.baillet", "en attente (courrier remis, compte pas encore activé)"),
-        ("lucas.martin", "en attente (courrier remis, compte pas encore activé)")]
+        ("julie.baillet", "en attente d'activation"), ("lucas.martin", "en attente d'activation")]
     assert service.account(login.token).email is None  # not validated until the code is typed
 
 
@@ -250,3 +250,64 @@ def test_the_installed_command_imports_lists_and_prints_by_post(db_url, tmp_path
     text = (tmp_path / "4b.txt").read_text(encoding="utf-8")
     assert text.count("\f") == 1 and "ALLEMAGNE" in text
     assert re.search(r"Mot de passe \*\s?: \S{8,}", text.replace("\u00a0", " "))
+
+
+def test_a_guardian_activates_at_the_installed_kiosk(tmp_path):
+    """« Parent » on the portal, the letter received by post, a child's birth date, the
+    address SIECLE holds already typed, the charter: the home lists the children."""
+    from pty_support import Terminal, installed_command, newcomer_env
+    from test_cli import write_conf
+
+    db_url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
+    service = open_service(make_settings(db_url, tmp_path))
+    try:
+        import_pupils(service)
+        sophie = import_guardians(service)["sophie.lemaire"]
+    finally:
+        service.engine.dispose()
+    env = dict(newcomer_env(tmp_path / "home"), ENTKIOSK_CONFIG=str(conf))
+    with Terminal([str(installed_command())], env=env, cwd=tmp_path) as kiosk:
+        kiosk.wait_for("ACCUEIL", "Se connecter")
+        kiosk.press("enter")
+        kiosk.wait_for("Connectez-vous en fonction de votre établissement", "Parent")
+        kiosk.press("tab", "down", "tab", "tab", "enter")
+        kiosk.wait_for("responsables légaux", "courrier reçu par la poste")
+        kiosk.type(sophie.identifier)
+        kiosk.press("tab")
+        kiosk.type(sophie.provisional_password)
+        kiosk.press("enter")
+        kiosk.wait_for("date de naissance d'un enfant*", "s.lemaire@example.net")
+        kiosk.type("14022012")  # Zoé's: not one of her children
+        kiosk.press("tab")
+        kiosk.type(GOOD_PASSWORD)
+        kiosk.press("tab")
+        kiosk.type(GOOD_PASSWORD)
+        kiosk.press("enter")
+        kiosk.wait_for("Cette date n'est celle d'aucun de vos enfants")
+        kiosk.press("escape")  # ANNULER: nothing activated, back to the accueil
+        kiosk.wait_for("ACCUEIL", "Se connecter")
+        kiosk.press("enter")
+        kiosk.wait_for("Connectez-vous en fonction de votre établissement")
+        kiosk.press("tab", "down", "tab", "tab", "enter")
+        kiosk.wait_for("responsables légaux")
+        kiosk.type(sophie.identifier)
+        kiosk.press("tab")
+        kiosk.type(sophie.provisional_password)
+        kiosk.press("enter")
+        kiosk.wait_for("date de naissance d'un enfant*")
+        kiosk.type("03052012")  # Lucas's
+        kiosk.press("tab")
+        kiosk.type(GOOD_PASSWORD)
+        kiosk.press("tab")
+        kiosk.type(GOOD_PASSWORD)
+        kiosk.press("enter")
+        kiosk.wait_for("Compte en attente de validation")
+        kiosk.press("enter")
+        kiosk.wait_for("J'accepte la charte")
+        kiosk.press("tab", "space", "tab", "enter")
+        screen = kiosk.wait_for("Bienvenue Sophie", "Vos enfants", "Lucas MARTIN (4A)")
+        assert "Julie BAILLET (4A)" in screen and "en attente d'activation" in screen
+        assert sophie.provisional_password not in screen
+    mails = OutboxTransport(tmp_path / "outbox").entries()
+    assert [m.to for m in mails] == ["s.lemaire@example.net"]  # the offered address, to be validated

@@ -145,8 +145,23 @@ def test_portal_choice(snap_compare, service, tmp_path):
 
 
 def test_portal_choice_not_served(snap_compare, service, tmp_path):
-    """Choosing « Parent » says plainly, in red, that this kiosk serves only students and
-    staff of the establishment; the portal stays on screen."""
+    """Choosing « Personnel de collectivité » says plainly, in red, that this kiosk serves
+    only the establishment's students, their legal guardians and its staff; the portal stays
+    on screen."""
+    from entkiosk.ui.screens.portal import PortalScreen
+
+    async def choose_other(pilot: Pilot) -> None:
+        from textual.widgets import RadioSet
+
+        pilot.app.screen.query_one("#profile", RadioSet).focus()
+        await pilot.press("down", "down", "down", "enter")
+
+    assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE,
+                        run_before=steps(push(PortalScreen), choose_other, click("#validate")))
+
+
+def test_guardian_login(snap_compare, service, tmp_path):
+    """« Parent » leads to the legal guardians' login: their letter came by post."""
     from entkiosk.ui.screens.portal import PortalScreen
 
     async def choose_parent(pilot: Pilot) -> None:
@@ -156,7 +171,7 @@ def test_portal_choice_not_served(snap_compare, service, tmp_path):
         await pilot.press("down", "enter")
 
     assert snap_compare(kiosk(service, tmp_path), terminal_size=SIZE,
-                        run_before=steps(push(PortalScreen), choose_parent, click("#validate")))
+                        run_before=steps(push(PortalScreen), choose_parent))
 
 
 # ------------------------------------------------------------ 2. login

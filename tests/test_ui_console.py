@@ -184,8 +184,8 @@ async def test_staff_login_shows_each_class_with_its_counts(settings: Settings, 
         await settle(app, pilot)
         table = app.screen.query_one("#classes", DataTable)
         #                  Classe   Élèves Activés Charte Mail validé Bloqués Expirés
-        assert cells(table) == [["1ère 2", "4", "2", "1", "0", "1", "0"],
-                                ["2nde 3", "10", "7", "6", "1", "1", "1"]]
+        assert cells(table) == [["1ère 2", "4", "2", "1", "0", "1", "0", ""],
+                                ["2nde 3", "10", "7", "6", "1", "1", "1", ""]]
         assert shows(app, "2 classes, 14 élèves ; 9 ont activé leur compte.")
         assert app.focused is table
 
@@ -470,7 +470,7 @@ async def test_a_clean_import_creates_the_accounts_and_one_pdf_of_their_letters(
         assert said.startswith(f"4 courriers enregistrés dans le fichier :\n{path}\n")
         assert isinstance(app.screen, StaffScreen)
         await settle(app, pilot)
-        assert ["2nde 4", "4", "0", "0", "0", "0", "0"] in cells(app.screen.query_one("#classes", DataTable))
+        assert ["2nde 4", "4", "0", "0", "0", "0", "0", ""] in cells(app.screen.query_one("#classes", DataTable))
 
     letters = printed(path)
     assert list(letters) == ["julie.baillet1", "julie.baillet2", "zoe.n-diaye", "jean-pierre.lefevre"]
@@ -804,7 +804,7 @@ async def test_adding_a_student_checks_the_form_then_creates_the_account_and_its
         assert said.startswith(f"1 courrier enregistré dans le fichier :\n{path}\n")
         assert isinstance(app.screen, StaffScreen)
         await settle(app, pilot)
-        assert ["2nde 4", "1", "0", "0", "0", "0", "0"] in cells(app.screen.query_one("#classes", DataTable))
+        assert ["2nde 4", "1", "0", "0", "0", "0", "0", ""] in cells(app.screen.query_one("#classes", DataTable))
 
     letters = printed(path)
     assert list(letters) == ["yanis.roux"]
@@ -965,7 +965,7 @@ async def test_console_class_and_live_screens_cut_nothing_and_speak_french(
         await open_class(app, pilot, "2nde 3")
         assert app.screen.query_one("#students", DataTable).row_count == 40
         stops = [w.id for w in await tour(app, pilot) if w.id != "body"]  # (at 80×24 the body scrolls)
-        assert stops == ["students", "live", "letters", "group", "force-class", "back-button", "search"]
+        assert stops == ["students", "live", "letters", "group", "guardians", "force-class", "back-button", "search"]
 
         await open_student(app, pilot, pupils.having("w")[0])
         assert [w.id for w in await tour(app, pilot) if w.id != "body"] == ["letter", "back-button"]

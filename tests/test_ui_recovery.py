@@ -124,7 +124,7 @@ async def test_forgotten_password_reference_code_and_new_password(
         assert isinstance(app.screen, ForgotPasswordScreen)
         assert shows(app, "MOT DE PASSE OUBLIÉ")
         assert app.focused.id == "identifier"
-        assert [w.id for w in await tour(app, pilot)] == ["identifier", "validate", "cancel", "no-email"]
+        assert [w.id for w in await tour(app, pilot)] == ["identifier", "validate", "cancel", "no-email", "to-guardian"]
         await type_text(pilot, letter.identifier)
         await submit(app, pilot)
 

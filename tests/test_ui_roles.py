@@ -51,7 +51,8 @@ async def test_a_teachers_console_shows_their_classes_only(settings: Settings, s
         await pilot.press("enter")  # opens 3A
         await settle(app, pilot)
         assert isinstance(app.screen, ClassScreen)
-        assert {w.id for w in await tour(app, pilot)} == {"search", "students", "live", "letters", "group", "back-button"}
+        assert {w.id for w in await tour(app, pilot)} == {"search", "students", "live", "letters", "group", "guardians",
+                                                           "back-button"}
         await tab_to(app, pilot, "students")
         await pilot.press("enter")
         await settle(app, pilot)

@@ -86,13 +86,13 @@ async def test_the_next_student_finds_the_portal_as_new(service: AccountService,
     async with kiosk(service.settings, service, tmp_path) as (app, pilot):
         portal = await to_portal(app, pilot)
         await tab_to(app, pilot, "profile")
-        await pilot.press("down")  # Parent
+        await pilot.press("down", "down", "down")  # Personnel de collectivité
         await tab_to(app, pilot, "remember")
         await pilot.press("space")
         await tab_to(app, pilot, "validate")
         await submit(app, pilot)
         assert "Ce poste ne sert que" in screen_text(app)
-        assert portal.query_one("#profile", RadioSet).pressed_index == 1
+        assert portal.query_one("#profile", RadioSet).pressed_index == 3
         assert portal.query_one("#remember", Checkbox).value
         await submit(app, pilot, "escape")
         assert isinstance(app.screen, WelcomeScreen)

@@ -43,10 +43,13 @@ from .views import (
     ResetRequestView,
     StaffView,
     StudentStatus,
+    GuardianStatus,
+    ChildView,
     audit_csv,
     audit_rows,
     class_order,
     student_matches,
+    guardian_matches,
 )
 
 __all__ = [
@@ -71,10 +74,13 @@ __all__ = [
     "ResetRequestView",
     "StaffView",
     "StudentStatus",
+    "GuardianStatus",
+    "ChildView",
     "UpdateDone",
     "UpdatePlan",
     "audit_csv",
     "audit_rows",
     "class_order",
     "student_matches",
+    "guardian_matches",
 ]

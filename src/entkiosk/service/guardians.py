@@ -38,7 +38,7 @@ from .views import (
     GuardianStatus,
     Grant,
     Progress,
-    search_key,
+    guardian_matches,
 )
 
 Mode = Literal["import", "sync"]
@@ -360,14 +360,7 @@ class Guardians(UseCases):
             if pupils is not None:
                 ids = list(set(s.scalars(select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(pupils)))))
             found = self.statuses(s, ids)
-        words = search_key(search).split()
-
-        def matches(st: GuardianStatus) -> bool:
-            haystack = search_key(" ".join([st.first_name, st.last_name, st.identifier]
-                                           + [f"{c.first_name} {c.last_name} {c.identifier}" for c in st.children]))
-            return all(w in haystack for w in words)
-
-        return [st for st in found if matches(st)]
+        return [st for st in found if guardian_matches(st, search)]
 
     def guardian_card(self, identifier: str, *, actor: str | None = None) -> GuardianStatus:
         """One guardian as their card shows them; a teacher reaches the guardians of their classes only."""

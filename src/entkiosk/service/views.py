@@ -341,10 +341,10 @@ class ChildView:
 
 #: A child's account as the guardian reads it.
 CHILD_STATE_LABELS: dict[str, str] = {
-    "waiting": "en attente (courrier remis, compte pas encore activé)",
+    "waiting": "en attente d'activation",
     "activated": "activé",
     "ready": "activé",
-    "expired": "délai dépassé (demandez un nouveau courrier à l'établissement)",
+    "expired": "délai d'activation dépassé (un nouveau courrier est à demander à l'établissement)",
     "left": "sorti de l'établissement",
 }
 
@@ -473,6 +473,13 @@ def class_key(name: str) -> str:
 def class_order(name: str) -> list[tuple[int, int | str]]:
     """« 2nde 2 » before « 2nde 10 »: numbers in a class name compare as numbers."""
     return [(0, int(part)) if part.isdigit() else (1, search_key(part)) for part in re.split(r"(\d+)", name) if part]
+
+
+def guardian_matches(guardian: GuardianStatus, search: str) -> bool:
+    """Every word typed is in the guardian's or one of their children's names or identifiers."""
+    haystack = search_key(" ".join([guardian.first_name, guardian.last_name, guardian.identifier]
+                                   + [f"{c.first_name} {c.last_name} {c.identifier}" for c in guardian.children]))
+    return all(word in haystack for word in search_key(search).split())
 
 
 def student_matches(student: StudentStatus, search: str) -> bool:

@@ -27,15 +27,24 @@ class FirstConnectionScreen(KioskScreen):
     HEADING = "Vos informations"
 
     def compose_body(self) -> ComposeResult:
-        identifier = self.app.session.identifier if self.app.session else ""
+        session = self.app.session
+        identifier = session.identifier if session else ""
+        guardian = session is not None and session.kind == "parent"
         yield Field("votre identifiant", "identifier", value=identifier, disabled=True,
                     hint="Votre identifiant est déjà renseigné")
-        yield BirthDateField()
+        if guardian:
+            yield Static("Pour vérifier que ce courrier est le vôtre, saisissez la date de naissance de l'un de vos "
+                         "enfants inscrits dans l'établissement.", classes="paragraph")
+            yield BirthDateField("date de naissance d'un enfant*")
+        else:
+            yield BirthDateField()
         yield PasswordField("nouveau mot de passe*", "new_password", rule=True)
         yield PasswordField("confirmation du mot de passe*", "new_password_confirm")
-        yield Field("votre adresse mail", "email", max_length=254)
-        yield Field("confirmation de votre adresse mail", "email_confirm", max_length=254,
-                    hint="L'adresse mail n'est pas obligatoire mais fortement recommandée.")
+        offered = (session.offered_email or "") if session else ""
+        yield Field("votre adresse mail", "email", max_length=254, value=offered)
+        yield Field("confirmation de votre adresse mail", "email_confirm", max_length=254, value=offered,
+                    hint=("L'adresse connue de l'établissement : elle sera validée par le code que vous recevrez."
+                          if offered else "L'adresse mail n'est pas obligatoire mais fortement recommandée."))
         yield Static("*Champ obligatoire", classes="note")
         with Horizontal(classes="buttons"):
             yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")

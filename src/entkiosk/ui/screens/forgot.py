@@ -52,9 +52,12 @@ class ForgotPasswordScreen(RecoveryScreen):
         yield Field("votre identifiant*", "identifier", max_length=80)
         yield from self.buttons()
         yield Static(plain("Pas d'adresse mail validée sur votre compte ? Un adulte de l'établissement peut "
-                           "approuver votre demande."), classes="note")
+                           "approuver votre demande" + (", ou le code peut être envoyé à l'un de vos responsables "
+                           "légaux." if self.app.settings.accounts.guardian_recovery else ".")), classes="note")
         with Horizontal(classes="buttons"):
             yield KioskButton("Je n'ai pas d'adresse mail", id="no-email")
+            if self.app.settings.accounts.guardian_recovery:
+                yield KioskButton("Envoyer le code à un responsable", id="to-guardian")
 
     def on_mount(self) -> None:
         self.query_one("#identifier").focus()
@@ -64,6 +67,12 @@ class ForgotPasswordScreen(RecoveryScreen):
         from .help import HelpAskScreen
 
         self.app.switch_screen(HelpAskScreen())
+
+    @on(Button.Pressed, "#to-guardian")
+    def _to_guardian(self) -> None:
+        from .guardian_recovery import GuardianAskScreen
+
+        self.app.switch_screen(GuardianAskScreen())
 
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:

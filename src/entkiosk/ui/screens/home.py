@@ -28,6 +28,10 @@ class HomeScreen(KioskScreen):
         # and kept (App.way_in), and every student finds their own name on it.
         yield Static("", classes="heading", id="welcome")
         yield Static("", classes="paragraph", id="last-login")
+        children = Static("Vos enfants", classes="subheading", id="children-title")
+        children.display = False
+        yield children
+        yield Static("", classes="paragraph", id="children")
         with Horizontal(id="home-menu"):
             yield KioskButton("MON COMPTE", id="account", variant="primary")
             yield KioskButton("CONTACT", id="contact")
@@ -56,9 +60,20 @@ class HomeScreen(KioskScreen):
         self.query_one("#last-login", Static).update(plain(
             f"Dernière connexion le {local_date(previous, self.app.settings.timezone)}" if previous
             else "Première connexion à vos services"))
+        guardian = session is not None and session.kind == "parent"
+        self.query_one("#children-title").display = guardian
+        self.query_one("#children", Static).display = guardian
+        if guardian:
+            self.call(self.app.service.my_children, self.app.token, then=self._show_children)
+
+    def _show_children(self, children: list) -> None:
+        """A guardian's children and where each one's account stands (never a password or code)."""
+        lines = [f"• {c.first_name} {c.last_name}" + (f" ({c.class_name})" if c.class_name else "")
+                 + f" : compte {c.state_label}" for c in children]
+        self.query_one("#children", Static).update(plain("\n".join(lines) or "Aucun enfant inscrit."))
 
     def forget(self) -> None:
-        for line in ("#welcome", "#last-login", "#contact-box"):
+        for line in ("#welcome", "#last-login", "#contact-box", "#children"):
             self.query_one(line, Static).update("")
         self.query_one("#contact-box").remove_class("-shown")
         super().forget()

@@ -26,17 +26,24 @@ class LoginScreen(KioskScreen):
 
     BAND = "SCOLARITÉ SERVICES"
 
-    def __init__(self, *, staff: bool = False) -> None:
+    def __init__(self, *, staff: bool = False, guardians: bool = False) -> None:
         super().__init__()
         self.staff = staff
+        #: « Parent » on the portal: a legal guardian's own account.
+        self.for_guardians = guardians and not staff
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return ("Personnel de l'Éducation Nationale — authentification" if self.staff
-                else "Scolarité Services — authentification")
+        if self.staff:
+            return "Personnel de l'Éducation Nationale — authentification"
+        return "Scolarité Services — responsables légaux" if self.for_guardians else "Scolarité Services — authentification"
 
     def compose_body(self) -> ComposeResult:
-        if not self.staff:
+        if self.for_guardians:
+            yield Static("Bienvenu(e) sur Scolarité Services qui vous propose différents services en ligne "
+                         "concernant la scolarité de vos enfants. Connectez-vous avec le courrier reçu par la poste, "
+                         "à votre nom.", classes="paragraph")
+        elif not self.staff:
             yield Static("Bienvenu(e) sur Scolarité Services qui vous propose différents services en ligne "
                          "concernant votre scolarité.", classes="paragraph")
         yield Field("votre identifiant", "identifier", placeholder="Saisissez un identifiant", max_length=80)
@@ -67,7 +74,8 @@ class LoginScreen(KioskScreen):
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:
         self.call(self.app.service.authenticate, self.value("identifier"), self.value("password"),
-                  kind="staff" if self.staff else "student", then=self._logged_in, failed=self._refused)
+                  kind="staff" if self.staff else "parent" if self.for_guardians else "student", then=self._logged_in,
+                  failed=self._refused)
 
     def _logged_in(self, login: LoginResult) -> None:
         for field in self.fields().values():

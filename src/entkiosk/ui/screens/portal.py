@@ -23,10 +23,10 @@ ESTABLISHMENTS = ("Lycées et collèges", "Enseignement agricole", "Apprentissag
 PROFILES = ("Élève", "Parent", "Personnel de l'Éducation Nationale", "Personnel de collectivité",
             "Invité (tous profils) et autre")
 SERVED_ESTABLISHMENT = ESTABLISHMENTS[0]
-STUDENT, STAFF = PROFILES[0], PROFILES[2]
+STUDENT, PARENT, STAFF = PROFILES[0], PROFILES[1], PROFILES[2]
 
-NOT_SERVED = ("Ce poste ne sert que les élèves et les personnels de l'Éducation nationale des lycées et "
-              "collèges de l'établissement. Connectez-vous depuis le portail de votre propre établissement "
+NOT_SERVED = ("Ce poste ne sert que les élèves, leurs responsables légaux et les personnels de l'Éducation "
+              "nationale des lycées et collèges de l'établissement. Connectez-vous depuis le portail de votre propre établissement "
               "ou depuis chez vous.")
 
 
@@ -34,9 +34,12 @@ def open_portal(app: Kiosk, establishment: str, profile: str) -> bool:
     """Go to the login of a served choice; False when this kiosk does not serve it."""
     from .login import LoginScreen
 
-    if establishment != SERVED_ESTABLISHMENT or profile not in (STUDENT, STAFF):
+    if establishment != SERVED_ESTABLISHMENT or profile not in (STUDENT, PARENT, STAFF):
         return False
-    app.show(app.way_in(LoginScreen, staff=profile == STAFF))
+    if profile == PARENT:
+        app.show(app.way_in(LoginScreen, guardians=True))
+    else:
+        app.show(app.way_in(LoginScreen, staff=profile == STAFF))
     return True
 
 

@@ -30,7 +30,8 @@ CLASS_CELL = 16
 def class_counts(summary: ClassSummary) -> list[str]:
     name = summary.name if len(summary.name) <= CLASS_CELL else summary.name[:CLASS_CELL - 1] + "…"
     return [name, str(summary.students), str(summary.activated), str(summary.charter),
-            str(summary.email_validated), str(summary.locked), str(summary.expired)]
+            str(summary.email_validated), str(summary.locked), str(summary.expired),
+            f"{summary.guardians_activated}/{summary.guardians}" if summary.guardians else ""]
 
 
 class StaffScreen(KioskScreen):
@@ -45,7 +46,7 @@ class StaffScreen(KioskScreen):
         who = self.app.session.identifier if self.app.session else ""
         yield Static(plain(f"Connecté(e) : {who}. Choisissez une classe et appuyez sur Entrée."),
                      id="console-who", classes="paragraph")
-        yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail", "Bloqués", "Expirés",
+        yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail", "Bloqués", "Expirés", "Parents",
                          id="classes")
         yield Static("", id="console-total", classes="note")
         yield Field("Retrouver une demande (n°\u00a0de référence)", "reference", max_length=40,

@@ -176,12 +176,13 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
 
 
 def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[IssuedLetter]], *,
-                new_accounts: bool = False, group: bool = False, **kwargs) -> Job:
+                new_accounts: bool = False, group: bool = False, by_post: bool = False, **kwargs) -> Job:
     """A job that issues letters with ``issue(progress=…, deliver=…, actor=…, **kwargs)``.
 
     The PDF is written inside the transaction that issues the letters (``deliver``):
     if it cannot be written, no provisional password changes. ``group``: pupils chosen
     one by one, in one PDF, with the CSV of their identifiers (no password) beside it.
+    ``by_post``: legal guardians' letters, sent by post rather than handed out.
     """
     from ...letters import check_output, console_letters_path, write_letters
     from ...letters.output import write_identifiers
@@ -224,6 +225,9 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
             done += f"Identifiants (sans mot de passe) pour l'administrateur de l'ENT :\n{listed[0]}\n\n"
         print_them = "Imprimez ce fichier" if len(written) == 1 else "Imprimez ces fichiers"
         hand = "remettez son courrier à l'élève" if len(letters) == 1 else "remettez à chaque élève son courrier"
+        if by_post:
+            hand = ("envoyez-le par la poste (enveloppe DL ou C5 à fenêtre à droite)" if len(letters) == 1 else
+                    "envoyez chaque courrier par la poste (enveloppes DL ou C5 à fenêtre à droite)")
         if new_accounts:
             return done + f"{print_them} et {hand}."
         return done + (f"{print_them} et {hand} : il porte un nouveau mot de passe provisoire, les courriers "

@@ -63,6 +63,7 @@ class ClassScreen(KioskScreen):
             yield KioskButton("Imprimer les courriers", id="letters")
             yield KioskButton(self._group_label(), id="group")
         with HorizontalGroup(classes="buttons"):
+            yield KioskButton("Responsables", id="guardians")
             if offers(self.app, Right.FORCE_CHANGE):
                 yield KioskButton("Changement de mot de passe imposé", id="force-class")
             yield KioskButton("RETOUR", id="back-button")
@@ -176,6 +177,12 @@ class ClassScreen(KioskScreen):
 
         print_letters(self, class_name=self.class_name,
                       waiting=sum(student.state in ("waiting", "expired") for student in self.students))
+
+    @on(Button.Pressed, "#guardians")
+    def _guardians(self) -> None:
+        from .staff_guardians import GuardiansScreen
+
+        self.app.push_screen(GuardiansScreen(self.class_name))
 
     @on(Button.Pressed, "#force-class")
     def _force(self) -> None:
