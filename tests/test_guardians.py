@@ -245,6 +245,17 @@ def test_the_installed_command_imports_lists_and_prints_by_post(db_url, tmp_path
                                           "sophie.lemaire;LEMAIRE;Sophie;julie.baillet,lucas.martin;en attente",
                                           "awa.ndiaye;NDIAYE;Awa;zoe.ndiaye;en attente",
                                           "moussa.ndiaye;NDIAYE;Moussa;zoe.ndiaye;en attente"]
+    september = tmp_path / "ResponsablesAvecAdresses.xml"
+    september.write_bytes(guardians_xml([p for p in families() if p.personne_id != "7002"], exported="15/09/2026"))
+    preview = entkiosk(conf, "sync", str(september))
+    assert preview.returncode == 0, preview.stderr
+    assert re.search(r"^  moussa\.ndiaye +NDIAYE Moussa \(absent de l'export des responsables\)$", preview.stdout, re.M)
+    assert "Aperçu seulement" in preview.stdout.replace("\u00a0", " ")
+    assert "moussa.ndiaye;NDIAYE;Moussa;zoe.ndiaye;en attente" in entkiosk(conf, "parents", "--csv").stdout
+    applied = entkiosk(conf, "sync", str(september), "--apply")
+    assert applied.returncode == 0, applied.stderr
+    assert "1 départ" in applied.stdout
+    assert "moussa.ndiaye;NDIAYE;Moussa;zoe.ndiaye;sorti" in entkiosk(conf, "parents", "--csv").stdout
     printed = entkiosk(conf, "letters", "--parents", "--class", "4B", "-o", str(tmp_path / "4b.txt"))
     assert printed.returncode == 0, printed.stderr
     text = (tmp_path / "4b.txt").read_text(encoding="utf-8")

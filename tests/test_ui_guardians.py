@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from conftest import GOOD_PASSWORD, OTHER_PASSWORD
-from test_guardians import import_guardians, import_pupils
+from test_guardians import GUARDIANS, import_guardians, import_pupils
 from test_ui_console import (  # noqa: F401 - the console's fixtures (one SQLite database, a staff account)
     STAFF,
     answer_confirmation,
@@ -17,6 +17,7 @@ from test_ui_console import (  # noqa: F401 - the console's fixtures (one SQLite
     finish_job,
     open_console,
     press_button,
+    to_import,
     says,
     settings,
     staff,
@@ -95,7 +96,7 @@ async def test_a_teacher_sees_the_guardians_of_their_class(settings: Settings, s
 async def test_a_pupil_has_the_code_sent_to_a_guardian_at_the_kiosk(settings: Settings, service: AccountService,
                                                                     tmp_path: Path) -> None:
     from entkiosk.ui.screens.forgot import ResetPasswordScreen
-    from entkiosk.ui.screens.guardian_recovery import GuardianAskScreen
+    from entkiosk.ui.screens.forgot import GuardianAskScreen
 
     outbox = OutboxTransport(settings.outbox_path())
     pupils = import_pupils(service)
@@ -142,3 +143,27 @@ async def test_a_pupil_has_the_code_sent_to_a_guardian_at_the_kiosk(settings: Se
         await settle(app, pilot)
         assert says(app, "Votre mot de passe a été modifié avec succès")
     assert service.authenticate("zoe.ndiaye", OTHER_PASSWORD).identifier == "zoe.ndiaye"
+
+
+async def test_the_console_imports_the_guardians_export(settings: Settings, service: AccountService, staff: str,
+                                                        tmp_path: Path) -> None:
+    """« Importer une liste » recognises the guardians' export: a preview (who gets an account,
+    the contacts and the pupils not on file), then the accounts and one PDF of letters by post."""
+    import_pupils(service)
+    path = tmp_path / "ResponsablesAvecAdresses.zip"
+    path.write_bytes(GUARDIANS)
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        open_console(app, service)
+        await settle(app, pilot)
+        await to_import(app, pilot, path)
+        await settle(app, pilot)
+        assert shows(app, "5 responsables légaux à créer, un courrier chacun à envoyer par la poste.")
+        assert shows(app, "1 autre contact (pas responsable légal)\u00a0: pas de compte.")
+        table = app.screen.query_one("#preview-guardians", DataTable)
+        assert cells(table)[2] == ["Mme LEMAIRE Sophie", "Julie, Lucas", "sophie.lemaire"]
+        assert app.focused.id == "import"
+        assert_nothing_cut(app)
+        await submit(app, pilot)
+        result = await finish_job(app, pilot)
+        assert "5 courriers enregistrés dans le fichier" in result and "par la poste" in result
+    assert len(service.guardians()) == 5

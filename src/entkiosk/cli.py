@@ -199,10 +199,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
 
 def _is_guardians(data: bytes) -> bool:
     """SIECLE's guardians' export (``ResponsablesAvecAdresses``), alone or in its zip."""
-    from .imports.files import is_zip, unzip_one_xml
-    from .imports.siecle_guardians import is_guardians_export
+    from .imports.siecle_guardians import is_guardians_file
 
-    return is_guardians_export(unzip_one_xml(data)[1] if is_zip(data) else data)
+    return is_guardians_file(data)
 
 
 def _guardians(args: argparse.Namespace, settings: Settings, service, data: bytes, *, mode: str) -> int:
@@ -212,7 +211,7 @@ def _guardians(args: argparse.Namespace, settings: Settings, service, data: byte
 
     plan = service.preview_guardians(data, mode=mode)
     if plan.problems:
-        raise ImportRejected(plan.problems, update=mode == "sync")
+        raise ImportRejected(plan.problems, update=mode == "sync", guardians=True)
     print(f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}.")
     width = max([len(i) for i in plan.identifiers] + [len(c.identifier) for c in
                  plan.linked + plan.unlinked + plan.updated + plan.leaving + plan.returning], default=0)
@@ -245,6 +244,9 @@ def _guardians(args: argparse.Namespace, settings: Settings, service, data: byte
               plan.unknown)
     if plan.without_child:
         group("Responsables dont aucun enfant n'a de compte (pas de compte créé)", plan.without_child)
+    if plan.without_address:
+        group("Sans adresse postale dans SIECLE (leur courrier est à remettre en main propre ou à compléter)",
+              plan.without_address)
     fingerprint = plan.fingerprint(mode)
     if mode == "sync" and not args.apply:
         if plan.changes:

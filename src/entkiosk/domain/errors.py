@@ -141,12 +141,14 @@ class ImportRejected(DomainError):
     """A class list with bad rows: nothing was written. ``problems`` lists (where, reason):
     a line number of a CSV file, or the record of a SIECLE export as named."""
 
-    def __init__(self, problems: list[tuple[int | str, str]], *, update: bool = False) -> None:
+    def __init__(self, problems: list[tuple[int | str, str]], *, update: bool = False,
+                 guardians: bool = False) -> None:
         self.problems = problems
         lines = "\n".join(f"  {f'ligne {where}' if isinstance(where, int) else where} : {reason}"
                           for where, reason in problems)
         records = all(isinstance(where, str) for where, _ in problems)
-        unit = ("élève en erreur" if len(problems) == 1 else "élèves en erreur") if records else (
+        who = ("responsable en erreur", "responsables en erreur") if guardians else ("élève en erreur", "élèves en erreur")
+        unit = (who[0] if len(problems) == 1 else who[1]) if records else (
             "ligne en erreur" if len(problems) == 1 else "lignes en erreur")
         what = "Mise à jour refusée, aucun compte n'a été modifié" if update else "Import refusé, aucun compte n'a été créé"
         super().__init__(f"{what} ({len(problems)} {unit}) :\n{lines}")

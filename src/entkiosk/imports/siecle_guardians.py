@@ -84,6 +84,13 @@ def is_guardians_export(data: bytes) -> bool:
     return re.search(rb"<BEE_RESPONSABLES[\s>]", head) is not None
 
 
+def is_guardians_file(data: bytes) -> bool:
+    """The guardians' export, alone or in its zip (the zip's own refusals when it is damaged)."""
+    from .files import is_zip, unzip_one_xml
+
+    return is_guardians_export(unzip_one_xml(data)[1] if is_zip(data) else data)
+
+
 def civility(code: str) -> str:
     """``LC_CIVILITE`` as a letter writes it: « M. », « Mme » (SIECLE: « MME »), or ""."""
     folded = code.strip().rstrip(".").upper()

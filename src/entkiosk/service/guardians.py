@@ -73,9 +73,11 @@ class GuardianPlan:
     returning: list[GuardianChange] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # links to pupils not on file (reported, not fatal)
     without_child: list[str] = field(default_factory=list)  # new guardians none of whose children is on file
+    without_address: list[str] = field(default_factory=list)  # new guardians SIECLE has no postal address for
     enrolled: int = 0  # guardians of the export already on file
     unchanged: int = 0
     contacts: int = 0  # other contacts (RESP_LEGAL 0): no account
+    children_names: dict[str, str] = field(default_factory=dict)  # a newcomer's PERSONNE_ID → « Julie, Lucas »
     problems: list[tuple[Where, str]] = field(default_factory=list)
     #: Internal: what to write.
     _children: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict, repr=False)  # pid → links
@@ -151,7 +153,7 @@ class Guardians(UseCases):
             self.core.check_school(s, file.uaj, record=False)
             plan = self._plan(s, file, mode)
         if plan.problems:
-            raise errors.ImportRejected(plan.problems, update=mode == "sync")
+            raise errors.ImportRejected(plan.problems, update=mode == "sync", guardians=True)
         if expected is not None and plan.fingerprint(mode) != expected:
             raise errors.Conflict("Les comptes ont changé depuis l'aperçu : relancez l'aperçu avant d'appliquer.")
         passwords = [provisional_password(self.core.rng) for _ in plan.newcomers]
@@ -197,7 +199,8 @@ class Guardians(UseCases):
     def _plan(self, s: DbSession, file: GuardianFile, mode: Mode) -> GuardianPlan:
         plan = GuardianPlan(file.label, file.uaj, file.school_year, contacts=file.contacts, problems=list(file.problems))
         pupils = {r.eleve_id: r for r in s.execute(
-            select(Account.id, Account.eleve_id, Account.identifier, Account.left_at)
+            select(Account.id, Account.eleve_id, Account.identifier, Account.left_at, Account.first_name,
+                   Account.last_name)
             .where(Account.kind == Kind.STUDENT, Account.eleve_id.is_not(None)))}
         if not pupils:
             raise errors.FileRefused(NO_PUPILS)
@@ -207,6 +210,7 @@ class Guardians(UseCases):
         for g in s.scalars(select(Guardianship)):
             links_now.setdefault(g.guardian_id, {})[g.pupil_id] = (g.resp_legal, g.relation)
         identifiers = {r.id: r.identifier for r in pupils.values()}
+        names = {r.id: (r.last_name, r.first_name) for r in pupils.values()}
         seen: set[str] = set()
         newcomers: list[GuardianRecord] = []
         for record in file.guardians:
@@ -224,7 +228,11 @@ class Guardians(UseCases):
                     plan.without_child.append(record.label)
                     continue
                 newcomers.append(record)
+                if not record.address:
+                    plan.without_address.append(record.label)
                 plan._children[record.personne_id] = wanted
+                plan.children_names[record.personne_id] = ", ".join(
+                    names[i][1] for i in sorted((i for i, _, _ in wanted), key=lambda i: person_order(*names[i])))
                 continue
             plan.enrolled += 1
             if mode == "import":

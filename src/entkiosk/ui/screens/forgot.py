@@ -1,4 +1,5 @@
-"""8–10. IDENTIFIANT OUBLIÉ, MOT DE PASSE OUBLIÉ (with its reference) and MODIFIEZ VOTRE MOT DE PASSE."""
+"""8–10. IDENTIFIANT OUBLIÉ, MOT DE PASSE OUBLIÉ (with its reference, or its code sent to a legal guardian)
+and MODIFIEZ VOTRE MOT DE PASSE."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from ...domain.passwords import reset_rule
 from ..text import plain
 from ..widgets.controls import KioskButton
-from ..widgets.fields import Field, PasswordField
+from ..widgets.fields import BirthDateField, Field, PasswordField
 from .message import MessageScreen
 from .recovery_base import RecoveryScreen
 
@@ -70,8 +71,6 @@ class ForgotPasswordScreen(RecoveryScreen):
 
     @on(Button.Pressed, "#to-guardian")
     def _to_guardian(self) -> None:
-        from .guardian_recovery import GuardianAskScreen
-
         self.app.switch_screen(GuardianAskScreen())
 
     @on(Button.Pressed, "#validate")
@@ -128,3 +127,62 @@ class ResetPasswordScreen(RecoveryScreen):
     def submit(self) -> None:
         self.call(self.app.service.reset_password, self.value("identifier"), self.value("code"),
                   self.value("new_password"), self.value("new_password_confirm"), then=self.password_changed)
+
+# « Envoyer le code à un responsable »: a pupil without a validated address has the reset
+# code mailed to one of their legal guardians, who gives it to them. The screen names each
+# guardian who can receive it as « Mme N. » or « M. N. » only (never an address); the mail
+# names the child and this kiosk. Then « MODIFIEZ VOTRE MOT DE PASSE », with the code.
+
+
+class GuardianAskScreen(RecoveryScreen):
+    """Identifier and birth date, then one button per guardian who can receive the code."""
+
+    BAND = "MOT DE PASSE OUBLIÉ"
+    HEADING = "Envoyer le code à un responsable légal"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._asked: tuple[str, str] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(plain("Le code pour choisir un nouveau mot de passe peut être envoyé à l'adresse mail validée "
+                           "de l'un de vos responsables légaux, qui vous le donnera."), classes="paragraph")
+        yield Field("votre identifiant*", "identifier", max_length=80)
+        yield BirthDateField("votre date de naissance*")
+        yield from self.buttons()
+        yield Vertical(id="guardians")
+
+    def on_mount(self) -> None:
+        self.query_one("#identifier").focus()
+
+    @on(Button.Pressed, "#validate")
+    def submit(self) -> None:
+        asked = (self.value("identifier"), self.query_one(BirthDateField).value)
+        self.call(self.app.service.guardians_to_ask, *asked, then=lambda names: self._choose(asked, names))
+
+    def _choose(self, asked: tuple[str, str], names: list[str]) -> None:
+        self._asked = asked
+        box = self.query_one("#guardians", Vertical)
+        box.remove_children()
+        box.mount(Static(plain("À qui envoyer le code ?"), classes="subheading"))
+        buttons = [KioskButton(f"Envoyer le code à {name}", id=f"guardian-{n}", classes="guardian")
+                   for n, name in enumerate(names)]
+        box.mount_all(buttons)
+        self.call_after_refresh(buttons[0].focus)
+
+    @on(Button.Pressed, ".guardian")
+    def _send(self, event: Button.Pressed) -> None:
+        if self._asked is None or event.button.id is None:
+            return
+        choice = int(event.button.id.rsplit("-", 1)[1])
+        name = str(event.button.label).removeprefix("Envoyer le code à ")
+        identifier, birth_date = self._asked
+        self.call(self.app.service.mail_code_to_guardian, identifier, birth_date, choice,
+                  then=lambda reference: self._sent(identifier, name, reference))
+
+    def _sent(self, identifier: str, name: str, reference: ResetReference) -> None:
+        self.app.switch_screen(MessageScreen(
+            "MOT DE PASSE OUBLIÉ", "Code envoyé à votre responsable",
+            f"Le code a été envoyé à {name}{'' if name.endswith('.') else '.'} La référence de cette demande est le n° {reference}.",
+            "Demandez-lui le code, puis saisissez-le sur la page suivante avec votre nouveau mot de passe.",
+            then=lambda: self.app.switch_screen(ResetPasswordScreen(identifier=identifier))))

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Static
 
 from ...domain.errors import FileRefused, InvalidInput
 from ...service import ImportPreview
+from ...service.guardians import GuardianPlan
 from ..text import count, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
@@ -27,7 +28,8 @@ from .staff_common import staff_read
 from .staff_actions import JobScreen, letters_job
 
 #: The preview's tables and its button, hidden until a preview shows one of them.
-TABLES = ("#preview-rows", "#preview-pupils", "#preview-problems", "#preview-bad-pupils", "#import")
+TABLES = ("#preview-rows", "#preview-pupils", "#preview-guardians", "#preview-problems", "#preview-bad-pupils",
+          "#import")
 
 
 def read_class_list(path_text: str) -> bytes:
@@ -66,10 +68,13 @@ class ImportScreen(KioskScreen):
     def __init__(self) -> None:
         super().__init__()
         self.preview: ImportPreview | None = None
+        #: The guardians' export (ResponsablesAvecAdresses): its plan and the bytes it was made from.
+        self.guardians: tuple[GuardianPlan, bytes] | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Export SIECLE des élèves (zip ou XML), export CSV d'une division, ou liste CSV en UTF-8 "
-                           "nom;prénom;date de naissance (JJ/MM/AAAA);classe. Rien n'est enregistré avant la "
+        yield Static(plain("Export SIECLE des élèves (zip ou XML), export CSV d'une division, liste CSV en UTF-8 "
+                           "nom;prénom;date de naissance (JJ/MM/AAAA);classe, ou, après les élèves, l'export SIECLE "
+                           "des responsables (ResponsablesAvecAdresses). Rien n'est enregistré avant la "
                            "confirmation."),
                      classes="paragraph")
         yield Field("fichier", "path", placeholder="chemin du .zip, .xml ou .csv", max_length=500)
@@ -81,6 +86,8 @@ class ImportScreen(KioskScreen):
                             **NAME_FIRST)
         # A SIECLE export has records, not lines: its pupils are named instead.
         yield ReadOnlyTable("Élève", "Né(e) le", "Classe", "Identifiant", id="preview-pupils", **NAME_FIRST)
+        yield ReadOnlyTable("Responsable", "Enfants", "Identifiant", id="preview-guardians",
+                            keep={"Responsable": 20}, cut_middle=("Identifiant",))
         yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems", wrap=("Motif du refus",))
         yield ReadOnlyTable("Élève", "Motif du refus", id="preview-bad-pupils", wrap=("Élève", "Motif du refus"))
         yield KioskButton("IMPORTER ET IMPRIMER LES COURRIERS", id="import", variant="success")
@@ -93,20 +100,36 @@ class ImportScreen(KioskScreen):
     @on(Input.Changed, "#path")
     def _path_changed(self) -> None:
         """A new path voids the preview of the old one."""
-        if self.preview is not None:
-            self.preview = None
+        if self.preview is not None or self.guardians is not None:
+            self.preview = self.guardians = None
             self.query_one("#preview-summary", Static).update("")
             for widget in TABLES:
                 self.query_one(widget).display = False
 
     @on(Button.Pressed, "#preview")
     def submit(self) -> None:
-        service = self.app.service
         path = self.value("path")
-        self.call(lambda: staff_read(service, self.app.token, service.preview_class_list, read_class_list(path)),
-                  then=self._show)
+        self.call(lambda: self._read_preview(path), then=self._show)
 
-    def _show(self, preview: ImportPreview) -> None:
+    def _read_preview(self, path: str) -> ImportPreview | tuple[GuardianPlan, bytes]:
+        """In the worker: the file read, and the preview of pupils or of guardians it gives."""
+        from ...imports.siecle_guardians import is_guardians_file
+
+        service, token = self.app.service, self.app.token
+        data = read_class_list(path)
+        try:
+            guardians = is_guardians_file(data)
+        except FileRefused:
+            guardians = False  # the pupils' reader says why, as for any file
+        if guardians:
+            return staff_read(service, token, service.preview_guardians, data, mode="import"), data
+        return staff_read(service, token, service.preview_class_list, data)
+
+    def _show(self, preview: ImportPreview | tuple[GuardianPlan, bytes]) -> None:
+        if isinstance(preview, tuple):
+            self._show_guardians(*preview)
+            return
+        self.guardians = None
         self.preview = preview
         summary = self.query_one("#preview-summary", Static)
         for widget in TABLES:
@@ -155,12 +178,58 @@ class ImportScreen(KioskScreen):
         button.display = True
         button.focus()
 
+    def _show_guardians(self, plan: GuardianPlan, data: bytes) -> None:
+        """The guardians' export: who gets an account (and a letter by post), or why nobody does."""
+        self.preview, self.guardians = None, (plan, data)
+        summary = self.query_one("#preview-summary", Static)
+        for widget in TABLES:
+            self.query_one(widget).display = False
+        source = f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}."
+        if plan.problems:
+            summary.update(plain(f"{source} {count(len(plan.problems), 'responsable refusé', 'responsables refusés')} : "
+                                 "aucun compte ne sera créé. Corrigez dans SIECLE, exportez à nouveau, puis relancez "
+                                 "l'aperçu."))
+            summary.set_class(True, "paragraph-error")
+            problems = self.query_one("#preview-bad-pupils", KioskTable)
+            problems.fill([(str(i), (str(where), reason)) for i, (where, reason) in enumerate(plan.problems)])
+            problems.display = True
+            problems.focus()
+            return
+        summary.set_class(False, "paragraph-error")
+        notes = []
+        if plan.enrolled:
+            notes.append(f"{count(plan.enrolled, 'responsable déjà inscrit', 'responsables déjà inscrits')} : inchangés "
+                         "(« Mise à jour SIECLE » pour leurs changements).")
+        if plan.contacts:
+            notes.append(f"{count(plan.contacts, 'autre contact', 'autres contacts')} (pas responsable légal) : pas de "
+                         "compte.")
+        if plan.unknown:
+            notes.append(f"{count(len(plan.unknown), 'lien vers un élève', 'liens vers des élèves')} sans compte, "
+                         "ignoré(s) : " + "; ".join(plan.unknown[:2]) + (" …" if len(plan.unknown) > 2 else "") + ".")
+        if not plan.newcomers:
+            summary.update(plain(" ".join([source, "Aucun nouveau responsable : rien à importer.", *notes])))
+            return
+        summary.update(plain(" ".join([source, f"{count(len(plan.newcomers), 'responsable légal', 'responsables légaux')}"
+                                       " à créer, un courrier chacun à envoyer par la poste.", *notes])))
+        children = plan.children_names
+        table = self.query_one("#preview-guardians", KioskTable)
+        table.fill([(str(i), (f"{g.civility} {g.last_name} {g.first_name}".strip(), children.get(g.personne_id, ""),
+                              ident))
+                    for i, (g, ident) in enumerate(zip(plan.newcomers, plan.identifiers, strict=True))])
+        table.display = True
+        button = self.query_one("#import", Button)
+        button.display = True
+        button.focus()
+
     @on(Button.Pressed, "#back-button")
     def _back(self) -> None:
         self.action_back()
 
     @on(Button.Pressed, "#import")
     def _import(self) -> None:
+        if self.guardians is not None and not self.guardians[0].problems and not self.busy:
+            self._import_guardians(*self.guardians)
+            return
         if self.preview is None or self.preview.problems or self.busy:
             return
         service, rows, uaj, exported_on = (self.app.service, self.preview.rows, self.preview.uaj,
@@ -173,6 +242,17 @@ class ImportScreen(KioskScreen):
 
         job = letters_job(self, label, issue, new_accounts=True)
         self.app.push_screen(JobScreen(f"Import de {len(rows)} élève(s)", job), self._imported)
+
+    def _import_guardians(self, plan: GuardianPlan, data: bytes) -> None:
+        service, expected = self.app.service, plan.fingerprint("import")
+
+        def issue(*, progress, actor, deliver):
+            return service.apply_guardians(data, mode="import", actor=actor, expected=expected, progress=progress,
+                                           deliver=deliver).letters
+
+        job = letters_job(self, "responsables", issue, new_accounts=True, by_post=True)
+        self.app.push_screen(JobScreen(f"Import de {count(len(plan.newcomers), 'responsable', 'responsables')}", job),
+                             self._imported)
 
     def _imported(self, ok: bool | None) -> None:
         if ok:
