@@ -142,8 +142,8 @@ async def test_portal_choices_and_memory(settings: Settings, service: AccountSer
         stops = await tour(app, pilot)
         assert [w.id for w in stops] == ["establishment", "profile", "remember", "validate"]
 
-        # Parent: not served here, said plainly; nothing remembered even when ticked.
-        await choose_portal(app, pilot, profile_downs=1, remember=True)
+        # Personnel de collectivité: not served here, said plainly; nothing remembered even when ticked.
+        await choose_portal(app, pilot, profile_downs=3, remember=True)
         assert isinstance(app.screen, PortalScreen)
         assert shows(app, NOT_SERVED)
         assert not (tmp_path / "state.json").exists()
