@@ -9,12 +9,15 @@ and every action is recorded in the audit with the staff member's identifier.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...domain.lifecycle import EmailState
 from ...domain.roles import Right, allows
 from ...domain.names import display_names
 from ...service import AccountService, StudentStatus
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
 
 T = TypeVar("T")
 
@@ -34,6 +37,31 @@ def staff_act(service: AccountService, token: str, fn: Callable[..., T], /, *arg
 
 #: A read is asked like an action: the service shows a member only what their role reaches.
 staff_read = staff_act
+
+
+def info_rows(rows: list[tuple[str, str]]) -> ComposeResult:
+    """A card's « label  value » lines (a pupil's, a guardian's)."""
+    from textual.containers import HorizontalGroup, VerticalGroup
+    from textual.widgets import Static
+
+    from ..text import plain
+
+    with VerticalGroup(id="account-info"):
+        for label, value in rows:
+            with HorizontalGroup(classes="info-row"):
+                yield Static(plain(label), classes="info-label staff-label")
+                yield Static(plain(value), classes="info-value")
+
+
+def unlock_job(app: Any, identifier: str, who: str) -> Callable[[Any], str]:
+    """The job of « Débloquer » on a card: every lockout of ``identifier`` lifted."""
+    service = app.service
+
+    def job(_progress: Any) -> str:
+        staff_act(service, app.token, service.unlock, identifier)
+        return f"L'identifiant « {identifier} » est débloqué : {who} peut se connecter à nouveau."
+
+    return job
 
 
 def offers(app: Any, right: Right) -> bool:

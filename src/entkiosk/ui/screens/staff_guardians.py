@@ -11,7 +11,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import HorizontalGroup, VerticalGroup
+from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
 from ...domain.roles import Right
@@ -22,7 +22,7 @@ from ..widgets.fields import Field
 from ..widgets.table import KioskTable
 from .base import KioskScreen, screen_keys
 from .staff_actions import ConfirmScreen, JobScreen, letters_job
-from .staff_common import ADDRESS_STATES, EMAIL_LABELS, offers, staff_act, staff_read
+from .staff_common import ADDRESS_STATES, EMAIL_LABELS, info_rows, offers, staff_read, unlock_job
 
 
 def guardian_cells(guardian: GuardianStatus) -> list[str]:
@@ -170,11 +170,7 @@ class GuardianScreen(KioskScreen):
         return rows
 
     def compose_body(self) -> ComposeResult:
-        with VerticalGroup(id="account-info"):
-            for label, value in self._rows():
-                with HorizontalGroup(classes="info-row"):
-                    yield Static(plain(label), classes="info-label staff-label")
-                    yield Static(plain(value), classes="info-value")
+        yield from info_rows(self._rows())
         g = self.guardian
         with HorizontalGroup(classes="buttons"):
             if g.state == "waiting" and offers(self.app, Right.LETTERS):
@@ -224,10 +220,6 @@ class GuardianScreen(KioskScreen):
 
     @on(Button.Pressed, "#unlock")
     def _unlock(self) -> None:
-        service, ident = self.app.service, self.guardian.identifier
-
-        def job(_progress) -> str:
-            staff_act(service, self.app.token, service.unlock, ident)
-            return f"L'identifiant « {ident} » est débloqué : le responsable peut se connecter à nouveau."
-
-        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", job), self._then_back)
+        ident = self.guardian.identifier
+        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", unlock_job(self.app, ident, "le responsable")),
+                             self._then_back)

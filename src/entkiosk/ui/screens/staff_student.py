@@ -12,15 +12,15 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import HorizontalGroup, VerticalGroup
-from textual.widgets import Button, Static
+from textual.containers import HorizontalGroup
+from textual.widgets import Button
 
 from ...domain.roles import Right
 from ...service import StudentStatus
-from ..text import local_date, plain
+from ..text import local_date
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
-from .staff_common import ADDRESS_STATES, offers, staff_act
+from .staff_common import ADDRESS_STATES, info_rows, offers, unlock_job
 from .staff_actions import ConfirmScreen, JobScreen, force_password_change, letters_job, print_letters
 
 
@@ -65,11 +65,7 @@ class StudentScreen(KioskScreen):
         return rows
 
     def compose_body(self) -> ComposeResult:
-        with VerticalGroup(id="account-info"):
-            for label, value in self._rows():
-                with HorizontalGroup(classes="info-row"):
-                    yield Static(plain(label), classes="info-label staff-label")
-                    yield Static(plain(value), classes="info-value")
+        yield from info_rows(self._rows())
         st = self.student
         with HorizontalGroup(classes="buttons"):
             if st.state == "left":
@@ -142,10 +138,6 @@ class StudentScreen(KioskScreen):
 
     @on(Button.Pressed, "#unlock")
     def _unlock(self) -> None:
-        service, ident = self.app.service, self.student.identifier
-
-        def job(_progress) -> str:
-            staff_act(service, self.app.token, service.unlock, ident)
-            return f"L'identifiant « {ident} » est débloqué : l'élève peut se connecter à nouveau."
-
-        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", job), self._then_back)
+        ident = self.student.identifier
+        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", unlock_job(self.app, ident, "l'élève")),
+                             self._then_back)
