@@ -322,3 +322,15 @@ def test_a_guardian_activates_at_the_installed_kiosk(tmp_path):
         assert sophie.provisional_password not in screen
     mails = OutboxTransport(tmp_path / "outbox").entries()
     assert [m.to for m in mails] == ["s.lemaire@example.net"]  # the offered address, to be validated
+
+
+def test_the_demo_has_guardians_to_try(tmp_path):
+    """« entkiosk demo » links invented guardians to the sample class: a newcomer can try « Parent »."""
+    from test_newcomer_finds import entkiosk as run_fresh
+
+    proc = run_fresh(tmp_path, "demo", "--dir", str(tmp_path / "demo"), "--print")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.replace("\u00a0", " ")
+    assert "3 responsables légaux (profil « Parent » du portail" in " ".join(out.split())
+    assert re.search(r"^sophie\.martin +\S{8} +Léa Durand \(2nde 1\), Lucas Martin \(2nde 1\)$", out, re.M)
+    assert (tmp_path / "demo" / "lettres-parents.pdf").is_file()

@@ -512,14 +512,20 @@ def test_idle_countdown(snap_compare, service, julie, tmp_path):
 
 
 def test_demo_letters(snap_compare, service, tmp_path):
-    """« entkiosk demo », F2: « Entrée sur un élève : sa connexion s'ouvre, déjà saisie. », the sample class's
-    letters — identifier, provisional password (from the seeded generator here), birth date and
-    name — with the first row under the cursor; then how to reach the console: « Se connecter »,
+    """« entkiosk demo », F2: « Entrée sur un élève ou un parent : sa connexion s'ouvre, déjà saisie. », the
+    sample class's letters — identifier, provisional password (from the seeded generator here), birth date and
+    name, and a guardian « parent de Zoé N'Diaye » — with the first row under the cursor; then how to reach the
+    console: « Se connecter »,
     profil « Personnel de l'Éducation Nationale », identifiant prof.demo, mot de passe
     Kp7w-Qm3r-Xt8v; the buttons « Console du personnel » and RETOUR; footer Entrée Ouvrir, ↑↓
     Choisir, Tab Suivant, Échap Retour."""
+    from entkiosk.domain.letter import IssuedLetter
+
     letters = service.import_class_list(
         [student(), student("Zoé", "N'Diaye", line=3), student("Gaëtan", "Œuvray", line=4)], actor="cli:test")
+    zoe = letters[1]
+    letters.append(IssuedLetter("awa.n-diaye", "Awa", "N'DIAYE", None, zoe.deadline, zoe.issued_at, None, "Tq4m8Rzw",
+                                guardian=True, civility="Mme", children=("Zoé N'Diaye (2nde 1)",)))
     app = make_app(service.settings, service, blink=False, state_path=tmp_path / "state.json",
                    idle_clock=Frozen(), demo_letters=letters, demo_staff=("prof.demo", "Kp7w-Qm3r-Xt8v"))
     assert snap_compare(app, terminal_size=SIZE, run_before=steps(press("f2")))

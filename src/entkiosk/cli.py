@@ -692,6 +692,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     from .letters.output import write_letters, write_private
 
     import tempfile
+    from dataclasses import replace
 
     from .domain.classlist import parse_class_list
     from .letters.text import render_letters
@@ -717,20 +718,36 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     if problems:  # the shipped sample is tested; this would be a packaging fault
         raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
     # A second run on the same folder prints new letters instead of importing twice.
-    letters = service.issue_letters(everyone=True, actor=_actor()) or service.import_class_list(rows, actor=_actor())
+    letters = service.issue_letters(everyone=True, actor=_actor())
+    parents = service.issue_guardian_letters(everyone=True, actor=_actor()) if letters else []
+    if not letters:
+        # The sample pupils get SIECLE keys (D01…), so that the sample guardians' export links them.
+        keyed = [replace(row, eleve_id=f"D{n:02d}") for n, row in enumerate(rows, start=1)]
+        letters = service.import_class_list(keyed, actor=_actor())
+        guardians = (Path(__file__).parent / "data" / "responsables-exemple.xml").read_bytes()
+        parents = service.apply_guardians(guardians, mode="import", actor=_actor()).letters
     staff_password = _demo_staff(service)
     text_out, pdf_out = folder / "lettres.txt", folder / "lettres.pdf"
     write_private(text_out, render_letters(letters, settings))
     write_letters(pdf_out, letters, settings)
+    parents_pdf = folder / "lettres-parents.pdf"
+    if parents:
+        write_letters(parents_pdf, parents, settings, one_file=True)
     _say(f"Démonstration prête dans {folder}")
     _say(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {pdf_out} (à imprimer) "
          f"et {text_out}\n")
-    width = max(len(letter.identifier) for letter in letters)
+    width = max(len(letter.identifier) for letter in letters + parents)
     print(f"{'Identifiant'.ljust(width)}  Mot de passe  Né(e) le    Élève")
     for letter in letters:
         born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "?"
         print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(12)}  {born}  "
               f"{letter.first_name} {letter.last_name}")
+    if parents:
+        _say(f"\n{len(parents)} responsables légaux (profil « Parent » du portail ; à la première connexion, la date "
+             f"de naissance de l'un de leurs enfants) ; leurs courriers par la poste sont dans {parents_pdf}\n")
+        print(f"{'Identifiant'.ljust(width)}  Mot de passe  Responsable de")
+        for letter in parents:
+            print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(12)}  {', '.join(letter.children)}")
     _say(f"\nConsole du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
          f"l'Éducation Nationale », avec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
     prog = _prog()
@@ -743,7 +760,8 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     print(f"  {prog} reset julie.baillet\n  {prog} unlock julie.baillet")
     if args.print_only:
         return EXIT_OK
-    return run_kiosk(settings, service=service, demo_letters=letters, demo_staff=(DEMO_STAFF, staff_password))
+    return run_kiosk(settings, service=service, demo_letters=letters + parents,
+                     demo_staff=(DEMO_STAFF, staff_password))
 
 
 def _say(text: str) -> None:

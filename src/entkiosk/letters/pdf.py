@@ -49,11 +49,13 @@ HEADER_W = 90.0  # establishment block
 RIGHT_X = 115.0  # place and date, student, signature
 RIGHT_W = PAGE_W - RIGHT_MARGIN - RIGHT_X
 STUDENT_Y = 48.0  # where a window envelope shows the student block
-#: La Poste's DL (110 × 220 mm) and C5 envelopes with a window on the right: a 45 × 100 mm
-#: window 20 mm from the right edge and 15 mm from the bottom. An A4 page folded in three
-#: (DL), or in two (C5), shows there the part of the page from 50 to 95 mm down and from
-#: 95 to 195 mm across: a guardian's name and address are set inside, 2 mm from its edges.
-WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 97.0, 52.0, 96.0, 41.0
+#: Window envelopes with the window on the right, 45 × 100 mm: a DL (110 × 220 mm, the A4
+#: folded in three) has it 15 mm from the bottom and about 20 mm from the right edge, so
+#: 50 to 95 mm from the top of the page and 95 to 195 mm across; a C5 (162 × 229 mm, the A4
+#: folded in two) has it 65 mm from the bottom (52 to 97 mm down) and 12 to 20 mm from its
+#: right edge (99 to 207 mm across, the page centred). A guardian's name and address are set
+#: where every one of these windows shows them.
+WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 110.0, 54.0, 82.0, 38.0
 HEADER_MAX_BOTTOM = 90.0  # the establishment block ends above this
 KEY_INDENT = 10.0
 

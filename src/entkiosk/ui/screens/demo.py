@@ -1,4 +1,4 @@
-"""The demo's letters and staff account, readable while trying the kiosk (``entkiosk demo`` only).
+"""The demo's letters (pupils and legal guardians) and staff account, readable while trying the kiosk (``entkiosk demo`` only).
 
 Entrée on a student opens the student login with that letter's identifier and
 provisional password filled in; « Console du personnel » opens the staff login with
@@ -23,8 +23,8 @@ class DemoLettersScreen(KioskScreen):
     HEADING = "Courriers de notification de la classe d'exemple"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Entrée sur un élève\u00a0: sa connexion s'ouvre, déjà saisie. Les mails envoyés "
-                     "(codes)\u00a0: entkiosk outbox dans un autre terminal.",
+        yield Static("Entrée sur un élève ou un parent\u00a0: sa connexion s'ouvre, déjà saisie. Les mails "
+                     "envoyés (codes)\u00a0: entkiosk outbox dans un autre terminal.",
                      classes="paragraph")
         yield KioskTable("Identifiant", "Mot de passe", "Né(e) le", "Élève", id="letters")
         if self.app.demo_staff:
@@ -41,6 +41,7 @@ class DemoLettersScreen(KioskScreen):
         table = self.query_one("#letters", KioskTable)
         table.fill([(letter.identifier, [letter.identifier, letter.provisional_password,
                                          letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "",
+                                         "parent de " + ", ".join(c.rsplit(" (", 1)[0] for c in letter.children) if letter.guardian else
                                          f"{letter.first_name} {letter.last_name}"])
                     for letter in self.app.demo_letters])
         table.focus()
@@ -49,6 +50,12 @@ class DemoLettersScreen(KioskScreen):
     def _student(self, event: DataTable.RowSelected) -> None:
         event.stop()
         letter = next(x for x in self.app.demo_letters if x.identifier == event.row_key.value)
+        if letter.guardian:
+            self._log_in(False, letter.identifier, letter.provisional_password,
+                         f"Démonstration\u00a0: {letter.addressee}, parent de {self._children(letter)} — la date de "
+                         "naissance d'un enfant est demandée à la première connexion. Appuyez sur Entrée.",
+                         guardians=True)
+            return
         born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else ""
         self._log_in(False, letter.identifier, letter.provisional_password,
                      f"Démonstration : {letter.first_name} {letter.last_name}, né(e) le {born} — la date de "
@@ -60,11 +67,22 @@ class DemoLettersScreen(KioskScreen):
             self._log_in(True, *self.app.demo_staff, "Démonstration : le compte du personnel est saisi pour vous. "
                          "Appuyez sur Entrée.")
 
-    def _log_in(self, staff: bool, identifier: str, password: str, note: str) -> None:
+    def _children(self, guardian) -> str:
+        """A guardian's children with their birth dates, read on the pupils' letters of the demo."""
+        born = {f"{x.first_name} {x.last_name}": x.birth_date for x in self.app.demo_letters if not x.guardian}
+        said = []
+        for child in guardian.children:
+            name = child.rsplit(" (", 1)[0]
+            date = born.get(name)
+            said.append(f"{name}, né(e) le {date:%d/%m/%Y}" if date else name)
+        return " ; ".join(said)
+
+    def _log_in(self, staff: bool, identifier: str, password: str, note: str, *, guardians: bool = False) -> None:
         """The real login screen in place of this one, its two fields typed, VALIDER focused."""
         from .login import LoginScreen
 
-        login = self.app.way_in(LoginScreen, staff=staff)
+        login = (self.app.way_in(LoginScreen, guardians=True) if guardians
+                 else self.app.way_in(LoginScreen, staff=staff))
 
         async def fill() -> None:
             await self.app.switch_screen(login)

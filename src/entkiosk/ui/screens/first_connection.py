@@ -33,8 +33,7 @@ class FirstConnectionScreen(KioskScreen):
         yield Field("votre identifiant", "identifier", value=identifier, disabled=True,
                     hint="Votre identifiant est déjà renseigné")
         if guardian:
-            yield Static("Pour vérifier que ce courrier est le vôtre, saisissez la date de naissance de l'un de vos "
-                         "enfants inscrits dans l'établissement.", classes="paragraph")
+            yield Static("La date demandée est celle de l'un de vos enfants.", classes="paragraph")
             yield BirthDateField("date de naissance d'un enfant*")
         else:
             yield BirthDateField()
