@@ -31,8 +31,9 @@ LAYERS: dict[str, set[str]] = {
     "service": {"domain", "config", "store", "mail", "imports"},
     "runtime": {"domain", "config", "store", "mail", "service"},
     "ui": {"domain", "config", "store", "mail", "service", "letters", "runtime", "imports"},
+    "serve": {"domain", "config"},  # textual-serve starts ``cli`` per browser tab: a process, not an import
     "cli_args": set(),
-    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args", "imports"},
+    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args", "imports", "serve"},
 }
 
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import argparse
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+#: Set by « entkiosk serve » for the kiosk of each browser tab: the serving instance's id.
+SERVED_ENV = "ENTKIOSK_SERVED"
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -34,8 +36,12 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     try:
         if command is None:
             # The sender address is checked with the database start-up, after the first paint.
-            return run_kiosk(load_settings(config, check_sender=False), sender_unchecked=True,
-                             config_source=str(find_config(config) or "kiosk.conf"))
+            settings = load_settings(config, check_sender=False)
+            served = os.environ.get(SERVED_ENV)
+            if served:  # a browser tab of « entkiosk serve »: its own kiosk id, for the audit
+                settings = _tab_settings(settings, served)
+            return run_kiosk(settings, sender_unchecked=True, config_source=str(find_config(config) or "kiosk.conf"),
+                             served=bool(served))
         settings = load_settings(config)
         handler = COMMANDS[command]
         return handler(args, settings, stdin or sys.stdin)
@@ -814,8 +820,26 @@ class _ServiceOnce:
         return self.service
 
 
+def _tab_settings(settings: Settings, instance: str) -> Settings:
+    """The settings of one browser tab: ``[kiosk] id`` is the serving instance's plus the tab's."""
+    import secrets
+
+    import msgspec
+
+    tab = f"{instance[:48]}/web-{secrets.token_hex(3)}"
+    return msgspec.structs.replace(settings, kiosk=msgspec.structs.replace(settings.kiosk, id=tab))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
+    """The kiosk for browsers, by textual-serve: each tab runs its own kiosk process."""
+    from .serve import serve
+
+    return serve(settings, host=args.host, port=args.port, public_url=args.public_url,
+                 config=find_config(args.config))
+
+
 def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=None, sender_unchecked: bool = False,
-              config_source: str = "kiosk.conf") -> int:
+              config_source: str = "kiosk.conf", served: bool = False) -> int:
     """The full-screen kiosk on the configured database (schema upgraded, expired accounts purged).
 
     ``sender_unchecked``: the settings were read with ``check_sender=False`` (from
@@ -826,7 +850,7 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
     from .runtime import check_files
 
     check_files(settings)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise DomainError("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console.")
     log_dir = data_dir()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -878,6 +902,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
     "force-change": cmd_force_change,
     "request": cmd_request,
     "purge": cmd_purge,
+    "serve": cmd_serve,
     "outbox": cmd_outbox,
     "demo": cmd_demo,
     "db": cmd_db,

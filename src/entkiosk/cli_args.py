@@ -149,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
                                "(90 par défaut).")
     p = sub.add_parser("outbox", help="lister les mails de la boîte d'envoi locale")
     p.add_argument("--last", type=int, default=0, metavar="N", help="seulement les N derniers")
+    p = sub.add_parser("serve", help="servir le kiosque à des navigateurs (un kiosque par onglet), sur cette "
+                                     "machine seulement sauf --host")
+    p.add_argument("--host", default="127.0.0.1", metavar="ADRESSE",
+                   help="adresse d'écoute (par défaut 127.0.0.1 : cette machine seulement ; 0.0.0.0 : toutes)")
+    p.add_argument("--port", type=int, default=8000, metavar="PORT", help="port d'écoute (par défaut 8000)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="l'adresse que les navigateurs ouvrent, derrière un proxy inverse (https://…)")
+
     p = sub.add_parser("demo", help="démonstration : base jetable, classe d'exemple et ses courriers")
     p.add_argument("--dir", type=Path, metavar="DOSSIER", help="dossier de la démonstration (par défaut : un dossier temporaire)")
     p.add_argument("--print", dest="print_only", action="store_true",

@@ -117,6 +117,17 @@ class KioskApp(Kiosk, inherit_bindings=False):
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.check_inactivity, name="idle")
 
+    def on_unmount(self) -> None:
+        """The kiosk stops (a browser tab closed or reloaded, the process ended): whoever was
+        logged in is logged out, so that no session stays open behind it."""
+        token = self.session.token if self.session else None
+        self.session = None
+        if token and self._loading.done() and self._loading.exception() is None:
+            try:
+                self._loading.result().logout(token)
+            except Exception:  # noqa: BLE001 - the session ends at its timeout anyway
+                log.exception("logout at exit failed")
+
     def on_ready(self) -> None:
         """The accueil is on screen: now the database side loads, off the event loop.
 

@@ -1,0 +1,96 @@
+"""« entkiosk serve »: the kiosk in a browser, for labs of thin clients and a teacher's tablet.
+
+textual-serve serves its own page (xterm.js and fonts included: nothing is fetched from
+outside) and, for each browser tab, starts one kiosk process on the configured database
+(``python -m entkiosk.cli`` with :data:`~entkiosk.cli.SERVED_ENV` set): the same screens,
+keys, idle timeout and safety as in a terminal. Closing or reloading the tab sends the
+process « quit »: its session is logged out (``KioskApp.on_unmount``) and it ends.
+
+It listens on loopback unless told otherwise; another address is said out loud, since
+anyone who reaches it gets a kiosk. TLS belongs to a reverse proxy (README).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import shlex
+import socket
+import sys
+from pathlib import Path
+
+from textual_serve.server import Server
+
+from .config import Settings, data_dir
+from .domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, port: int) -> None:
+    """A French refusal before anything starts: a port taken, an address this machine does not have."""
+    if not 1 <= port <= 65535:
+        raise DomainError(f"Port {port} impossible : choisissez un port entre 1 et 65535 (--port).")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise DomainError(f"L'adresse « {host} » est inconnue de cette machine : indiquez une de ses adresses "
+                          "avec --host (127.0.0.1 pour elle seule, 0.0.0.0 pour toutes).") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except PermissionError:
+            raise DomainError(f"Le port {port} est réservé à l'administrateur de la machine : choisissez un port "
+                              "au-dessus de 1024 avec --port.") from None
+        except OSError as exc:
+            if exc.errno == 98 or "in use" in str(exc):
+                raise DomainError(f"Le port {port} est déjà utilisé sur {host} (un autre « entkiosk serve » ou un "
+                                  "autre service) : choisissez-en un autre avec --port.") from None
+            raise DomainError(f"Impossible d'écouter sur {host}, port {port} : cette adresse n'est pas celle de "
+                              "cette machine. Indiquez une de ses adresses avec --host.") from None
+
+
+def serve(settings: Settings, *, host: str, port: int, public_url: str | None, config: Path | None) -> int:
+    """Serve until Ctrl+C (or SIGTERM); each tab's kiosk ends with its tab."""
+    check_bind(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    url = public_url or f"http://{shown}:{port}"
+    # Each tab's kiosk reads the same configuration and records its own kiosk id.
+    os.environ["ENTKIOSK_SERVED"] = settings.kiosk.id
+    if config is not None:
+        os.environ["ENTKIOSK_CONFIG"] = str(Path(config).resolve())
+    command = f"{shlex.quote(sys.executable)} -m entkiosk.cli"
+    if not is_loopback(host):
+        print(f"Attention : toute personne qui peut joindre {url} obtient un kiosque de l'établissement. "
+              "Le chiffrement (HTTPS) se fait par un proxy inverse placé devant (voir le README).", flush=True)
+    server = FrenchServer(command, host=host, port=port, title=f"{settings.establishment.name} — Scolarité Services",
+                           public_url=url)
+    server.serve()
+    return 0
+
+
+class FrenchServer(Server):
+    """textual-serve's server, speaking French to staff and logging to the kiosk's log."""
+
+    def initialize_logging(self) -> None:
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(filename=folder / "entkiosk.log", level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def on_startup(self, app) -> None:
+        print(f"Kiosque servi à l'adresse {self.public_url} : un kiosque par onglet de navigateur. "
+              "Ctrl+C pour arrêter.", flush=True)
