@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -92,6 +93,15 @@ def served(tmp_path: Path):
                               stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     line = server.stdout.readline()
     assert line.startswith(f"Kiosque servi à l'adresse http://127.0.0.1:{port}"), line + server.stderr.read()
+    # The line is printed as the server starts, an instant before it listens.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the server never listened"
+            time.sleep(0.05)
     yield port, server, db_url, letter
     server.terminate()
     server.wait(timeout=30)
@@ -102,7 +112,12 @@ async def test_each_tab_is_its_own_kiosk_and_ends_with_its_tab(served, tmp_path:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200
-            assert "Lycée de démonstration — Scolarité Services" in await page.text()
+            html = await page.text()
+        assert "<title>Lycée de démonstration — Scolarité Services</title>" in html
+        assert 'data-font-size="16"' in html and "Rouvrir le kiosque" in html
+        assert re.findall(r'(?:href|src)="(https?://[^/"]+)', html) == [f"http://127.0.0.1:{port}"] * 2  # nothing outside
+        async with http.get(f"http://127.0.0.1:{port}/?fontsize=24") as page:
+            assert 'data-font-size="24"' in await page.text()
         sockets = [await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24") for _ in range(3)]
         tabs = [Tab(ws) for ws in sockets]
         await asyncio.gather(*(tab.wait_for("ACCUEIL") for tab in tabs))
@@ -167,3 +182,20 @@ def test_another_address_than_loopback_is_said_out_loud(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+async def test_thirty_tabs_opened_and_closed_leave_no_process(served) -> None:
+    """30 tabs at once on the 2-core machine: each gets the accueil; once closed, no kiosk
+    process is left behind and the server still answers."""
+    port, server, _db_url, _letter = served
+    async with aiohttp.ClientSession() as http:
+        sockets = [await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24") for _ in range(30)]
+        await asyncio.gather(*(Tab(ws).wait_for("ACCUEIL", timeout=120) for ws in sockets))
+        assert len(kiosk_processes(server.pid)) == 30
+        await asyncio.gather(*(ws.close() for ws in sockets))
+        deadline = time.monotonic() + 60
+        while kiosk_processes(server.pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+        assert kiosk_processes(server.pid) == []
+        async with http.get(f"http://127.0.0.1:{port}/") as page:
+            assert page.status == 200

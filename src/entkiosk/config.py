@@ -165,6 +165,12 @@ class AuditSettings(_Section):
     retention_days: Annotated[int, msgspec.Meta(ge=30, le=3650)] = 365
 
 
+class ServeSettings(_Section):
+    #: « entkiosk serve »: the browser's character size in pixels (a tablet or a projector
+    #: wants 20 to 28); a link may still set it with ``?fontsize=``.
+    font_size: Annotated[int, msgspec.Meta(ge=10, le=48)] = 16
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     establishment: EstablishmentSettings = msgspec.field(default_factory=EstablishmentSettings)
@@ -176,6 +182,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     services: ServicesSettings = msgspec.field(default_factory=ServicesSettings)
     letters: LetterSettings = msgspec.field(default_factory=LetterSettings)
     audit: AuditSettings = msgspec.field(default_factory=AuditSettings)
+    serve: ServeSettings = msgspec.field(default_factory=ServeSettings)
     #: Where the settings came from (None: built-in defaults). Not a key of the file.
     source: str | None = None
 

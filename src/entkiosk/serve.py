@@ -20,7 +20,9 @@ import socket
 import sys
 from pathlib import Path
 
-from textual_serve.server import Server
+import aiohttp_jinja2
+from aiohttp import web
+from textual_serve.server import Server, to_int
 
 from .config import Settings, data_dir
 from .domain.errors import DomainError
@@ -77,13 +79,31 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None, c
         print(f"Attention : toute personne qui peut joindre {url} obtient un kiosque de l'établissement. "
               "Le chiffrement (HTTPS) se fait par un proxy inverse placé devant (voir le README).", flush=True)
     server = FrenchServer(command, host=host, port=port, title=f"{settings.establishment.name} — Scolarité Services",
-                           public_url=url)
+                          public_url=url, templates_path=PAGE)
+    server.font_size = settings.serve.font_size
     server.serve()
     return 0
 
 
+#: The page (``app_index.html``): French, titled with the establishment, no outside font.
+PAGE = Path(__file__).parent / "serve_page"
+
+
 class FrenchServer(Server):
-    """textual-serve's server, speaking French to staff and logging to the kiosk's log."""
+    """textual-serve's server with entkiosk's page, speaking French to staff and logging to
+    the kiosk's log."""
+
+    font_size = 16
+
+    @aiohttp_jinja2.template("app_index.html")
+    async def handle_index(self, request: web.Request) -> dict:
+        """The page's values: the sizes asked (``?fontsize=``, else ``[serve] font_size``), the
+        websocket of this server, its static files and the title."""
+        size = min(max(to_int(request.query.get("fontsize", ""), self.font_size), 10), 48)
+        base = self.public_url.rstrip("/")
+        socket_url = ("wss:" if base.startswith("https") else "ws:") + base.split(":", 1)[1] + "/ws"
+        return {"font_size": size, "app_websocket_url": socket_url,
+                "config": {"static": {"url": f"{base}/static/"}}, "application": {"name": self.title}}
 
     def initialize_logging(self) -> None:
         folder = data_dir()
