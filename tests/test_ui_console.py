@@ -1047,7 +1047,11 @@ async def test_a_student_session_cannot_reach_the_console(settings: Settings, se
         assert app.screen.query_one("#classes", DataTable).row_count == 0
         assert shows(app, "Réservé au personnel de l'établissement.")
         assert not shows(app, "2nde 3")
-    service.account(login.token)  # the student's own session is untouched
+        service.account(login.token)  # the student's own session is untouched
+    from entkiosk.domain.errors import SessionExpired
+
+    with pytest.raises(SessionExpired):  # the kiosk that stopped logged its session out
+        service.account(login.token)
 
 
 async def test_a_staff_session_ended_elsewhere_closes_the_console(settings: Settings, service: AccountService,
