@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .report import Figure, render_table, write_json
 
-BENCHMARKS = ("startup", "login", "keys", "bulk", "siecle", "sync", "letters", "kiosks", "memory")
+BENCHMARKS = ("startup", "login", "keys", "bulk", "siecle", "sync", "letters", "kiosks", "memory", "serve")
 
 
 KIOSK_KEYS = [f"kiosks {backend} {key}" for backend in ("sqlite", "postgresql")
@@ -65,12 +65,17 @@ def figures() -> dict[str, Figure]:
             Figure(f"kiosks {backend}, saturated: paths/s", "info", 0, "paths/s", "1 process"),
         )),
         Figure("resident memory after a student path", "ratio", 2.0, "MiB", "minimal Textual app"),
+        Figure("browser: page opened → accueil received", "ratio", 2.0, "ms", "terminal start-up"),
+        Figure("browser: keystroke echo p50 (loopback)", "limit", 16.0, "ms", ""),
+        Figure("browser: keystroke echo p99 (loopback)", "limit", 50.0, "ms", ""),
+        Figure("browser: memory per open tab", "info", 0, "MiB", ""),
+        Figure("browser: 30 tabs open at once, in all", "info", 0, "MiB", ""),
     ]
     keys = ["startup", "login", "keys p50", "keys p99", "screens p50", "screens p99", "screens push",
             "screens built", "gc pause", "bulk",
             "bulk pool", "siecle", "siecle pool", "siecle read", "siecle preview", "sync", "sync ratio", "sync hashes",
             "letters time", "letters memory",
-            *KIOSK_KEYS, "memory"]
+            *KIOSK_KEYS, "memory", "serve page", "serve keys p50", "serve keys p99", "serve tab memory", "serve 30 tabs"]
     return dict(zip(keys, rows, strict=True))
 
 
@@ -84,6 +89,7 @@ OWNED = {
     "letters": ["letters time", "letters memory"],
     "kiosks": KIOSK_KEYS,
     "memory": ["memory"],
+    "serve": ["serve page", "serve keys p50", "serve keys p99", "serve tab memory", "serve 30 tabs"],
 }
 
 
@@ -104,6 +110,8 @@ def runner(name: str) -> Callable[..., None]:
         from .letters import measure
     elif name == "kiosks":
         from .kiosks import measure
+    elif name == "serve":
+        from .serve import measure
     else:
         from .memory import measure
     return measure
