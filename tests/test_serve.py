@@ -21,6 +21,7 @@ from conftest import make_settings, student
 from sqlalchemy import select
 from test_cli import write_conf
 
+from entkiosk.domain.errors import AuthenticationFailed
 from entkiosk.runtime import open_service
 from entkiosk.store.models import AuditEvent, Session
 
@@ -199,3 +200,42 @@ async def test_thirty_tabs_opened_and_closed_leave_no_process(served) -> None:
         assert kiosk_processes(server.pid) == []
         async with http.get(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200
+
+
+async def test_a_tab_closed_in_the_middle_of_a_first_connection_leaves_the_database_consistent(
+        served, tmp_path: Path) -> None:
+    """The browser goes away the instant the pupil presses VALIDER on the first connection:
+    the activation is all done or not done at all, the session is logged out, the process ends."""
+    port, server, db_url, letter = served
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
+        tab = Tab(ws)
+        await tab.wait_for("ACCUEIL")
+        await tab.type("\r")
+        await tab.wait_for("ESPACE NUM")
+        await tab.type("\t")
+        await tab.type("\r")
+        await tab.wait_for("authentification")
+        for text in (letter.identifier, "\t", letter.provisional_password, "\r"):
+            await tab.type(text)
+        await tab.wait_for("Vos informations")
+        for text in ("14032010", "\t", "Velo2roues", "\t", "Velo2roues", "\r"):
+            await tab.type(text)
+        await ws.close()  # gone, mid-transaction
+    deadline = time.monotonic() + 30
+    while kiosk_processes(server.pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert kiosk_processes(server.pid) == []
+    service = open_service(make_settings(db_url, tmp_path))
+    try:
+        with service.engine.connect() as c:
+            sessions = c.execute(select(Session.revoked_at)).all()
+        assert sessions and all(row.revoked_at is not None for row in sessions)
+        # Either the activation happened whole (the new password works) or not at all (the letter still does).
+        try:
+            login = service.authenticate(letter.identifier, "Velo2roues")
+            assert login.next_step == "charter"
+        except AuthenticationFailed:  # then the provisional password must still open the first connection
+            assert service.authenticate(letter.identifier, letter.provisional_password).next_step == "first_connection"
+    finally:
+        service.engine.dispose()
