@@ -23,7 +23,7 @@ from ..domain.passwords import provisional_password
 from ..imports import read_pupils
 from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, SchoolClass
 from .core import UseCases
-from .kin import guardian_counts
+from .kin import account_state, email_state, guardian_counts
 from .views import (
     ClassSummary,
     Deliver,
@@ -32,7 +32,6 @@ from .views import (
     RequestMail,
     RequestState,
     ResetRequestView,
-    StudentState,
     StudentStatus,
     class_order,
     student_matches,
@@ -240,20 +239,14 @@ class Classes(UseCases):
         result = []
         for row in rows:
             a: Account = row.Account
-            if a.left_at is not None:
-                state: StudentState = "left"
-            elif a.state == AccountState.CREATED:
-                state = "expired" if self.core.expired(a) else "waiting"
-            else:
-                state = "ready" if a.id in accepted else "activated"
-            email = EmailState.PENDING if a.pending_email else EmailState.VALIDATED if a.email else EmailState.NONE
+            state = account_state(self.core, a, a.id in accepted)
             charter = a.id in accepted and a.state == AccountState.ACTIVE  # a reset account accepts again
             deleted_on = None
             if a.left_at is not None:
                 kept = timedelta(days=self.settings.accounts.leaver_retention_days)
                 deleted_on = (a.left_at + kept).astimezone(self.settings.timezone).date()
             result.append(StudentStatus(a.identifier, a.first_name, a.last_name, row.class_name, a.birth_date, state,
-                                        charter, email, a.identifier in locked, a.must_change_password,
+                                        charter, email_state(a), a.identifier in locked, a.must_change_password,
                                         a.deadline, a.activated_at, a.left_at, deleted_on))
         return result
 

@@ -23,14 +23,14 @@ from ..domain import errors
 from ..domain.classlist import Where, printable
 from ..domain.identifiers import base_identifier, next_free, normalize_login
 from ..domain.letter import IssuedLetter
-from ..domain.lifecycle import AccountState, EmailState, Kind
+from ..domain.lifecycle import AccountState, Kind
 from ..domain.names import person_order
 from ..domain.passwords import provisional_password
 from ..domain.roles import Right
 from ..imports.siecle_guardians import GuardianFile, GuardianRecord, parse_guardians_xml
 from ..store.models import Account, CharterAcceptance, Guardianship, SchoolClass
 from .core import NOT_YOUR_CLASS, Core, UseCases
-from .kin import child_state, guardian_letter
+from .kin import account_state, email_state, guardian_letter
 from .staff import Staff
 from .views import (
     ChildView,
@@ -346,13 +346,12 @@ class Guardians(UseCases):
         for guardian_id, child, class_name in links:
             children.setdefault(guardian_id, []).append(ChildView(
                 child.identifier, child.first_name, child.last_name, class_name,
-                child_state(self.core, child, child.id in accepted)))
+                account_state(self.core, child, child.id in accepted)))
         result = []
         for g in guardians:
             mine = sorted(children.get(g.id, []), key=lambda c: person_order(c.last_name, c.first_name, c.identifier))
-            email = EmailState.PENDING if g.pending_email else EmailState.VALIDATED if g.email else EmailState.NONE
             result.append(GuardianStatus(g.identifier, g.civility or "", g.first_name, g.last_name, tuple(mine),
-                                         child_state(self.core, g, g.id in accepted), email, g.identifier in locked,
+                                         account_state(self.core, g, g.id in accepted), email_state(g), g.identifier in locked,
                                          g.deadline, g.activated_at, tuple(g.postal_address or ())))
         result.sort(key=lambda st: person_order(st.last_name, st.first_name, st.identifier))
         return result

@@ -7,20 +7,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession, aliased
 
 from ..domain.letter import IssuedLetter
-from ..domain.lifecycle import AccountState
+from ..domain.lifecycle import AccountState, EmailState
 from ..domain.names import person_order
 from ..store.models import Account, Guardianship, SchoolClass
 from .core import Core
 from .views import StudentState
 
 
-def child_state(core: Core, account: Account, accepted: bool) -> StudentState:
-    """An account's state as staff and guardians read it."""
+def account_state(core: Core, account: Account, accepted: bool) -> StudentState:
+    """A pupil's or a guardian's account as staff and guardians read it; ``accepted``: the
+    current charter is accepted."""
     if account.left_at is not None:
         return "left"
     if account.state == AccountState.CREATED:
         return "expired" if core.expired(account) else "waiting"
     return "ready" if accepted else "activated"
+
+
+def email_state(account: Account) -> EmailState:
+    """Where an account's address stands: none, waiting for its code, validated."""
+    return EmailState.PENDING if account.pending_email else EmailState.VALIDATED if account.email else EmailState.NONE
 
 
 def child_label(child: Account, class_name: str | None) -> str:
