@@ -84,6 +84,26 @@ class Browser:
         self.driver.quit()
 
 
+def activate_from_the_letter(window: Browser, letter) -> None:
+    """A pupil at the page: accueil, « Se connecter », « Élève », the letter's identifier and
+    password, the first connection (birth date, new password twice), the charter, the home."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    window.wait_for("ACCUEIL")
+    window.driver.find_element(By.ID, "terminal").click()
+    window.keys(Keys.ENTER)
+    window.wait_for("Connectez-vous en fonction")
+    window.keys(Keys.TAB, Keys.ENTER)  # profile « Élève »: the login
+    window.wait_for("authentification")
+    window.keys(letter.identifier, Keys.TAB, letter.provisional_password, Keys.ENTER)
+    window.wait_for("Vos informations")
+    window.keys("14032010", Keys.TAB, GOOD_PASSWORD, Keys.TAB, GOOD_PASSWORD, Keys.ENTER)
+    window.wait_for("accepte la charte")
+    window.keys(Keys.TAB, " ", Keys.TAB, Keys.ENTER)
+    window.wait_for("Bienvenue Julie")
+
+
 @pytest.fixture
 def browser_at(served):  # noqa: F811 - the fixture imported above
     opened: list[Browser] = []
@@ -103,24 +123,11 @@ def test_browser_first_connection_from_the_letter(served, browser_at, tmp_path: 
     """A pupil opens the served page, reaches the accueil, logs in with the letter and
     completes the first connection and the charter: the account is active, the login
     recorded with this tab's kiosk id."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     port, server, db_url, letter = served
     window = browser_at()
     assert window.driver.title == "Lycée de démonstration — Scolarité Services"
-    window.wait_for("ACCUEIL")
-    window.driver.find_element(By.ID, "terminal").click()
-    window.keys(Keys.ENTER)  # « Se connecter »
-    window.wait_for("Connectez-vous en fonction")
-    window.keys(Keys.TAB, Keys.ENTER)  # profile « Élève »: the login
-    window.wait_for("authentification")
-    window.keys(letter.identifier, Keys.TAB, letter.provisional_password, Keys.ENTER)
-    window.wait_for("Vos informations")
-    window.keys("14032010", Keys.TAB, GOOD_PASSWORD, Keys.TAB, GOOD_PASSWORD, Keys.ENTER)
-    window.wait_for("accepte la charte")
-    window.keys(Keys.TAB, " ", Keys.TAB, Keys.ENTER)
-    window.wait_for("Bienvenue Julie")
+    activate_from_the_letter(window, letter)
     screenshot = tmp_path / "kiosque-navigateur.png"
     window.driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000
@@ -162,18 +169,7 @@ def test_browser_tablet_live_view_sees_a_pupil_activate(served, browser_at, tmp_
     tablet.wait_for("Il manque encore")
 
     pupil = browser_at()
-    pupil.wait_for("ACCUEIL")
-    pupil.driver.find_element(By.ID, "terminal").click()
-    pupil.keys(Keys.ENTER)
-    pupil.wait_for("Connectez-vous en fonction")
-    pupil.keys(Keys.TAB, Keys.ENTER)
-    pupil.wait_for("authentification")
-    pupil.keys(letter.identifier, Keys.TAB, letter.provisional_password, Keys.ENTER)
-    pupil.wait_for("Vos informations")
-    pupil.keys("14032010", Keys.TAB, GOOD_PASSWORD, Keys.TAB, GOOD_PASSWORD, Keys.ENTER)
-    pupil.wait_for("accepte la charte")
-    pupil.keys(Keys.TAB, " ", Keys.TAB, Keys.ENTER)
-    pupil.wait_for("Bienvenue Julie")
+    activate_from_the_letter(pupil, letter)
 
     tablet.wait_for("Tous les")
     assert tablet.driver.get_window_size()["width"] == 768

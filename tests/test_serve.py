@@ -60,6 +60,14 @@ def kiosk_processes(server_pid: int) -> list[int]:
     return found
 
 
+async def no_kiosk_left(server_pid: int, timeout: float = 30) -> None:
+    """Every tab's kiosk process has ended (waiting up to ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while kiosk_processes(server_pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert kiosk_processes(server_pid) == []
+
+
 class Tab:
     """A browser tab as textual-serve sees it: a websocket, keys in, the terminal's bytes out."""
 
@@ -137,10 +145,7 @@ async def test_each_tab_is_its_own_kiosk_and_ends_with_its_tab(served, tmp_path:
         await tab.wait_for("PREMI")
         for ws in sockets:
             await ws.close()
-    deadline = time.monotonic() + 30
-    while kiosk_processes(server.pid) and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-    assert kiosk_processes(server.pid) == []
+    await no_kiosk_left(server.pid)
     service = open_service(make_settings(db_url, tmp_path))
     try:
         with service.engine.connect() as c:
@@ -194,10 +199,7 @@ async def test_thirty_tabs_opened_and_closed_leave_no_process(served) -> None:
         await asyncio.gather(*(Tab(ws).wait_for("ACCUEIL", timeout=120) for ws in sockets))
         assert len(kiosk_processes(server.pid)) == 30
         await asyncio.gather(*(ws.close() for ws in sockets))
-        deadline = time.monotonic() + 60
-        while kiosk_processes(server.pid) and time.monotonic() < deadline:
-            await asyncio.sleep(0.25)
-        assert kiosk_processes(server.pid) == []
+        await no_kiosk_left(server.pid, timeout=60)
         async with http.get(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200
 
@@ -222,10 +224,7 @@ async def test_a_tab_closed_in_the_middle_of_a_first_connection_leaves_the_datab
         for text in ("14032010", "\t", "Velo2roues", "\t", "Velo2roues", "\r"):
             await tab.type(text)
         await ws.close()  # gone, mid-transaction
-    deadline = time.monotonic() + 30
-    while kiosk_processes(server.pid) and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-    assert kiosk_processes(server.pid) == []
+    await no_kiosk_left(server.pid)
     service = open_service(make_settings(db_url, tmp_path))
     try:
         with service.engine.connect() as c:
