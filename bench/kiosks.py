@@ -234,7 +234,7 @@ class Findings:
 
 
 @dataclass
-class _Scene:
+class Scene:
     """What the parent knows of the run, to check the database against (again)."""
 
     own: list[Student]
@@ -266,7 +266,7 @@ class LoadReport:
     timed_out: bool = False
     pace: Pace | None = None
     thinking_s: float = 0.0
-    scene: _Scene | None = field(default=None, repr=False)
+    scene: Scene | None = field(default=None, repr=False)
 
     @property
     def all_latencies(self) -> list[float]:
@@ -323,7 +323,7 @@ class LoadReport:
         """The parent's checks again, on ``connection`` (say, one where a test changed something)."""
         if self.scene is None:
             raise ValueError("this report has no scene to check against")
-        return _check(connection, self.scene)
+        return check_database(connection, self.scene)
 
     def per_use_case(self) -> dict[str, dict[str, float]]:
         out = {}
@@ -738,10 +738,10 @@ def run_load(url: str, processes: int, students_per_process: int, outbox_root: P
     wall = (max(ends) - min(starts)) if starts and ends else 0.0
     paths = sum(r.paths for r in collected)
 
-    scene = _Scene(own, contended, races, finals, outbox_root, race_mailboxes)
+    scene = Scene(own, contended, races, finals, outbox_root, race_mailboxes)
     try:
         with service.engine.connect() as connection:
-            findings = _check(connection, scene)
+            findings = check_database(connection, scene)
     finally:
         service.engine.dispose()
     return LoadReport(url, processes, students_per_process, len(contended), wall, paths, latencies, hashing,
@@ -752,7 +752,7 @@ def run_load(url: str, processes: int, students_per_process: int, outbox_root: P
                       scene=scene)
 
 
-def _check(connection, scene: _Scene) -> Findings:
+def check_database(connection, scene: Scene) -> Findings:
     """What the database must hold after the run; one line per write that is not there."""
     from argon2 import PasswordHasher
     from argon2.exceptions import Argon2Error, InvalidHashError

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_PASSWORD, make_settings
 from sqlalchemy import select
-from test_serve import served  # noqa: F401 - the served kiosk (a fixture)
+from test_serve import served, served_idle  # noqa: F401 - the served kiosk (fixtures)
 
 from entkiosk.runtime import open_service
 from entkiosk.store.models import Account, AuditEvent
@@ -105,9 +105,10 @@ def activate_from_the_letter(window: Browser, letter) -> None:
 
 
 @pytest.fixture
-def browser_at(served):  # noqa: F811 - the fixture imported above
+def browser_at(request):
+    """Windows on the served kiosk of the test (``served`` or ``served_idle``)."""
     opened: list[Browser] = []
-    port = served[0]
+    port = request.getfixturevalue("served_idle" if "served_idle" in request.fixturenames else "served")[0]
 
     def open_window(width: int = 1024, height: int = 768, query: str = "") -> Browser:
         window = Browser(f"http://127.0.0.1:{port}/{query}", width, height)
@@ -173,3 +174,36 @@ def test_browser_tablet_live_view_sees_a_pupil_activate(served, browser_at, tmp_
 
     tablet.wait_for("Tous les")
     assert tablet.driver.get_window_size()["width"] == 768
+
+
+def test_browser_tab_left_idle_ends_the_session_then_closes_and_reopens(served_idle, browser_at,  # noqa: F811
+                                                                         tmp_path: Path) -> None:
+    """A pupil leaves the page in the middle of the first connection: the countdown, the
+    accueil with its notice, then the page says the kiosk is closed; « Rouvrir le kiosque »
+    brings a fresh accueil (a new kiosk for the tab)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _port, _server, _db_url, letter = served_idle
+    window = browser_at()
+    window.wait_for("ACCUEIL")
+    window.driver.find_element(By.ID, "terminal").click()
+    window.keys(Keys.ENTER)
+    window.wait_for("Connectez-vous en fonction")
+    window.keys(Keys.TAB, Keys.ENTER)
+    window.wait_for("authentification")
+    window.keys(letter.identifier, Keys.TAB, letter.provisional_password, Keys.ENTER)
+    window.wait_for("Vos informations")
+    window.keys("1403")
+    window.wait_for("toujours là", timeout=30)
+    window.wait_for("inactivité", timeout=30)
+    notice = window.driver.find_element(By.CSS_SELECTOR, ".closed")
+    deadline = time.monotonic() + 40
+    while not notice.is_displayed():
+        assert time.monotonic() < deadline, "the page never said the kiosk was closed"
+        time.sleep(0.2)
+    assert notice.text.startswith("Ce kiosque est fermé")
+    window.seen = ""
+    notice.find_element(By.TAG_NAME, "button").click()
+    window.wait_for("ACCUEIL")
+    assert not window.driver.find_element(By.CSS_SELECTOR, ".closed").is_displayed()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .config import ConfigError, Settings, find_config, load_settings
+from .config import SERVED_ENV, ConfigError, Settings, find_config, load_settings
 from .domain.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 #: Set by « entkiosk serve » for the kiosk of each browser tab: the serving instance's id.
-SERVED_ENV = "ENTKIOSK_SERVED"
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -820,14 +819,12 @@ class _ServiceOnce:
         return self.service
 
 
-def _tab_settings(settings: Settings, instance: str) -> Settings:
-    """The settings of one browser tab: ``[kiosk] id`` is the serving instance's plus the tab's."""
-    import secrets
-
+def _tab_settings(settings: Settings, tab: str) -> Settings:
+    """The settings of one browser tab: ``[kiosk] id`` is the one its server gave it (the
+    serving instance's plus the tab's)."""
     import msgspec
 
-    tab = f"{instance[:48]}/web-{secrets.token_hex(3)}"
-    return msgspec.structs.replace(settings, kiosk=msgspec.structs.replace(settings.kiosk, id=tab))
+    return msgspec.structs.replace(settings, kiosk=msgspec.structs.replace(settings.kiosk, id=tab[:60]))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
@@ -867,11 +864,16 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
         app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters,
                        demo_staff=demo_staff)
         app.freeze_after_start = True
+        if served:  # a tab left on the accueil closes its kiosk (the page offers to reopen it)
+            app.close_when_idle = settings.serve.idle_close
         app.run()
         if app.startup_error is not None:
             raise app.startup_error
-        if app.return_code in (0, None):  # closed by a member of staff
+        if app.return_code in (0, None):  # closed by a member of staff, or a browser tab done with
             return EXIT_OK
+        if served:  # the tab's page already shows « Ce kiosque est fermé »: the server's console says why
+            raise DomainError(f"Le kiosque de l'onglet {settings.kiosk.id} s'est arrêté sur une erreur ; l'onglet "
+                              f"propose de le rouvrir. Détails dans le journal {log_dir / 'entkiosk.log'}.")
         # A bug: the student's session is gone with that run; a fresh accueil comes back.
         now = time.monotonic()
         crashes = [t for t in crashes if now - t < 60] + [now]

@@ -20,6 +20,9 @@ import msgspec
 from .domain.passwords import LONGEST_ALLOWED, MAX_LENGTH, MIN_LENGTH, OWASP_MIN_MEMORY_KIB, OWASP_MIN_TIME_COST
 
 ENV_VAR = "ENTKIOSK_CONFIG"
+#: Set by « entkiosk serve » for each browser tab's kiosk process: that kiosk's ``[kiosk] id``
+#: (the serving instance's plus the tab's).
+SERVED_ENV = "ENTKIOSK_SERVED"
 APP_NAME = "entkiosk"
 
 Positive = Annotated[int, msgspec.Meta(ge=1)]
@@ -169,6 +172,10 @@ class ServeSettings(_Section):
     #: « entkiosk serve »: the browser's character size in pixels (a tablet or a projector
     #: wants 20 to 28); a link may still set it with ``?fontsize=``.
     font_size: Annotated[int, msgspec.Meta(ge=10, le=48)] = 16
+    #: Seconds without a key or a click after which a tab back on the accueil closes its
+    #: kiosk (the page then offers to reopen it); 0: never. A session in the tab ends first,
+    #: at ``[kiosk] idle_timeout``.
+    idle_close: Annotated[int, msgspec.Meta(ge=0, le=86400)] = 900
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

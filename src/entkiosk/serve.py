@@ -12,19 +12,23 @@ anyone who reaches it gets a kiosk. TLS belongs to a reverse proxy (README).
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import json
 import logging
 import os
+import secrets
 import shlex
 import socket
 import sys
 from pathlib import Path
 
 import aiohttp_jinja2
-from aiohttp import web
+from aiohttp import WSMsgType, web
+from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from .config import Settings, data_dir
+from .config import SERVED_ENV, Settings, data_dir
 from .domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -70,8 +74,7 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None, c
     check_bind(host, port)
     shown = f"[{host}]" if ":" in host else host
     url = public_url or f"http://{shown}:{port}"
-    # Each tab's kiosk reads the same configuration and records its own kiosk id.
-    os.environ["ENTKIOSK_SERVED"] = settings.kiosk.id
+    # Each tab's kiosk reads the same configuration (and records its own kiosk id).
     if config is not None:
         os.environ["ENTKIOSK_CONFIG"] = str(Path(config).resolve())
     command = f"{shlex.quote(sys.executable)} -m entkiosk.cli"
@@ -81,6 +84,7 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None, c
     server = FrenchServer(command, host=host, port=port, title=f"{settings.establishment.name} — Scolarité Services",
                           public_url=url, templates_path=PAGE)
     server.font_size = settings.serve.font_size
+    server.instance = settings.kiosk.id[:48]
     server.serve()
     return 0
 
@@ -94,6 +98,8 @@ class FrenchServer(Server):
     the kiosk's log."""
 
     font_size = 16
+    #: ``[kiosk] id`` of this server; each tab's kiosk is ``<instance>/web-<6 hex>``.
+    instance = "kiosque"
 
     @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> dict:
@@ -114,3 +120,75 @@ class FrenchServer(Server):
     async def on_startup(self, app) -> None:
         print(f"Kiosque servi à l'adresse {self.public_url} : un kiosque par onglet de navigateur. "
               "Ctrl+C pour arrêter.", flush=True)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """One browser tab: its own kiosk process, named for the audit, that ends with the tab
+        (closed, reloaded or gone); the keys, sizes and focus of the tab go to that kiosk."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = min(max(to_int(request.query.get("width", "80"), 80), 20), 500)
+        height = min(max(to_int(request.query.get("height", "24"), 24), 5), 300)
+        tab = f"{self.instance}/web-{secrets.token_hex(3)}"
+        kiosk = TabKiosk(tab, f"{SERVED_ENV}={shlex.quote(tab)} {self.command}", write_bytes=websocket.send_bytes,
+                         write_str=websocket.send_str, close=websocket.close, download_manager=self.download_manager)
+        await websocket.prepare(request)
+        log.info("tab %s opened", tab)
+        try:
+            await kiosk.start(width, height)
+            async for message in websocket:
+                if message.type == WSMsgType.TEXT:
+                    await kiosk.from_browser(message.data)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception:  # noqa: BLE001 - one tab's trouble is not the server's
+            log.exception("tab %s failed", tab)
+        finally:
+            await kiosk.stop()
+            log.info("tab %s closed", tab)
+        return websocket
+
+
+class TabKiosk(AppService):
+    """The kiosk process of one tab. If it ends without the tab or the kiosk asking (killed,
+    out of memory), the server says so in French and closes the tab's connection, so that
+    the page shows « Ce kiosque est fermé » and offers to reopen it rather than freeze."""
+
+    def __init__(self, tab: str, command: str, **streams) -> None:
+        super().__init__(command, **streams)
+        self.tab = tab
+        self.ending = False
+
+    async def from_browser(self, text: str) -> None:
+        """A message of textual-serve's page: keys, a new size, the focus, a ping."""
+        try:
+            kind, data = json.loads(text)
+        except (ValueError, TypeError):
+            return  # not the page's: ignored
+        if kind == "stdin" and isinstance(data, str):
+            await self.send_bytes(data.encode("utf-8"))
+        elif kind == "resize" and isinstance(data, dict):
+            await self.set_terminal_size(min(max(to_int(str(data.get("width")), 80), 20), 500),
+                                         min(max(to_int(str(data.get("height")), 24), 5), 300))
+        elif kind == "ping":
+            await self.remote_write_str(json.dumps(["pong", data]))
+        elif kind == "blur":
+            await self.blur()
+        elif kind == "focus":
+            await self.focus()
+
+    async def on_meta(self, data: bytes) -> None:
+        if json.loads(data).get("type") == "exit":  # the kiosk ends by itself, as it should
+            self.ending = True
+        await super().on_meta(data)
+
+    async def stop(self) -> None:
+        self.ending = True
+        await super().stop()
+
+    async def run(self) -> None:
+        await super().run()
+        if not self.ending:
+            log.error("the kiosk of tab %s ended unexpectedly", self.tab)
+            print(f"Le kiosque de l'onglet {self.tab} s'est arrêté sans qu'on le lui demande (processus "
+                  "interrompu) : l'onglet affiche « Ce kiosque est fermé » et propose de le rouvrir ; ce qui était "
+                  "enregistré est conservé, l'opération en cours l'est entière ou pas du tout.", flush=True)
+            await self.remote_close()

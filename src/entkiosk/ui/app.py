@@ -100,6 +100,10 @@ class KioskApp(Kiosk, inherit_bindings=False):
         #: Set when a staff confirmation is accepted: the screen behind waits for the job.
         self.job_follows = False
         self._last_activity = idle_clock()
+        #: A browser tab's kiosk (``entkiosk serve``): seconds on the accueil without a key or
+        #: a click before it closes (0: never, as a terminal kiosk).
+        self.close_when_idle = 0
+        self._last_touch = idle_clock()
         #: The mouse button that dismissed the countdown is still down: its release is no click.
         self.swallow_release = False
         # Textual prints what stopped the app on this console as it exits: the log gets it
@@ -216,7 +220,7 @@ class KioskApp(Kiosk, inherit_bindings=False):
         """A sign of life: the idle clock restarts. True if it dismissed the countdown."""
         from .screens.idle import IdleWarning
 
-        self._last_activity = self.idle_clock()
+        self._last_activity = self._last_touch = self.idle_clock()
         if isinstance(self.screen, IdleWarning):
             self.pop_screen()
             return True
@@ -245,6 +249,10 @@ class KioskApp(Kiosk, inherit_bindings=False):
             return
         if not self.has_student_state() or getattr(stack[-1], "KEEPS_AWAKE", False):
             self._last_activity = self.idle_clock()
+            if (self.close_when_idle and not self.has_student_state()
+                    and self.idle_clock() - self._last_touch >= self.close_when_idle):
+                log.info("browser tab left idle on the accueil: its kiosk closes")
+                self.exit(return_code=0)
             return
         timeout = self.settings.kiosk.idle_timeout
         remaining = timeout - (self.idle_clock() - self._last_activity)
@@ -262,7 +270,7 @@ class KioskApp(Kiosk, inherit_bindings=False):
         self.session = None
         self.staff_group.clear()
         self.job_follows = False
-        self._last_activity = self.idle_clock()
+        self._last_activity = self._last_touch = self.idle_clock()
         if token:
             self.run_worker(partial(self.service.logout, token), thread=True, exit_on_error=False, name="logout")
         self.call_later(self._back_to_welcome, notice)
