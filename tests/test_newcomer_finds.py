@@ -109,7 +109,7 @@ DEMO_STAFF = ("prof.demo", "Kp7w-Qm3r-Xt8v")
 async def test_f2_shows_the_staff_account_and_opens_both_logins(lab, tmp_path):
     service = lab
     from textual.widgets import Input
-    from ui_support import kiosk, settle, shows, submit, tab_to
+    from ui_support import settle, shows, submit, tab_to
 
     from entkiosk.ui.app import make_app
     from entkiosk.ui.screens.demo import DemoLettersScreen

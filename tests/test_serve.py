@@ -470,3 +470,32 @@ async def test_the_readme_nginx_example_serves_the_kiosk_over_https(tmp_path: Pa
         finally:
             proxy.terminate()
             proxy.wait(timeout=30)
+
+
+async def test_stopping_the_server_closes_every_tab_and_its_session(served, tmp_path: Path) -> None:
+    """Ctrl+C on « entkiosk serve » with a pupil in the middle of a first connection: the
+    server says in French that it stopped, the tab's kiosk ends and its session is closed."""
+    port, server, db_url, letter = served
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
+        tab = Tab(ws)
+        await tab.log_in(letter.identifier, letter.provisional_password)
+        await tab.wait_for("Vos informations")
+        kiosks = kiosk_processes(server.pid)
+        assert len(kiosks) == 1
+        server.send_signal(signal.SIGINT)
+        # (in a thread: the tab's connection goes on answering the server meanwhile, as a browser does)
+        out, err = await asyncio.to_thread(server.communicate, timeout=30)
+        await tab.wait_closed()
+    assert out.startswith("Kiosque arrêté\u00a0: les onglets encore ouverts"), out + err
+    assert "Traceback" not in out + err
+    deadline = time.monotonic() + 30
+    while (Path("/proc") / str(kiosks[0])).exists():
+        assert time.monotonic() < deadline, "the tab's kiosk outlived its server"
+        await asyncio.sleep(0.1)
+    engine = open_service(make_settings(db_url, tmp_path)).engine
+    try:
+        with engine.connect() as c:
+            assert [row.revoked_at is not None for row in c.execute(select(Session.revoked_at))] == [True]
+    finally:
+        engine.dispose()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 import aiohttp_jinja2
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
@@ -101,6 +101,11 @@ class FrenchServer(Server):
     #: ``[kiosk] id`` of this server; each tab's kiosk is ``<instance>/web-<6 hex>``.
     instance = "kiosque"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: The tabs' connections, closed when the server stops.
+        self.open_tabs: set[web.WebSocketResponse] = set()
+
     @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> dict:
         """The page's values: the sizes asked (``?fontsize=``, else ``[serve] font_size``), the
@@ -117,6 +122,14 @@ class FrenchServer(Server):
         logging.basicConfig(filename=folder / "entkiosk.log", level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    async def on_shutdown(self, app) -> None:
+        """Ctrl+C or SIGTERM: every open tab is closed now (a browser would otherwise keep its
+        connection, and the server wait for it), which ends its kiosk and its session."""
+        await asyncio.gather(*(websocket.close(code=WSCloseCode.GOING_AWAY) for websocket in list(self.open_tabs)),
+                             return_exceptions=True)
+        print("Kiosque arrêté : les onglets encore ouverts affichent « Ce kiosque est fermé » et leurs sessions "
+              "sont fermées.", flush=True)
+
     async def on_startup(self, app) -> None:
         print(f"Kiosque servi à l'adresse {self.public_url} : un kiosque par onglet de navigateur. "
               "Ctrl+C pour arrêter.", flush=True)
@@ -132,6 +145,7 @@ class FrenchServer(Server):
                          write_str=websocket.send_str, close=websocket.close, download_manager=self.download_manager)
         await websocket.prepare(request)
         log.info("tab %s opened", tab)
+        self.open_tabs.add(websocket)
         try:
             await kiosk.start(width, height)
             async for message in websocket:
@@ -142,6 +156,7 @@ class FrenchServer(Server):
         except Exception:  # noqa: BLE001 - one tab's trouble is not the server's
             log.exception("tab %s failed", tab)
         finally:
+            self.open_tabs.discard(websocket)
             await kiosk.stop()
             log.info("tab %s closed", tab)
         return websocket
