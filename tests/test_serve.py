@@ -40,6 +40,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_listening(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    """``process`` listens on ``port`` of loopback (or it ended, which fails with its output)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, f"nothing ever listened on port {port}"
+            time.sleep(0.05)
+
+
 def kiosk_processes(server_pid: int) -> list[int]:
     """The kiosk processes started by the server (its descendants running ``entkiosk.cli``)."""
     children: dict[int, list[int]] = {}
@@ -128,6 +141,24 @@ class Tab:
             await self.type(text)
 
 
+async def tab_at_first_connection(http: aiohttp.ClientSession, port: int, letter) -> Tab:
+    """A new tab where the pupil of ``letter`` has logged in: the first connection's form."""
+    tab = Tab(await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24"))
+    await tab.log_in(letter.identifier, letter.provisional_password)
+    await tab.wait_for("Vos informations")
+    return tab
+
+
+def sessions_of(db_url: str, tmp_path: Path) -> list:
+    """Every session on file: when it was revoked, by which kiosk."""
+    engine = open_service(make_settings(db_url, tmp_path)).engine
+    try:
+        with engine.connect() as c:
+            return c.execute(select(Session.revoked_at, Session.kiosk_id)).all()
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def serving(tmp_path: Path, conf_extra: str = "", public_url: str | None = None):
     """``entkiosk serve`` on a free loopback port, on an SQLite file with one pupil;
@@ -147,14 +178,7 @@ def serving(tmp_path: Path, conf_extra: str = "", public_url: str | None = None)
     shown = public_url or f"http://127.0.0.1:{port}"
     assert line.startswith(f"Kiosque servi à l'adresse {shown}"), line + server.stderr.read()
     # The line is printed as the server starts, an instant before it listens.
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "the server never listened"
-            time.sleep(0.05)
+    wait_listening(port, server)
     try:
         yield port, server, db_url, letter
     finally:
@@ -326,22 +350,14 @@ async def test_a_tab_left_idle_ends_its_session_then_its_kiosk(served_idle, tmp_
     kiosk closes (the page offers to reopen it)."""
     port, server, db_url, letter = served_idle
     async with aiohttp.ClientSession() as http:
-        ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
-        tab = Tab(ws)
-        await tab.log_in(letter.identifier, letter.provisional_password)
-        await tab.wait_for("Vos informations")
+        tab = await tab_at_first_connection(http, port, letter)
         await tab.type("1403")  # typed, then left
         await tab.wait_for("toujours là", timeout=30)
         await tab.wait_for("inactivité", timeout=30)
         assert len(kiosk_processes(server.pid)) == 1  # the accueil again, the kiosk still there
         await tab.wait_closed(timeout=40)
     await no_kiosk_left(server.pid)
-    engine = open_service(make_settings(db_url, tmp_path)).engine
-    try:
-        with engine.connect() as c:
-            sessions = c.execute(select(Session.revoked_at)).all()
-    finally:
-        engine.dispose()
+    sessions = sessions_of(db_url, tmp_path)
     assert len(sessions) == 1 and sessions[0].revoked_at is not None
 
 
@@ -381,19 +397,15 @@ async def test_a_tab_closed_in_the_middle_of_a_first_connection_leaves_the_datab
     the activation is all done or not done at all, the session is logged out, the process ends."""
     port, server, db_url, letter = served
     async with aiohttp.ClientSession() as http:
-        ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
-        tab = Tab(ws)
-        await tab.log_in(letter.identifier, letter.provisional_password)
-        await tab.wait_for("Vos informations")
+        tab = await tab_at_first_connection(http, port, letter)
         for text in ("14032010", "\t", "Velo2roues", "\t", "Velo2roues", "\r"):
             await tab.type(text)
-        await ws.close()  # gone, mid-transaction
+        await tab.ws.close()  # gone, mid-transaction
     await no_kiosk_left(server.pid)
+    sessions = sessions_of(db_url, tmp_path)
+    assert sessions and all(row.revoked_at is not None for row in sessions)
     service = open_service(make_settings(db_url, tmp_path))
     try:
-        with service.engine.connect() as c:
-            sessions = c.execute(select(Session.revoked_at)).all()
-        assert sessions and all(row.revoked_at is not None for row in sessions)
         # Either the activation happened whole (the new password works) or not at all (the letter still does).
         try:
             login = service.authenticate(letter.identifier, "Velo2roues")
@@ -443,15 +455,7 @@ async def test_the_readme_nginx_example_serves_the_kiosk_over_https(tmp_path: Pa
         proxy = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf)], stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", proxy_port), timeout=1).close()
-                    break
-                except OSError:
-                    assert proxy.poll() is None, proxy.stdout.read()
-                    assert time.monotonic() < deadline, "nginx never listened"
-                    time.sleep(0.05)
+            wait_listening(proxy_port, proxy)
             async with aiohttp.ClientSession() as http:
                 async with http.get(public + "/", ssl=False) as page:
                     assert page.status == 200
@@ -477,10 +481,7 @@ async def test_stopping_the_server_closes_every_tab_and_its_session(served, tmp_
     server says in French that it stopped, the tab's kiosk ends and its session is closed."""
     port, server, db_url, letter = served
     async with aiohttp.ClientSession() as http:
-        ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
-        tab = Tab(ws)
-        await tab.log_in(letter.identifier, letter.provisional_password)
-        await tab.wait_for("Vos informations")
+        tab = await tab_at_first_connection(http, port, letter)
         kiosks = kiosk_processes(server.pid)
         assert len(kiosks) == 1
         server.send_signal(signal.SIGINT)
@@ -493,9 +494,4 @@ async def test_stopping_the_server_closes_every_tab_and_its_session(served, tmp_
     while (Path("/proc") / str(kiosks[0])).exists():
         assert time.monotonic() < deadline, "the tab's kiosk outlived its server"
         await asyncio.sleep(0.1)
-    engine = open_service(make_settings(db_url, tmp_path)).engine
-    try:
-        with engine.connect() as c:
-            assert [row.revoked_at is not None for row in c.execute(select(Session.revoked_at))] == [True]
-    finally:
-        engine.dispose()
+    assert [row.revoked_at is not None for row in sessions_of(db_url, tmp_path)] == [True]
