@@ -101,6 +101,16 @@ def make_settings(db_url: str, tmp_path: Path, **sections: dict) -> Settings:
     return settings_from_dict(raw, source="test")
 
 
+@pytest.fixture(autouse=True)
+def in_french() -> Iterator[None]:
+    """Each test starts and ends with the kiosk speaking French (the language is the process's)."""
+    from entkiosk.domain import i18n
+
+    i18n.use(i18n.REFERENCE)
+    yield
+    i18n.use(i18n.REFERENCE)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)

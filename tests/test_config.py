@@ -206,7 +206,6 @@ def test_out_of_range_values(tmp_path, text, key, expected):
     [
         ('[mail]\ntransport = "pigeon"\n', "mail.transport", "pigeon"),
         ('[mail]\nsmtp_security = "tls"\n', "mail.smtp_security", "tls"),
-        ('[kiosk]\nlanguage = "en"\n', "kiosk.language", "en"),
     ],
 )
 def test_bad_enum_value(tmp_path, text, key, value):

@@ -210,7 +210,8 @@ def value(app: App, field_id: str) -> str:
 FRENCH_KEYS = {"Suivant", "Précédent", "Valider", "Choisir", "Retour", "Enregistrer", "Se déconnecter",
                "Faire défiler", "Cocher / décocher", "Courriers de démo", "Continuer", "Annuler", "Refuser",
                "Ouvrir", "Aperçu", "Créer", "Fermer", "Terminer la séance", "Débloquer", "Courrier",
-               "Approuver", "Annuler la demande", "Modifier"}
+               "Approuver", "Annuler la demande", "Modifier",
+               "Langue · Language · Мова"}  # (the language key: its words in each language)
 
 
 def footer_keys(app: App) -> list[tuple[str, str]]:

@@ -36,12 +36,14 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         if command is None:
             # The sender address is checked with the database start-up, after the first paint.
             settings = load_settings(config, check_sender=False)
+            _speak(settings)
             served = os.environ.get(SERVED_ENV)
             if served:  # a browser tab of « entkiosk serve »: its own kiosk id, for the audit
                 settings = _tab_settings(settings, served)
             return run_kiosk(settings, sender_unchecked=True, config_source=str(find_config(config) or "kiosk.conf"),
                              served=bool(served))
         settings = load_settings(config)
+        _speak(settings)
         handler = COMMANDS[command]
         return handler(args, settings, stdin or sys.stdin)
     except InvalidInput as exc:
@@ -817,6 +819,19 @@ class _ServiceOnce:
                 check_sender_address(self.settings, self.sender_source)
             self.service = _service(self.settings, kiosk=True)
         return self.service
+
+
+def _speak(settings: Settings) -> None:
+    """The school's language (``[kiosk] language``) from now on; one without a usable
+    catalog is said on standard error, naming the key, and French is used instead."""
+    from .domain import i18n
+
+    language = settings.kiosk.language
+    problem = i18n.problem(language)
+    if problem:
+        print(f"Attention : [kiosk] language = « {language} » : {problem} ; le kiosque et les commandes "
+              f"s'affichent en français (langues disponibles : {', '.join(i18n.LANGUAGES)}).", file=sys.stderr)
+    i18n.use(language)
 
 
 def _tab_settings(settings: Settings, tab: str) -> Settings:

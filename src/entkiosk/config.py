@@ -87,7 +87,10 @@ class EstablishmentSettings(_Section):
 class KioskSettings(_Section):
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=60)] = "kiosque-1"
     idle_timeout: Annotated[int, msgspec.Meta(ge=10, le=3600)] = 120
-    language: Literal["fr"] = "fr"
+    #: The kiosk's language at start and after each session, and the command line's (a
+    #: language code: ``fr``, ``en``, ``uk``…). One without a catalog is said at start-up
+    #: and French is used instead.
+    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}$")] = "fr"
     #: Seconds between two readings of the database by the supervised session's live view.
     live_refresh: Annotated[float, msgspec.Meta(ge=0.2, le=60)] = 3.0
 

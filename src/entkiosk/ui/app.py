@@ -25,6 +25,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from ..config import Settings
+from ..domain import i18n
 from .crash import TracebackToLog
 from .kiosk import Kiosk, PortalMemory, S
 from .widgets.too_small import fit, too_small
@@ -265,7 +266,8 @@ class KioskApp(Kiosk, inherit_bindings=False):
                 self.push_screen(IdleWarning(int(remaining + 0.999)))
 
     def end_session(self, notice: str | None = None) -> None:
-        """Log out, forget everything typed, and show a fresh accueil."""
+        """Log out, forget everything typed (the language chosen too), and show a fresh accueil."""
+        i18n.use(self.settings.kiosk.language)
         token = self.session.token if self.session else None
         self.session = None
         self.staff_group.clear()
@@ -274,6 +276,13 @@ class KioskApp(Kiosk, inherit_bindings=False):
         if token:
             self.run_worker(partial(self.service.logout, token), thread=True, exit_on_error=False, name="logout")
         self.call_later(self._back_to_welcome, notice)
+
+    def choose_language(self, language: str) -> None:
+        """The language a pupil chose on the accueil, for their session (forgotten at its end):
+        the accueil again, in that language."""
+        i18n.use(language)
+        log.info("language chosen for this session: %s", i18n.language())
+        self.call_later(self._back_to_welcome, None)
 
     async def _back_to_welcome(self, notice: str | None) -> None:
         from .screens.welcome import WelcomeScreen

@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
+from ...domain.i18n import N_, _
 from ...domain.errors import DomainError, InvalidCode, InvalidInput, SessionExpired, StorageUnavailable
 from ..text import plain
 from ..widgets.controls import Body
@@ -36,18 +37,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-UNEXPECTED = ("Une erreur inattendue est survenue : vos informations n'ont pas été enregistrées. "
-              "Réessayez, ou adressez-vous à votre établissement.")
+UNEXPECTED = N_("Une erreur inattendue est survenue : vos informations n'ont pas été enregistrées. "
+                "Réessayez, ou adressez-vous à votre établissement.")
 
 #: Tab and Shift+Tab take priority: the focus moves as soon as the key arrives, so the
 #: keys typed right after it (quick typing, a scanner) land in the next field.
 NAVIGATION: list[BindingType] = [
-    Binding("tab", "app.focus_next", "Suivant", key_display="Tab", priority=True, id="focus-next"),
-    Binding("shift+tab", "app.focus_previous", "Précédent", show=False, priority=True, id="focus-previous"),
-    Binding("down", "app.focus_next", "Suivant", show=False, id="down"),
-    Binding("up", "app.focus_previous", "Précédent", show=False, id="up"),
-    Binding("pagedown", "scroll_body(1)", "Page suivante", show=False, id="page-down"),
-    Binding("pageup", "scroll_body(-1)", "Page précédente", show=False, id="page-up"),
+    Binding("tab", "app.focus_next", N_("Suivant"), key_display="Tab", priority=True, id="focus-next"),
+    Binding("shift+tab", "app.focus_previous", N_("Précédent"), show=False, priority=True, id="focus-previous"),
+    Binding("down", "app.focus_next", N_("Suivant"), show=False, id="down"),
+    Binding("up", "app.focus_previous", N_("Précédent"), show=False, id="up"),
+    Binding("pagedown", "scroll_body(1)", N_("Page suivante"), show=False, id="page-down"),
+    Binding("pageup", "scroll_body(-1)", N_("Page précédente"), show=False, id="page-up"),
 ]
 
 
@@ -66,15 +67,16 @@ def worker_failure(app: Kiosk, worker: Worker[Any]) -> DomainError | None:
     if isinstance(error, DomainError):
         return error
     log.error("unexpected error in %s", worker.name, exc_info=error)
-    return DomainError(UNEXPECTED)
+    return DomainError(_(UNEXPECTED))
 
 
-def screen_keys(*, submit: str = "Valider", back: str = "Retour") -> list[BindingType]:
-    """A screen's keys, with the footer's words for what Entrée and Échap do there."""
+def screen_keys(*, submit: str = N_("Valider"), back: str = N_("Retour")) -> list[BindingType]:
+    """A screen's keys, with the footer's words for what Entrée and Échap do there (French,
+    marked with ``N_``: the footer translates them)."""
     return [
         *NAVIGATION,
-        Binding("enter", "submit", submit, key_display="Entrée", id="submit"),
-        Binding("escape", "back", back, key_display="Échap", id="back"),
+        Binding("enter", "submit", submit, key_display=N_("Entrée"), id="submit"),
+        Binding("escape", "back", back, key_display=N_("Échap"), id="back"),
     ]
 
 
@@ -105,13 +107,13 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
     def compose(self) -> ComposeResult:
         with HorizontalGroup(id="band"):
             with VerticalGroup(id="band-text"):
-                yield Static(plain(self.BAND), id="band-title")
+                yield Static(plain(_(self.BAND)), id="band-title")
                 yield Static(plain(self.app.settings.establishment.name), id="band-establishment")
             # In the band, so that it shows whatever part of the body is scrolled into view.
             yield Working(id="working")
         with Body(id="body"):
             if self.HEADING:
-                yield Static(plain(self.HEADING), classes="heading")
+                yield Static(plain(_(self.HEADING)), classes="heading")
             yield from self.compose_body()
             yield ErrorLine(id="screen-error")
         yield KioskFooter()

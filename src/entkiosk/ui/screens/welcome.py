@@ -12,7 +12,9 @@ from textual.widgets import Button, Static
 
 from ..text import plain
 from ..widgets.controls import KioskButton
+from ...domain.i18n import N_, _
 from .base import NAVIGATION, KioskScreen
+from .language import IN_EVERY_LANGUAGE
 
 
 class WelcomeScreen(KioskScreen):
@@ -20,10 +22,11 @@ class WelcomeScreen(KioskScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *NAVIGATION,
-        Binding("enter", "submit", "Choisir", key_display="Entrée", id="submit"),
-        Binding("f2", "demo", "Courriers de démo", key_display="F2", id="demo"),
+        Binding("enter", "submit", N_("Choisir"), key_display=N_("Entrée"), id="submit"),
+        Binding("f3", "language", IN_EVERY_LANGUAGE, key_display="F3", id="language"),
+        Binding("f2", "demo", N_("Courriers de démo"), key_display="F2", id="demo"),
     ]
-    BAND = "ACCUEIL"
+    BAND = N_("ACCUEIL")
 
     def __init__(self, notice: str | None = None) -> None:
         super().__init__()
@@ -31,20 +34,21 @@ class WelcomeScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         est = self.app.settings.establishment
-        yield Static(plain(f"Bienvenue sur les services en ligne de l'établissement {est.name}"), classes="heading")
+        yield Static(plain(_("Bienvenue sur les services en ligne de l'établissement {name}").format(name=est.name)),
+                     classes="heading")
         yield Static(
-            "Activez votre compte avec le courrier de notification remis par votre établissement, "
-            "gérez votre mot de passe et votre adresse mail, ou retrouvez un identifiant perdu.",
+            _("Activez votre compte avec le courrier de notification remis par votre établissement, "
+              "gérez votre mot de passe et votre adresse mail, ou retrouvez un identifiant perdu."),
             classes="paragraph",
         )
         with Vertical(id="menu"):
-            yield KioskButton("Se connecter", id="login", variant="primary")
-            yield KioskButton("Identifiant oublié ?", id="forgot-identifier")
-            yield KioskButton("Mot de passe oublié ?", id="forgot-password")
-            yield KioskButton("J'ai reçu un code de réinitialisation", id="reset-password")
-            yield KioskButton("Guide mobile", id="guide")
+            yield KioskButton(_("Se connecter"), id="login", variant="primary")
+            yield KioskButton(_("Identifiant oublié ?"), id="forgot-identifier")
+            yield KioskButton(_("Mot de passe oublié ?"), id="forgot-password")
+            yield KioskButton(_("J'ai reçu un code de réinitialisation"), id="reset-password")
+            yield KioskButton(_("Guide mobile"), id="guide")
             if self.app.demo_letters:
-                yield KioskButton("Courriers de démonstration (F2)", id="demo")
+                yield KioskButton(_("Courriers de démonstration (F2)"), id="demo")
 
     #: Seconds a notice for the student who just left (« Session terminée… », « Vous avez
     #: refusé la charte… ») stays on the accueil: the next student does not read it.
@@ -75,6 +79,11 @@ class WelcomeScreen(KioskScreen):
         focused = self.focused
         if isinstance(focused, Button):
             focused.press()
+
+    def action_language(self) -> None:
+        from .language import LanguageScreen
+
+        self.app.push_screen(LanguageScreen())
 
     def action_demo(self) -> None:
         from .demo import DemoLettersScreen

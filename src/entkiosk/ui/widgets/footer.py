@@ -1,4 +1,5 @@
-"""The footer of the keys: what Entrée, Échap, Tab… do on this screen, in French.
+"""The footer of the keys: what Entrée, Échap, Tab… do on this screen, in the pupil's language
+(the bindings' descriptions and key names are French, marked with ``N_``, translated here).
 
 The kiosk's own, on Textual's public API (the screen's ``active_bindings`` and its
 ``bindings_updated_signal``), laid out like Textual's footer. Two differences a student
@@ -18,6 +19,8 @@ from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widget import Widget
+
+from ...domain.i18n import _
 
 #: (key, what the footer shows for it, what it does, enabled)
 Shown = tuple[str, str, str, bool]
@@ -109,10 +112,10 @@ class KioskFooter(ScrollableContainer, can_focus=False, can_focus_children=False
         """One key per action, as the screen's bindings order them (``down,right`` shows
         as its first key, with its ``key_display``)."""
         first: dict[str, tuple[Binding, bool]] = {}
-        for _, binding, enabled, _ in self.screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if binding.show:
                 first.setdefault(binding.action, (binding, enabled))
-        return tuple((binding.key, self.app.get_key_display(binding), binding.description, enabled)
+        return tuple((binding.key, _(self.app.get_key_display(binding)), _(binding.description), enabled)
                      for binding, enabled in first.values())
 
     def on_mount(self) -> None:

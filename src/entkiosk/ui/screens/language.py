@@ -1,0 +1,48 @@
+"""The accueil's language choice (F3): each language named in itself, for one pupil's session."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.widgets import Button, Static
+
+from ...domain import i18n
+from ...domain.i18n import N_, _
+from ..widgets.controls import KioskButton
+from .base import KioskScreen, screen_keys
+
+#: The words of this screen are the same in every language: a pupil who reads none of the
+#: kiosk's languages yet recognises theirs.
+IN_EVERY_LANGUAGE = N_("Langue · Language · Мова")
+
+
+class LanguageScreen(KioskScreen):
+    """« Français », « English », « Українська »: the kiosk speaks the one chosen until the
+    session ends (logout, idle), then the school's language again."""
+
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Choisir"), back=N_("Retour"))
+    BAND = IN_EVERY_LANGUAGE
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("Choisissez la langue de votre session :"), classes="paragraph")
+        with Vertical(id="menu"):
+            for code, name in i18n.LANGUAGES.items():
+                yield KioskButton(name, id=f"language-{code}", variant="primary" if code == i18n.language() else "default")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#language-{i18n.language()}", Button).focus()
+
+    def action_submit(self) -> None:
+        if isinstance(self.focused, Button):
+            self.focused.press()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed)
+    def _choose(self, event: Button.Pressed) -> None:
+        self.app.choose_language((event.button.id or "").removeprefix("language-"))
