@@ -32,7 +32,7 @@ LAYERS: dict[str, set[str]] = {
     "runtime": {"domain", "config", "store", "mail", "service"},
     "ui": {"domain", "config", "store", "mail", "service", "letters", "runtime", "imports"},
     "serve": {"domain", "config"},  # textual-serve starts ``cli`` per browser tab: a process, not an import
-    "cli_args": set(),
+    "cli_args": {"domain"},  # its help and usage words come from the catalogs (domain.i18n)
     "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args", "imports", "serve"},
 }
 

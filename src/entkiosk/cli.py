@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .config import SERVED_ENV, ConfigError, Settings, find_config, load_settings
 from .domain.errors import DomainError, InvalidInput
+from .domain.i18n import _, ngettext
 
 if TYPE_CHECKING:
     import argparse
@@ -28,6 +29,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     if argv:
         from .cli_args import build_parser
 
+        _speak_early(argv)  # the parser's help and usage errors in the school's language
         args = build_parser().parse_args(argv)
         command, config = args.command, args.config
     else:  # the kiosk as a lab terminal starts it: no parser to load before the first paint
@@ -48,13 +50,13 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         return handler(args, settings, stdin or sys.stdin)
     except InvalidInput as exc:
         for message in exc.errors.values():
-            print(f"Erreur : {message}", file=sys.stderr)
+            print(_("Erreur : {message}").format(message=message), file=sys.stderr)
         return EXIT_REFUSED
     except (DomainError, ConfigError) as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
+        print(_("Erreur : {message}").format(message=exc), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        print("Interrompu : rien n'a été enregistré pour l'opération en cours.", file=sys.stderr)
+        print(_("Interrompu : rien n'a été enregistré pour l'opération en cours."), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Output piped into ``head`` or ``less`` that closed early: not an error.
@@ -63,8 +65,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     except Exception as exc:
         if os.environ.get("ENTKIOSK_DEBUG"):
             raise
-        print(f"Erreur inattendue ({type(exc).__name__}) : l'opération a été annulée. "
-              "Relancez avec ENTKIOSK_DEBUG=1 pour le détail technique.", file=sys.stderr)
+        print(_("Erreur inattendue ({kind}) : l'opération a été annulée. "
+                "Relancez avec ENTKIOSK_DEBUG=1 pour le détail technique.").format(kind=type(exc).__name__),
+              file=sys.stderr)
         return EXIT_REFUSED
 
 
@@ -121,7 +124,7 @@ def _write_letters(path: Path, letters, settings: Settings, *, one_file: bool = 
 
     if path.suffix.lower() != ".pdf":
         return write_letters(path, letters, settings)
-    update, stop = _progress("Mise en page")
+    update, stop = _progress(_("Mise en page"))
     try:
         return write_letters(path, letters, settings, progress=update, one_file=one_file)
     finally:
@@ -171,28 +174,32 @@ def cmd_import(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     preview = service.preview_class_list(data)
     if preview.problems:
         raise ImportRejected(preview.problems)
-    source = preview.format_label + (f" de l'établissement {preview.uaj}" if preview.uaj else "")
-    print(f"{source[:1].upper()}{source[1:]}.")
+    source = _capitalised(_(preview.format_label))
+    print(_("{format} de l'établissement {uaj}.").format(format=source, uaj=preview.uaj) if preview.uaj
+          else f"{source}.")
     if preview.leavers:
-        print(f"{_count(preview.leavers, 'élève sorti', 'élèves sortis')} de l'établissement (date de sortie dans "
-              "SIECLE) : pas de compte.")
+        print(ngettext("{count} élève sorti de l'établissement (date de sortie dans SIECLE) : pas de compte.",
+                       "{count} élèves sortis de l'établissement (date de sortie dans SIECLE) : pas de compte.",
+                       preview.leavers).format(count=preview.leavers))
     if preview.without_class:
-        waiting = ("1 élève sans division dans SIECLE, pas encore importé" if len(preview.without_class) == 1 else
-                   f"{len(preview.without_class)} élèves sans division dans SIECLE, pas encore importés")
-        print(f"{waiting} : " + ", ".join(preview.without_class))
+        print(ngettext("{count} élève sans division dans SIECLE, pas encore importé : {pupils}",
+                       "{count} élèves sans division dans SIECLE, pas encore importés : {pupils}",
+                       len(preview.without_class)).format(count=len(preview.without_class),
+                                                          pupils=", ".join(preview.without_class)))
     rows = preview.rows
     if preview.enrolled and not args.skip_enrolled:
-        hint = ("\nÀ la rentrée, « {0} sync FICHIER » montre puis applique les changements de classe, les nouveaux "
-                "élèves et les départs. " if preview.uaj else "\n").format(_prog())
-        raise DomainError(f"{ImportRejected(preview.enrolled_problems)}{hint}Avec --skip-enrolled, seuls les élèves "
-                          "qui n'ont pas encore de compte sont créés.")
+        hint = (_("À la rentrée, « {prog} sync FICHIER » montre puis applique les changements de classe, les "
+                  "nouveaux élèves et les départs.").format(prog=_prog()) + " ") if preview.uaj else ""
+        raise DomainError(f"{ImportRejected(preview.enrolled_problems)}\n{hint}"
+                          + _("Avec --skip-enrolled, seuls les élèves qui n'ont pas encore de compte sont créés."))
     if preview.enrolled:
-        print(f"{len(preview.enrolled)} élève(s) de la liste déjà inscrit(s) : inchangé(s)."
-              + (f" Pour leurs changements de classe et les départs : {_prog()} sync FICHIER." if preview.uaj else ""))
+        print(_("{count} élève(s) de la liste déjà inscrit(s) : inchangé(s).").format(count=len(preview.enrolled))
+              + (" " + _("Pour leurs changements de classe et les départs : {prog} sync FICHIER.").format(prog=_prog())
+                 if preview.uaj else ""))
     if not rows:
-        print("Aucun nouvel élève dans cette liste : aucun compte créé.")
+        print(_("Aucun nouvel élève dans cette liste : aucun compte créé."))
         return EXIT_OK
-    update, stop = _progress("Création des comptes")
+    update, stop = _progress(_("Création des comptes"))
     written: list[Path] = []
     try:
         letters = service.import_class_list(rows, actor=_actor(), uaj=preview.uaj,
@@ -219,57 +226,66 @@ def _guardians(args: argparse.Namespace, settings: Settings, service, data: byte
     plan = service.preview_guardians(data, mode=mode)
     if plan.problems:
         raise ImportRejected(plan.problems, update=mode == "sync", guardians=True)
-    print(f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}.")
+    print(_("{format} de l'établissement {uaj}.").format(format=_capitalised(_(plan.format_label)), uaj=plan.uaj))
     width = max([len(i) for i in plan.identifiers] + [len(c.identifier) for c in
                  plan.linked + plan.unlinked + plan.updated + plan.leaving + plan.returning], default=0)
 
     def group(title: str, items: list[str]) -> None:
-        print(f"\n{title} : {len(items)}")
+        print("\n" + _("{title} : {count}").format(title=title, count=len(items)))
         for item in items:
             print(f"  {item}")
 
-    group("Nouveaux responsables légaux (comptes et courriers à créer)",
+    def children(g) -> str:
+        count = len(plan._children[g.personne_id])
+        return ngettext("{count} enfant", "{count} enfants", count).format(count=count)
+
+    group(_("Nouveaux responsables légaux (comptes et courriers à créer)"),
           [f"{ident.ljust(width)}  {g.civility + ' ' if g.civility else ''}{g.last_name} {g.first_name} "
-           f"({_count(len(plan._children[g.personne_id]), 'enfant', 'enfants')})"
+           f"({children(g)})"
            for g, ident in zip(plan.newcomers, plan.identifiers, strict=True)])
     if mode == "sync":
-        group("Liens avec les enfants changés", [f"{c.identifier.ljust(width)}  {c.name} : {c.what}"
-                                                  for c in plan.linked + plan.unlinked])
-        group("Noms ou adresses corrigés", [f"{c.identifier.ljust(width)}  {c.name} ({c.what})" for c in plan.updated])
-        group("Départs (comptes fermés : plus responsables d'aucun élève inscrit)",
+        group(_("Liens avec les enfants changés"),
+              [f"{c.identifier.ljust(width)}  " + _("{name} : {change}").format(name=c.name, change=c.what)
+               for c in plan.linked + plan.unlinked])
+        group(_("Noms ou adresses corrigés"), [f"{c.identifier.ljust(width)}  {c.name} ({c.what})" for c in plan.updated])
+        group(_("Départs (comptes fermés : plus responsables d'aucun élève inscrit)"),
               [f"{c.identifier.ljust(width)}  {c.name} ({c.what})" for c in plan.leaving])
-        group("Retours (comptes rouverts)", [f"{c.identifier.ljust(width)}  {c.name}" for c in plan.returning])
-        print(f"\nInchangés : {plan.unchanged}")
+        group(_("Retours (comptes rouverts)"), [f"{c.identifier.ljust(width)}  {c.name}" for c in plan.returning])
+        print("\n" + _("Inchangés : {count}").format(count=plan.unchanged))
     elif plan.enrolled:
-        print(f"\n{_count(plan.enrolled, 'responsable déjà inscrit', 'responsables déjà inscrits')} : inchangé(s). "
-              f"Pour leurs changements (enfants, adresses, départs) : {_prog()} sync {args.file}")
+        print("\n" + ngettext("{count} responsable déjà inscrit : inchangé(s). Pour leurs changements (enfants, "
+                              "adresses, départs) : {prog} sync {file}",
+                              "{count} responsables déjà inscrits : inchangé(s). Pour leurs changements (enfants, "
+                              "adresses, départs) : {prog} sync {file}",
+                              plan.enrolled).format(count=plan.enrolled, prog=_prog(), file=args.file))
     if plan.contacts:
-        print(f"\n{_count(plan.contacts, 'autre contact', 'autres contacts')} (RESP_LEGAL 0, pas responsable légal) : "
-              "pas de compte.")
+        print("\n" + ngettext("{count} autre contact (RESP_LEGAL 0, pas responsable légal) : pas de compte.",
+                              "{count} autres contacts (RESP_LEGAL 0, pas responsable légal) : pas de compte.",
+                              plan.contacts).format(count=plan.contacts))
     if plan.unknown:
-        group("Enfants absents des comptes de l'établissement (lien ignoré ; importez ou mettez à jour les élèves)",
+        group(_("Enfants absents des comptes de l'établissement (lien ignoré ; importez ou mettez à jour les élèves)"),
               plan.unknown)
     if plan.without_child:
-        group("Responsables dont aucun enfant n'a de compte (pas de compte créé)", plan.without_child)
+        group(_("Responsables dont aucun enfant n'a de compte (pas de compte créé)"), plan.without_child)
     if plan.without_address:
-        group("Sans adresse postale dans SIECLE (leur courrier est à remettre en main propre ou à compléter)",
+        group(_("Sans adresse postale dans SIECLE (leur courrier est à remettre en main propre ou à compléter)"),
               plan.without_address)
     fingerprint = plan.fingerprint(mode)
     if mode == "sync" and not args.apply:
         if plan.changes:
-            print(f"\nAperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :\n"
-                  f"  {_prog()} sync {args.file} --apply")
+            print("\n" + _("Aperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :")
+                  + f"\n  {_prog()} sync {args.file} --apply")
         else:
-            print("\nLes responsables sont déjà à jour : rien à appliquer.")
+            print("\n" + _("Les responsables sont déjà à jour : rien à appliquer."))
         return EXIT_OK
     if not plan.changes:
-        print("\nAucun changement : rien n'a été enregistré.")
+        print("\n" + _("Aucun changement : rien n'a été enregistré."))
         return EXIT_OK
     path = args.letters
     if path is None and plan.newcomers:
         path = console_letters_path(settings, "responsables", service.clock.now())
         check_output(path)
-    update, stop = _progress("Création des comptes")
+    update, stop = _progress(_("Création des comptes"))
     written: list[Path] = []
     try:
         done = service.apply_guardians(data, mode=mode, actor=_actor(), expected=fingerprint, progress=update,
@@ -277,14 +293,16 @@ def _guardians(args: argparse.Namespace, settings: Settings, service, data: byte
     finally:
         stop()
     if mode == "import":
-        print(f"\n{_count(len(done.letters), 'compte de responsable créé', 'comptes de responsables créés')}.")
+        print("\n" + ngettext("{count} compte de responsable créé.", "{count} comptes de responsables créés.",
+                              len(done.letters)).format(count=len(done.letters)))
     else:
-        print(f"\nMise à jour des responsables appliquée : {done.plan.counts}.")
+        print("\n" + _("Mise à jour des responsables appliquée : {counts}.").format(counts=done.plan.counts))
     if done.letters:
         from .letters.output import files_sentence
 
-        print(f"{_count(len(done.letters), 'courrier à envoyer par la poste écrit', 'courriers à envoyer par la poste écrits')} "
-              f"dans {files_sentence(written)}.")
+        print(ngettext("{count} courrier à envoyer par la poste écrit dans {files}.",
+                       "{count} courriers à envoyer par la poste écrits dans {files}.",
+                       len(done.letters)).format(count=len(done.letters), files=files_sentence(written)))
     return EXIT_OK
 
 
@@ -296,7 +314,7 @@ def cmd_parents(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     service = _service(settings)
     found = service.guardians(args.class_name)
     if args.class_name is not None and not found:
-        raise NotFound(f"Aucun responsable pour les élèves de la classe « {args.class_name} ».")
+        raise NotFound(_("Aucun responsable pour les élèves de la classe « {class_name} ».").format(class_name=args.class_name))
     rows = [(g.identifier, g.last_name, g.first_name, ",".join(c.identifier for c in g.children),
              g.state_label.lower()) for g in found]
     if args.csv:
@@ -305,19 +323,20 @@ def cmd_parents(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
         writer.writerows(rows)
         return EXIT_OK
     if not rows:
-        print(f"Aucun responsable : importez l'export des responsables de SIECLE ({_prog()} import "
-              "ResponsablesAvecAdresses.zip) après celui des élèves.")
+        print(_("Aucun responsable : importez l'export des responsables de SIECLE ({prog} import "
+                "ResponsablesAvecAdresses.zip) après celui des élèves.").format(prog=_prog()))
         return EXIT_OK
-    header = ("Identifiant", "Nom", "Prénom", "Enfants", "État")
+    header = (_("Identifiant"), _("Nom"), _("Prénom"), _("Enfants"), _("État"))
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    print(f"\n{_count(len(found), 'responsable', 'responsables')}.")
+    print("\n" + ngettext("{count} responsable.", "{count} responsables.", len(found)).format(count=len(found)))
     return EXIT_OK
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n <= 1 else many}"
+def _capitalised(text: str) -> str:
+    """``text`` with a capital first letter (a format's name opening a sentence)."""
+    return text[:1].upper() + text[1:]
 
 
 def _letters_done(letters, path: Path | None, written: list[Path]) -> None:
@@ -326,22 +345,22 @@ def _letters_done(letters, path: Path | None, written: list[Path]) -> None:
     from .service import class_order
 
     classes = sorted({letter.class_name or "" for letter in letters}, key=class_order)
-    print(f"{len(letters)} compte(s) créé(s) ({', '.join(classes)}).")
+    print(_("{count} compte(s) créé(s) ({classes}).").format(count=len(letters), classes=", ".join(classes)))
     if path:
-        print(f"Courriers écrits dans {files_sentence(written)}.")
+        print(_("Courriers écrits dans {files}.").format(files=files_sentence(written)))
     else:
         from .letters.output import slug
 
         for name in classes:
-            print(f"Imprimez les courriers de la classe avec : {_prog()} letters --class \"{name}\" "
-                  f"-o courriers-{slug(name)}.pdf")
+            print(_("Imprimez les courriers de la classe avec : {command}")
+                  .format(command=f'{_prog()} letters --class "{name}" -o courriers-{slug(name)}.pdf'))
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     from .letters.output import check_output
 
     if args.letters and not args.apply:
-        raise DomainError("--letters écrit les courriers des nouveaux élèves : il va avec --apply.")
+        raise DomainError(_("--letters écrit les courriers des nouveaux élèves : il va avec --apply."))
     if args.letters:
         check_output(args.letters)
     data = _read(args.file)
@@ -359,17 +378,17 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
     force = " --force" if plan.mass_departure else ""
     if not args.apply:
         if plan.changes:
-            print(f"\nAperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :\n"
-                  f"  {_prog()} sync {args.file} --apply{force}")
+            print("\n" + _("Aperçu seulement : rien n'a été enregistré. Pour appliquer ces changements :")
+                  + f"\n  {_prog()} sync {args.file} --apply{force}")
         else:
-            print("\nLa base est déjà à jour : rien à appliquer.")
+            print("\n" + _("La base est déjà à jour : rien à appliquer."))
         return EXIT_OK
     if not plan.changes:
-        print("\nLa base est déjà à jour : rien n'a été modifié.")
+        print("\n" + _("La base est déjà à jour : rien n'a été modifié."))
         return EXIT_OK
     if plan.mass_departure and not args.force:
-        raise DomainError(f"Rien n'a été modifié. Si c'est bien l'export de tout l'établissement, relancez avec "
-                          f"--force :\n  {_prog()} sync {args.file} --apply --force")
+        raise DomainError(_("Rien n'a été modifié. Si c'est bien l'export de tout l'établissement, relancez avec "
+                            "--force :") + f"\n  {_prog()} sync {args.file} --apply --force")
     path = args.letters
     if path is None and plan.newcomers:
         # The newcomers' provisional passwords exist only now: their letters are always written.
@@ -377,7 +396,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
 
         path = console_letters_path(settings, "rentree", service.clock.now())
         check_output(path)
-    update, stop = _progress("Création des comptes")
+    update, stop = _progress(_("Création des comptes"))
     written: list[Path] = []
     try:
         done = service.apply_update(data, actor=_actor(), expected=plan.fingerprint, progress=update,
@@ -385,7 +404,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
                                     many_departures=args.force)
     finally:
         stop()
-    print(f"\nMise à jour appliquée : {done.plan.counts}.")
+    print("\n" + _("Mise à jour appliquée : {counts}.").format(counts=done.plan.counts))
     if done.letters:
         _letters_done(done.letters, path, written)
     return EXIT_OK
@@ -393,44 +412,45 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> in
 
 def _print_plan(plan, *, details: bool) -> None:
     """The preview of a yearly update, grouped and counted, as staff read it before applying."""
-    print(f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}, "
-          f"année scolaire {plan.year_label}.")
+    print(_("{format} de l'établissement {uaj}, année scolaire {year}.")
+          .format(format=_capitalised(_(plan.format_label)), uaj=plan.uaj, year=plan.year_label))
 
     def group(title: str, items: list[str]) -> None:
-        print(f"\n{title} : {len(items)}")
+        print("\n" + _("{title} : {count}").format(title=title, count=len(items)))
         for item in items:
             print(f"  {item}")
 
     width = max((len(c.identifier) for c in plan.moves + plan.leaving + plan.returning + plan.renamed + plan.linked),
                 default=0)
     width = max([width] + [len(i) for i in plan.identifiers])
-    group("Nouveaux élèves (comptes et courriers à créer)",
+    group(_("Nouveaux élèves (comptes et courriers à créer)"),
           [f"{ident.ljust(width)}  {row.last_name} {row.first_name} ({row.class_name})"
            for row, ident in zip(plan.newcomers, plan.identifiers, strict=True)])
     pairs: dict[tuple[str, str], list] = {}
     for change in plan.moves:
-        pairs.setdefault((change.before or "sans classe", change.after), []).append(change)
+        pairs.setdefault((change.before or _("sans classe"), change.after), []).append(change)
     from .service import class_order
 
-    print(f"\nChangements de classe (compte, mot de passe et adresse gardés) : {len(plan.moves)}")
+    print("\n" + _("Changements de classe (compte, mot de passe et adresse gardés) : {count}").format(count=len(plan.moves)))
     for (before, after), changes in sorted(pairs.items(), key=lambda item: (class_order(item[0][0]), class_order(item[0][1]))):
-        print(f"  {before} → {after} : {_count(len(changes), 'élève', 'élèves')}")
+        print("  " + ngettext("{before} → {after} : {count} élève", "{before} → {after} : {count} élèves",
+                              len(changes)).format(before=before, after=after, count=len(changes)))
         if details:
             for change in changes:
                 print(f"      {change.identifier.ljust(width)}  {change.name}")
-    group("Départs (comptes fermés aussitôt, supprimés après le délai de conservation)",
-          [f"{c.identifier.ljust(width)}  {c.name} ({c.before or 'sans classe'}, {c.why})" for c in plan.leaving])
-    group("Retours (comptes rouverts)", [f"{c.identifier.ljust(width)}  {c.name} ({c.after})" for c in plan.returning])
-    group("Noms corrigés (l'identifiant ne change pas)",
+    group(_("Départs (comptes fermés aussitôt, supprimés après le délai de conservation)"),
+          [f"{c.identifier.ljust(width)}  {c.name} ({c.before or _('sans classe')}, {_(c.why)})" for c in plan.leaving])
+    group(_("Retours (comptes rouverts)"), [f"{c.identifier.ljust(width)}  {c.name} ({c.after})" for c in plan.returning])
+    group(_("Noms corrigés (l'identifiant ne change pas)"),
           [f"{c.identifier.ljust(width)}  {c.before} → {c.after}" for c in plan.renamed])
     if plan.linked:
-        group("Comptes créés avant SIECLE, rattachés à leur élève (mêmes nom, prénom et date de naissance)",
+        group(_("Comptes créés avant SIECLE, rattachés à leur élève (mêmes nom, prénom et date de naissance)"),
               [f"{c.identifier.ljust(width)}  {c.name} (ELEVE_ID {c.after})" for c in plan.linked])
-    print(f"\nInchangés : {plan.unchanged}")
+    print("\n" + _("Inchangés : {count}").format(count=plan.unchanged))
     if plan.without_class:
-        group("Sans division dans SIECLE (pas encore de compte)", plan.without_class)
+        group(_("Sans division dans SIECLE (pas encore de compte)"), plan.without_class)
     if plan.outside:
-        group("Comptes sans identifiant SIECLE, absents de l'export (laissés tels quels)", plan.outside)
+        group(_("Comptes sans identifiant SIECLE, absents de l'export (laissés tels quels)"), plan.outside)
 
 
 def cmd_students(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
@@ -441,7 +461,7 @@ def cmd_students(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -
     service = _service(settings)
     students = service.class_students(args.class_name)
     if args.class_name is not None and not students:
-        raise NotFound(f"Aucun élève dans la classe « {args.class_name} ».")
+        raise NotFound(_("Aucun élève dans la classe « {class_name} ».").format(class_name=args.class_name))
     rows = [(st.identifier, st.last_name, st.first_name,
              st.birth_date.strftime("%d/%m/%Y") if st.birth_date else "", st.class_name or "",
              st.state_label.lower()) for st in students]
@@ -451,15 +471,19 @@ def cmd_students(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -
         writer.writerows(rows)
         return EXIT_OK
     if not rows:
-        print("Aucun élève : importez une liste de classe ou un export SIECLE (entkiosk import FICHIER).")
+        print(_("Aucun élève : importez une liste de classe ou un export SIECLE (entkiosk import FICHIER)."))
         return EXIT_OK
-    header = ("Identifiant", "Nom", "Prénom", "Né(e) le", "Classe", "État")
+    header = (_("Identifiant"), _("Nom"), _("Prénom"), _("Né(e) le"), _("Classe"), _("État"))
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     left = sum(st.state == "left" for st in students)
-    print(f"\n{_count(len(students), 'élève', 'élèves')}" + (f", dont {_count(left, 'sorti', 'sortis')}" if left else "")
-          + ".")
+    if left:
+        pupils = ngettext("{count} élève", "{count} élèves", len(students)).format(count=len(students))
+        leavers = ngettext("{count} sorti", "{count} sortis", left).format(count=left)
+        print("\n" + _("{pupils}, dont {leavers}.").format(pupils=pupils, leavers=leavers))
+    else:
+        print("\n" + ngettext("{count} élève.", "{count} élèves.", len(students)).format(count=len(students)))
     return EXIT_OK
 
 
@@ -470,28 +494,32 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     if args.csv is not None:
         _check_csv(args.csv)
     service = _service(settings)
-    update, stop = _progress("Courriers")
+    update, stop = _progress(_("Courriers"))
     written: list[Path] = []
     if args.parents:
         try:
             if args.student or args.students is not None or args.csv is not None:
-                raise DomainError("--parents va avec --class ou --all (pas --student, --students ni --csv).")
+                raise DomainError(_("--parents va avec --class ou --all (pas --student, --students ni --csv)."))
             letters = service.issue_guardian_letters(class_name=args.class_name, everyone=args.everyone, actor=_actor(),
                                                      progress=update,
                                                      deliver=_deliver(args.output, settings, stop, written, one_file=True))
         finally:
             stop()
         if not letters:
-            print("Aucun responsable en attente d'activation : aucun courrier à imprimer.")
+            print(_("Aucun responsable en attente d'activation : aucun courrier à imprimer."))
             return EXIT_OK
-        print(f"{_count(len(letters), 'courrier écrit', 'courriers écrits')} dans {files_sentence(written)}, à envoyer "
-              "par la poste (enveloppe DL ou C5 à fenêtre à droite) : chacun porte un nouveau mot de passe provisoire, "
-              "les courriers précédents de ces responsables ne sont plus valables.")
+        print(ngettext("{count} courrier écrit dans {files}, à envoyer par la poste (enveloppe DL ou C5 à fenêtre à "
+                       "droite) : chacun porte un nouveau mot de passe provisoire, les courriers précédents de ces "
+                       "responsables ne sont plus valables.",
+                       "{count} courriers écrits dans {files}, à envoyer par la poste (enveloppe DL ou C5 à fenêtre à "
+                       "droite) : chacun porte un nouveau mot de passe provisoire, les courriers précédents de ces "
+                       "responsables ne sont plus valables.",
+                       len(letters)).format(count=len(letters), files=files_sentence(written)))
         return EXIT_OK
     try:
         group = [i for i in args.students.split(",") if i.strip()] if args.students is not None else None
         if group is not None and (args.class_name or args.student or args.everyone):
-            raise DomainError("--students va seul : il nomme déjà les élèves dont imprimer les courriers.")
+            raise DomainError(_("--students va seul : il nomme déjà les élèves dont imprimer les courriers."))
         letters = service.issue_letters(class_name=args.class_name, identifier=args.student, identifiers=group,
                                         everyone=args.everyone, actor=_actor(), progress=update,
                                         deliver=_deliver(args.output, settings, stop, written,
@@ -499,14 +527,16 @@ def cmd_letters(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     finally:
         stop()
     if not letters:
-        print("Aucun compte en attente d'activation : aucun courrier à imprimer.")
+        print(_("Aucun compte en attente d'activation : aucun courrier à imprimer."))
         return EXIT_OK
     listed = [p for p in written if args.csv is not None and p == Path(args.csv).expanduser()]
-    print(f"{len(letters)} {'courrier écrit' if len(letters) == 1 else 'courriers écrits'} dans "
-          f"{files_sentence([p for p in written if p not in listed])} : chacun porte un nouveau mot de passe provisoire,"
-          " les courriers précédents de ces élèves ne sont plus valables.")
+    print(ngettext("{count} courrier écrit dans {files} : chacun porte un nouveau mot de passe provisoire, les "
+                   "courriers précédents de ces élèves ne sont plus valables.",
+                   "{count} courriers écrits dans {files} : chacun porte un nouveau mot de passe provisoire, les "
+                   "courriers précédents de ces élèves ne sont plus valables.",
+                   len(letters)).format(count=len(letters), files=files_sentence([p for p in written if p not in listed])))
     if listed:
-        print(f"Identifiants (sans mot de passe) pour l'administrateur de l'ENT : {listed[0]}")
+        print(_("Identifiants (sans mot de passe) pour l'administrateur de l'ENT : {file}").format(file=listed[0]))
     return EXIT_OK
 
 
@@ -514,10 +544,11 @@ def _check_csv(path: Path) -> None:
     """A CSV of identifiers that could not be written is refused before any letter."""
     folder = Path(path).expanduser().parent
     if Path(path).suffix.lower() != ".csv":
-        raise DomainError(f"La liste des identifiants s'écrit dans un fichier .csv, pas « {Path(path).name} ».")
+        raise DomainError(_("La liste des identifiants s'écrit dans un fichier .csv, pas « {file} ».")
+                          .format(file=Path(path).name))
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise DomainError(f"Impossible d'écrire {path} : le dossier {folder} n'existe pas ou n'est pas accessible "
-                          "en écriture.")
+        raise DomainError(_("Impossible d'écrire {path} : le dossier {folder} n'existe pas ou n'est pas accessible "
+                            "en écriture.").format(path=path, folder=folder))
 
 
 def _read_password(prompt: str, stdin: TextIO) -> str:
@@ -535,16 +566,18 @@ def cmd_staff(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> in
         return _staff_add(args, service, stdin)
     if args.staff_command == "set":
         if args.role is None and args.classes is None:
-            raise DomainError("Précisez le nouveau rôle (--role) ou les nouvelles classes (--classes).")
+            raise DomainError(_("Précisez le nouveau rôle (--role) ou les nouvelles classes (--classes)."))
         view = service.set_staff(args.identifier, role=args.role, actor=_actor(),
                                  classes=None if args.classes is None else parse_classes(args.classes))
-        print(f"Compte « {view.identifier} » : {_staff_line(view, ROLE_LABELS)}. Ses sessions ouvertes sont fermées.")
+        print(_("Compte « {identifier} » : {account}. Ses sessions ouvertes sont fermées.")
+              .format(identifier=view.identifier, account=_staff_line(view, ROLE_LABELS)))
     elif args.staff_command == "disable":
         service.disable_staff(args.identifier, actor=_actor())
-        print(f"Compte du personnel « {args.identifier.strip().lower()} » désactivé ; ses sessions sont fermées.")
+        print(_("Compte du personnel « {identifier} » désactivé ; ses sessions sont fermées.")
+              .format(identifier=args.identifier.strip().lower()))
     elif args.staff_command == "enable":
         service.enable_staff(args.identifier, actor=_actor())
-        print(f"Compte du personnel « {args.identifier.strip().lower()} » réactivé.")
+        print(_("Compte du personnel « {identifier} » réactivé.").format(identifier=args.identifier.strip().lower()))
     else:
         views = service.staff_accounts(actor=_actor())
         if args.csv:
@@ -558,15 +591,22 @@ def cmd_staff(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> in
         else:
             for v in views:
                 name = " ".join(p for p in (v.last_name, v.first_name) if p)
-                print(f"{v.identifier}{f' ({name})' if name else ''} : {_staff_line(v, ROLE_LABELS)}")
-            print(f"{_count(len(views), 'compte', 'comptes')} du personnel.")
+                print(_("{account} : {description}").format(account=f"{v.identifier} ({name})" if name else v.identifier,
+                                                            description=_staff_line(v, ROLE_LABELS)))
+            print(ngettext("{count} compte du personnel.", "{count} comptes du personnel.", len(views))
+                  .format(count=len(views)))
     return EXIT_OK
 
 
 def _staff_line(view, labels) -> str:
     """« enseignant, classes 3A, 3B, désactivé »: a staff account's role and state."""
-    classes = f", {'classe' if len(view.classes) == 1 else 'classes'} {', '.join(view.classes)}" if view.classes else ""
-    return f"{labels[view.role].lower()}{classes}{'' if view.active else ', désactivé'}"
+    parts = [_(labels[view.role]).lower()]  # the role's label, marked for the catalogs where it is defined
+    if view.classes:
+        parts.append(ngettext("classe {classes}", "classes {classes}", len(view.classes))
+                     .format(classes=", ".join(view.classes)))
+    if not view.active:
+        parts.append(_("désactivé"))
+    return ", ".join(parts)
 
 
 def _staff_add(args: argparse.Namespace, service, stdin: TextIO) -> int:
@@ -577,17 +617,17 @@ def _staff_add(args: argparse.Namespace, service, stdin: TextIO) -> int:
     service.check_staff_role(args.role, parse_classes(args.classes), actor=_actor())
     # Said before the question, so that the first try can be the right one.
     print(staff_rule(*service.staff_password_bounds()))
-    password = _read_password("Mot de passe : ", stdin)
-    confirm = _read_password("Confirmation du mot de passe : ", stdin)
+    password = _read_password(_("Mot de passe :") + " ", stdin)
+    confirm = _read_password(_("Confirmation du mot de passe :") + " ", stdin)
     ident = service.add_staff(args.identifier, password, confirm, role=args.role, classes=parse_classes(args.classes),
                               first_name=args.first_name, last_name=args.last_name, actor=_actor())
-    print(f"Compte du personnel « {ident} » créé.")
+    print(_("Compte du personnel « {identifier} » créé.").format(identifier=ident))
     return EXIT_OK
 
 
 def cmd_unlock(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     _service(settings).unlock(args.identifier, actor=_actor())
-    print(f"Identifiant « {args.identifier.strip().lower()} » débloqué.")
+    print(_("Identifiant « {identifier} » débloqué.").format(identifier=args.identifier.strip().lower()))
     return EXIT_OK
 
 
@@ -602,7 +642,8 @@ def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
     deliver = (lambda letters: write_letters(args.output, letters, settings)) if args.output else None
     letter = service.staff_reset(args.identifier, actor=_actor(), deliver=deliver)
     if args.output:
-        print(f"Nouveau courrier de « {letter.identifier} » écrit dans {args.output}.")
+        print(_("Nouveau courrier de « {identifier} » écrit dans {file}.").format(identifier=letter.identifier,
+                                                                                 file=args.output))
     else:
         print(render_letter(letter, settings))
     return EXIT_OK
@@ -611,8 +652,8 @@ def cmd_reset(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
 def cmd_force_change(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     count = _service(settings).force_password_change(identifier=args.student, class_name=args.class_name,
                                                      everyone=args.everyone, actor=_actor())
-    print(f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion ; "
-          "leurs sessions ouvertes sont fermées.")
+    print(_("{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion ; "
+            "leurs sessions ouvertes sont fermées.").format(count=count))
     return EXIT_OK
 
 
@@ -621,11 +662,11 @@ def cmd_request(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     rows = request.rows(settings.timezone)
     if request.student is not None:
         st = request.student
-        rows.append(("Élève", f"{st.first_name} {st.last_name}" + (f", {st.class_name}" if st.class_name else "")
-                     + f" (compte {st.state_label.lower()})"))
-    width = max(len(label) for label, _ in rows)
+        pupil = f"{st.first_name} {st.last_name}" + (f", {st.class_name}" if st.class_name else "")
+        rows.append((_("Élève"), _("{pupil} (compte {state})").format(pupil=pupil, state=st.state_label.lower())))
+    width = max(len(label) for label, _value in rows)
     for label, value in rows:
-        print(f"{label.ljust(width)} : {value}")
+        print(_("{label} : {value}").format(label=label.ljust(width), value=value))
     return EXIT_OK
 
 
@@ -638,7 +679,8 @@ def _day(text: str | None, option: str):
     try:
         return datetime.strptime(text.strip(), "%d/%m/%Y").date()
     except ValueError:
-        raise DomainError(f"{option} : date « {text} » invalide (attendu JJ/MM/AAAA, par exemple 01/09/2026).") from None
+        raise DomainError(_("{option} : date « {text} » invalide (attendu JJ/MM/AAAA, par exemple 01/09/2026).")
+                          .format(option=option, text=text)) from None
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
@@ -647,21 +689,22 @@ def cmd_audit(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
     where = AuditFilter(since=_day(args.since, "--since"), until=_day(args.until, "--until"), student=args.student,
                         staff=args.staff, class_name=args.class_name, kind=args.kind)
     if where.since and where.until and where.until < where.since:
-        raise DomainError("--until : la date de fin précède la date de début.")
+        raise DomainError(_("--until : la date de fin précède la date de début."))
     records = _service(settings).audit_log(where, limit=args.last or None)
     if args.csv:
         sys.stdout.write(audit_csv(records, settings.timezone))
         return EXIT_OK
     rows = audit_rows(records, settings.timezone)
     if not rows:
-        print("Aucun événement ne correspond.")
+        print(_("Aucun événement ne correspond."))
         return EXIT_OK
-    header = ("Date", "Événement", "Compte", "Par", "Poste", "Détails")
+    header = (_("Date"), _("Événement"), _("Compte"), _("Par"), _("Poste"), _("Détails"))
     table = [header] + [(d, label, ident, actor, kiosk, det) for d, _e, label, ident, actor, kiosk, det in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
-    print(f"\n{_count(len(rows), 'événement', 'événements')}, du plus récent au plus ancien.")
+    print("\n" + ngettext("{count} événement, du plus récent au plus ancien.",
+                          "{count} événements, du plus récent au plus ancien.", len(rows)).format(count=len(rows)))
     return EXIT_OK
 
 
@@ -669,11 +712,13 @@ def cmd_purge(_args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     service = _service(settings)
     purged = service.purge_expired(actor=_actor())
     events = service.forget_old_events(actor=_actor())
-    print(f"{len(purged)} compte(s) supprimé(s) (non activés à temps, ou élèves sortis depuis plus de "
-          f"{settings.accounts.leaver_retention_days} jours)." + ("" if not purged else " " + ", ".join(purged)))
+    print(_("{count} compte(s) supprimé(s) (non activés à temps, ou élèves sortis depuis plus de {days} jours).")
+          .format(count=len(purged), days=settings.accounts.leaver_retention_days)
+          + ("" if not purged else " " + ", ".join(purged)))
     if events:
-        print(f"{_count(events, 'événement', 'événements')} du journal d'audit de plus de "
-              f"{settings.audit.retention_days} jours supprimé{'s' if events > 1 else ''}.")
+        print(ngettext("{count} événement du journal d'audit de plus de {days} jours supprimé.",
+                       "{count} événements du journal d'audit de plus de {days} jours supprimés.",
+                       events).format(count=events, days=settings.audit.retention_days))
     return EXIT_OK
 
 
@@ -681,16 +726,18 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> 
     from .mail import OutboxTransport
 
     if settings.mail.transport != "outbox":
-        raise DomainError("Les mails partent par SMTP (mail.transport = \"smtp\") : il n'y a pas de boîte d'envoi locale.")
+        raise DomainError(_("Les mails partent par SMTP (mail.transport = \"smtp\") : il n'y a pas de boîte d'envoi "
+                            "locale."))
     entries = OutboxTransport(settings.outbox_path()).entries()
     if args.last > 0:
         entries = entries[-args.last:]
     if not entries:
-        print(f"Boîte d'envoi vide ({settings.outbox_path()}).")
+        print(_("Boîte d'envoi vide ({folder}).").format(folder=settings.outbox_path()))
         return EXIT_OK
     for entry in entries:
         when = entry.date.astimezone(settings.timezone).strftime("%d/%m/%Y %H:%M") if entry.date else "?"
-        print(f"=== {when} — à : {entry.to}\nObjet : {entry.subject}\n\n{entry.body.rstrip()}\n")
+        print(_("=== {date} — à : {to}").format(date=when, to=entry.to) + "\n"
+              + _("Objet : {subject}").format(subject=entry.subject) + f"\n\n{entry.body.rstrip()}\n")
     return EXIT_OK
 
 
@@ -698,6 +745,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     """A throw-away SQLite database with the sample class: its letters are printed to read and try."""
     from .letters.output import write_letters, write_private
 
+    import json
     import tempfile
     from dataclasses import replace
 
@@ -709,13 +757,17 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     conf = folder / "kiosk.conf"
     # The outbox is the default one, so that a plain « entkiosk outbox » in another
     # terminal shows the demo's mails and their codes.
+    # The establishment's name and message are shown by the kiosk: in the language in use
+    # (quoted as TOML basic strings, which JSON's quoting is a subset of).
+    name = json.dumps(_("Lycée de démonstration"), ensure_ascii=False)
+    message = json.dumps(_("Bienvenue dans la démonstration d'entkiosk : les codes envoyés par mail se lisent avec "
+                           "« entkiosk outbox » dans un autre terminal."), ensure_ascii=False)
     conf.write_text(
         "# Configuration de la démonstration (base jetable)\n"
         f"[database]\nurl = \"sqlite:///{(folder / 'demo.db').as_posix()}\"\n\n"
         f"[mail]\noutbox = \"{Settings().outbox_path().as_posix()}\"\n\n"
-        "[establishment]\nname = \"Lycée de démonstration\"\n"
-        "message = \"Bienvenue dans la démonstration d'entkiosk : les codes envoyés par mail se lisent avec "
-        "« entkiosk outbox » dans un autre terminal.\"\n",
+        f"[establishment]\nname = {name}\n"
+        f"message = {message}\n",
         encoding="utf-8",
     )
     settings = load_settings(conf)
@@ -723,7 +775,7 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     sample = Path(__file__).parent / "data" / "classe-exemple.csv"
     rows, problems = parse_class_list(sample.read_bytes())
     if problems:  # the shipped sample is tested; this would be a packaging fault
-        raise DomainError(f"Liste d'exemple illisible : {problems[0][1]}")
+        raise DomainError(_("Liste d'exemple illisible : {problem}").format(problem=problems[0][1]))
     # A second run on the same folder prints new letters instead of importing twice.
     letters = service.issue_letters(everyone=True, actor=_actor())
     parents = service.issue_guardian_letters(everyone=True, actor=_actor()) if letters else []
@@ -740,30 +792,32 @@ def cmd_demo(args: argparse.Namespace, _settings: Settings, _stdin: TextIO) -> i
     parents_pdf = folder / "lettres-parents.pdf"
     if parents:
         write_letters(parents_pdf, parents, settings, one_file=True)
-    _say(f"Démonstration prête dans {folder}")
-    _say(f"{len(letters)} élèves de la classe d'exemple ; leurs courriers sont dans {pdf_out} (à imprimer) "
-         f"et {text_out}\n")
+    _say(_("Démonstration prête dans {folder}").format(folder=folder))
+    _say(_("{count} élèves de la classe d'exemple ; leurs courriers sont dans {pdf} (à imprimer) "
+           "et {text}").format(count=len(letters), pdf=pdf_out, text=text_out) + "\n")
     width = max(len(letter.identifier) for letter in letters + parents)
-    print(f"{'Identifiant'.ljust(width)}  Mot de passe  Né(e) le    Élève")
+    print(f"{_('Identifiant').ljust(width)}  {_('Mot de passe').ljust(12)}  {_('Né(e) le').ljust(10)}  {_('Élève')}")
     for letter in letters:
         born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "?"
         print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(12)}  {born}  "
               f"{letter.first_name} {letter.last_name}")
     if parents:
-        _say(f"\n{len(parents)} responsables légaux (profil « Parent » du portail ; à la première connexion, la date "
-             f"de naissance de l'un de leurs enfants) ; leurs courriers par la poste sont dans {parents_pdf}\n")
-        print(f"{'Identifiant'.ljust(width)}  Mot de passe  Responsable de")
+        _say("\n" + _("{count} responsables légaux (profil « Parent » du portail ; à la première connexion, la date "
+                      "de naissance de l'un de leurs enfants) ; leurs courriers par la poste sont dans {pdf}")
+             .format(count=len(parents), pdf=parents_pdf) + "\n")
+        print(f"{_('Identifiant').ljust(width)}  {_('Mot de passe').ljust(12)}  {_('Responsable de')}")
         for letter in parents:
             print(f"{letter.identifier.ljust(width)}  {letter.provisional_password.ljust(12)}  {', '.join(letter.children)}")
-    _say(f"\nConsole du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
-         f"l'Éducation Nationale », avec l'identifiant {DEMO_STAFF} et le mot de passe {staff_password}")
+    _say("\n" + _("Console du personnel : « Se connecter », puis « Lycées et collèges » et « Personnel de "
+                  "l'Éducation Nationale », avec l'identifiant {identifier} et le mot de passe {password}")
+         .format(identifier=DEMO_STAFF, password=staff_password))
     prog = _prog()
     # Each command on a line of its own, never cut: copied whole into another terminal.
-    _say("\nLes mails (et leurs codes) se lisent dans un autre terminal avec :")
+    _say("\n" + _("Les mails (et leurs codes) se lisent dans un autre terminal avec :"))
     print(f"  {prog} outbox")
-    _say("Pour administrer cette base depuis un autre terminal :")
+    _say(_("Pour administrer cette base depuis un autre terminal :"))
     print(f"  export ENTKIOSK_CONFIG={conf}")
-    _say("puis par exemple :")
+    _say(_("puis par exemple :"))
     print(f"  {prog} reset julie.baillet\n  {prog} unlock julie.baillet")
     if args.print_only:
         return EXIT_OK
@@ -829,9 +883,34 @@ def _speak(settings: Settings) -> None:
     language = settings.kiosk.language
     problem = i18n.problem(language)
     if problem:
-        print(f"Attention : [kiosk] language = « {language} » : {problem} ; le kiosque et les commandes "
-              f"s'affichent en français (langues disponibles : {', '.join(i18n.LANGUAGES)}).", file=sys.stderr)
+        print(_("Attention : [kiosk] language = « {language} » : {problem} ; le kiosque et les commandes "
+                "s'affichent en français (langues disponibles : {languages}).")
+              .format(language=language, problem=problem, languages=", ".join(i18n.LANGUAGES)), file=sys.stderr)
     i18n.use(language)
+
+
+def _speak_early(argv: Sequence[str]) -> None:
+    """The school's language before the command line is parsed, so that its help and its usage
+    errors speak it: ``[kiosk] language`` of the configuration that ``--config`` (or the usual
+    lookup) names. Quietly French if the file cannot be read or the language has no catalog:
+    the reading of the settings after parsing says why, as before."""
+    import argparse
+
+    from .domain import i18n
+
+    class _Quiet(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            raise ValueError(message)
+
+    early = _Quiet(add_help=False)
+    early.add_argument("--config")
+    try:
+        known, _rest = early.parse_known_args(list(argv))
+        language = load_settings(known.config, check_sender=False).kiosk.language
+    except Exception:  # noqa: BLE001 - said by the real reading of the settings, after parsing
+        return
+    if i18n.problem(language) is None:
+        i18n.use(language)
 
 
 def _tab_settings(settings: Settings, tab: str) -> Settings:
@@ -863,7 +942,7 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
 
     check_files(settings)
     if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise DomainError("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console.")
+        raise DomainError(_("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console."))
     log_dir = data_dir()
     log_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=log_dir / "entkiosk.log", level=logging.INFO,
@@ -887,14 +966,15 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
         if app.return_code in (0, None):  # closed by a member of staff, or a browser tab done with
             return EXIT_OK
         if served:  # the tab's page already shows « Ce kiosque est fermé »: the server's console says why
-            raise DomainError(f"Le kiosque de l'onglet {settings.kiosk.id} s'est arrêté sur une erreur ; l'onglet "
-                              f"propose de le rouvrir. Détails dans le journal {log_dir / 'entkiosk.log'}.")
+            raise DomainError(_("Le kiosque de l'onglet {tab} s'est arrêté sur une erreur ; l'onglet "
+                                "propose de le rouvrir. Détails dans le journal {log}.")
+                              .format(tab=settings.kiosk.id, log=log_dir / "entkiosk.log"))
         # A bug: the student's session is gone with that run; a fresh accueil comes back.
         now = time.monotonic()
         crashes = [t for t in crashes if now - t < 60] + [now]
         if len(crashes) >= 3:
-            raise DomainError(f"Le kiosque s'est arrêté après des erreurs répétées : voir le journal "
-                              f"{log_dir / 'entkiosk.log'}.")
+            raise DomainError(_("Le kiosque s'est arrêté après des erreurs répétées : voir le journal {log}.")
+                              .format(log=log_dir / "entkiosk.log"))
         time.sleep(1)
 
 
@@ -902,7 +982,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     from .store.db import current_revision
 
     service = _service(settings)  # upgrades on open
-    print(f"Schéma à jour (révision {current_revision(service.engine)}).")
+    print(_("Schéma à jour (révision {revision}).").format(revision=current_revision(service.engine)))
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from .domain.i18n import N_, _
 from .domain.passwords import LONGEST_ALLOWED, MAX_LENGTH, MIN_LENGTH, OWASP_MIN_MEMORY_KIB, OWASP_MIN_TIME_COST
 
 ENV_VAR = "ENTKIOSK_CONFIG"
@@ -152,8 +153,10 @@ class CharterSettings(_Section):
 
 
 class ServicesSettings(_Section):
+    #: The services the pupil's home lists; the defaults are translated where shown (a
+    #: school's own names are shown as written).
     list: builtins.list[str] = msgspec.field(
-        default_factory=lambda: ["Absences", "Notes", "Cahier de textes", "Orientation"]
+        default_factory=lambda: [N_("Absences"), N_("Notes"), N_("Cahier de textes"), N_("Orientation")]
     )
 
 
@@ -260,15 +263,17 @@ def load_settings(explicit: str | os.PathLike[str] | None = None, *, check_sende
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"Fichier de configuration introuvable : {path}") from None
+        raise ConfigError(_("Fichier de configuration introuvable : {path}").format(path=path)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path} : le fichier n'est pas encodé en UTF-8.") from None
+        raise ConfigError(_("{path} : le fichier n'est pas encodé en UTF-8.").format(path=path)) from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+), column (\d+)", str(exc))
-        at = f" ligne {where[1]}, colonne {where[2]}" if where else ""
-        raise ConfigError(f"{path} : syntaxe TOML invalide{at}.") from None
+        if where:
+            raise ConfigError(_("{path} : syntaxe TOML invalide ligne {line}, colonne {column}.")
+                              .format(path=path, line=where[1], column=where[2])) from None
+        raise ConfigError(_("{path} : syntaxe TOML invalide.").format(path=path)) from None
     except OSError as exc:
-        raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
+        raise ConfigError(_("{path} : lecture impossible ({reason}).").format(path=path, reason=exc.strerror)) from None
     return settings_from_dict(raw, source=str(path), check_sender=check_sender)
 
 
@@ -280,37 +285,37 @@ def check_sender_address(settings: Settings, source: str = "kiosk.conf") -> None
         validate_email(settings.mail.sender_address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         raise ConfigError(
-            f"{source} : clé « mail.sender_address » : adresse mail invalide "
-            f"« {settings.mail.sender_address} »."
+            _("{source} : clé « mail.sender_address » : adresse mail invalide « {address} ».")
+            .format(source=source, address=settings.mail.sender_address)
         ) from None
 
 
 def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: bool = True) -> Settings:
     if "source" in raw:
-        raise ConfigError(f"{source} : clé inconnue « source ».")
+        raise ConfigError(_("{source} : clé inconnue « {key} ».").format(source=source, key="source"))
     try:
         settings = msgspec.convert(raw, Settings)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"{source} : {_french(str(exc))}") from None
+        raise ConfigError(_("{source} : {problem}").format(source=source, problem=_french(str(exc)))) from None
     try:
         settings.timezone
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"{source} : clé « establishment.timezone » : fuseau horaire inconnu "
-            f"« {settings.establishment.timezone} »."
+            _("{source} : clé « establishment.timezone » : fuseau horaire inconnu « {timezone} ».")
+            .format(source=source, timezone=settings.establishment.timezone)
         ) from None
     if check_sender:
         check_sender_address(settings, source)
     accounts = settings.accounts
     if accounts.lockout_max_seconds < accounts.lockout_base_seconds:
         raise ConfigError(
-            f"{source} : clé « accounts.lockout_max_seconds » : doit être au moins égale à "
-            "accounts.lockout_base_seconds."
+            _("{source} : clé « accounts.lockout_max_seconds » : doit être au moins égale à "
+              "accounts.lockout_base_seconds.").format(source=source)
         )
     if accounts.password_max_length < accounts.password_min_length:
         raise ConfigError(
-            f"{source} : clé « accounts.password_max_length » : doit être au moins égale à "
-            "accounts.password_min_length."
+            _("{source} : clé « accounts.password_max_length » : doit être au moins égale à "
+              "accounts.password_min_length.").format(source=source)
         )
     if settings.letters.template:
         from .domain.letter_template import TemplateError, read_template
@@ -318,32 +323,50 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: b
         try:
             read_template(Path(settings.letters.template).expanduser())
         except TemplateError as exc:
-            raise ConfigError(f"{source} : clé « letters.template » : {exc}") from None
+            raise ConfigError(_("{source} : clé « letters.template » : {problem}").format(source=source, problem=exc)) from None
     return msgspec.structs.replace(settings, source=source)
 
 
-_TYPES = {"int": "un nombre entier", "float": "un nombre", "str": "un texte", "bool": "vrai ou faux",
-          "array": "une liste", "object": "une section"}
+#: msgspec's type names: the refusal of a value of another type, as a whole sentence.
+_TYPES = {
+    "int": N_("clé « {key} » : la valeur doit être un nombre entier."),
+    "float": N_("clé « {key} » : la valeur doit être un nombre."),
+    "str": N_("clé « {key} » : la valeur doit être un texte."),
+    "bool": N_("clé « {key} » : la valeur doit être vrai ou faux."),
+    "array": N_("clé « {key} » : la valeur doit être une liste."),
+    "object": N_("clé « {key} » : la valeur doit être une section."),
+}
+#: msgspec's bounds: the refusal of a value past one, as a whole sentence.
+_BOUNDS = {
+    ">=": N_("clé « {key} » : la valeur doit être au moins {bound}."),
+    "<=": N_("clé « {key} » : la valeur doit être au plus {bound}."),
+    ">": N_("clé « {key} » : la valeur doit être plus que {bound}."),
+    "<": N_("clé « {key} » : la valeur doit être moins que {bound}."),
+}
+_LENGTHS = {
+    ">=": N_("clé « {key} » : le texte doit faire au moins {bound} caractère(s)."),
+    "<=": N_("clé « {key} » : le texte doit faire au plus {bound} caractère(s)."),
+}
 
 
 def _french(message: str) -> str:
     """msgspec's validation message, in French, with the key spelled ``section.key``."""
     # The last one: a key of the file may itself hold " - at `$".
-    text, _, where = message.rpartition(" - at `$") if " - at `$" in message else (message, "", "")
+    text, _at, where = message.rpartition(" - at `$") if " - at `$" in message else (message, "", "")
     key = where.rstrip("`").lstrip(".").replace("[", ".").replace("]", "")
     if m := re.match(r"Object contains unknown field `(.*)`", text, re.DOTALL):  # `[""]`, `["\n"]`: valid TOML
         full = f"{key}.{m[1]}" if key else m[1]
-        return f"clé inconnue « {full} »."
+        return _("clé inconnue « {key} ».").format(key=full)
     if m := re.match(r"Expected `(\w+)`, got `(\w+)`", text):
-        return f"clé « {key} » : la valeur doit être {_TYPES.get(m[1], m[1])}."
+        if m[1] in _TYPES:
+            return _(_TYPES[m[1]]).format(key=key)
+        return _("clé « {key} » : la valeur doit être {type}.").format(key=key, type=m[1])
     if m := re.match(r"Expected `(\w+)` (>=|<=|>|<) ([\d.]+)", text):
-        words = {">=": "au moins", "<=": "au plus", ">": "plus que", "<": "moins que"}[m[2]]
-        return f"clé « {key} » : la valeur doit être {words} {m[3]}."
+        return _(_BOUNDS[m[2]]).format(key=key, bound=m[3])
     if m := re.match(r"Invalid enum value (.+)", text):
-        return f"clé « {key} » : valeur non reconnue {m[1]}."
+        return _("clé « {key} » : valeur non reconnue {value}.").format(key=key, value=m[1])
     if key == "establishment.uai" and text.startswith("Expected `str` matching regex"):
-        return f"clé « {key} » : code UAI attendu, 7 chiffres et une lettre (par exemple 0590000X)."
+        return _("clé « {key} » : code UAI attendu, 7 chiffres et une lettre (par exemple 0590000X).").format(key=key)
     if m := re.match(r"Expected `\w+` of length (>=|<=) (\d+)", text):
-        words = {">=": "au moins", "<=": "au plus"}[m[1]]
-        return f"clé « {key} » : le texte doit faire {words} {m[2]} caractère(s)."
-    return f"clé « {key} » : {text}." if key else f"{text}."
+        return _(_LENGTHS[m[1]]).format(key=key, bound=m[2])
+    return _("clé « {key} » : {problem}.").format(key=key, problem=text) if key else f"{text}."

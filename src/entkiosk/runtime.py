@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings
+from .domain.i18n import _
 
 if TYPE_CHECKING:
     from .domain.clock import Clock
@@ -48,24 +49,27 @@ def check_files(settings: Settings) -> None:
 
     from .domain.system import os_reason
 
-    where = settings.source or "configuration par défaut"
+    where = settings.source or _("configuration par défaut")
     charter = settings.charter_path()
-    key = f"{where} : clé « charter.file » : la charte {charter}"
     try:
         text = charter.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{key} est introuvable.") from None
+        raise ConfigError(_("{source} : clé « charter.file » : la charte {file} est introuvable.")
+                          .format(source=where, file=charter)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{key} n'est pas encodée en UTF-8.") from None
+        raise ConfigError(_("{source} : clé « charter.file » : la charte {file} n'est pas encodée en UTF-8.")
+                          .format(source=where, file=charter)) from None
     except OSError as exc:
-        raise ConfigError(f"{key} : lecture impossible ({os_reason(exc)}).") from None
+        raise ConfigError(_("{source} : clé « charter.file » : la charte {file} : lecture impossible ({reason}).")
+                          .format(source=where, file=charter, reason=os_reason(exc))) from None
     if not text.strip():
-        raise ConfigError(f"{key} est vide.")
+        raise ConfigError(_("{source} : clé « charter.file » : la charte {file} est vide.")
+                          .format(source=where, file=charter))
     if settings.mail.transport == "outbox":
         outbox = settings.outbox_path()
-        key = f"{where} : clé « mail.outbox » : le dossier d'envoi des mails {outbox}"
         if outbox.exists() and not outbox.is_dir():
-            raise ConfigError(f"{key} n'est pas un dossier.")
+            raise ConfigError(_("{source} : clé « mail.outbox » : le dossier d'envoi des mails {folder} n'est pas "
+                                "un dossier.").format(source=where, folder=outbox))
         try:
             # A complete Maildir, as OutboxTransport.check leaves it (its module, with
             # smtplib and ssl, is not worth importing before the first paint).
@@ -76,7 +80,9 @@ def check_files(settings: Settings) -> None:
                 probe.flush()
                 os.fsync(probe.fileno())
         except OSError as exc:
-            raise ConfigError(f"{key} est inutilisable ({os_reason(exc)}).") from None
+            raise ConfigError(_("{source} : clé « mail.outbox » : le dossier d'envoi des mails {folder} est "
+                                "inutilisable ({reason}).").format(source=where, folder=outbox,
+                                                                    reason=os_reason(exc))) from None
 
 
 def make_transport(settings: Settings) -> Transport:
@@ -109,26 +115,29 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
 
     _give_back_hash_memory()
     url = settings.database_url()
-    where = settings.source or "configuration par défaut"
+    where = settings.source or _("configuration par défaut")
     try:
         engine = db.make_engine(url, busy_timeout=settings.database.busy_timeout)
     except (ArgumentError, NoSuchModuleError, ValueError):
-        raise ConfigError(f"{where} : clé « database.url » : adresse de base de données invalide.") from None
+        raise ConfigError(_("{source} : clé « database.url » : adresse de base de données invalide.")
+                          .format(source=where)) from None
     except OSError as exc:
         raise ConfigError(
-            f"{where} : clé « database.url » : impossible de créer le dossier de la base ({exc.strerror})."
+            _("{source} : clé « database.url » : impossible de créer le dossier de la base ({reason}).")
+            .format(source=where, reason=exc.strerror)
         ) from None
     try:
         db.upgrade(engine)
     except OperationalError as exc:
         detail = str(exc.orig or exc).strip().splitlines()[0][:200] if str(exc.orig or exc).strip() else ""
         raise ConfigError(
-            f"Base de données inaccessible ({engine.url.render_as_string(hide_password=True)}, {where}) : "
-            f"serveur injoignable, base absente ou identifiants refusés. Détail : {detail}"
+            _("Base de données inaccessible ({url}, {source}) : "
+              "serveur injoignable, base absente ou identifiants refusés. Détail : {detail}")
+            .format(url=engine.url.render_as_string(hide_password=True), source=where, detail=detail)
         ) from None
     except ModuleNotFoundError as exc:
         raise ConfigError(
-            f"Pilote de base de données manquant ({exc.name}) : installez entkiosk[postgresql]."
+            _("Pilote de base de données manquant ({module}) : installez entkiosk[postgresql].").format(module=exc.name)
         ) from None
     return AccountService(settings, engine, transport or make_transport(settings), clock=clock, rng=rng,
                           mail_after_answer=mail_after_answer)

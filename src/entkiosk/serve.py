@@ -30,6 +30,7 @@ from textual_serve.server import Server, to_int
 
 from .config import SERVED_ENV, Settings, data_dir
 from .domain.errors import DomainError
+from .domain.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -47,26 +48,28 @@ def is_loopback(host: str) -> bool:
 def check_bind(host: str, port: int) -> None:
     """A French refusal before anything starts: a port taken, an address this machine does not have."""
     if not 1 <= port <= 65535:
-        raise DomainError(f"Port {port} impossible : choisissez un port entre 1 et 65535 (--port).")
+        raise DomainError(_("Port {port} impossible : choisissez un port entre 1 et 65535 (--port).").format(port=port))
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
-        raise DomainError(f"L'adresse « {host} » est inconnue de cette machine : indiquez une de ses adresses "
-                          "avec --host (127.0.0.1 pour elle seule, 0.0.0.0 pour toutes).") from None
-    family, _, _, _, address = infos[0]
+        raise DomainError(_("L'adresse « {host} » est inconnue de cette machine : indiquez une de ses adresses "
+                            "avec --host (127.0.0.1 pour elle seule, 0.0.0.0 pour toutes).").format(host=host)) from None
+    family, *_others, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except PermissionError:
-            raise DomainError(f"Le port {port} est réservé à l'administrateur de la machine : choisissez un port "
-                              "au-dessus de 1024 avec --port.") from None
+            raise DomainError(_("Le port {port} est réservé à l'administrateur de la machine : choisissez un port "
+                                "au-dessus de 1024 avec --port.").format(port=port)) from None
         except OSError as exc:
             if exc.errno == 98 or "in use" in str(exc):
-                raise DomainError(f"Le port {port} est déjà utilisé sur {host} (un autre « entkiosk serve » ou un "
-                                  "autre service) : choisissez-en un autre avec --port.") from None
-            raise DomainError(f"Impossible d'écouter sur {host}, port {port} : cette adresse n'est pas celle de "
-                              "cette machine. Indiquez une de ses adresses avec --host.") from None
+                raise DomainError(_("Le port {port} est déjà utilisé sur {host} (un autre « entkiosk serve » ou un "
+                                    "autre service) : choisissez-en un autre avec --port.")
+                                  .format(port=port, host=host)) from None
+            raise DomainError(_("Impossible d'écouter sur {host}, port {port} : cette adresse n'est pas celle de "
+                                "cette machine. Indiquez une de ses adresses avec --host.")
+                              .format(host=host, port=port)) from None
 
 
 def serve(settings: Settings, *, host: str, port: int, public_url: str | None, config: Path | None) -> int:
@@ -79,9 +82,11 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None, c
         os.environ["ENTKIOSK_CONFIG"] = str(Path(config).resolve())
     command = f"{shlex.quote(sys.executable)} -m entkiosk.cli"
     if not is_loopback(host):
-        print(f"Attention : toute personne qui peut joindre {url} obtient un kiosque de l'établissement. "
-              "Le chiffrement (HTTPS) se fait par un proxy inverse placé devant (voir le README).", flush=True)
-    server = FrenchServer(command, host=host, port=port, title=f"{settings.establishment.name} — Scolarité Services",
+        print(_("Attention : toute personne qui peut joindre {url} obtient un kiosque de l'établissement. "
+                "Le chiffrement (HTTPS) se fait par un proxy inverse placé devant (voir le README).").format(url=url),
+              flush=True)
+    title = _("{establishment} — Scolarité Services").format(establishment=settings.establishment.name)
+    server = FrenchServer(command, host=host, port=port, title=title,
                           public_url=url, templates_path=PAGE)
     server.font_size = settings.serve.font_size
     server.instance = settings.kiosk.id[:48]
@@ -127,12 +132,12 @@ class FrenchServer(Server):
         connection, and the server wait for it), which ends its kiosk and its session."""
         await asyncio.gather(*(websocket.close(code=WSCloseCode.GOING_AWAY) for websocket in list(self.open_tabs)),
                              return_exceptions=True)
-        print("Kiosque arrêté : les onglets encore ouverts affichent « Ce kiosque est fermé » et leurs sessions "
-              "sont fermées.", flush=True)
+        print(_("Kiosque arrêté : les onglets encore ouverts affichent « Ce kiosque est fermé » et leurs sessions "
+                "sont fermées."), flush=True)
 
     async def on_startup(self, app) -> None:
-        print(f"Kiosque servi à l'adresse {self.public_url} : un kiosque par onglet de navigateur. "
-              "Ctrl+C pour arrêter.", flush=True)
+        print(_("Kiosque servi à l'adresse {url} : un kiosque par onglet de navigateur. "
+                "Ctrl+C pour arrêter.").format(url=self.public_url), flush=True)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One browser tab: its own kiosk process, named for the audit, that ends with the tab
@@ -203,7 +208,8 @@ class TabKiosk(AppService):
         await super().run()
         if not self.ending:
             log.error("the kiosk of tab %s ended unexpectedly", self.tab)
-            print(f"Le kiosque de l'onglet {self.tab} s'est arrêté sans qu'on le lui demande (processus "
-                  "interrompu) : l'onglet affiche « Ce kiosque est fermé » et propose de le rouvrir ; ce qui était "
-                  "enregistré est conservé, l'opération en cours l'est entière ou pas du tout.", flush=True)
+            print(_("Le kiosque de l'onglet {tab} s'est arrêté sans qu'on le lui demande (processus "
+                    "interrompu) : l'onglet affiche « Ce kiosque est fermé » et propose de le rouvrir ; ce qui était "
+                    "enregistré est conservé, l'opération en cours l'est entière ou pas du tout.").format(tab=self.tab),
+                  flush=True)
             await self.remote_close()

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .i18n import _
 from .identifiers import base_identifier
 
 MAX_NAME = 120
@@ -48,7 +49,7 @@ MAX_KEY = 20
 
 def place(where: Where) -> str:
     """« ligne 12 », or the SIECLE record as named."""
-    return f"ligne {where}" if isinstance(where, int) else where
+    return _("ligne {number}").format(number=where) if isinstance(where, int) else where
 
 
 def person_key(last_name: str, first_name: str, birth_date: date | None) -> tuple[str, str, date | None]:
@@ -70,10 +71,11 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date:
         day = datetime.strptime(text, "%d/%m/%Y").date()
     except ValueError:
         if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-            raise ValueError(f"la date de naissance « {text} » n'existe pas") from None
-        raise ValueError(f"date de naissance « {printable(text)} » invalide (attendu JJ/MM/AAAA)") from None
+            raise ValueError(_("la date de naissance « {text} » n'existe pas").format(text=text)) from None
+        raise ValueError(_("date de naissance « {text} » invalide (attendu JJ/MM/AAAA)")
+                         .format(text=printable(text))) from None
     if day.year < 1900 or (today is not None and day > today):
-        raise ValueError(f"date de naissance « {text} » impossible")
+        raise ValueError(_("date de naissance « {text} » impossible").format(text=text))
     return day
 
 
@@ -98,10 +100,10 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return [], [(line, "le fichier n'est pas encodé en UTF-8 (enregistrez-le au format « CSV UTF-8 »)")]
+        return [], [(line, _("le fichier n'est pas encodé en UTF-8 (enregistrez-le au format « CSV UTF-8 »)"))]
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        return [], [(line, "caractère nul : ce n'est pas un fichier texte CSV")]
+        return [], [(line, _("caractère nul : ce n'est pas un fichier texte CSV"))]
     sample = text[:4096]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     rows: list[StudentRow] = []
@@ -116,7 +118,8 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
             if not rows and not problems and not seen and _is_header(cells):
                 continue
             if len(cells) != 4:
-                problems.append((line, f"{len(cells)} colonne(s) au lieu de 4 (nom;prénom;date de naissance;classe)"))
+                problems.append((line, _("{count} colonne(s) au lieu de 4 (nom;prénom;date de naissance;classe)")
+                                       .format(count=len(cells))))
                 continue
             reason = _control_problem(cells)
             last, first, born, class_name = (_clean(c) for c in cells)
@@ -131,15 +134,15 @@ def parse_class_list(data: bytes, *, today: date | None = None) -> tuple[list[St
                 continue
             key = person_key(last, first, birth)
             if key in seen:
-                problems.append((line, f"élève en double (déjà à la ligne {seen[key]})"))
+                problems.append((line, _("élève en double (déjà à la ligne {line})").format(line=seen[key])))
                 continue
             seen[key] = line
             rows.append(StudentRow(line, last, first, birth, class_name))
     except csv.Error:
         # The csv module's reason is English: say what is usually wrong instead.
-        problems.append((reader.line_num, "ligne CSV mal formée (guillemet mal fermé ou caractère interdit)"))
+        problems.append((reader.line_num, _("ligne CSV mal formée (guillemet mal fermé ou caractère interdit)")))
     if not rows and not problems:
-        problems.append((1, "le fichier ne contient aucun élève"))
+        problems.append((1, _("le fichier ne contient aucun élève")))
     return rows, problems
 
 
@@ -151,20 +154,29 @@ def check_student(last: str, first: str, born: str, class_name: str, *,
     must not be able to create what an import would refuse).
     """
     fields = {"last_name": last, "first_name": first, "birth_date": born, "class_name": class_name}
-    labels = {"last_name": "nom", "first_name": "prénom", "birth_date": "date de naissance", "class_name": "classe"}
+    control = {"last_name": _("Nom : caractère de contrôle interdit."),
+               "first_name": _("Prénom : caractère de contrôle interdit."),
+               "birth_date": _("Date de naissance : caractère de contrôle interdit."),
+               "class_name": _("Classe : caractère de contrôle interdit.")}
+    missing = {"last_name": _("Saisissez le nom."), "first_name": _("Saisissez le prénom."),
+               "class_name": _("Saisissez la classe.")}
     errors: dict[str, str] = {}
     for name, value in fields.items():
         if any(unicodedata.category(c)[0] == "C" and c != "\t" for c in value):
-            errors[name] = f"{labels[name].capitalize()} : caractère de contrôle interdit."
+            errors[name] = control[name]
     last, first, class_name = _clean(last), _clean(first), _clean(class_name)
     for name, value, limit in (("last_name", last, MAX_NAME), ("first_name", first, MAX_NAME),
                                ("class_name", class_name, MAX_CLASS)):
         if name in errors:
             continue
         if not value:
-            errors[name] = f"Saisissez le {labels[name]}." if name != "class_name" else "Saisissez la classe."
+            errors[name] = missing[name]
         elif len(value) > limit:
-            errors[name] = f"{labels[name].capitalize()} trop long ({len(value)} caractères, {limit} au plus)."
+            errors[name] = {
+                "last_name": _("Nom trop long ({length} caractères, {limit} au plus)."),
+                "first_name": _("Prénom trop long ({length} caractères, {limit} au plus)."),
+                "class_name": _("Classe trop long ({length} caractères, {limit} au plus)."),
+            }[name].format(length=len(value), limit=limit)
     if "last_name" not in errors and "first_name" not in errors:
         try:
             base_identifier(first, last)
@@ -172,7 +184,7 @@ def check_student(last: str, first: str, born: str, class_name: str, *,
             errors["last_name"] = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
     birth = None
     if "birth_date" not in errors and not born.strip(" /"):
-        errors["birth_date"] = "Saisissez la date de naissance."
+        errors["birth_date"] = _("Saisissez la date de naissance.")
     if "birth_date" not in errors:
         try:
             birth = parse_birth_date(born, today=today)
@@ -185,18 +197,24 @@ def check_student(last: str, first: str, born: str, class_name: str, *,
 
 def _control_problem(cells: list[str]) -> str | None:
     """Control characters are refused before spaces are tidied (``split()`` would hide some)."""
-    for label, value in zip(("nom", "prénom", "date de naissance", "classe"), cells, strict=True):
+    reasons = (_("nom : caractère de contrôle interdit"), _("prénom : caractère de contrôle interdit"),
+               _("date de naissance : caractère de contrôle interdit"), _("classe : caractère de contrôle interdit"))
+    for reason, value in zip(reasons, cells, strict=True):
         if any(unicodedata.category(c)[0] == "C" and c != "\t" for c in value):
-            return f"{label} : caractère de contrôle interdit"
+            return reason
     return None
 
 
 def row_problem(last: str, first: str, class_name: str) -> str | None:
     for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
         if not value:
-            return f"{label} manquante" if label == "classe" else f"{label} manquant"
+            return {"nom": _("nom manquant"), "prénom": _("prénom manquant"), "classe": _("classe manquante")}[label]
         if len(value) > limit:
-            return f"{label} trop long ({len(value)} caractères, {limit} au plus)"
+            return {
+                "nom": _("nom trop long ({length} caractères, {limit} au plus)"),
+                "prénom": _("prénom trop long ({length} caractères, {limit} au plus)"),
+                "classe": _("classe trop long ({length} caractères, {limit} au plus)"),
+            }[label].format(length=len(value), limit=limit)
     try:
         base_identifier(first, last)
     except ValueError as exc:

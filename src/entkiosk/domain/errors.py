@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .i18n import N_, _, ngettext
+
 
 class DomainError(Exception):
     """A refusal the user can act on. ``str(error)`` is French and safe to show."""
@@ -33,23 +35,23 @@ class AlreadyEnrolled(InvalidInput):
     """A pupil typed by staff who already has an account (same names and birth date)."""
 
     def __init__(self, field: str, identifier: str) -> None:
-        super().__init__({field: f"Élève déjà inscrit (identifiant {identifier})."})
+        super().__init__({field: _("Élève déjà inscrit (identifiant {identifier}).").format(identifier=identifier)})
         self.identifier = identifier
 
 
-BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
-UNKNOWN_RECOVERY = (
+BAD_CREDENTIALS = N_("Identifiant ou mot de passe incorrect.")
+UNKNOWN_RECOVERY = N_(
     "Les informations associées à votre compte ne permettent pas de répondre à votre "
     "demande. Merci de contacter votre établissement."
 )
-INVALID_CODE = "Ce code est incorrect ou n'est plus valable. Vérifiez-le ou faites une nouvelle demande."
+INVALID_CODE = N_("Ce code est incorrect ou n'est plus valable. Vérifiez-le ou faites une nouvelle demande.")
 
 
 class AuthenticationFailed(DomainError):
     """Wrong identifier or password; the same message whether the identifier exists or not."""
 
     def __init__(self) -> None:
-        super().__init__(BAD_CREDENTIALS)
+        super().__init__(_(BAD_CREDENTIALS))
 
 
 class Locked(DomainError):
@@ -57,11 +59,11 @@ class Locked(DomainError):
 
     def __init__(self, seconds: int) -> None:
         minutes = max(1, -(-seconds // 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        super().__init__(
-            "Trop de tentatives infructueuses. Réessayez dans "
-            f"{minutes} {unit} ou adressez-vous à votre établissement."
-        )
+        super().__init__(ngettext(
+            "Trop de tentatives infructueuses. Réessayez dans {minutes} minute ou adressez-vous à votre établissement.",
+            "Trop de tentatives infructueuses. Réessayez dans {minutes} minutes ou adressez-vous à votre établissement.",
+            minutes,
+        ).format(minutes=minutes))
         self.seconds = seconds
 
 
@@ -69,24 +71,29 @@ class AccountExpired(DomainError):
     """The provisional password was not used before the activation deadline."""
 
     def __init__(self, months: int) -> None:
-        super().__init__(
-            f"Le délai de {months} mois pour activer votre compte est dépassé : votre compte "
+        # French « mois » has one form; other languages need the plural.
+        super().__init__(ngettext(
+            "Le délai de {months} mois pour activer votre compte est dépassé : votre compte "
             "va être supprimé. Un nouveau compte peut être créé à votre demande : "
-            "adressez-vous à votre établissement."
-        )
+            "adressez-vous à votre établissement.",
+            "Le délai de {months} mois pour activer votre compte est dépassé : votre compte "
+            "va être supprimé. Un nouveau compte peut être créé à votre demande : "
+            "adressez-vous à votre établissement.",
+            months,
+        ).format(months=months))
 
 
 class AccountClosed(DomainError):
     """The pupil left the school (SIECLE update): the account is disabled, kept for a while."""
 
     def __init__(self) -> None:
-        super().__init__("Ce compte est fermé : votre scolarité dans l'établissement est terminée. Si vous y êtes "
-                         "de retour, adressez-vous au secrétariat.")
+        super().__init__(_("Ce compte est fermé : votre scolarité dans l'établissement est terminée. Si vous y êtes "
+                           "de retour, adressez-vous au secrétariat."))
 
 
 class SessionExpired(DomainError):
     def __init__(self) -> None:
-        super().__init__("Votre session a expiré. Veuillez vous connecter à nouveau.")
+        super().__init__(_("Votre session a expiré. Veuillez vous connecter à nouveau."))
 
 
 class NotAllowed(DomainError):
@@ -98,31 +105,32 @@ class PasswordNeeded(DomainError):
     member's password typed again first."""
 
     def __init__(self) -> None:
-        super().__init__("Confirmez avec votre mot de passe avant d'agir.")
+        super().__init__(_("Confirmez avec votre mot de passe avant d'agir."))
 
 
 class WrongPassword(InvalidInput):
     """The password typed again by a staff member is not theirs."""
 
     def __init__(self) -> None:
-        super().__init__({"password": "Mot de passe incorrect."})
+        super().__init__({"password": _("Mot de passe incorrect.")})
 
 
 class Conflict(DomainError):
     """The account changed under us (another terminal): start the step again."""
 
-    def __init__(self, message: str = "Votre compte vient d'être modifié depuis un autre poste. Recommencez.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message if message is not None
+                         else _("Votre compte vient d'être modifié depuis un autre poste. Recommencez."))
 
 
 class InvalidCode(DomainError):
     def __init__(self) -> None:
-        super().__init__(INVALID_CODE)
+        super().__init__(_(INVALID_CODE))
 
 
 class RecoveryRefused(DomainError):
     def __init__(self) -> None:
-        super().__init__(UNKNOWN_RECOVERY)
+        super().__init__(_(UNKNOWN_RECOVERY))
 
 
 class NotFound(DomainError):
@@ -131,10 +139,10 @@ class NotFound(DomainError):
 
 class StorageUnavailable(DomainError):
     def __init__(self) -> None:
-        super().__init__(
+        super().__init__(_(
             "Le service est momentanément indisponible. Vos informations n'ont pas été "
             "enregistrées : réessayez dans un instant."
-        )
+        ))
 
 
 class ImportRejected(DomainError):
@@ -144,14 +152,38 @@ class ImportRejected(DomainError):
     def __init__(self, problems: list[tuple[int | str, str]], *, update: bool = False,
                  guardians: bool = False) -> None:
         self.problems = problems
-        lines = "\n".join(f"  {f'ligne {where}' if isinstance(where, int) else where} : {reason}"
-                          for where, reason in problems)
-        records = all(isinstance(where, str) for where, _ in problems)
-        who = ("responsable en erreur", "responsables en erreur") if guardians else ("élève en erreur", "élèves en erreur")
-        unit = (who[0] if len(problems) == 1 else who[1]) if records else (
-            "ligne en erreur" if len(problems) == 1 else "lignes en erreur")
-        what = "Mise à jour refusée, aucun compte n'a été modifié" if update else "Import refusé, aucun compte n'a été créé"
-        super().__init__(f"{what} ({len(problems)} {unit}) :\n{lines}")
+        lines = "\n".join(
+            "  " + _("{place} : {reason}").format(
+                place=_("ligne {number}").format(number=where) if isinstance(where, int) else where,
+                reason=reason)
+            for where, reason in problems)
+        records = all(isinstance(where, str) for where, _reason in problems)
+        count = len(problems)
+        if update and records and guardians:
+            head = ngettext("Mise à jour refusée, aucun compte n'a été modifié ({count} responsable en erreur) :",
+                            "Mise à jour refusée, aucun compte n'a été modifié ({count} responsables en erreur) :",
+                            count)
+        elif update and records:
+            head = ngettext("Mise à jour refusée, aucun compte n'a été modifié ({count} élève en erreur) :",
+                            "Mise à jour refusée, aucun compte n'a été modifié ({count} élèves en erreur) :",
+                            count)
+        elif update:
+            head = ngettext("Mise à jour refusée, aucun compte n'a été modifié ({count} ligne en erreur) :",
+                            "Mise à jour refusée, aucun compte n'a été modifié ({count} lignes en erreur) :",
+                            count)
+        elif records and guardians:
+            head = ngettext("Import refusé, aucun compte n'a été créé ({count} responsable en erreur) :",
+                            "Import refusé, aucun compte n'a été créé ({count} responsables en erreur) :",
+                            count)
+        elif records:
+            head = ngettext("Import refusé, aucun compte n'a été créé ({count} élève en erreur) :",
+                            "Import refusé, aucun compte n'a été créé ({count} élèves en erreur) :",
+                            count)
+        else:
+            head = ngettext("Import refusé, aucun compte n'a été créé ({count} ligne en erreur) :",
+                            "Import refusé, aucun compte n'a été créé ({count} lignes en erreur) :",
+                            count)
+        super().__init__(head.format(count=count) + "\n" + lines)
 
 
 class FileRefused(DomainError):

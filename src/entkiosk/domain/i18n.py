@@ -28,7 +28,15 @@ REFERENCE = "fr"
 #: The languages offered on the accueil, each named in itself.
 LANGUAGES: dict[str, str] = {"fr": "Français", "en": "English", "uk": "Українська"}
 
-_translations: gettext.NullTranslations = gettext.NullTranslations()
+class French(gettext.NullTranslations):
+    """The reference: the code's own words, with French's plural rule (0 and 1 singular:
+    « 0 compte », « 1 compte », « 2 comptes »)."""
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid1 if n <= 1 else msgid2
+
+
+_translations: gettext.NullTranslations = French()
 _language = REFERENCE
 
 
@@ -55,15 +63,17 @@ class CatalogUnusable(Exception):
 def translations(language: str) -> gettext.NullTranslations:
     """The catalog of ``language`` (French: none). :class:`CatalogUnusable` if it is missing or broken."""
     if language == REFERENCE:
-        return gettext.NullTranslations()
+        return French()
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
     try:
         with path.open("rb") as file:
             return gettext.GNUTranslations(file)
     except FileNotFoundError:
-        raise CatalogUnusable(f"aucune traduction « {language} » n'est installée") from None
+        raise CatalogUnusable(_("aucune traduction « {language} » n'est installée").format(
+            language=language)) from None
     except (OSError, ValueError, UnicodeDecodeError):
-        raise CatalogUnusable(f"la traduction « {language} » est illisible ({path})") from None
+        raise CatalogUnusable(_("la traduction « {language} » est illisible ({path})").format(
+            language=language, path=path)) from None
 
 
 def problem(language: str) -> str | None:
@@ -81,7 +91,7 @@ def use(language: str) -> str:
     try:
         found = translations(language)
     except CatalogUnusable:
-        found, language = gettext.NullTranslations(), REFERENCE
+        found, language = French(), REFERENCE
     _translations, _language = found, language
     return language
 

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from .i18n import _
+
 # Letters that Unicode decomposition does not fold to ASCII on its own.
 _SPECIAL = str.maketrans({
     "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o",
@@ -29,9 +31,9 @@ def base_identifier(first_name: str, last_name: str) -> str:
     """``prenom.nom``; raises ValueError (French) when a part has no usable letter."""
     first, last = fold(first_name), fold(last_name)
     if not any(c.isalpha() for c in first):
-        raise ValueError("le prénom ne contient aucune lettre utilisable pour l'identifiant")
+        raise ValueError(_("le prénom ne contient aucune lettre utilisable pour l'identifiant"))
     if not any(c.isalpha() for c in last):
-        raise ValueError("le nom ne contient aucune lettre utilisable pour l'identifiant")
+        raise ValueError(_("le nom ne contient aucune lettre utilisable pour l'identifiant"))
     return f"{first}.{last}"
 
 

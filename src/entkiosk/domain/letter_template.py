@@ -29,6 +29,7 @@ from string import Template
 from typing import Literal
 
 from .errors import DomainError
+from .i18n import _
 from .system import os_reason
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "data" / "lettre.txt"
@@ -92,8 +93,10 @@ class LetterTemplate:
     origin: str
 
 
-def parse_template(text: str, origin: str = "modèle intégré") -> LetterTemplate:
+def parse_template(text: str, origin: str | None = None) -> LetterTemplate:
     """Parse and check ``text``; ``origin`` names it in error messages (usually the file)."""
+    if origin is None:
+        origin = _("modèle intégré")
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     _check_placeholders(text, origin)
     paragraphs: list[Paragraph] = []
@@ -138,8 +141,9 @@ def _check_placeholders(text: str, origin: str) -> None:
         for match in Template.pattern.finditer(line):
             if match["invalid"] is not None:
                 raise TemplateError(
-                    f"le modèle {origin} contient un « $ » isolé ligne {number} : écrivez « $$ » pour "
-                    "imprimer un signe dollar, ou le nom d'une valeur (par exemple $identifier)."
+                    _("le modèle {origin} contient un « $ » isolé ligne {number} : écrivez « $$ » pour imprimer un "
+                      "signe dollar, ou le nom d'une valeur (par exemple $identifier).")
+                    .format(origin=origin, number=number)
                 )
             name = match["named"] or match["braced"]
             if name is None:
@@ -147,14 +151,17 @@ def _check_placeholders(text: str, origin: str) -> None:
             if name not in PLACEHOLDERS:
                 known = ", ".join(f"${key}" for key in PLACEHOLDERS)
                 raise TemplateError(
-                    f"le modèle {origin} utilise « ${name} » ligne {number}, qui n'existe pas "
-                    f"(valeurs possibles : {known})."
+                    _("le modèle {origin} utilise « ${name} » ligne {number}, qui n'existe pas (valeurs possibles : "
+                      "{known}).").format(origin=origin, name=name, number=number, known=known)
                 )
             used.add(name)
     if missing := [name for name in REQUIRED if name not in used]:
+        listed = "$" + missing[0]
+        for name in missing[1:]:
+            listed = _("{first} et {second}").format(first=listed, second="$" + name)
         raise TemplateError(
-            f"le modèle {origin} doit contenir $identifier et $password (l'identifiant et le mot de passe "
-            f"provisoire de l'élève) ; il manque {' et '.join('$' + name for name in missing)}."
+            _("le modèle {origin} doit contenir $identifier et $password (l'identifiant et le mot de passe "
+              "provisoire de l'élève) ; il manque {missing}.").format(origin=origin, missing=listed)
         )
 
 
@@ -172,11 +179,11 @@ def read_template(path: Path, *, last_good: bool = False) -> LetterTemplate:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        error = TemplateError(f"le modèle {path} n'est pas encodé en UTF-8.")
+        error = TemplateError(_("le modèle {path} n'est pas encodé en UTF-8.").format(path=path))
     except OSError as exc:
-        error = TemplateError(f"le modèle {path} est illisible ({os_reason(exc)}).")
+        error = TemplateError(_("le modèle {path} est illisible ({reason}).").format(path=path, reason=os_reason(exc)))
     except ValueError:  # a NUL byte or a lone surrogate: no file can have that name
-        error = TemplateError(f"le modèle {path} est illisible (nom de fichier invalide).")
+        error = TemplateError(_("le modèle {path} est illisible (nom de fichier invalide).").format(path=path))
     else:
         try:
             template = parse_template(text, str(path))

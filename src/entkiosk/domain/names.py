@@ -61,7 +61,7 @@ def homonyms(people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
 def display_names(people: Sequence[tuple[str, str, date | None]]) -> list[str]:
     """« Nom Prénom » for each person; a homonym also shows the birth date, so staff can
     tell the two Julie Baillet of a class apart (« Baillet Julie, 14/03/2010 »)."""
-    twins = homonyms((last, first) for last, first, _ in people)
+    twins = homonyms((last, first) for last, first, _born in people)
     labels = []
     for last, first, birth in people:
         label = f"{last} {first}"

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from .i18n import N_, _
+
 if TYPE_CHECKING:
     import random
 
@@ -22,19 +24,23 @@ MAX_LENGTH = 14
 LONGEST_ALLOWED = 128
 
 
+_RULE = N_("Votre nouveau mot de passe doit comporter entre {min_length} et {max_length} caractères (au moins un "
+           "chiffre et une lettre)")
+
+
 def rule(min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH) -> str:
     """The rule as the PREMIÈRE CONNEXION and profile screens state it."""
-    return (f"Votre nouveau mot de passe doit comporter entre {min_length} et {max_length} caractères "
-            "(au moins un chiffre et une lettre)")
+    return _(_RULE).format(min_length=min_length, max_length=max_length)
 
 
 def reset_rule(min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH) -> str:
     """The rule as the MODIFIEZ VOTRE MOT DE PASSE screen states it."""
-    return (f"({min_length} caractères minimum, {max_length} caractères maximum, "
-            "chiffres ET lettres obligatoires)")
+    return _("({min_length} caractères minimum, {max_length} caractères maximum, chiffres ET lettres "
+             "obligatoires)").format(min_length=min_length, max_length=max_length)
 
 
-RULE = rule()
+#: The default rule in French (the reference language), without translating at import time.
+RULE = _RULE.format(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 # Staff passwords guard every student's account: longer, passphrases welcome.
 STAFF_MIN_LENGTH = 12
@@ -42,9 +48,9 @@ STAFF_MAX_LENGTH = 64
 
 def staff_rule(min_length: int = STAFF_MIN_LENGTH, max_length: int = STAFF_MAX_LENGTH) -> str:
     """The staff rule, as ``entkiosk staff add`` states it before asking."""
-    return (f"Le mot de passe du personnel doit comporter entre {min_length} et {max_length} caractères, "
-            "dont au moins un chiffre et une lettre ; il doit être différent de l'identifiant et ne pas "
-            "être un mot de passe courant.")
+    return _("Le mot de passe du personnel doit comporter entre {min_length} et {max_length} caractères, dont au "
+             "moins un chiffre et une lettre ; il doit être différent de l'identifiant et ne pas être un mot de "
+             "passe courant.").format(min_length=min_length, max_length=max_length)
 
 
 # OWASP password storage cheat sheet, argon2id minimum: m=19 MiB, t=2, p=1.
@@ -73,19 +79,19 @@ def policy_problem(password: str, *, identifier: str = "", min_length: int = MIN
     Staff accounts use longer bounds (:data:`STAFF_MIN_LENGTH`, :data:`STAFF_MAX_LENGTH`).
     """
     if len(password) < min_length:
-        return f"Le mot de passe est trop court : {min_length} caractères minimum."
+        return _("Le mot de passe est trop court : {min_length} caractères minimum.").format(min_length=min_length)
     if len(password) > max_length:
-        return f"Le mot de passe est trop long : {max_length} caractères maximum."
+        return _("Le mot de passe est trop long : {max_length} caractères maximum.").format(max_length=max_length)
     if not all(c.isprintable() for c in password):
-        return "Le mot de passe contient un caractère non imprimable."
+        return _("Le mot de passe contient un caractère non imprimable.")
     if not any(c.isdecimal() for c in password):  # "²" is a digit to Python, not to a person
-        return "Le mot de passe doit contenir au moins un chiffre."
+        return _("Le mot de passe doit contenir au moins un chiffre.")
     if not any(c.isalpha() for c in password):
-        return "Le mot de passe doit contenir au moins une lettre."
+        return _("Le mot de passe doit contenir au moins une lettre.")
     if identifier and password.casefold() == identifier.casefold():
-        return "Le mot de passe ne doit pas être votre identifiant."
+        return _("Le mot de passe ne doit pas être votre identifiant.")
     if password.casefold() in common_passwords():
-        return "Ce mot de passe est trop courant : choisissez-en un autre."
+        return _("Ce mot de passe est trop courant : choisissez-en un autre.")
     return None
 
 
@@ -96,7 +102,7 @@ def provisional_password(rng: random.Random | None = None) -> str:
     rng = rng or secrets.SystemRandom()
     alphabet = PROVISIONAL_LETTERS + PROVISIONAL_DIGITS
     while True:
-        candidate = "".join(rng.choice(alphabet) for _ in range(PROVISIONAL_LENGTH))
+        candidate = "".join(rng.choice(alphabet) for _unused in range(PROVISIONAL_LENGTH))
         if any(c in PROVISIONAL_DIGITS for c in candidate) and any(c in PROVISIONAL_LETTERS for c in candidate):
             return candidate
 
@@ -109,7 +115,7 @@ def generated_staff_password(rng: random.Random | None = None, min_length: int =
     rng = rng or secrets.SystemRandom()
     groups = max(3, -(-(min_length + 1) // 5))
     while True:
-        candidate = "-".join(provisional_password(rng)[:4] for _ in range(groups))
+        candidate = "-".join(provisional_password(rng)[:4] for _unused in range(groups))
         if policy_problem(candidate, min_length=min_length, max_length=max(STAFF_MAX_LENGTH, len(candidate))) is None:
             return candidate
 

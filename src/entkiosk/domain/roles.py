@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .i18n import N_, _
+
 
 class Role(StrEnum):
     DIRECTION = "direction"
@@ -22,7 +24,8 @@ class Role(StrEnum):
     TEACHER = "enseignant"
 
 
-ROLE_LABELS = {Role.DIRECTION: "Direction", Role.SECRETARIAT: "Secrétariat", Role.TEACHER: "Enseignant"}
+#: Marked with ``N_``: translate where shown, ``_(ROLE_LABELS[role])``.
+ROLE_LABELS = {Role.DIRECTION: N_("Direction"), Role.SECRETARIAT: N_("Secrétariat"), Role.TEACHER: N_("Enseignant")}
 
 
 class Right(StrEnum):
@@ -40,20 +43,21 @@ class Right(StrEnum):
     AUDIT = "audit"
 
 
-#: What each right is, for the sentence that refuses it: « Votre rôle ne permet pas de … ».
+#: The sentence that refuses each right (``{role}``: the role, in lower case); marked with ``N_``:
+#: ``_(RIGHT_LABELS[right]).format(role=…)`` where shown.
 RIGHT_LABELS = {
-    Right.READ: "consulter les classes",
-    Right.LETTERS: "imprimer des courriers",
-    Right.UNLOCK: "débloquer des comptes",
-    Right.APPROVE: "approuver des demandes de nouveau mot de passe",
-    Right.RESET: "donner un nouveau mot de passe provisoire",
-    Right.FORCE_CHANGE: "imposer un changement de mot de passe",
-    Right.ADD_STUDENT: "ajouter des élèves",
-    Right.IMPORT: "importer des listes d'élèves",
-    Right.SYNC: "faire la mise à jour SIECLE",
-    Right.PURGE: "supprimer des comptes",
-    Right.STAFF: "gérer les comptes du personnel",
-    Right.AUDIT: "lire le journal d'audit",
+    Right.READ: N_("Votre rôle ({role}) ne permet pas de consulter les classes."),
+    Right.LETTERS: N_("Votre rôle ({role}) ne permet pas de imprimer des courriers."),
+    Right.UNLOCK: N_("Votre rôle ({role}) ne permet pas de débloquer des comptes."),
+    Right.APPROVE: N_("Votre rôle ({role}) ne permet pas de approuver des demandes de nouveau mot de passe."),
+    Right.RESET: N_("Votre rôle ({role}) ne permet pas de donner un nouveau mot de passe provisoire."),
+    Right.FORCE_CHANGE: N_("Votre rôle ({role}) ne permet pas de imposer un changement de mot de passe."),
+    Right.ADD_STUDENT: N_("Votre rôle ({role}) ne permet pas de ajouter des élèves."),
+    Right.IMPORT: N_("Votre rôle ({role}) ne permet pas de importer des listes d'élèves."),
+    Right.SYNC: N_("Votre rôle ({role}) ne permet pas de faire la mise à jour SIECLE."),
+    Right.PURGE: N_("Votre rôle ({role}) ne permet pas de supprimer des comptes."),
+    Right.STAFF: N_("Votre rôle ({role}) ne permet pas de gérer les comptes du personnel."),
+    Right.AUDIT: N_("Votre rôle ({role}) ne permet pas de lire le journal d'audit."),
 }
 
 RIGHTS: dict[Role, frozenset[Right]] = {
@@ -82,7 +86,9 @@ def parse_role(typed: str) -> Role | None:
 
 def unknown_role(typed: str) -> str:
     shown = " ".join(typed.split())[:40]
-    return f"Rôle inconnu{f' « {shown} »' if shown else ''} : direction, secretariat ou enseignant."
+    if shown:
+        return _("Rôle inconnu « {role} » : direction, secretariat ou enseignant.").format(role=shown)
+    return _("Rôle inconnu : direction, secretariat ou enseignant.")
 
 
 def parse_classes(typed: str) -> list[str]:

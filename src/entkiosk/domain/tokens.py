@@ -27,19 +27,19 @@ SYSTEM_RANDOM: random.Random = secrets.SystemRandom()
 
 
 def new_link_token(rng: random.Random = SYSTEM_RANDOM) -> str:
-    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _ in range(43))
+    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _unused in range(43))
 
 
 def new_code(rng: random.Random = SYSTEM_RANDOM) -> str:
     """``K7QF-2M9X``: 40 bits, read from a mail and typed at the kiosk."""
-    raw = "".join(rng.choice(_CROCKFORD) for _ in range(CODE_LENGTH))
+    raw = "".join(rng.choice(_CROCKFORD) for _unused in range(CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:]}"
 
 
 def new_request_code(rng: random.Random = SYSTEM_RANDOM) -> str:
     """``K7Q-2M9``: the short code of a recovery an adult approves, read from the pupil's
     screen by the teacher. Not a secret (the kiosk that asked holds the secret)."""
-    raw = "".join(rng.choice(_CROCKFORD) for _ in range(6))
+    raw = "".join(rng.choice(_CROCKFORD) for _unused in range(6))
     return f"{raw[:3]}-{raw[3:]}"
 
 
@@ -86,7 +86,7 @@ def hash_code(code: str, salt: str | None = None) -> str:
 
 
 def code_matches(stored: str, code: str) -> bool:
-    salt, _, _ = stored.partition("$")
+    salt, _sep, _digest = stored.partition("$")
     return hmac.compare_digest(stored, hash_code(code, salt))
 
 

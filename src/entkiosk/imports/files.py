@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from ..domain.errors import FileRefused
+from ..domain.i18n import _
 from ..domain.system import os_reason
 
 #: The largest file (or zip member, once uncompressed) entkiosk reads.
@@ -20,24 +21,28 @@ _MEGA = 1024 * 1024
 
 
 def _size(n: int) -> str:
-    return f"{n / _MEGA:.0f} Mo" if n >= _MEGA else f"{max(n // 1024, 1)} ko"
+    if n >= _MEGA:
+        return _("{size} Mo").format(size=f"{n / _MEGA:.0f}")
+    return _("{size} ko").format(size=max(n // 1024, 1))
 
 
 def read_export_file(path: Path) -> bytes:
     """The bytes of ``path``, or a French refusal (a folder, too big, unreadable)."""
     try:
         if path.is_dir():
-            raise FileRefused(f"{path} est un dossier : indiquez le fichier lui-même.")
+            raise FileRefused(_("{path} est un dossier : indiquez le fichier lui-même.").format(path=path))
         size = path.stat().st_size
         if size > MAX_EXPORT_BYTES:
-            raise FileRefused(f"{path} fait {_size(size)} : une liste de classe ou un export SIECLE en fait "
-                              f"quelques-uns ({_size(MAX_EXPORT_BYTES)} au plus). Vérifiez le fichier choisi.")
+            raise FileRefused(_("{path} fait {size} : une liste de classe ou un export SIECLE en fait "
+                                "quelques-uns ({limit} au plus). Vérifiez le fichier choisi.")
+                              .format(path=path, size=_size(size), limit=_size(MAX_EXPORT_BYTES)))
         with path.open("rb") as file:
             data = file.read(MAX_EXPORT_BYTES + 1)
     except OSError as exc:
-        raise FileRefused(f"Impossible de lire {path} ({os_reason(exc)}).") from None
+        raise FileRefused(_("Impossible de lire {path} ({reason}).").format(path=path, reason=os_reason(exc))) from None
     if len(data) > MAX_EXPORT_BYTES:  # grew while being read
-        raise FileRefused(f"{path} dépasse {_size(MAX_EXPORT_BYTES)} : ce n'est pas une liste de classe.")
+        raise FileRefused(_("{path} dépasse {limit} : ce n'est pas une liste de classe.")
+                          .format(path=path, limit=_size(MAX_EXPORT_BYTES)))
     return data
 
 
@@ -57,28 +62,33 @@ def unzip_one_xml(data: bytes) -> tuple[str, bytes]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise FileRefused("Archive zip illisible ou endommagée : téléchargez à nouveau l'export depuis SIECLE.") from None
+        raise FileRefused(_("Archive zip illisible ou endommagée : téléchargez à nouveau l'export depuis SIECLE.")) from None
     names = ", ".join(m.filename for m in members[:5]) + (" …" if len(members) > 5 else "")
     if len(members) != 1:
-        raise FileRefused(f"L'archive zip contient {len(members)} fichiers ({names or 'aucun'}) : un export "
-                          "SIECLE en contient un seul, ElevesSansAdresses.xml.")
+        raise FileRefused(_("L'archive zip contient {count} fichiers ({names}) : un export "
+                            "SIECLE en contient un seul, ElevesSansAdresses.xml.")
+                          .format(count=len(members), names=names or _("aucun")))
     member = members[0]
     if member.flag_bits & 0x1:
-        raise FileRefused(f"{member.filename} est chiffré dans l'archive : exportez-le sans mot de passe.")
+        raise FileRefused(_("{file} est chiffré dans l'archive : exportez-le sans mot de passe.")
+                          .format(file=member.filename))
     if member.file_size > MAX_EXPORT_BYTES:
-        raise FileRefused(f"{member.filename} ferait {_size(member.file_size)} une fois décompressé : refusé "
-                          f"({_size(MAX_EXPORT_BYTES)} au plus ; un export SIECLE en fait quelques-uns).")
+        raise FileRefused(_("{file} ferait {size} une fois décompressé : refusé "
+                            "({limit} au plus ; un export SIECLE en fait quelques-uns).")
+                          .format(file=member.filename, size=_size(member.file_size), limit=_size(MAX_EXPORT_BYTES)))
     try:
         with archive.open(member) as file:
             content = file.read(MAX_EXPORT_BYTES + 1)
     except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError):
-        raise FileRefused(f"{member.filename} ne peut pas être décompressé : archive endommagée.") from None
+        raise FileRefused(_("{file} ne peut pas être décompressé : archive endommagée.")
+                          .format(file=member.filename)) from None
     if len(content) > MAX_EXPORT_BYTES:
-        raise FileRefused(f"{member.filename} dépasse {_size(MAX_EXPORT_BYTES)} une fois décompressé : refusé "
-                          "(une archive qui annonce une taille et en contient une autre).")
+        raise FileRefused(_("{file} dépasse {limit} une fois décompressé : refusé "
+                            "(une archive qui annonce une taille et en contient une autre).")
+                          .format(file=member.filename, limit=_size(MAX_EXPORT_BYTES)))
     if not looks_like_xml(content):
-        raise FileRefused(f"L'archive zip contient {member.filename}, qui n'est pas un fichier XML : un export "
-                          "SIECLE contient ElevesSansAdresses.xml.")
+        raise FileRefused(_("L'archive zip contient {file}, qui n'est pas un fichier XML : un export "
+                            "SIECLE contient ElevesSansAdresses.xml.").format(file=member.filename))
     return member.filename, content
 
 

@@ -7,13 +7,15 @@ from datetime import date
 from typing import Literal
 
 from ..domain.classlist import StudentRow, Where
+from ..domain.i18n import N_
 
 Format = Literal["csv", "siecle-csv", "siecle-xml"]
 
+#: Marked for the catalogs, kept French here (a screen compares them): translated where shown.
 FORMAT_LABELS: dict[str, str] = {
-    "csv": "liste de classe CSV",
-    "siecle-csv": "export CSV de SIECLE",
-    "siecle-xml": "export XML de SIECLE (ElevesSansAdresses)",
+    "csv": N_("liste de classe CSV"),
+    "siecle-csv": N_("export CSV de SIECLE"),
+    "siecle-xml": N_("export XML de SIECLE (ElevesSansAdresses)"),
 }
 
 
@@ -45,6 +47,7 @@ class PupilFile:
 
     @property
     def label(self) -> str:
+        """The format's name, French (marked with ``N_``): ``_(label)`` where it is shown."""
         return FORMAT_LABELS[self.format]
 
     @property

@@ -6,6 +6,7 @@ from datetime import date
 
 from ..domain.classlist import parse_class_list
 from ..domain.errors import FileRefused
+from ..domain.i18n import _
 from .files import MAX_EXPORT_BYTES, is_zip, looks_like_xml, unzip_one_xml
 from .model import PupilFile
 
@@ -17,7 +18,7 @@ def read_pupils(data: bytes, *, today: date | None = None) -> PupilFile:
     safely or is no list of pupils; bad records are in ``problems``.
     """
     if len(data) > MAX_EXPORT_BYTES:
-        raise FileRefused("Fichier trop volumineux pour une liste d'élèves (50 Mo au plus).")
+        raise FileRefused(_("Fichier trop volumineux pour une liste d'élèves (50 Mo au plus)."))
     if is_zip(data):
         _name, data = unzip_one_xml(data)
     if looks_like_xml(data):

@@ -22,6 +22,7 @@ from ..domain.classlist import (
     person_key,
     row_problem,
 )
+from ..domain.i18n import _
 from .model import PupilFile
 
 _COLUMNS = {
@@ -100,7 +101,7 @@ def parse_siecle_csv(data: bytes, *, today: date | None = None) -> PupilFile:
                 continue
             values = {name: _cell(cells[index]) if index < len(cells) else "" for name, index in columns.items()}
             if any(unicodedata.category(c)[0] == "C" for v in values.values() for c in v):
-                problems.append((line, "caractère de contrôle interdit"))
+                problems.append((line, _("caractère de contrôle interdit")))
                 continue
             last = " ".join((values.get("usage") or values["last"]).split())
             first = " ".join(values["first"].split())
@@ -114,22 +115,22 @@ def parse_siecle_csv(data: bytes, *, today: date | None = None) -> PupilFile:
                     reason = str(exc)
             ine = values.get("ine", "").upper() or None
             if reason is None and ine is not None and (len(ine) > MAX_KEY or not _INE.fullmatch(ine)):
-                reason = f"INE « {ine[:30]} » invalide (11 chiffres et lettres attendus)"
+                reason = _("INE « {ine} » invalide (11 chiffres et lettres attendus)").format(ine=ine[:30])
             if reason is None and ine is not None and ine in seen_ines:
-                reason = f"INE {ine} en double (déjà à la ligne {seen_ines[ine]})"
+                reason = _("INE {ine} en double (déjà à la ligne {line})").format(ine=ine, line=seen_ines[ine])
             if reason is not None or birth is None:
-                problems.append((line, reason or "date de naissance manquante"))
+                problems.append((line, reason or _("date de naissance manquante")))
                 continue
             key = person_key(last, first, birth)
             if key in seen and ine is None:
-                problems.append((line, f"élève en double (déjà à la ligne {seen[key]})"))
+                problems.append((line, _("élève en double (déjà à la ligne {line})").format(line=seen[key])))
                 continue
             seen.setdefault(key, line)
             if ine is not None:
                 seen_ines[ine] = line
             rows.append(StudentRow(line, last, first, birth, class_name, ine=ine))
     except csv.Error:
-        problems.append((reader.line_num, "ligne CSV mal formée (guillemet mal fermé ou caractère interdit)"))
+        problems.append((reader.line_num, _("ligne CSV mal formée (guillemet mal fermé ou caractère interdit)")))
     if not rows and not problems:
-        problems.append((1, "le fichier ne contient aucun élève"))
+        problems.append((1, _("le fichier ne contient aucun élève")))
     return PupilFile("siecle-csv", rows, problems)

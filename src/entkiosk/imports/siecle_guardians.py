@@ -23,6 +23,7 @@ from xml.etree.ElementTree import Element
 from email_validator import EmailNotValidError, validate_email
 
 from ..domain.classlist import MAX_KEY, MAX_NAME, Where, printable
+from ..domain.i18n import N_, _
 from ..domain.identifiers import base_identifier
 from .siecle_xml import parse_root, text_of
 
@@ -75,7 +76,8 @@ class GuardianFile:
     contacts: int
     problems: list[tuple[Where, str]] = field(default_factory=list)
 
-    label = "export XML de SIECLE des responsables (ResponsablesAvecAdresses)"
+    #: French (marked with ``N_``): ``_(label)`` where it is shown.
+    label = N_("export XML de SIECLE des responsables (ResponsablesAvecAdresses)")
 
 
 def is_guardians_export(data: bytes) -> bool:
@@ -107,20 +109,22 @@ def parse_guardians_xml(data: bytes) -> GuardianFile:
     if not uaj:
         from ..domain.errors import FileRefused
 
-        raise FileRefused("L'export des responsables n'indique pas le code de l'établissement (PARAMETRES/UAJ) : "
-                          "il est incomplet. Exportez-le à nouveau depuis SIECLE.")
+        raise FileRefused(_("L'export des responsables n'indique pas le code de l'établissement (PARAMETRES/UAJ) : "
+                            "il est incomplet. Exportez-le à nouveau depuis SIECLE."))
     addresses, address_problems = _addresses(root)
     people: dict[str, Element] = {}
     labels: dict[str, str] = {}
     for person in root.iterfind("DONNEES/PERSONNES/PERSONNE"):
         pid = " ".join((person.get("PERSONNE_ID") or "").split())
         last, first = _names(person)
-        label = f"responsable {printable(pid, 20) or '?'} ({printable(last, 40)} {printable(first, 40)})".replace(" )", ")")
+        label = _("responsable {id} ({last_name} {first_name})").format(
+            id=printable(pid, 20) or "?", last_name=printable(last, 40), first_name=printable(first, 40)
+        ).replace(" )", ")")
         if not pid or len(pid) > MAX_KEY or not pid.isalnum():
-            problems.append((label, f"PERSONNE_ID « {printable(pid, 30)} » invalide"))
+            problems.append((label, _("PERSONNE_ID « {id} » invalide").format(id=printable(pid, 30))))
             continue
         if pid in people:
-            problems.append((label, f"PERSONNE_ID en double (déjà : {labels[pid]})"))
+            problems.append((label, _("PERSONNE_ID en double (déjà : {first})").format(first=labels[pid])))
             continue
         people[pid], labels[pid] = person, label
     links: dict[str, list[ChildLink]] = {}
@@ -128,23 +132,24 @@ def parse_guardians_xml(data: bytes) -> GuardianFile:
     for rank, link in enumerate(root.iterfind("DONNEES/RESPONSABLES/RESPONSABLE_ELEVE"), start=1):
         pid, eleve_id = text_of(link, "PERSONNE_ID"), text_of(link, "ELEVE_ID")
         resp = text_of(link, "RESP_LEGAL")
-        where = labels.get(pid) or f"lien responsable-élève n° {rank}"
+        where = labels.get(pid) or _("lien responsable-élève n° {rank}").format(rank=rank)
         if pid not in people:
-            problems.append((where, f"PERSONNE_ID « {printable(pid, 30)} » absent de DONNEES/PERSONNES"))
+            problems.append((where, _("PERSONNE_ID « {id} » absent de DONNEES/PERSONNES").format(id=printable(pid, 30))))
             continue
         if not eleve_id or len(eleve_id) > MAX_KEY or not eleve_id.isalnum():
-            problems.append((where, f"ELEVE_ID « {printable(eleve_id, 30)} » invalide"))
+            problems.append((where, _("ELEVE_ID « {id} » invalide").format(id=printable(eleve_id, 30))))
             continue
         if resp == CONTACT:
             contacts.add(pid)
             continue
         if resp not in LEGAL:
-            problems.append((where, f"RESP_LEGAL « {printable(resp, 10)} » pour l'élève {eleve_id} : 1 ou 2 "
-                                    "(responsable légal) ou 0 (autre contact) attendu"))
+            problems.append((where, _("RESP_LEGAL « {value} » pour l'élève {pupil} : 1 ou 2 "
+                                      "(responsable légal) ou 0 (autre contact) attendu")
+                             .format(value=printable(resp, 10), pupil=eleve_id)))
             continue
         mine = links.setdefault(pid, [])
         if any(c.eleve_id == eleve_id for c in mine):
-            problems.append((where, f"lié deux fois à l'élève {eleve_id}"))
+            problems.append((where, _("lié deux fois à l'élève {pupil}").format(pupil=eleve_id)))
             continue
         mine.append(ChildLink(eleve_id, int(resp), text_of(link, "CODE_PARENTE")))
     guardians: list[GuardianRecord] = []
@@ -166,7 +171,7 @@ def parse_guardians_xml(data: bytes) -> GuardianFile:
     except ValueError:
         exported_on = None
     if not people and not problems:
-        problems.append(("export SIECLE", "aucun responsable dans DONNEES/PERSONNES"))
+        problems.append((_("export SIECLE"), _("aucun responsable dans DONNEES/PERSONNES")))
     return GuardianFile(uaj, text_of(params, "ANNEE_SCOLAIRE") or None, exported_on, guardians,
                         len(contacts - set(links)), problems)
 
@@ -180,14 +185,16 @@ def _person_problem(person: Element, last: str, first: str) -> str | None:
     for tag in ("NOM", "NOM_USAGE", "NOM_DE_FAMILLE", "PRENOM"):
         found = person.find(tag)
         if found is not None and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in found.text or ""):
-            return f"{tag} : caractère de contrôle interdit"
+            return _("{tag} : caractère de contrôle interdit").format(tag=tag)
     if not last:
-        return "nom manquant (NOM)"
+        return _("nom manquant (NOM)")
     if not first:
-        return "prénom manquant (PRENOM)"
-    for what, value in (("nom", last), ("prénom", first)):
+        return _("prénom manquant (PRENOM)")
+    too_long = (N_("nom trop long ({length} caractères, {limit} au plus)"),
+                N_("prénom trop long ({length} caractères, {limit} au plus)"))
+    for sentence, value in zip(too_long, (last, first), strict=True):
         if len(value) > MAX_NAME:
-            return f"{what} trop long ({len(value)} caractères, {MAX_NAME} au plus)"
+            return _(sentence).format(length=len(value), limit=MAX_NAME)
     try:
         base_identifier(first, last)
     except ValueError as exc:
@@ -214,15 +221,16 @@ def _addresses(root: Element) -> tuple[dict[str, tuple[str, ...]], dict[str, str
         aid = " ".join((address.get("ADRESSE_ID") or "").split())
         numbered = sorted((int(m[1]), " ".join((child.text or "").split()))
                           for child in address if (m := _LINE_TAG.fullmatch(child.tag)))
-        if any(n > MAX_ADDRESS_LINES for n, _ in numbered):
-            count = max(n for n, _ in numbered)
-            bad[aid] = (f"adresse {printable(aid, 20)} de {count} lignes : {MAX_ADDRESS_LINES} au plus "
-                        "(LIGNE1_ADRESSE à LIGNE4_ADRESSE), elle ne tiendrait pas dans la fenêtre de l'enveloppe")
+        if any(n > MAX_ADDRESS_LINES for n, _text in numbered):
+            count = max(n for n, _text in numbered)
+            bad[aid] = _("adresse {id} de {count} lignes : {limit} au plus "
+                         "(LIGNE1_ADRESSE à LIGNE4_ADRESSE), elle ne tiendrait pas dans la fenêtre de l'enveloppe"
+                         ).format(id=printable(aid, 20), count=count, limit=MAX_ADDRESS_LINES)
             continue
         if any(any(ord(c) < 32 for c in child.text or "") for child in address):
-            bad[aid] = f"adresse {printable(aid, 20)} : caractère de contrôle interdit"
+            bad[aid] = _("adresse {id} : caractère de contrôle interdit").format(id=printable(aid, 20))
             continue
-        lines = [text for _, text in numbered if text]
+        lines = [text for _number, text in numbered if text]
         postcode, town = text_of(address, "CODE_POSTAL"), text_of(address, "LIBELLE_POSTAL")
         country = text_of(address, "LL_PAYS").upper()
         abroad_town = text_of(address, "COMMUNE_ETRANGERE")

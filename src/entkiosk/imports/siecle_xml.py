@@ -31,6 +31,7 @@ from ..domain.classlist import (
     printable,
 )
 from ..domain.errors import FileRefused
+from ..domain.i18n import N_, _
 from ..domain.identifiers import base_identifier
 from .model import PupilFile, SiecleRecord
 
@@ -47,21 +48,22 @@ def _encoding_check(data: bytes) -> None:
     try:
         codec = codecs.lookup(declared).name
     except LookupError:
-        raise FileRefused(f"Le fichier XML déclare un encodage inconnu (« {printable(declared)} ») : "
-                          "un export SIECLE est en ISO-8859-15.") from None
+        raise FileRefused(_("Le fichier XML déclare un encodage inconnu (« {encoding} ») : "
+                            "un export SIECLE est en ISO-8859-15.").format(encoding=printable(declared))) from None
     try:
         body.decode(codec)
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
-        raise FileRefused(f"Le fichier XML déclare l'encodage {declared} mais n'est pas écrit ainsi (ligne {line}) : "
-                          "il a été modifié ou converti. Exportez-le à nouveau depuis SIECLE.") from None
+        raise FileRefused(_("Le fichier XML déclare l'encodage {encoding} mais n'est pas écrit ainsi (ligne {line}) : "
+                            "il a été modifié ou converti. Exportez-le à nouveau depuis SIECLE.")
+                          .format(encoding=declared, line=line)) from None
     if codec != "utf-8" and any(b > 0x7F for b in body):
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
             return
-        raise FileRefused(f"Le fichier XML déclare l'encodage {declared} mais il est écrit en UTF-8 : "
-                          "les accents seraient mal lus. Exportez-le à nouveau depuis SIECLE.")
+        raise FileRefused(_("Le fichier XML déclare l'encodage {encoding} mais il est écrit en UTF-8 : "
+                            "les accents seraient mal lus. Exportez-le à nouveau depuis SIECLE.").format(encoding=declared))
 
 
 def text_of(element: Element | None, tag: str) -> str:
@@ -77,28 +79,43 @@ def _raw(element: Element, tag: str) -> str:
     return found.text or "" if found is not None else ""
 
 
+#: The refusal of an XML file whose root is not the export expected, by that export's root.
+_NOT_THE_EXPORT = {
+    "BEE_ELEVES": N_("Ce fichier XML n'est pas un export des élèves de SIECLE (élément racine "
+                     "« {found} » au lieu de « {expected} »)."),
+    "BEE_RESPONSABLES": N_("Ce fichier XML n'est pas un export des responsables (ResponsablesAvecAdresses) de "
+                           "SIECLE (élément racine « {found} » au lieu de « {expected} »)."),
+}
+
+
 def parse_root(data: bytes, expected: str, what: str) -> Element:
     """The root element of a SIECLE export, parsed safely, which must be ``expected``
-    (``what``: « des élèves », for the refusal)."""
+    (``what``: « des élèves », for the refusal of a root :data:`_NOT_THE_EXPORT` does not know)."""
     _encoding_check(data)
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
-        raise FileRefused("Le fichier XML déclare une DTD ou des entités : refusé par sécurité "
-                          "(un export SIECLE n'en contient pas).") from None
+        raise FileRefused(_("Le fichier XML déclare une DTD ou des entités : refusé par sécurité "
+                            "(un export SIECLE n'en contient pas).")) from None
     except ParseError as exc:
         line, column = exc.position
         truncated = "no element found" in str(exc) or "unclosed token" in str(exc)
-        why = "incomplet (coupé avant sa fin)" if truncated else "mal formé"
-        raise FileRefused(f"Le fichier XML est {why} : ligne {line}, colonne {column + 1}. "
-                          "Exportez-le à nouveau depuis SIECLE.") from None
+        if truncated:
+            why = _("Le fichier XML est incomplet (coupé avant sa fin) : ligne {line}, colonne {column}. "
+                    "Exportez-le à nouveau depuis SIECLE.")
+        else:
+            why = _("Le fichier XML est mal formé : ligne {line}, colonne {column}. "
+                    "Exportez-le à nouveau depuis SIECLE.")
+        raise FileRefused(why.format(line=line, column=column + 1)) from None
     if root.tag == "BEE_RESPONSABLES" != expected:
-        raise FileRefused("Ce fichier est l'export des responsables (ResponsablesAvecAdresses) : il ne donne pas "
-                          "les élèves. Importez d'abord celui des élèves, ElevesSansAdresses, puis celui-ci avec "
-                          "« entkiosk import » ou « entkiosk sync ».")
+        raise FileRefused(_("Ce fichier est l'export des responsables (ResponsablesAvecAdresses) : il ne donne pas "
+                            "les élèves. Importez d'abord celui des élèves, ElevesSansAdresses, puis celui-ci avec "
+                            "« entkiosk import » ou « entkiosk sync »."))
     if root.tag != expected:
-        raise FileRefused(f"Ce fichier XML n'est pas un export {what} de SIECLE (élément racine "
-                          f"« {printable(root.tag)} » au lieu de « {expected} »).")
+        known = _NOT_THE_EXPORT.get(expected)
+        sentence = _(known) if known is not None else _("Ce fichier XML n'est pas un export {what} de SIECLE "
+                                                        "(élément racine « {found} » au lieu de « {expected} »).")
+        raise FileRefused(sentence.format(what=what, found=printable(root.tag), expected=expected))
     return root
 
 
@@ -109,8 +126,8 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
     params = root.find("PARAMETRES")
     uaj = text_of(params, "UAJ").upper() or None
     if uaj is None:
-        raise FileRefused("L'export SIECLE n'indique pas le code de l'établissement (PARAMETRES/UAJ) : "
-                          "il est incomplet. Exportez-le à nouveau depuis SIECLE.")
+        raise FileRefused(_("L'export SIECLE n'indique pas le code de l'établissement (PARAMETRES/UAJ) : "
+                            "il est incomplet. Exportez-le à nouveau depuis SIECLE."))
     divisions = _divisions(root)
     records: list[SiecleRecord] = []
     rows: list[StudentRow] = []
@@ -122,24 +139,26 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
         eleve_id = " ".join((pupil.get("ELEVE_ID") or "").split())
         last = text_of(pupil, "NOM_USAGE") or text_of(pupil, "NOM_DE_FAMILLE")
         first = text_of(pupil, "PRENOM")
-        label = f"élève {printable(eleve_id, 20) or '?'} ({printable(last, 40)} {printable(first, 40)})".replace(" )", ")")
+        label = _("élève {id} ({last_name} {first_name})").format(
+            id=printable(eleve_id, 20) or "?", last_name=printable(last, 40), first_name=printable(first, 40)
+        ).replace(" )", ")")
         if not eleve_id:
-            problems.append((label, "pas d'identifiant ELEVE_ID"))
+            problems.append((label, _("pas d'identifiant ELEVE_ID")))
             continue
         if len(eleve_id) > MAX_KEY or not eleve_id.isalnum():
-            problems.append((label, f"ELEVE_ID « {printable(eleve_id, 30)} » invalide"))
+            problems.append((label, _("ELEVE_ID « {id} » invalide").format(id=printable(eleve_id, 30))))
             continue
         if eleve_id in seen_ids:
-            problems.append((label, f"ELEVE_ID en double (déjà : {seen_ids[eleve_id]})"))
+            problems.append((label, _("ELEVE_ID en double (déjà : {first})").format(first=seen_ids[eleve_id])))
             continue
         seen_ids[eleve_id] = label
         ine = text_of(pupil, "ID_NATIONAL").upper() or None
         if ine is not None and not _INE.fullmatch(ine):
-            problems.append((label, f"INE « {printable(ine, 30)} » invalide (11 chiffres et lettres attendus)"))
+            problems.append((label, _("INE « {ine} » invalide (11 chiffres et lettres attendus)").format(ine=printable(ine, 30))))
             continue
         if ine is not None:
             if ine in seen_ines:
-                problems.append((label, f"INE {ine} en double (déjà : {seen_ines[ine]})"))
+                problems.append((label, _("INE {ine} en double (déjà : {first})").format(ine=ine, first=seen_ines[ine])))
                 continue
             seen_ines[ine] = label
         left = bool(text_of(pupil, "DATE_SORTIE"))
@@ -155,14 +174,14 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
             except ValueError as exc:
                 reason = str(exc)
         if reason is not None or birth is None:
-            problems.append((label, reason or "date de naissance manquante"))
+            problems.append((label, reason or _("date de naissance manquante")))
             continue
         if not class_name:
             without_class.append(label)
             continue
         rows.append(StudentRow(rank, last, first, birth, class_name, ine=ine, eleve_id=eleve_id, label=label))
     if not records and not problems:
-        problems.append(("export SIECLE", "aucun élève dans DONNEES/ELEVES"))
+        problems.append((_("export SIECLE"), _("aucun élève dans DONNEES/ELEVES")))
     try:
         exported_on = datetime.strptime(text_of(params, "DATE_EXPORT"), "%d/%m/%Y").date()
     except ValueError:
@@ -174,16 +193,19 @@ def parse_siecle_xml(data: bytes, *, today: date | None = None) -> PupilFile:
 def _record_problem(pupil: Element, last: str, first: str, class_name: str) -> str | None:
     for tag in ("NOM_DE_FAMILLE", "NOM_USAGE", "PRENOM", "DATE_NAISS"):
         if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in _raw(pupil, tag)):
-            return f"{tag} : caractère de contrôle interdit"
+            return _("{tag} : caractère de contrôle interdit").format(tag=tag)
     if not last:
-        return "nom manquant (NOM_DE_FAMILLE)"
+        return _("nom manquant (NOM_DE_FAMILLE)")
     if not first:
-        return "prénom manquant (PRENOM)"
-    for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
+        return _("prénom manquant (PRENOM)")
+    too_long = (N_("nom trop long ({length} caractères, {limit} au plus)"),
+                N_("prénom trop long ({length} caractères, {limit} au plus)"),
+                N_("classe trop long ({length} caractères, {limit} au plus)"))
+    for sentence, value, limit in zip(too_long, (last, first, class_name), (MAX_NAME, MAX_NAME, MAX_CLASS), strict=True):
         if len(value) > limit:
-            return f"{label} trop long ({len(value)} caractères, {limit} au plus)"
+            return _(sentence).format(length=len(value), limit=limit)
     if not text_of(pupil, "DATE_NAISS"):
-        return "date de naissance manquante (DATE_NAISS)"
+        return _("date de naissance manquante (DATE_NAISS)")
     try:
         base_identifier(first, last)
     except ValueError as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..domain.i18n import _
 from ..domain.letter_template import LetterTemplate, default_template, guardian_template, read_template, single_line
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
     issued = letter.issued_at.astimezone(settings.timezone)
     date = issued.strftime("%d/%m/%Y")
     student = letter.addressee if letter.guardian else f"{letter.first_name} {letter.last_name}".strip()
-    greeting = {"Mme": "Madame,", "M.": "Monsieur,"}.get(letter.civility, "Madame, Monsieur,")
+    greeting = {"Mme": _("Madame,"), "M.": _("Monsieur,")}.get(letter.civility) or _("Madame, Monsieur,")
     values = {
         "academy": est.academy,
         "establishment": est.name,
@@ -85,10 +86,11 @@ def letter_content(letter: IssuedLetter, settings: Settings) -> LetterContent:
         address_lines=_lines(est.address),
         phone=single_line(est.phone),
         email=single_line(est.email),
-        place_and_date=f"{single_line(est.city)}, le {date}" if est.city.strip() else f"Le {date}",
+        place_and_date=(_("{city}, le {date}").format(city=single_line(est.city), date=date) if est.city.strip()
+                        else _("Le {date}").format(date=date)),
         student=single_line(student),
         class_name=single_line(letter.class_name or ""),
-        born=f"Né(e) le {letter.birth_date:%d/%m/%Y}" if letter.birth_date else "",
+        born=_("Né(e) le {birth_date}").format(birth_date=f"{letter.birth_date:%d/%m/%Y}") if letter.birth_date else "",
         head_lines=_lines(est.head),
         services_url=single_line(est.services_url),
         values={name: single_line(value) for name, value in values.items()},

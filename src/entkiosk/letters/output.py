@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.errors import DomainError
+from ..domain.i18n import _, ngettext
 from ..domain.system import os_reason
 
 if TYPE_CHECKING:
@@ -44,13 +45,13 @@ def check_output(path: Path) -> None:
     path = Path(path).expanduser()
     folder = path.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise DomainError(f"Impossible d'écrire les courriers dans {path} : le dossier {folder} n'existe pas "
-                          "ou n'est pas accessible en écriture.")
+        raise DomainError(_("Impossible d'écrire les courriers dans {path} : le dossier {folder} n'existe pas "
+                            "ou n'est pas accessible en écriture.").format(path=path, folder=folder))
     if path.suffix.lower() not in FORMATS:
-        raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
-                          "utilisez un fichier .pdf ou .txt.")
+        raise DomainError(_("Format de courrier inconnu « {format} » : utilisez un fichier .pdf ou .txt.")
+                          .format(format=path.suffix or path.name))
     if path.is_dir():
-        raise DomainError(f"Impossible d'écrire les courriers dans {path} : c'est un dossier.")
+        raise DomainError(_("Impossible d'écrire les courriers dans {path} : c'est un dossier.").format(path=path))
 
 
 def write_private(path: Path, data: str | bytes | bytearray) -> Path:
@@ -77,7 +78,7 @@ class _Staging:
         try:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
         except OSError as exc:
-            raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
+            raise DomainError(_("Impossible d'écrire {path} ({reason}).").format(path=path, reason=os_reason(exc))) from None
         self.staged.append((tmp, path))
         try:
             with os.fdopen(fd, "wb") as out:
@@ -85,12 +86,12 @@ class _Staging:
                 out.flush()
                 os.fsync(out.fileno())
         except OSError as exc:
-            raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
+            raise DomainError(_("Impossible d'écrire {path} ({reason}).").format(path=path, reason=os_reason(exc))) from None
 
     def __enter__(self) -> _Staging:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_details: object) -> None:
         done: list[Path] = []
         try:
             if kind is None:
@@ -98,7 +99,8 @@ class _Staging:
                     try:
                         os.replace(tmp, path)
                     except OSError as exc:
-                        raise DomainError(f"Impossible d'écrire {path} ({os_reason(exc)}).") from None
+                        raise DomainError(_("Impossible d'écrire {path} ({reason}).")
+                                          .format(path=path, reason=os_reason(exc))) from None
                     done.append(path)
         except DomainError:
             for path in done:  # the letters of a batch that failed must not be handed out
@@ -145,7 +147,9 @@ def files_sentence(paths: Sequence[Path]) -> str:
     """« X » or « 3 fichiers, un par classe, dans D : X, Y, Z », for the staff's message."""
     if len(paths) == 1:
         return str(paths[0])
-    return f"{len(paths)} fichiers, un par classe, dans {paths[0].parent} : " + ", ".join(p.name for p in paths)
+    return ngettext("{count} fichier, un par classe, dans {folder} : {files}",
+                    "{count} fichiers, un par classe, dans {folder} : {files}", len(paths)).format(
+        count=len(paths), folder=paths[0].parent, files=", ".join(p.name for p in paths))
 
 
 def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Settings,
@@ -160,7 +164,7 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
     """
     path = Path(path).expanduser()
     if not letters:
-        raise DomainError("Aucun courrier à écrire : aucun élève n'est concerné.")
+        raise DomainError(_("Aucun courrier à écrire : aucun élève n'est concerné."))
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         from .pdf import render_pdf_buffer
@@ -172,7 +176,7 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
                 step = None if progress is None else (lambda done, _t, before=before: progress(before + done, total))
                 staging.stage(target, render_pdf_buffer(batch, settings, progress=step))
                 before += len(batch)
-        return [target for target, _ in files]
+        return [target for target, _batch in files]
     if suffix == ".txt":
         from .text import render_letters
 
@@ -180,8 +184,8 @@ def write_letters(path: Path, letters: Sequence[IssuedLetter], settings: Setting
         if progress is not None:
             progress(len(letters), len(letters))
         return [write_private(path, data)]
-    raise DomainError(f"Format de courrier inconnu « {path.suffix or path.name} » : "
-                      "utilisez un fichier .pdf ou .txt.")
+    raise DomainError(_("Format de courrier inconnu « {format} » : utilisez un fichier .pdf ou .txt.")
+                      .format(format=path.suffix or path.name))
 
 
 #: The identifiers issued, for the ENT's administrator: never a password.
@@ -214,7 +218,8 @@ def console_letters_path(settings: Settings, label: str, when: datetime) -> Path
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise DomainError(f"Impossible de créer le dossier des courriers {folder} ({os_reason(exc)}).") from None
+        raise DomainError(_("Impossible de créer le dossier des courriers {folder} ({reason}).")
+                          .format(folder=folder, reason=os_reason(exc))) from None
     if when.tzinfo is not None:
         when = when.astimezone(settings.timezone)
     stem = f"courriers-{slug(label)}-{when:%Y%m%d-%H%M%S}"

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .content import LetterContent, letter_content, load_template, template_for
+from ..domain.i18n import N_, _
 from ..domain.letter_template import LetterTemplate
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TITLE = "Courriers de notification"
-QR_CAPTION = "Flashez pour accéder aux services"
+TITLE = N_("Courriers de notification")
+QR_CAPTION = N_("Flashez pour accéder aux services")
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 
@@ -225,8 +226,8 @@ def _header(writer: _Writer, content: LetterContent) -> _Header:
     # only at the smallest size is a field cut (with « … ») to a few lines.
     fields = [(content.academy, "B", 2), (content.establishment, "B", 4)]
     fields += [(line, "", 3) for line in content.address_lines[:6]]
-    fields += [(f"Tél : {content.phone}" if content.phone else "", "", 2),
-               (f"Mail : {content.email}" if content.email else "", "", 2)]
+    fields += [(_("Tél : {phone}").format(phone=content.phone) if content.phone else "", "", 2),
+               (_("Mail : {email}").format(email=content.email) if content.email else "", "", 2)]
     size = HEADER_PT
     while True:
         cut = size <= HEADER_MIN_PT
@@ -239,7 +240,7 @@ def _header(writer: _Writer, content: LetterContent) -> _Header:
     caption: list[Run] = []
     qr_top = PAGE_H - BOTTOM
     if qr is not None:
-        lines = writer.wrap(QR_CAPTION, QR_SIZE + 30, "", CAPTION_PT)
+        lines = writer.wrap(_(QR_CAPTION), QR_SIZE + 30, "", CAPTION_PT)
         y = PAGE_H - BOTTOM - len(lines) * _line_height(CAPTION_PT)
         caption = [Run(LEFT, y + i * _line_height(CAPTION_PT), line, "", CAPTION_PT) for i, line in enumerate(lines)]
         quiet = QR_QUIET_MODULES * qr.module
@@ -279,7 +280,8 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
     else:
         student, y = _block(writer, RIGHT_X, max(y + 6.0, STUDENT_Y),
                         [(content.student, "B", STUDENT_PT, 3),
-                         (f"Classe : {content.class_name}" if content.class_name else "", "", 10.0, 2),
+                         (_("Classe : {class_name}").format(class_name=content.class_name) if content.class_name
+                          else "", "", 10.0, 2),
                          (content.born, "", 10.0, 1)],
                             RIGHT_W, 7.0)
     top = max(header.bottom, y) + 12.0
@@ -328,7 +330,7 @@ def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
     pdf.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
     pdf.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
     # Metadata is read by anyone the file reaches: it names the document, never a student.
-    pdf.set_title(TITLE)
+    pdf.set_title(_(TITLE))
     pdf.set_author(settings.establishment.name)
     pdf.set_creator("entkiosk")
     pdf.set_lang("fr")

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .content import LetterContent, letter_content, load_template, template_for
+from ..domain.i18n import _
 from ..domain.letter_template import LetterTemplate
 
 if TYPE_CHECKING:
@@ -31,9 +32,9 @@ def _render(content: LetterContent, template: LetterTemplate) -> str:
     out: list[str] = []
     out += [line for line in (content.academy, content.establishment, *content.address_lines) if line]
     if content.phone:
-        out.append(f"Tél : {content.phone}")
+        out.append(_("Tél : {phone}").format(phone=content.phone))
     if content.email:
-        out.append(f"Mail : {content.email}")
+        out.append(_("Mail : {email}").format(email=content.email))
     out += _right(content.place_and_date)
     out.append("")
     if content.postal:  # a guardian's letter: the address as the envelope's window shows it
@@ -41,7 +42,7 @@ def _render(content: LetterContent, template: LetterTemplate) -> str:
     else:
         out += _right(content.student)
     if content.class_name:
-        out += _right(f"Classe : {content.class_name}")
+        out += _right(_("Classe : {class_name}").format(class_name=content.class_name))
     if content.born:
         out += _right(content.born)
     for paragraph in template.paragraphs:

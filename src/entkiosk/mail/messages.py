@@ -5,7 +5,8 @@ Every builder returns a fully formed :class:`email.message.EmailMessage`
 Headers are set through :class:`email.headerregistry.Address` and the
 policy's header machinery rather than string concatenation, which gives
 proper RFC 2047 encoding of French display names and closes the door to
-header injection.  All user-visible text is French.
+header injection.  All user-visible text is French in the code, translated (``_()``) when
+the mail is composed: in the language of the session in use.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Literal
 
+from ..domain.i18n import N_, _, ngettext
+
 __all__ = [
     "Sender",
     "change_notice_message",
@@ -28,8 +31,8 @@ __all__ = [
 ]
 
 #: The one closing of every mail (SPEC §5): the sender signs, no full stop after a signature.
-_CLOSING = "Cordialement,\nL'administrateur des services en ligne\n"
-_IGNORE = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message"
+#: Marked with ``N_``: every mail is composed in its reader's language, ``_(_CLOSING)``.
+_CLOSING = N_("Cordialement,\nL'administrateur des services en ligne")
 
 
 @dataclass(frozen=True)
@@ -91,19 +94,26 @@ def _check_positive(field: str, value: int) -> int:
     return value
 
 
-def _plural(count: int, unit: str) -> str:
-    """French plural: 1 heure, 2 heures (0 is excluded upstream)."""
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+def _closing() -> str:
+    return _(_CLOSING) + "\n"
 
 
-def _validity(has_link: bool, duration: str) -> str:
-    """Sentence about the lifetime, agreeing with what the mail contains."""
-    if has_link:
-        return (
-            f"Ce lien et ce code sont valables {duration} "
-            "et ne servent qu'une fois."
-        )
-    return f"Ce code est valable {duration} et ne sert qu'une fois."
+def _validity(has_link: bool, count: int, unit: Literal["heure", "minute"]) -> str:
+    """Sentence about the lifetime (``count`` hours or minutes, 0 is excluded upstream),
+    agreeing with what the mail contains."""
+    if has_link and unit == "heure":
+        sentence = ngettext("Ce lien et ce code sont valables {count} heure et ne servent qu'une fois.",
+                            "Ce lien et ce code sont valables {count} heures et ne servent qu'une fois.", count)
+    elif has_link:
+        sentence = ngettext("Ce lien et ce code sont valables {count} minute et ne servent qu'une fois.",
+                            "Ce lien et ce code sont valables {count} minutes et ne servent qu'une fois.", count)
+    elif unit == "heure":
+        sentence = ngettext("Ce code est valable {count} heure et ne sert qu'une fois.",
+                            "Ce code est valable {count} heures et ne sert qu'une fois.", count)
+    else:
+        sentence = ngettext("Ce code est valable {count} minute et ne sert qu'une fois.",
+                            "Ce code est valable {count} minutes et ne sert qu'une fois.", count)
+    return sentence.format(count=count)
 
 
 def _build(sender: Sender, to: str, subject: str, body: str, when: datetime) -> EmailMessage:
@@ -159,42 +169,44 @@ def email_validation_message(
     _check_single_line("code", code)
     _check_positive("lifetime_hours", lifetime_hours)
     if first_address:
-        intro = (
-            "Bonjour,\n\n"
-            "vous avez indiqué cette adresse mail pour votre espace de services "
-            "en ligne de l'éducation nationale.\n\n"
-        )
-        validate = "Pour la valider"
+        intro = _("Bonjour,\n\n"
+                  "vous avez indiqué cette adresse mail pour votre espace de services "
+                  "en ligne de l'éducation nationale.")
     else:
-        intro = (
-            "Bonjour,\n\n"
-            "vous avez modifié votre adresse mail dans votre espace de services "
-            "en ligne de l'éducation nationale.\n\n"
-        )
-        validate = "Pour valider ce changement"
-    kiosk = ("sur la borne : connectez-vous, choisissez « MON COMPTE » puis "
-             "« SAISIR LE CODE REÇU » :\n\n")
+        intro = _("Bonjour,\n\n"
+                  "vous avez modifié votre adresse mail dans votre espace de services "
+                  "en ligne de l'éducation nationale.")
     if link is not None:
         _check_single_line("link", link)
-        action = (
-            f"{validate}, cliquez sur le lien ci-dessous :\n"
-            f"{link}\n\n"
-            "Vous pouvez aussi saisir ce code " + kiosk
-        )
+        if first_address:
+            action = _("Pour la valider, cliquez sur le lien ci-dessous :\n"
+                       "{link}\n\n"
+                       "Vous pouvez aussi saisir ce code sur la borne : connectez-vous, choisissez "
+                       "« MON COMPTE » puis « SAISIR LE CODE REÇU » :")
+        else:
+            action = _("Pour valider ce changement, cliquez sur le lien ci-dessous :\n"
+                       "{link}\n\n"
+                       "Vous pouvez aussi saisir ce code sur la borne : connectez-vous, choisissez "
+                       "« MON COMPTE » puis « SAISIR LE CODE REÇU » :")
+        action = action.format(link=link)
+    elif first_address:
+        action = _("Pour la valider, saisissez ce code sur la borne : connectez-vous, choisissez "
+                   "« MON COMPTE » puis « SAISIR LE CODE REÇU » :")
     else:
-        action = f"{validate}, saisissez ce code " + kiosk
+        action = _("Pour valider ce changement, saisissez ce code sur la borne : connectez-vous, choisissez "
+                   "« MON COMPTE » puis « SAISIR LE CODE REÇU » :")
     body = (
-        intro
-        + action
+        intro + "\n\n"
+        + action + "\n\n"
         + f"    {code}\n\n"
-        + f"{_validity(link is not None, _plural(lifetime_hours, 'heure'))} "
-        + f"{_IGNORE}.\n\n"
-        + _CLOSING
+        + _validity(link is not None, lifetime_hours, "heure") + " "
+        + _("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.") + "\n\n"
+        + _closing()
     )
     return _build(
         sender,
         to,
-        "Message des services en ligne - Mise à jour de votre adresse mail",
+        _("Message des services en ligne - Mise à jour de votre adresse mail"),
         body,
         when,
     )
@@ -206,18 +218,18 @@ def identifier_reminder_message(
     """Mail reminding the account identifier linked to this address."""
     _check_single_line("identifier", identifier)
     body = (
-        "Bonjour,\n\n"
-        "vous avez demandé le rappel de l'identifiant de votre compte de "
-        "services en ligne de l'éducation nationale associé à cette adresse "
-        "mail.\n\n"
-        f"Votre identifiant est : {identifier}\n\n"
-        f"{_IGNORE}.\n\n"
-        + _CLOSING
+        _("Bonjour,\n\n"
+          "vous avez demandé le rappel de l'identifiant de votre compte de "
+          "services en ligne de l'éducation nationale associé à cette adresse "
+          "mail.") + "\n\n"
+        + _("Votre identifiant est : {identifier}").format(identifier=identifier) + "\n\n"
+        + _("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.") + "\n\n"
+        + _closing()
     )
     return _build(
         sender,
         to,
-        "Message des services en ligne - Rappel de votre identifiant",
+        _("Message des services en ligne - Rappel de votre identifiant"),
         body,
         when,
     )
@@ -242,33 +254,31 @@ def password_reset_message(
     _check_single_line("code", code)
     _check_positive("lifetime_minutes", lifetime_minutes)
     # The button of the accueil that leads to « MODIFIEZ VOTRE MOT DE PASSE ».
-    kiosk = "sur la borne, avec le bouton « J'ai reçu un code de réinitialisation » de l'accueil :\n\n"
-    purpose = (
-        "pour réinitialiser votre mot de passe permettant d'accéder aux "
-        "services en ligne de l'éducation nationale, "
-    )
     if link is not None:
         _check_single_line("link", link)
-        action = (
-            purpose
-            + "cliquez sur le lien ci-dessous :\n"
-            + f"{link}\n\n"
-            + "Vous pouvez aussi saisir ce code " + kiosk
-        )
+        action = _("Bonjour,\n\n"
+                   "pour réinitialiser votre mot de passe permettant d'accéder aux "
+                   "services en ligne de l'éducation nationale, cliquez sur le lien ci-dessous :\n"
+                   "{link}\n\n"
+                   "Vous pouvez aussi saisir ce code sur la borne, avec le bouton "
+                   "« J'ai reçu un code de réinitialisation » de l'accueil :").format(link=link)
     else:
-        action = purpose + "saisissez ce code " + kiosk
+        action = _("Bonjour,\n\n"
+                   "pour réinitialiser votre mot de passe permettant d'accéder aux "
+                   "services en ligne de l'éducation nationale, saisissez ce code sur la borne, avec le bouton "
+                   "« J'ai reçu un code de réinitialisation » de l'accueil :")
     body = (
-        "Bonjour,\n\n"
-        + action
+        action + "\n\n"
         + f"    {code}\n\n"
-        + f"{_validity(link is not None, _plural(lifetime_minutes, 'minute'))} "
-        + f"{_IGNORE} : votre mot de passe reste inchangé.\n\n"
-        + _CLOSING
+        + _validity(link is not None, lifetime_minutes, "minute") + " "
+        + _("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste "
+            "inchangé.") + "\n\n"
+        + _closing()
     )
     return _build(
         sender,
         to,
-        f"Demande de changement de mot de passe n° {reference}",
+        _("Demande de changement de mot de passe n° {reference}").format(reference=reference),
         body,
         when,
     )
@@ -291,18 +301,20 @@ def guardian_reset_message(
         _check_single_line(name, value)
     _check_positive("lifetime_minutes", lifetime_minutes)
     body = (
-        "Bonjour,\n\n"
-        + f"{child} a oublié le mot de passe de son compte des services en ligne de l'éducation nationale "
-        + f"et a demandé, sur la borne « {kiosk_id} » de l'établissement, que le code pour en choisir un "
-        + "nouveau vous soit envoyé, en tant que responsable légal :\n\n"
+        _("Bonjour,\n\n"
+          "{child} a oublié le mot de passe de son compte des services en ligne de l'éducation nationale "
+          "et a demandé, sur la borne « {kiosk} » de l'établissement, que le code pour en choisir un "
+          "nouveau vous soit envoyé, en tant que responsable légal :").format(child=child, kiosk=kiosk_id) + "\n\n"
         + f"    {code}\n\n"
-        + "Ce code se saisit sur la borne, avec le bouton « J'ai reçu un code de réinitialisation » de "
-        + f"l'accueil. {_validity(False, _plural(lifetime_minutes, 'minute'))} "
-        + "Ne le communiquez qu'à votre enfant, en personne. Si votre enfant n'a rien demandé, ignorez ce "
-        + "message et prévenez l'établissement : le mot de passe reste inchangé.\n\n"
-        + _CLOSING
+        + _("Ce code se saisit sur la borne, avec le bouton « J'ai reçu un code de réinitialisation » de "
+            "l'accueil.") + " "
+        + _validity(False, lifetime_minutes, "minute") + " "
+        + _("Ne le communiquez qu'à votre enfant, en personne. Si votre enfant n'a rien demandé, ignorez ce "
+            "message et prévenez l'établissement : le mot de passe reste inchangé.") + "\n\n"
+        + _closing()
     )
-    return _build(sender, to, f"Code pour le compte de {child} (demande n° {reference})", body, when)
+    subject = _("Code pour le compte de {child} (demande n° {reference})").format(child=child, reference=reference)
+    return _build(sender, to, subject, body, when)
 
 
 def change_notice_message(
@@ -318,25 +330,28 @@ def change_notice_message(
     ``local_time`` is printed as is (already converted to the school's
     time zone); ``when`` only feeds the Date header.
     """
-    if change == "password":
-        what = "Votre mot de passe a été modifié"
-    elif change == "email":
-        what = "Votre adresse mail a été modifiée"
-    else:
+    if change not in ("password", "email"):
         raise ValueError("change must be 'password' or 'email'")
     if not isinstance(local_time, datetime):
         raise TypeError("local_time must be a datetime")
+    if change == "password":
+        notice = _("Bonjour,\n\n"
+                   "Votre mot de passe a été modifié le {date} à {time}. "
+                   "Si vous n'êtes pas à l'origine de cette modification, contactez "
+                   "votre établissement.")
+    else:
+        notice = _("Bonjour,\n\n"
+                   "Votre adresse mail a été modifiée le {date} à {time}. "
+                   "Si vous n'êtes pas à l'origine de cette modification, contactez "
+                   "votre établissement.")
     body = (
-        "Bonjour,\n\n"
-        f"{what} le {local_time:%d/%m/%Y} à {local_time:%H:%M}. "
-        "Si vous n'êtes pas à l'origine de cette modification, contactez "
-        "votre établissement.\n\n"
-        + _CLOSING
+        notice.format(date=f"{local_time:%d/%m/%Y}", time=f"{local_time:%H:%M}") + "\n\n"
+        + _closing()
     )
     return _build(
         sender,
         to,
-        "Message des services en ligne - Modification de votre compte",
+        _("Message des services en ligne - Modification de votre compte"),
         body,
         when,
     )

@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
+from ..domain.i18n import N_, _
 from ..domain.system import os_reason
 
 __all__ = [
@@ -41,7 +42,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_RETRY = "Votre demande est conservée : réessayez plus tard."
+_RETRY = N_("Votre demande est conservée : réessayez plus tard.")
 
 
 class MailDeliveryError(Exception):
@@ -152,8 +153,9 @@ class OutboxTransport:
         errno = getattr(exc, "errno", None)
         why = os_reason(exc) if isinstance(exc, OSError) else "dossier d'envoi invalide"
         return MailDeliveryError(
-            f"Le mail n'a pas pu être envoyé (dossier d'envoi des mails inutilisable). {_RETRY}",
+            _("Le mail n'a pas pu être envoyé (dossier d'envoi des mails inutilisable).") + " " + _(_RETRY),
             reason=f"maildir write failed: {type(exc).__name__} errno={errno}",
+            # For the log only (never shown): not translated.
             detail=f"Le dossier d'envoi des mails « {self.path} » est inutilisable ({why}).",
         )
 
@@ -172,7 +174,7 @@ class OutboxTransport:
             msg = email.message_from_bytes(raw, policy=policy.default)
             found.append((order, self._entry(key, msg)))
         found.sort(key=lambda item: item[0])
-        return [entry for _, entry in found]
+        return [entry for _unused, entry in found]
 
     @staticmethod
     def _order(box: mailbox.Maildir, key: str) -> tuple[float, int, str]:
@@ -235,7 +237,7 @@ def _is_timeout(exc: BaseException) -> bool:
 def _smtp_code(exc: BaseException) -> str:
     """SMTP reply code(s) of an smtplib error, without the server text."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = sorted({str(code) for code, _ in exc.recipients.values()})
+        codes = sorted({str(code) for code, _unused in exc.recipients.values()})
         return f" codes={','.join(codes)} refused={len(exc.recipients)}"
     code = getattr(exc, "smtp_code", None)
     return f" code={code}" if code is not None else ""
@@ -343,12 +345,12 @@ class SmtpTransport:
         if isinstance(exc, OSError) and exc.errno is not None:
             reason += f" errno={exc.errno}"
         if _is_timeout(exc):
-            text = "le serveur de messagerie ne répond pas : délai dépassé"
+            text = _("Le mail n'a pas pu être envoyé (le serveur de messagerie ne répond pas : délai dépassé).")
             reason += " (timeout)"
         elif isinstance(exc, smtplib.SMTPAuthenticationError) or stage == "login":
-            text = "authentification refusée par le serveur de messagerie"
+            text = _("Le mail n'a pas pu être envoyé (authentification refusée par le serveur de messagerie).")
         elif isinstance(exc, ssl.SSLError) or stage == "starttls":
-            text = "connexion sécurisée au serveur de messagerie impossible"
+            text = _("Le mail n'a pas pu être envoyé (connexion sécurisée au serveur de messagerie impossible).")
         elif isinstance(
             exc,
             (
@@ -358,13 +360,11 @@ class SmtpTransport:
                 smtplib.SMTPNotSupportedError,
             ),
         ) or (stage == "send" and isinstance(exc, smtplib.SMTPResponseException)):
-            text = "le serveur de messagerie a refusé le message"
+            text = _("Le mail n'a pas pu être envoyé (le serveur de messagerie a refusé le message).")
         elif isinstance(exc, smtplib.SMTPServerDisconnected) and stage != "connect":
-            text = "la connexion au serveur de messagerie a été interrompue"
+            text = _("Le mail n'a pas pu être envoyé (la connexion au serveur de messagerie a été interrompue).")
         elif isinstance(exc, (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)):
-            text = "serveur de messagerie injoignable"
+            text = _("Le mail n'a pas pu être envoyé (serveur de messagerie injoignable).")
         else:
-            text = "erreur du serveur de messagerie"
-        return MailDeliveryError(
-            f"Le mail n'a pas pu être envoyé ({text}). {_RETRY}", reason=reason
-        )
+            text = _("Le mail n'a pas pu être envoyé (erreur du serveur de messagerie).")
+        return MailDeliveryError(text + " " + _(_RETRY), reason=reason)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..domain import errors
 from ..domain.classlist import parse_birth_date
 from ..domain.errors import DomainError, InvalidInput
+from ..domain.i18n import _
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.roles import Role
@@ -27,8 +28,8 @@ class Activation(UseCases):
         """Log in. A provisional password leads to the first connection."""
         typed = normalize_login(identifier)
         if not typed or not password:
-            raise InvalidInput({k: m for k, m in (("identifier", "Saisissez votre identifiant." if not typed else ""),
-                                                   ("password", "Saisissez votre mot de passe." if not password else "")) if m})
+            raise InvalidInput({k: m for k, m in (("identifier", _("Saisissez votre identifiant.") if not typed else ""),
+                                                   ("password", _("Saisissez votre mot de passe.") if not password else "")) if m})
         self.lockout.check("login", typed)
         with self.tx(read_only=True) as s:
             account = self.core.account(s, typed)
@@ -41,19 +42,19 @@ class Activation(UseCases):
             with self.tx() as s:
                 self.audit(s, "login.left", account.identifier)
             if account.kind == Kind.PARENT:
-                raise DomainError("Ce compte est fermé : aucun de vos enfants n'est plus inscrit dans l'établissement. "
-                                  "Si c'est une erreur, adressez-vous au secrétariat.")
+                raise DomainError(_("Ce compte est fermé : aucun de vos enfants n'est plus inscrit dans "
+                                    "l'établissement. Si c'est une erreur, adressez-vous au secrétariat."))
             raise errors.AccountClosed()
         if account.disabled_at is not None:
             with self.tx() as s:
                 self.audit(s, "login.disabled", account.identifier)
-            raise DomainError(DISABLED_STAFF)
+            raise DomainError(_(DISABLED_STAFF))
         if account.state == AccountState.CREATED and account.deadline_at and self.now() >= account.deadline_at:
             with self.tx() as s:
                 self.audit(s, "login.expired", account.identifier)
             if account.activated_at is not None:
-                raise DomainError("Le mot de passe provisoire de ce courrier n'est plus valable. Adressez-vous à "
-                                  "votre établissement pour recevoir un nouveau courrier.")
+                raise DomainError(_("Le mot de passe provisoire de ce courrier n'est plus valable. Adressez-vous à "
+                                    "votre établissement pour recevoir un nouveau courrier."))
             raise errors.AccountExpired(self.settings.accounts.activation_months)
         hasher = self.core.hasher
         rehash = hasher.hash(password) if hasher.needs_rehash(account.password_hash) else None
@@ -93,24 +94,24 @@ class Activation(UseCases):
         with self.tx() as s:
             session, account = self.sessions.live(s, token)
             if account.state != AccountState.CREATED or session.scope != "first_connection":
-                raise errors.NotAllowed("Ce compte est déjà activé : connectez-vous avec votre mot de passe.")
+                raise errors.NotAllowed(_("Ce compte est déjà activé : connectez-vous avec votre mot de passe."))
             if account.deadline_at is not None and self.now() >= account.deadline_at:
                 raise errors.AccountExpired(self.settings.accounts.activation_months)
             snapshot = (account.id, account.version, account.password_hash, account.identifier,
                         self._expected_births(s, account), account.kind == Kind.PARENT)
-        _, version, provisional_hash, identifier, expected_births, guardian = snapshot
+        _unused, version, provisional_hash, identifier, expected_births, guardian = snapshot
         self.lockout.check("birth", identifier)
         born: date | None = None
         if isinstance(birth_date, date):
             born = birth_date
         elif not birth_date.strip():
-            errs["birth_date"] = ("Saisissez la date de naissance de l'un de vos enfants." if guardian else
-                                  "Saisissez votre date de naissance.")
+            errs["birth_date"] = (_("Saisissez la date de naissance de l'un de vos enfants.") if guardian else
+                                  _("Saisissez votre date de naissance."))
         else:
             try:
                 born = parse_birth_date(birth_date)
             except ValueError:
-                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
+                errs["birth_date"] = _("Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA).")
         check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs)
         address = check_email(email, confirm_email, "email", errs)
         if errs:
@@ -119,18 +120,19 @@ class Activation(UseCases):
             # Its own counter, which a new login does not reset: holding the letter must
             # not be enough to guess the birth date.
             error = self.lockout.fail("birth", identifier, "activation.bad_birth_date", identifier,
-                                      InvalidInput({"birth_date": "Cette date n'est celle d'aucun de vos enfants." if guardian
-                                                    else "La date de naissance ne correspond pas à ce compte."}))
+                                      InvalidInput({"birth_date": _("Cette date n'est celle d'aucun de vos enfants.") if guardian
+                                                    else _("La date de naissance ne correspond pas à ce compte.")}))
             if isinstance(error, errors.Locked):
                 self.sessions.end_all(token)
             raise error
         if self.core.hasher.verify(provisional_hash, new_password):
-            raise InvalidInput({"new_password": "Le nouveau mot de passe doit être différent du mot de passe provisoire."})
+            raise InvalidInput({"new_password": _("Le nouveau mot de passe doit être différent du mot de passe "
+                                                  "provisoire.")})
         new_hash = self.core.hasher.hash(new_password)
         with self.tx() as s:
             session, account = self.sessions.live(s, token)
             if account.version != version or account.state != AccountState.CREATED:
-                raise errors.Conflict("Ce compte vient d'être activé depuis un autre poste.")
+                raise errors.Conflict(_("Ce compte vient d'être activé depuis un autre poste."))
             now = self.now()
             account.state = AccountState.ACTIVE
             account.password_hash = new_hash
@@ -166,16 +168,17 @@ class Activation(UseCases):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            raise DomainError(f"La charte est introuvable ou illisible ({path}). Prévenez votre établissement.") from None
+            raise DomainError(_("La charte est introuvable ou illisible ({path}). Prévenez votre établissement.")
+                              .format(path=path)) from None
         return Charter(self.settings.charter.version, text)
 
     def accept_charter(self, token: str, version: str) -> NextStep:
         with self.tx() as s:
-            _, account = self.sessions.live(s, token)
+            _unused, account = self.sessions.live(s, token)
             if account.state != AccountState.ACTIVE:
-                raise errors.NotAllowed("Terminez d'abord la première connexion.")
+                raise errors.NotAllowed(_("Terminez d'abord la première connexion."))
             if version != self.settings.charter.version:
-                raise errors.Conflict("La charte vient de changer : lisez la nouvelle version.")
+                raise errors.Conflict(_("La charte vient de changer : lisez la nouvelle version."))
             if not self.sessions.charter_ok(s, account):
                 s.add(CharterAcceptance(account_id=account.id, version=version, accepted_at=self.now(),
                                         kiosk_id=self.core.kiosk_id))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 from ..domain import errors, tokens
 from ..domain.classlist import parse_birth_date
 from ..domain.errors import DomainError, InvalidInput
+from ..domain.i18n import N_, _
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.names import person_order, same_person
@@ -31,8 +32,8 @@ from .views import HelpRequestView, HelpState, HelpTicket
 
 #: How long a request waits for an adult, and how long an approved one waits for the pupil.
 HELP_MINUTES = 15
-NOT_MATCHED = "Identifiant ou date de naissance incorrect."
-GONE = "Cette demande n'est plus valable : faites une nouvelle demande."
+NOT_MATCHED = N_("Identifiant ou date de naissance incorrect.")
+GONE = N_("Cette demande n'est plus valable : faites une nouvelle demande.")
 
 
 class AssistedRecovery(UseCases):
@@ -47,15 +48,15 @@ class AssistedRecovery(UseCases):
         typed = normalize_login(identifier)
         errs: dict[str, str] = {}
         if not typed:
-            errs["identifier"] = "Saisissez votre identifiant."
+            errs["identifier"] = _("Saisissez votre identifiant.")
         born: date | None = birth_date if isinstance(birth_date, date) else None
         if born is None and not str(birth_date).strip():
-            errs["birth_date"] = "Saisissez votre date de naissance."
+            errs["birth_date"] = _("Saisissez votre date de naissance.")
         elif born is None:
             try:
                 born = parse_birth_date(str(birth_date))
             except ValueError:
-                errs["birth_date"] = "Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA)."
+                errs["birth_date"] = _("Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA).")
         if errs:
             raise InvalidInput(errs)
         self.lockout.check("recovery", typed)
@@ -82,7 +83,7 @@ class AssistedRecovery(UseCases):
         locked = self.lockout.record_failure("recovery", typed, None if usable else "recovery.help_refused",
                                              account.identifier if account else None)
         if not usable:
-            raise locked or DomainError(NOT_MATCHED)
+            raise locked or DomainError(_(NOT_MATCHED))
         return ticket
 
     def _free_code(self, s: DbSession) -> str:
@@ -123,7 +124,7 @@ class AssistedRecovery(UseCases):
         with self.tx(read_only=True) as s:
             request = self._by_token(s, token)
             if request is None or self._state(request) != "approved":
-                raise DomainError(GONE)
+                raise DomainError(_(GONE))
             identifier = s.get(Account, request.account_id).identifier
         errs: dict[str, str] = {}
         check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs)
@@ -133,10 +134,10 @@ class AssistedRecovery(UseCases):
         with self.tx() as s:
             request = self._by_token(s, token)
             if request is None or self._state(request) != "approved":
-                raise DomainError(GONE)
+                raise DomainError(_(GONE))
             account = s.get(Account, request.account_id, with_for_update=True)
             if account is None or account.left_at is not None or account.state != AccountState.ACTIVE:
-                raise DomainError(GONE)
+                raise DomainError(_(GONE))
             now = self.now()
             account.password_hash = new_hash
             account.password_changed_at = now
@@ -179,35 +180,43 @@ class AssistedRecovery(UseCases):
         told; an expired, cancelled or used request changes nothing."""
         typed = tokens.normalize_request_code(code)
         if typed is None:
-            raise InvalidInput({"code": "Un code de demande compte 6 caractères (par exemple K7Q-2M9)."})
+            raise InvalidInput({"code": _("Un code de demande compte 6 caractères (par exemple K7Q-2M9).")})
         if not pupil_name.strip():
-            raise InvalidInput({"pupil": "Saisissez le nom et le prénom de l'élève qui est devant vous."})
+            raise InvalidInput({"pupil": _("Saisissez le nom et le prénom de l'élève qui est devant vous.")})
         with self.tx() as s:
             grant = self.core.grant(s, actor, Right.APPROVE)
             request = s.scalar(select(HelpRequest).where(HelpRequest.code == typed)
                                .order_by(HelpRequest.id.desc()).limit(1))
             account = s.get(Account, request.account_id) if request is not None else None
             if request is None or account is None or not grant.reaches(account.class_id):
-                mine = "de vos classes " if grant.classes is not None else ""
-                raise errors.NotFound(f"Aucune demande {mine}n'a le code {typed}.")
+                if grant.classes is not None:
+                    raise errors.NotFound(_("Aucune demande de vos classes n'a le code {code}.").format(code=typed))
+                raise errors.NotFound(_("Aucune demande n'a le code {code}.").format(code=typed))
             state = self._state(request)
             if state == "approved":
-                raise errors.Conflict(f"La demande {typed} a déjà été approuvée par {request.approved_by} : l'élève "
-                                      "peut choisir son mot de passe.")
+                raise errors.Conflict(_("La demande {code} a déjà été approuvée par {staff} : l'élève peut choisir "
+                                        "son mot de passe.").format(code=typed, staff=request.approved_by))
             if state != "pending":
-                said = {"expired": "a expiré", "used": "a déjà servi", "cancelled": "a été annulée"}[state]
-                raise DomainError(f"La demande {typed} {said} : rien n'a été approuvé. L'élève peut en faire une "
-                                  "nouvelle.")
+                said = {
+                    "expired": _("La demande {code} a expiré : rien n'a été approuvé. L'élève peut en faire une "
+                                 "nouvelle."),
+                    "used": _("La demande {code} a déjà servi : rien n'a été approuvé. L'élève peut en faire une "
+                              "nouvelle."),
+                    "cancelled": _("La demande {code} a été annulée : rien n'a été approuvé. L'élève peut en faire "
+                                   "une nouvelle."),
+                }[state]
+                raise DomainError(said.format(code=typed))
             if not same_person(pupil_name, account.first_name, account.last_name):
-                raise InvalidInput({"pupil": f"Ce n'est pas l'élève de la demande {typed} : vérifiez son identité "
-                                             "(nom et prénom, comme sur la liste de la classe)."})
+                raise InvalidInput({"pupil": _("Ce n'est pas l'élève de la demande {code} : vérifiez son identité "
+                                               "(nom et prénom, comme sur la liste de la classe).").format(code=typed)})
             now = self.now()
             # One winner: the row changes only while it is still pending.
             won = s.execute(update(HelpRequest).where(HelpRequest.id == request.id, HelpRequest.status == "pending")
                             .values(status="approved", approved_at=now, approved_by=grant.actor,
                                     expires_at=now + timedelta(minutes=HELP_MINUTES))).rowcount
             if won != 1:
-                raise errors.Conflict(f"La demande {typed} vient d'être traitée depuis un autre poste.")
+                raise errors.Conflict(_("La demande {code} vient d'être traitée depuis un autre poste.")
+                                      .format(code=typed))
             self.audit(s, "recovery.help_approved", account.identifier, actor=grant.actor, code=typed)
             class_name = account.school_class.name if account.school_class else None
             return HelpRequestView(typed, account.identifier, account.first_name, account.last_name, class_name,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 from ..domain import errors, tokens
 from ..domain.classlist import StudentRow, Where, check_student, person_key
 from ..domain.errors import InvalidInput
+from ..domain.i18n import _
 from ..domain.identifiers import base_identifier, next_free
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import AccountState, EmailState, Kind
@@ -52,14 +53,14 @@ class Classes(UseCases):
         the rows come from (checked against this school's and the newest export's, then
         recorded)."""
         if not rows:
-            raise errors.ImportRejected([(1, "aucun élève à importer")])
+            raise errors.ImportRejected([(1, _("aucun élève à importer"))])
         with self.tx(read_only=True) as s:
             self.core.grant(s, actor, Right.IMPORT)
             self.core.check_school(s, uaj, record=False, exported_on=exported_on)
             problems = self._already_on_file(s, rows)
         if problems:
             raise errors.ImportRejected(problems)
-        passwords = [provisional_password(self.core.rng) for _ in rows]
+        passwords = [provisional_password(self.core.rng) for _unused in rows]
         hashes = self.core.hash_many(passwords, progress)
         letters: list[IssuedLetter] = []
         try:
@@ -80,7 +81,7 @@ class Classes(UseCases):
                     s.flush()
                     deliver(letters)
         except IntegrityError:
-            raise errors.Conflict("Un autre poste crée des comptes en même temps. Relancez l'import.") from None
+            raise errors.Conflict(_("Un autre poste crée des comptes en même temps. Relancez l'import.")) from None
         return letters
 
     def new_student(self, s: DbSession, row: StudentRow, password_hash: str, taken: set[str],
@@ -107,7 +108,7 @@ class Classes(UseCases):
         """(where, reason) of each row whose pupil already has an account: the same SIECLE
         key (INE or ELEVE_ID), or the same names (give or take case, accents and hyphens)
         and birth date."""
-        return [(row.where, f"élève déjà inscrit (identifiant {identifier})")
+        return [(row.where, _("élève déjà inscrit (identifiant {identifier})").format(identifier=identifier))
                 for row, identifier in self._enrolled(s, rows)]
 
     @staticmethod
@@ -151,7 +152,7 @@ class Classes(UseCases):
         of those already enrolled (left as they are)."""
         with self.tx(read_only=True) as s:
             enrolled = self._enrolled(s, rows)
-        known = {id(row) for row, _ in enrolled}
+        known = {id(row) for row, _unused in enrolled}
         return [r for r in rows if id(r) not in known], [(row.where, ident) for row, ident in enrolled]
 
     def preview_class_list(self, data: bytes, *, actor: str | None = None) -> ImportPreview:
@@ -164,7 +165,7 @@ class Classes(UseCases):
             self.core.grant(s, actor, Right.IMPORT)
             self.core.check_school(s, file.uaj, record=False, exported_on=file.exported_on)
             enrolled = self._enrolled(s, file.rows) if file.rows else []
-            known = {id(row) for row, _ in enrolled}
+            known = {id(row) for row, _unused in enrolled}
             rows = [r for r in file.rows if id(r) not in known]
             # A pupil without a division who already has an account is not « waiting » for one.
             waiting = [r for r in file.records if not r.left and not r.class_name]
@@ -218,7 +219,7 @@ class Classes(UseCases):
         as the names are typed. Raises InvalidInput when a name gives no identifier."""
         if not first_name.strip() or not last_name.strip():
             raise InvalidInput({"last_name" if not last_name.strip() else "first_name":
-                                "Saisissez le nom et le prénom pour voir l'identifiant."})
+                                _("Saisissez le nom et le prénom pour voir l'identifiant.")})
         try:
             base = base_identifier(first_name, last_name)
         except ValueError as exc:
@@ -287,14 +288,16 @@ class Classes(UseCases):
         its state (en cours / utilisée / expirée / annulée) and its student."""
         typed = tokens.normalize_reference(reference)
         if typed is None:
-            raise InvalidInput({"reference": "Un n° de référence compte 13 chiffres (par exemple 1425047142092)."})
+            raise InvalidInput({"reference": _("Un n° de référence compte 13 chiffres (par exemple 1425047142092).")})
         with self.tx(read_only=True) as s:
             grant = self.core.grant(s, actor, Right.READ)
             request = s.scalar(select(ResetRequest).where(ResetRequest.reference == typed))
             owner = s.get(Account, request.account_id) if request and request.account_id is not None else None
             if request is None or (grant.classes is not None and (owner is None or not grant.reaches(owner.class_id))):
-                mine = "de vos classes " if grant.classes is not None else ""
-                raise errors.NotFound(f"Aucune demande {mine}n'a le n° de référence {typed}.")
+                if grant.classes is not None:
+                    raise errors.NotFound(_("Aucune demande de vos classes n'a le n° de référence {reference}.")
+                                          .format(reference=typed))
+                raise errors.NotFound(_("Aucune demande n'a le n° de référence {reference}.").format(reference=typed))
             code = s.scalar(select(OneTimeToken).where(OneTimeToken.reset_request_id == request.id)
                             .order_by(OneTimeToken.id.desc()).limit(1))
             account = s.get(Account, request.account_id) if request.account_id is not None else None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session as DbSession
 from ..config import Settings
 from ..domain import errors, tokens
 from ..domain.clock import Clock, SystemClock
+from ..domain.i18n import N_, _
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, activation_deadline
 from ..domain.lifecycle import Kind
@@ -37,15 +38,16 @@ from .unit_of_work import UnitOfWork
 from .views import Grant, Progress, class_key
 
 #: A teacher asking for a class, a pupil or a request of a class that is not theirs.
-NOT_YOUR_CLASS = "Cette classe n'est pas l'une des vôtres : adressez-vous au secrétariat ou à la direction."
+NOT_YOUR_CLASS = N_("Cette classe n'est pas l'une des vôtres : adressez-vous au secrétariat ou à la direction.")
 
 
 def not_yours(identifier: str) -> str:
     """A teacher asking for a pupil of another class."""
-    return f"{identifier} n'est pas dans l'une de vos classes : adressez-vous au secrétariat ou à la direction."
+    return _("{identifier} n'est pas dans l'une de vos classes : adressez-vous au secrétariat ou à la "
+             "direction.").format(identifier=identifier)
 
 
-DISABLED_STAFF = "Ce compte du personnel est désactivé : adressez-vous à la direction."
+DISABLED_STAFF = N_("Ce compte du personnel est désactivé : adressez-vous à la direction.")
 
 
 class Core:
@@ -100,12 +102,12 @@ class Core:
             return Grant(actor or "cli", Role.DIRECTION, None)
         account = s.scalar(select(Account).where(Account.identifier == actor))
         if account is None or account.kind != Kind.STAFF or account.role is None:
-            raise errors.NotAllowed(STAFF_ONLY)
+            raise errors.NotAllowed(_(STAFF_ONLY))
         if account.disabled_at is not None:
-            raise errors.NotAllowed(DISABLED_STAFF)
+            raise errors.NotAllowed(_(DISABLED_STAFF))
         role = Role(account.role)
         if not allows(role, right):
-            raise errors.NotAllowed(f"Votre rôle ({ROLE_LABELS[role].lower()}) ne permet pas de {RIGHT_LABELS[right]}.")
+            raise errors.NotAllowed(_(RIGHT_LABELS[right]).format(role=_(ROLE_LABELS[role]).lower()))
         if every_class(role):
             return Grant(actor, role, None)
         return Grant(actor, role, frozenset(s.scalars(select(StaffClass.class_id)
@@ -128,15 +130,15 @@ class Core:
         classes = s.scalars(select(Account.class_id).join(Guardianship, Guardianship.pupil_id == Account.id)
                             .where(Guardianship.guardian_id == account.id))
         if not any(grant.reaches(c) for c in classes):
-            raise errors.NotAllowed(f"{account.identifier} n'est responsable d'aucun élève de vos classes : "
-                                    "adressez-vous au secrétariat ou à la direction.")
+            raise errors.NotAllowed(_("{identifier} n'est responsable d'aucun élève de vos classes : adressez-vous au "
+                                      "secrétariat ou à la direction.").format(identifier=account.identifier))
 
     def class_ids(self, s: DbSession, grant: Grant, typed: str) -> list[int]:
         """The ids of the classes ``typed`` means (:meth:`class_names`), which must be within
         ``grant``: a teacher never learns whether another class exists."""
         ids = list(s.scalars(select(SchoolClass.id).where(SchoolClass.name.in_(self.class_names(s, typed)))))
         if grant.classes is not None and not any(grant.reaches(i) for i in ids):
-            raise errors.NotAllowed(NOT_YOUR_CLASS)
+            raise errors.NotAllowed(_(NOT_YOUR_CLASS))
         return [i for i in ids if grant.reaches(i)]
 
     def pupils_reached(self, s: DbSession, grant: Grant, class_name: str | None) -> ColumnElement[bool] | None:
@@ -173,16 +175,21 @@ class Core:
         recorded, newest = (found.uai, found.siecle_exported_on) if found else (None, None)
         expected = configured or recorded
         if expected and uaj.upper() != expected:
-            whence = ("[establishment] uai dans kiosk.conf" if configured else
-                      "code enregistré par le premier import SIECLE")
-            raise errors.FileRefused(
-                f"Cet export SIECLE est celui de l'établissement {uaj}, et ce kiosque sert l'établissement "
-                f"{expected} ({whence}) : il est refusé en entier, rien n'a été enregistré.")
+            if configured:
+                refusal = _("Cet export SIECLE est celui de l'établissement {uaj}, et ce kiosque sert l'établissement "
+                            "{expected} ([establishment] uai dans kiosk.conf) : il est refusé en entier, rien n'a "
+                            "été enregistré.")
+            else:
+                refusal = _("Cet export SIECLE est celui de l'établissement {uaj}, et ce kiosque sert l'établissement "
+                            "{expected} (code enregistré par le premier import SIECLE) : il est refusé en entier, "
+                            "rien n'a été enregistré.")
+            raise errors.FileRefused(refusal.format(uaj=uaj, expected=expected))
         if exported_on is not None and newest is not None and exported_on < newest:
             raise errors.FileRefused(
-                f"Cet export SIECLE date du {exported_on:%d/%m/%Y}, et les comptes ont déjà été mis à jour avec un "
-                f"export plus récent, du {newest:%d/%m/%Y} : il est refusé, rien n'a été enregistré. Exportez à "
-                "nouveau depuis SIECLE pour avoir les élèves d'aujourd'hui.")
+                _("Cet export SIECLE date du {exported_on:%d/%m/%Y}, et les comptes ont déjà été mis à jour avec un "
+                  "export plus récent, du {newest:%d/%m/%Y} : il est refusé, rien n'a été enregistré. Exportez à "
+                  "nouveau depuis SIECLE pour avoir les élèves d'aujourd'hui.").format(exported_on=exported_on,
+                                                                                       newest=newest))
         if record:
             establishment = self.establishment(s)
             establishment.uai = uaj.upper()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 
 from ..config import AccountSettings
+from ..domain.i18n import N_, _
 from ..domain.passwords import STAFF_MAX_LENGTH, STAFF_MIN_LENGTH, policy_problem
 
-BAD_ADDRESS = "Cette adresse mail n'est pas valide."
+BAD_ADDRESS = N_("Cette adresse mail n'est pas valide.")
 
 
 def check_email(address: str, confirm: str, field_name: str, errs: dict[str, str]) -> str | None:
@@ -17,16 +18,16 @@ def check_email(address: str, confirm: str, field_name: str, errs: dict[str, str
     if not address and not confirm:
         return None
     if any(ord(c) < 32 or ord(c) == 127 for c in address) or len(address) > 254:
-        errs[field_name] = BAD_ADDRESS
+        errs[field_name] = _(BAD_ADDRESS)
         return None
     try:
         # ASCII before the @: many mail servers still refuse anything else.
         normalized = validate_email(address, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError:
-        errs[field_name] = BAD_ADDRESS
+        errs[field_name] = _(BAD_ADDRESS)
         return None
     if address.casefold() != confirm.casefold():
-        errs[f"{field_name}_confirm"] = "Les deux adresses mail saisies sont différentes."
+        errs[f"{field_name}_confirm"] = _("Les deux adresses mail saisies sont différentes.")
         return None
     return normalized.lower()
 
@@ -42,10 +43,10 @@ def check_new_password(accounts: AccountSettings, new: str, confirm: str, identi
     low, high = staff_password_bounds(accounts) if staff else (accounts.password_min_length,
                                                                 accounts.password_max_length)
     if not new:
-        errs[field_name] = "Saisissez un nouveau mot de passe."
+        errs[field_name] = _("Saisissez un nouveau mot de passe.")
     elif problem := policy_problem(new, identifier=identifier, min_length=low, max_length=high):
         errs[field_name] = problem
     elif not confirm:
-        errs[f"{field_name}_confirm"] = "Saisissez à nouveau le mot de passe pour le confirmer."
+        errs[f"{field_name}_confirm"] = _("Saisissez à nouveau le mot de passe pour le confirmer.")
     elif new != confirm:
-        errs[f"{field_name}_confirm"] = "Les deux mots de passe saisis sont différents."
+        errs[f"{field_name}_confirm"] = _("Les deux mots de passe saisis sont différents.")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors
 from ..domain.classlist import Where, printable
+from ..domain.i18n import N_, _, ngettext
 from ..domain.identifiers import base_identifier, next_free, normalize_login
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import AccountState, Kind
@@ -43,7 +44,7 @@ from .views import (
 
 Mode = Literal["import", "sync"]
 
-NO_PUPILS = ("Aucun élève n'a encore d'identifiant SIECLE : importez d'abord l'export des élèves "
+NO_PUPILS = N_("Aucun élève n'a encore d'identifiant SIECLE : importez d'abord l'export des élèves "
              "(ElevesSansAdresses), puis celui des responsables, qui les rattache à leurs enfants. "
              "Rien n'a été enregistré.")
 
@@ -88,14 +89,18 @@ class GuardianPlan:
 
     @property
     def counts(self) -> str:
-        def n(number: int, one: str, many: str) -> str:
-            return f"{number} {one if number <= 1 else many}"
-
-        return ", ".join([n(len(self.newcomers), "nouveau responsable", "nouveaux responsables"),
-                          n(len(self.linked) + len(self.unlinked), "lien changé", "liens changés"),
-                          n(len(self.updated), "responsable mis à jour", "responsables mis à jour"),
-                          n(len(self.leaving), "départ", "départs"), n(len(self.returning), "retour", "retours"),
-                          n(self.unchanged, "responsable inchangé", "responsables inchangés")])
+        newcomers, links = len(self.newcomers), len(self.linked) + len(self.unlinked)
+        updated, leaving, returning = len(self.updated), len(self.leaving), len(self.returning)
+        return ", ".join([
+            ngettext("{count} nouveau responsable", "{count} nouveaux responsables", newcomers).format(count=newcomers),
+            ngettext("{count} lien changé", "{count} liens changés", links).format(count=links),
+            ngettext("{count} responsable mis à jour", "{count} responsables mis à jour", updated)
+            .format(count=updated),
+            ngettext("{count} départ", "{count} départs", leaving).format(count=leaving),
+            ngettext("{count} retour", "{count} retours", returning).format(count=returning),
+            ngettext("{count} responsable inchangé", "{count} responsables inchangés",
+                     self.unchanged).format(count=self.unchanged),
+        ])
 
     @property
     def changes(self) -> int:
@@ -155,8 +160,8 @@ class Guardians(UseCases):
         if plan.problems:
             raise errors.ImportRejected(plan.problems, update=mode == "sync", guardians=True)
         if expected is not None and plan.fingerprint(mode) != expected:
-            raise errors.Conflict("Les comptes ont changé depuis l'aperçu : relancez l'aperçu avant d'appliquer.")
-        passwords = [provisional_password(self.core.rng) for _ in plan.newcomers]
+            raise errors.Conflict(_("Les comptes ont changé depuis l'aperçu : relancez l'aperçu avant d'appliquer."))
+        passwords = [provisional_password(self.core.rng) for _unused in plan.newcomers]
         hashes = self.core.hash_many(passwords, progress)
         letters: list[IssuedLetter] = []
         try:
@@ -164,8 +169,8 @@ class Guardians(UseCases):
                 self.core.grant(s, actor, right)
                 self.core.check_school(s, file.uaj, record=True)
                 if self._plan(s, file, mode).fingerprint(mode) != plan.fingerprint(mode):
-                    raise errors.Conflict("Un autre poste a modifié les comptes pendant l'import : rien n'a été "
-                                          "enregistré, relancez-le.")
+                    raise errors.Conflict(_("Un autre poste a modifié les comptes pendant l'import : rien n'a été "
+                                            "enregistré, relancez-le."))
                 self._write(s, plan, actor)
                 now = self.now()
                 deadline, deadline_at = self.core.deadline(now)
@@ -193,7 +198,7 @@ class Guardians(UseCases):
                 if deliver is not None and letters:
                     deliver(letters)
         except IntegrityError:
-            raise errors.Conflict("Un autre poste crée des comptes en même temps. Relancez l'import.") from None
+            raise errors.Conflict(_("Un autre poste crée des comptes en même temps. Relancez l'import.")) from None
         return GuardiansDone(plan, letters)
 
     def _plan(self, s: DbSession, file: GuardianFile, mode: Mode) -> GuardianPlan:
@@ -219,7 +224,8 @@ class Guardians(UseCases):
             for link in record.children:
                 pupil = pupils.get(link.eleve_id)
                 if pupil is None:
-                    plan.unknown.append(f"{record.label} : élève {link.eleve_id} absent des comptes de l'établissement")
+                    plan.unknown.append(_("{guardian} : élève {eleve_id} absent des comptes de l'établissement")
+                                        .format(guardian=record.label, eleve_id=link.eleve_id))
                 elif pupil.left_at is None:
                     wanted.append((pupil.id, link.resp_legal, link.relation))
             account = known.get(record.personne_id)
@@ -232,7 +238,7 @@ class Guardians(UseCases):
                     plan.without_address.append(record.label)
                 plan._children[record.personne_id] = wanted
                 plan.children_names[record.personne_id] = ", ".join(
-                    names[i][1] for i in sorted((i for i, _, _ in wanted), key=lambda i: person_order(*names[i])))
+                    names[i][1] for i in sorted((i for i, _unused, _unused in wanted), key=lambda i: person_order(*names[i])))
                 continue
             plan.enrolled += 1
             if mode == "import":
@@ -242,7 +248,7 @@ class Guardians(UseCases):
             for pid, account in known.items():
                 if pid not in seen and account.left_at is None:
                     plan.leaving.append(GuardianChange(account.identifier, self._name(account),
-                                                       "absent de l'export des responsables"))
+                                                       _("absent de l'export des responsables")))
                     plan._leaving.append(account.id)
         taken = set(s.scalars(select(Account.identifier)))
         for record in newcomers:
@@ -264,23 +270,26 @@ class Guardians(UseCases):
         if target != now:
             plan._links[account.id] = sorted(wanted)
             for pupil_id in sorted(set(target) - set(now)):
-                plan.linked.append(GuardianChange(account.identifier, name, f"rattaché à {identifiers[pupil_id]}"))
+                plan.linked.append(GuardianChange(account.identifier, name, _("rattaché à {pupil}")
+                                                                            .format(pupil=identifiers[pupil_id])))
             for pupil_id in sorted(set(now) - set(target)):
                 plan.unlinked.append(GuardianChange(account.identifier, name,
-                                                    f"plus responsable de {identifiers.get(pupil_id, '?')}"))
+                                                    _("plus responsable de {pupil}")
+                                                    .format(pupil=identifiers.get(pupil_id, '?'))))
             changed = True
         values = (record.civility or None, record.last_name, record.first_name, list(record.address) or None,
                   record.email)
         current = (account.civility, account.last_name, account.first_name, account.postal_address,
                    account.export_email)
         if values != current:
-            what = [label for label, a, b in zip(("civilité", "nom", "prénom", "adresse", "adresse mail de SIECLE"),
+            what = [label for label, a, b in zip((_("civilité"), _("nom"), _("prénom"), _("adresse"),
+                                                  _("adresse mail de SIECLE")),
                                                  current, values, strict=True) if a != b]
             plan.updated.append(GuardianChange(account.identifier, name, ", ".join(what)))
             plan._updates[account.id] = (values[0], values[1], values[2], tuple(values[3] or ()), values[4])
             changed = True
         if not wanted and account.left_at is None:
-            plan.leaving.append(GuardianChange(account.identifier, name, "plus responsable d'aucun élève inscrit"))
+            plan.leaving.append(GuardianChange(account.identifier, name, _("plus responsable d'aucun élève inscrit")))
             plan._leaving.append(account.id)
             changed = True
         elif wanted and account.left_at is not None:
@@ -338,7 +347,7 @@ class Guardians(UseCases):
                           .join(Account, Account.id == Guardianship.pupil_id)
                           .outerjoin(SchoolClass, SchoolClass.id == Account.class_id)
                           .where(Guardianship.guardian_id.in_(ids))).all()
-        everyone = ids + [child.id for _, child, _ in links]
+        everyone = ids + [child.id for _unused, child, _unused in links]
         accepted = set(s.scalars(select(CharterAcceptance.account_id).where(
             CharterAcceptance.version == self.settings.charter.version, CharterAcceptance.account_id.in_(everyone))))
         locked = self.lockout.locked(s, [g.identifier for g in guardians])
@@ -376,7 +385,8 @@ class Guardians(UseCases):
             grant = self.core.grant(s, actor, Right.READ)
             account = self.core.account(s, ident)
             if account is None or account.kind != Kind.PARENT:
-                raise errors.NotFound(f"Aucun responsable n'a l'identifiant « {printable(ident)} ».")
+                raise errors.NotFound(_("Aucun responsable n'a l'identifiant « {identifier} ».")
+                                      .format(identifier=printable(ident)))
             self.core.reach_guardian(s, grant, account)
             return self.statuses(s, [account.id])[0]
 
@@ -388,8 +398,8 @@ class Guardians(UseCases):
         """New letters for guardians not yet activated (of ``class_name``'s pupils, one
         guardian, or ``everyone``): a new provisional password each, deadline renewed."""
         if class_name is None and identifier is None and not everyone:
-            raise errors.DomainError("Précisez une classe (--class) ou tous les responsables (--all) : chaque nouveau "
-                                     "courrier annule le précédent.")
+            raise errors.DomainError(_("Précisez une classe (--class) ou tous les responsables (--all) : chaque "
+                                       "nouveau courrier annule le précédent."))
         with self.tx(read_only=True) as s:
             grant = self.core.grant(s, actor, Right.LETTERS)
             if everyone and grant.classes is not None:
@@ -397,19 +407,23 @@ class Guardians(UseCases):
             if identifier is not None:
                 account = self.core.account(s, identifier)
                 if account is None or account.kind != Kind.PARENT:
-                    raise errors.NotFound(f"Aucun responsable n'a l'identifiant « {printable(normalize_login(identifier))} ».")
+                    raise errors.NotFound(_("Aucun responsable n'a l'identifiant « {identifier} ».")
+                                          .format(identifier=printable(normalize_login(identifier))))
                 self.core.reach_guardian(s, grant, account)
                 if account.left_at is not None:
-                    raise errors.NotAllowed(f"{account.identifier} n'est plus responsable d'un élève inscrit : son "
-                                            "compte est fermé, pas de courrier à imprimer.")
+                    raise errors.NotAllowed(_("{identifier} n'est plus responsable d'un élève inscrit : son compte "
+                                              "est fermé, pas de courrier à imprimer.")
+                                            .format(identifier=account.identifier))
                 if account.state != AccountState.CREATED:
-                    raise errors.NotAllowed(f"Le compte « {account.identifier} » est déjà activé : il n'y a pas de "
-                                            "courrier à imprimer (une réinitialisation lui en donne un nouveau).")
+                    raise errors.NotAllowed(_("Le compte « {identifier} » est déjà activé : il n'y a pas de courrier "
+                                              "à imprimer (une réinitialisation lui en donne un nouveau).")
+                                            .format(identifier=account.identifier))
                 ids = [account.id]
             else:
                 pupils = self._reached(s, grant, class_name)
                 if class_name is not None and not pupils:
-                    raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+                    raise errors.NotFound(_("Aucun élève dans la classe « {class_name} ».")
+                                          .format(class_name=printable(class_name)))
                 stmt = select(Account.id, Account.last_name, Account.first_name, Account.identifier).where(
                     Account.kind == Kind.PARENT, Account.state == AccountState.CREATED, Account.left_at.is_(None))
                 if pupils is not None:
@@ -425,8 +439,8 @@ class Guardians(UseCases):
     def my_children(self, token: str) -> list[ChildView]:
         """The children of the guardian logged in with ``token``, each with their account's state."""
         with self.tx() as s:
-            _, account = self.sessions.ready(s, token)
+            _unused, account = self.sessions.ready(s, token)
             if account.kind != Kind.PARENT:
-                raise errors.NotAllowed("Réservé aux responsables légaux.")
+                raise errors.NotAllowed(_("Réservé aux responsables légaux."))
             return list(self.statuses(s, [account.id])[0].children)
 

@@ -118,5 +118,5 @@ class Outgoing:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until every mail handed to the background sender has been tried; False on timeout."""
-        _, pending = wait_futures(list(self._jobs), timeout=timeout)
+        _unused, pending = wait_futures(list(self._jobs), timeout=timeout)
         return not pending

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors, tokens
 from ..domain.errors import DomainError, InvalidInput, MailNotSent
+from ..domain.i18n import _
 from ..domain.lifecycle import EmailState, Kind
 from ..store.models import Account, OneTimeToken
 from .core import UseCases
@@ -35,7 +36,7 @@ class Profile(UseCases):
 
     def account(self, token: str) -> AccountView:
         with self.tx() as s:
-            _, account = self.sessions.live(s, token)
+            _unused, account = self.sessions.live(s, token)
             return account_view(account)
 
     def update_profile(self, token: str, *, current_password: str, new_email: str = "", confirm_email: str = "",
@@ -43,33 +44,34 @@ class Profile(UseCases):
         """The ENREGISTRER of VOTRE COMPTE: a new password counts at once, a new address once validated."""
         errs: dict[str, str] = {}
         with self.tx() as s:
-            _, account = self.sessions.ready(s, token, allow_forced_change=True)
+            _unused, account = self.sessions.ready(s, token, allow_forced_change=True)
             snapshot = (account.version, account.password_hash, account.identifier, account.email,
                         account.must_change_password, account.kind == Kind.STAFF)
         version, current_hash, identifier, old_email, forced, staff = snapshot
         if not current_password:
-            errs["current_password"] = "La saisie de votre mot de passe actuel est obligatoire pour toute modification d'information."
+            errs["current_password"] = _("La saisie de votre mot de passe actuel est obligatoire pour toute "
+                                         "modification d'information.")
         wants_password = bool(new_password or confirm_password)
         if wants_password:
             check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs, staff=staff)
         address = check_email(new_email, confirm_email, "email", errs)
         if forced and address is not None:
-            errs.setdefault("new_password", "Vous devez d'abord changer votre mot de passe.")
+            errs.setdefault("new_password", _("Vous devez d'abord changer votre mot de passe."))
         if not wants_password and address is None and not errs:
-            errs["new_password"] = "Saisissez un nouveau mot de passe ou une nouvelle adresse mail."
+            errs["new_password"] = _("Saisissez un nouveau mot de passe ou une nouvelle adresse mail.")
         if forced and not wants_password:
-            errs.setdefault("new_password", "Vous devez changer votre mot de passe.")
+            errs.setdefault("new_password", _("Vous devez changer votre mot de passe."))
         if errs:
             raise InvalidInput(errs)
         self.lockout.check("login", identifier)
         if not self.core.hasher.verify(current_hash, current_password):
             error = self.lockout.fail("login", identifier, "profile.bad_password", identifier,
-                                      InvalidInput({"current_password": "Le mot de passe actuel est incorrect."}))
+                                      InvalidInput({"current_password": _("Le mot de passe actuel est incorrect.")}))
             if isinstance(error, errors.Locked):
                 self.sessions.end_all(token)
             raise error
         if wants_password and new_password == current_password:
-            raise InvalidInput({"new_password": "Le nouveau mot de passe doit être différent de l'actuel."})
+            raise InvalidInput({"new_password": _("Le nouveau mot de passe doit être différent de l'actuel.")})
         new_hash = self.core.hasher.hash(new_password) if wants_password else None
         messages: list[EmailMessage | None] = []
         with self.tx() as s:
@@ -112,9 +114,9 @@ class Profile(UseCases):
         leaves the student with the code already received.
         """
         with self.tx() as s:
-            _, account = self.sessions.ready(s, token)
+            _unused, account = self.sessions.ready(s, token)
             if not account.pending_email:
-                raise errors.NotAllowed("Aucune adresse mail n'attend de validation.")
+                raise errors.NotAllowed(_("Aucune adresse mail n'attend de validation."))
             address, account_id = account.pending_email, account.id
             self._resend_allowed(s, account)
             link, code, row = self.sessions.new_token(s, account, "email", email=address, void_older=False)
@@ -137,29 +139,29 @@ class Profile(UseCases):
             OneTimeToken.account_id == account.id, OneTimeToken.purpose == "email",
             OneTimeToken.created_at > now - timedelta(days=1))))
         if any(now - created < RESEND_DELAY for created in recent):
-            raise DomainError("Un mail de validation vient d'être envoyé : patientez une minute avant d'en "
-                              "demander un autre, et vérifiez vos courriers indésirables.")
+            raise DomainError(_("Un mail de validation vient d'être envoyé : patientez une minute avant d'en demander "
+                                "un autre, et vérifiez vos courriers indésirables."))
         if len(recent) >= RESEND_PER_DAY:
-            raise DomainError("Trop de mails de validation ont été envoyés aujourd'hui : réessayez demain ou "
-                              "adressez-vous à votre établissement.")
+            raise DomainError(_("Trop de mails de validation ont été envoyés aujourd'hui : réessayez demain ou "
+                                "adressez-vous à votre établissement."))
 
     def validate_email(self, code: str, *, token: str | None = None) -> AccountView:
         """The code of the validation mail (or its link token); a session is needed for the short code."""
         link_token = tokens.link_token_from(code)
         short = None if link_token else tokens.normalize_code(code)
         if link_token is None and short is None:
-            raise InvalidInput({"code": "Saisissez le code reçu par mail (8 caractères, par exemple K7QF-2M9X)."})
+            raise InvalidInput({"code": _("Saisissez le code reçu par mail (8 caractères, par exemple K7QF-2M9X).")})
         account = None
         if short:
             # Short codes are guessable: they need a session, an attempt limit and the lockout.
             if not token:
                 raise errors.SessionExpired()
             with self.tx() as s:
-                _, account = self.sessions.live(s, token)
+                _unused, account = self.sessions.live(s, token)
             self.lockout.check("code", account.identifier)
         with self.tx() as s:
             if token:
-                _, account = self.sessions.live(s, token)
+                _unused, account = self.sessions.live(s, token)
             row = self.sessions.match_token(s, "email", account, link_token, short)
             target = s.get(Account, row.account_id) if row is not None else None
             failed = target is None or row.email != target.pending_email

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors, tokens
 from ..domain.errors import DomainError, InvalidInput, MailNotSent
+from ..domain.i18n import N_, _
 from ..domain.identifiers import normalize_login
 from ..domain.classlist import parse_birth_date
 from ..domain.lifecycle import AccountState, Kind
@@ -26,7 +27,7 @@ from .views import ResetReference
 
 log = logging.getLogger(__name__)
 
-GUARDIAN_REFUSED = ("Impossible d'envoyer le code à un responsable : l'identifiant ou la date de naissance ne "
+GUARDIAN_REFUSED = N_("Impossible d'envoyer le code à un responsable : l'identifiant ou la date de naissance ne "
                     "correspondent pas, ou aucun de vos responsables légaux n'a encore activé son compte avec une adresse "
                     "mail validée. Demandez de l'aide à un adulte de l'établissement (« Je n'ai pas d'adresse mail »).")
 
@@ -34,7 +35,7 @@ GUARDIAN_REFUSED = ("Impossible d'envoyer le code à un responsable : l'identif
 def guardian_initials(account: Account) -> str:
     """A guardian as a pupil's screen names them: « Mme N. », « M. N. » (never the address)."""
     initial = next((c for c in account.last_name if c.isalpha()), "?").upper()
-    return f"{account.civility or 'Responsable'} {initial}."
+    return f"{account.civility or _('Responsable')} {initial}."
 
 
 class Recovery(UseCases):
@@ -44,7 +45,7 @@ class Recovery(UseCases):
         """IDENTIFIANT OUBLIÉ: mail the identifier(s) of a validated address; returns the address."""
         errs: dict[str, str] = {}
         if not email.strip():
-            raise InvalidInput({"email": "Saisissez votre adresse mail."})
+            raise InvalidInput({"email": _("Saisissez votre adresse mail.")})
         address = check_email(email, email, "email", errs)
         if errs or address is None:
             raise InvalidInput(errs)
@@ -73,7 +74,7 @@ class Recovery(UseCases):
         """
         typed = normalize_login(identifier)
         if not typed:
-            raise InvalidInput({"identifier": "Saisissez votre identifiant."})
+            raise InvalidInput({"identifier": _("Saisissez votre identifiant.")})
         self.lockout.check("recovery", typed)
         mail_problem = self.mail.check()
         message = None
@@ -93,7 +94,7 @@ class Recovery(UseCases):
                 s.execute(update(ResetRequest).where(ResetRequest.account_id == account.id,
                                                      ResetRequest.status.in_(("pending", "mailed", "mail_failed")),
                                                      ResetRequest.id != request.id).values(status="void"))
-                link, code, _ = self.sessions.new_token(s, account, "reset", request=request)
+                link, code, _unused = self.sessions.new_token(s, account, "reset", request=request)
                 message = password_reset_message(self.mail.sender, account.email, reference=request.reference,
                                                  code=code, link=self.mail.link("password", link),
                                                  lifetime_minutes=self.settings.accounts.reset_token_minutes,
@@ -132,7 +133,7 @@ class Recovery(UseCases):
                 .order_by(Guardianship.resp_legal, Account.id)))
         if not guardians:
             raise self.lockout.fail("recovery", typed, "recovery.guardian_refused", pupil.identifier if pupil else None,
-                                    DomainError(GUARDIAN_REFUSED))
+                                    DomainError(_(GUARDIAN_REFUSED)))
         return pupil, guardians
 
     def guardians_to_ask(self, identifier: str, birth_date: str) -> list[str]:
@@ -142,11 +143,11 @@ class Recovery(UseCases):
         typed = normalize_login(identifier)
         if not typed or not birth_date.strip():
             raise InvalidInput({k: m for k, m in (
-                ("identifier", "Saisissez votre identifiant." if not typed else ""),
-                ("birth_date", "Saisissez votre date de naissance." if not birth_date.strip() else "")) if m})
+                ("identifier", _("Saisissez votre identifiant.") if not typed else ""),
+                ("birth_date", _("Saisissez votre date de naissance.") if not birth_date.strip() else "")) if m})
         self.lockout.check("recovery", typed)
         with self.tx(read_only=True) as s:
-            _, guardians = self._guardians_of(s, typed, birth_date)
+            _unused, guardians = self._guardians_of(s, typed, birth_date)
             return [guardian_initials(g) for g in guardians]
 
     def mail_code_to_guardian(self, identifier: str, birth_date: str, choice: int) -> ResetReference:
@@ -161,7 +162,7 @@ class Recovery(UseCases):
         with self.tx() as s:
             pupil, guardians = self._guardians_of(s, typed, birth_date)
             if not 0 <= choice < len(guardians):
-                raise errors.Conflict("La liste de vos responsables a changé : recommencez.")
+                raise errors.Conflict(_("La liste de vos responsables a changé : recommencez."))
             guardian = guardians[choice]
             s.execute(update(ResetRequest).where(ResetRequest.account_id == pupil.id,
                                                  ResetRequest.status.in_(("pending", "mailed", "mail_failed")))
@@ -170,7 +171,7 @@ class Recovery(UseCases):
                                    status="pending", kiosk_id=self.core.kiosk_id)
             s.add(request)
             s.flush()
-            _, code, _ = self.sessions.new_token(s, pupil, "reset", request=request)
+            _unused, code, _unused = self.sessions.new_token(s, pupil, "reset", request=request)
             message = guardian_reset_message(self.mail.sender, guardian.email, child=f"{pupil.first_name} {pupil.last_name}",
                                              kiosk_id=self.core.kiosk_id, reference=request.reference, code=code,
                                              lifetime_minutes=self.settings.accounts.reset_token_minutes,
@@ -184,8 +185,9 @@ class Recovery(UseCases):
 
     def _guardian_recovery_on(self) -> None:
         if not self.settings.accounts.guardian_recovery:
-            raise errors.NotAllowed("L'envoi du code à un responsable légal n'est pas proposé dans cet établissement : "
-                                    "demandez de l'aide à un adulte (« Je n'ai pas d'adresse mail »).")
+            raise errors.NotAllowed(_("L'envoi du code à un responsable légal n'est pas proposé dans cet "
+                                      "établissement : demandez de l'aide à un adulte (« Je n'ai pas d'adresse "
+                                      "mail »)."))
 
     def _mail_reset(self, message: EmailMessage, request_id: int, reference: str, identifier: str) -> None:
         problem = self.mail.send(message)
@@ -211,11 +213,11 @@ class Recovery(UseCases):
         typed = normalize_login(identifier)
         errs: dict[str, str] = {}
         if not typed:
-            errs["identifier"] = "Saisissez votre identifiant."
+            errs["identifier"] = _("Saisissez votre identifiant.")
         link_token = tokens.link_token_from(code)
         short = None if link_token else tokens.normalize_code(code)
         if link_token is None and short is None:
-            errs["code"] = "Saisissez le code reçu par mail (8 caractères, par exemple K7QF-2M9X)."
+            errs["code"] = _("Saisissez le code reçu par mail (8 caractères, par exemple K7QF-2M9X).")
         check_new_password(self.settings.accounts, new_password, confirm_password, typed, errs)
         if errs:
             raise InvalidInput(errs)

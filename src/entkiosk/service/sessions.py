@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors, tokens
+from ..domain.i18n import N_, _
 from ..domain.lifecycle import AccountState, Kind
 from ..store.models import Account, CharterAcceptance, OneTimeToken, ResetRequest, Session
 from .views import NextStep
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from ..domain.clock import Clock
     from .unit_of_work import UnitOfWork
 
-STAFF_ONLY = "Réservé au personnel de l'établissement."
+STAFF_ONLY = N_("Réservé au personnel de l'établissement.")
 
 
 class Sessions:
@@ -77,7 +78,7 @@ class Sessions:
             raise errors.SessionExpired()
         account = s.get(Account, row.account_id)
         if account is None or account.kind != Kind.STAFF:
-            raise errors.NotAllowed(STAFF_ONLY)
+            raise errors.NotAllowed(_(STAFF_ONLY))
 
     def revoke(self, s: DbSession, account_id: int, *, keep: int | None = None) -> None:
         """End every session of an account (but ``keep``)."""
@@ -115,7 +116,7 @@ class Sessions:
         step = self.next_step(s, account)
         if step == "home" or (allow_forced_change and step == "change_password"):
             return session, account
-        raise errors.NotAllowed("Terminez d'abord l'activation de votre compte.")
+        raise errors.NotAllowed(_("Terminez d'abord l'activation de votre compte."))
 
     # ------------------------------------------------------------ one-time tokens
 

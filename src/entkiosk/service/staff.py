@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, or_, select
 from ..domain import errors
 from ..domain.classlist import printable
 from ..domain.errors import DomainError
+from ..domain.i18n import _
 from ..domain.identifiers import normalize_login
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import AccountState, Kind
@@ -52,8 +53,8 @@ class Staff(UseCases):
         if identifiers is not None:
             return self._group_letters(identifiers, actor=actor, progress=progress, deliver=deliver)
         if class_name is None and identifier is None and not everyone:
-            raise DomainError("Précisez une classe (--class), un élève (--student), un groupe d'élèves (--students) "
-                              "ou tous les élèves (--all) : chaque nouveau courrier annule le précédent.")
+            raise DomainError(_("Précisez une classe (--class), un élève (--student), un groupe d'élèves (--students) "
+                                "ou tous les élèves (--all) : chaque nouveau courrier annule le précédent."))
         with self.tx() as s:
             grant = self.core.grant(s, actor, Right.LETTERS)
             if everyone and grant.classes is not None:
@@ -67,18 +68,21 @@ class Staff(UseCases):
             # Letters come out in the order of the class lists: by name, in French order.
             found = sorted(s.execute(stmt).all(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
         if identifier is not None and not found:
-            raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+            raise errors.NotFound(_("Aucun élève n'a l'identifiant « {identifier} ».")
+                                  .format(identifier=normalize_login(identifier)))
         if class_name is not None and not found:
-            raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+            raise errors.NotFound(_("Aucun élève dans la classe « {class_name} ».")
+                                  .format(class_name=printable(class_name)))
         if identifier is not None and not grant.reaches(found[0].class_id):
             raise errors.NotAllowed(not_yours(found[0].identifier))
         if identifier is not None and found[0].left_at is not None:
-            raise errors.NotAllowed(f"{found[0].identifier} a quitté l'établissement (mise à jour SIECLE) : "
-                                    "son compte est fermé, pas de courrier à imprimer.")
+            raise errors.NotAllowed(_("{identifier} a quitté l'établissement (mise à jour SIECLE) : son compte est "
+                                      "fermé, pas de courrier à imprimer.").format(identifier=found[0].identifier))
         if identifier is not None and found[0].state != AccountState.CREATED:
             raise errors.NotAllowed(
-                f"Le compte « {found[0].identifier} » est déjà activé : il n'y a pas de courrier à imprimer "
-                "(utilisez « entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
+                _("Le compte « {identifier} » est déjà activé : il n'y a pas de courrier à imprimer (utilisez "
+                  "« entkiosk reset » pour lui donner un nouveau mot de passe provisoire).")
+                .format(identifier=found[0].identifier))
         ids = [r.id for r in found if r.state == AccountState.CREATED and r.left_at is None]
         return self.reissue(ids, actor=actor, event="letters.issued", progress=progress, only_created=True,
                              deliver=deliver)
@@ -105,7 +109,7 @@ class Staff(UseCases):
         whole group refused."""
         wanted = list(dict.fromkeys(normalize_login(i) for i in identifiers if i.strip()))
         if not wanted:
-            raise DomainError("Indiquez au moins un identifiant d'élève.")
+            raise DomainError(_("Indiquez au moins un identifiant d'élève."))
         with self.tx(read_only=True) as s:
             grant = self.core.grant(s, actor, right)
             found = {r.identifier: r for r in s.execute(
@@ -114,21 +118,22 @@ class Staff(UseCases):
                 .where(Account.kind == Kind.STUDENT, Account.identifier.in_(wanted)))}
         unknown = [i for i in wanted if i not in found]
         if unknown:
-            raise errors.NotFound(f"Aucun élève n'a l'identifiant {', '.join(f'« {i} »' for i in unknown)} : aucun "
-                                  "courrier n'a été imprimé.")
+            quoted = ", ".join(_("« {identifier} »").format(identifier=i) for i in unknown)
+            raise errors.NotFound(_("Aucun élève n'a l'identifiant {identifiers} : aucun courrier n'a été "
+                                    "imprimé.").format(identifiers=quoted))
         elsewhere = [i for i in wanted if not grant.reaches(found[i].class_id)]
         if elsewhere:
-            raise errors.NotAllowed(f"{', '.join(elsewhere)} : élève(s) d'une classe qui n'est pas l'une des vôtres ; "
-                                    "aucun courrier n'a été imprimé.")
+            raise errors.NotAllowed(_("{identifiers} : élève(s) d'une classe qui n'est pas l'une des vôtres ; "
+                                      "aucun courrier n'a été imprimé.").format(identifiers=", ".join(elsewhere)))
         left = [i for i in wanted if found[i].left_at is not None]
         if left:
-            raise errors.NotAllowed(f"{', '.join(left)} : élève(s) sorti(s) de l'établissement, compte fermé ; aucun "
-                                    "courrier n'a été imprimé.")
+            raise errors.NotAllowed(_("{identifiers} : élève(s) sorti(s) de l'établissement, compte fermé ; aucun "
+                                      "courrier n'a été imprimé.").format(identifiers=", ".join(left)))
         active = [i for i in wanted if found[i].state != AccountState.CREATED]
         if waiting_only and active:
-            raise errors.NotAllowed(f"{', '.join(active)} : compte(s) déjà activé(s), sans courrier à imprimer "
-                                    "(une réinitialisation leur donne un nouveau mot de passe provisoire) ; aucun courrier "
-                                    "n'a été imprimé.")
+            raise errors.NotAllowed(_("{identifiers} : compte(s) déjà activé(s), sans courrier à imprimer "
+                                      "(une réinitialisation leur donne un nouveau mot de passe provisoire) ; aucun "
+                                      "courrier n'a été imprimé.").format(identifiers=", ".join(active)))
         return sorted(found.values(), key=lambda r: person_order(r.last_name, r.first_name, r.identifier))
 
     def reissue(self, ids: list[int], *, actor: str, event: str, right: Right = Right.LETTERS,
@@ -136,7 +141,7 @@ class Staff(UseCases):
                  deliver: Deliver | None = None) -> list[IssuedLetter]:
         """New provisional passwords for ``ids``; with ``only_created``, an account activated
         meanwhile (on another kiosk, while the hashes were computed) is left alone."""
-        passwords = [provisional_password(self.core.rng) for _ in ids]
+        passwords = [provisional_password(self.core.rng) for _unused in ids]
         hashes = self.core.hash_many(passwords, progress)
         letters = []
         now = self.now()
@@ -146,7 +151,7 @@ class Staff(UseCases):
             for account_id, password, password_hash in zip(ids, passwords, hashes, strict=True):
                 account = s.get(Account, account_id, with_for_update=True)
                 if account is None:
-                    raise errors.Conflict("Un compte vient d'être supprimé depuis un autre poste. Recommencez.")
+                    raise errors.Conflict(_("Un compte vient d'être supprimé depuis un autre poste. Recommencez."))
                 if only_created and account.state != AccountState.CREATED:
                     continue
                 account.state = AccountState.CREATED
@@ -179,19 +184,20 @@ class Staff(UseCases):
             grant = self.core.grant(s, actor, right)
             account = self.core.account(s, ident)
             if account is None or account.kind not in (Kind.STUDENT, Kind.PARENT):
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(_("Aucun élève n'a l'identifiant « {identifier} ».").format(identifier=ident))
             if account.kind == Kind.PARENT:
                 self.core.reach_guardian(s, grant, account)
                 if account.left_at is not None:
-                    raise errors.NotAllowed(f"{ident} n'est plus responsable d'un élève inscrit (mise à jour SIECLE) : "
-                                            "son compte est fermé.")
+                    raise errors.NotAllowed(_("{identifier} n'est plus responsable d'un élève inscrit (mise à jour "
+                                              "SIECLE) : son compte est fermé.").format(identifier=ident))
             else:
                 self.core.reach(grant, account)
             if account.left_at is not None:
-                raise errors.NotAllowed(f"{ident} a quitté l'établissement (mise à jour SIECLE) : son compte est "
-                                        "fermé. En cas de retour, la mise à jour suivante le rouvre.")
+                raise errors.NotAllowed(_("{identifier} a quitté l'établissement (mise à jour SIECLE) : son compte "
+                                          "est fermé. En cas de retour, la mise à jour suivante le rouvre.")
+                                        .format(identifier=ident))
             if expired and not self.core.expired(account):
-                raise errors.NotAllowed(f"Le compte « {ident} » n'a pas expiré.")
+                raise errors.NotAllowed(_("Le compte « {identifier} » n'a pas expiré.").format(identifier=ident))
             return account.id
 
     def staff_reset(self, identifier: str, *, actor: str, deliver: Deliver | None = None) -> IssuedLetter:
@@ -217,7 +223,7 @@ class Staff(UseCases):
             grant = self.core.grant(s, actor, Right.UNLOCK)
             account = self.core.account(s, ident)
             if account is None:
-                raise errors.NotFound(f"Aucun compte n'a l'identifiant « {ident} ».")
+                raise errors.NotFound(_("Aucun compte n'a l'identifiant « {identifier} ».").format(identifier=ident))
             if account.kind == Kind.PARENT:
                 self.core.reach_guardian(s, grant, account)
             elif account.kind != Kind.STUDENT and grant.classes is not None:
@@ -264,7 +270,7 @@ class Staff(UseCases):
         Returns how many accounts are now marked.
         """
         if identifier is None and class_name is None and not everyone:
-            raise DomainError("Précisez un élève, une classe ou tous les élèves.")
+            raise DomainError(_("Précisez un élève, une classe ou tous les élèves."))
         with self.tx() as s:
             self.core.grant(s, actor, Right.FORCE_CHANGE)
             stmt = select(Account).where(Account.kind == Kind.STUDENT)
@@ -274,17 +280,20 @@ class Staff(UseCases):
                 stmt = stmt.where(Account.identifier == normalize_login(identifier))
             found = list(s.scalars(stmt.order_by(Account.identifier)))
             if identifier is not None and found and found[0].left_at is not None:
-                raise errors.NotAllowed(f"{found[0].identifier} a quitté l'établissement (mise à jour SIECLE) : son "
-                                        "compte est fermé, ses sessions aussi.")
+                raise errors.NotAllowed(_("{identifier} a quitté l'établissement (mise à jour SIECLE) : son compte "
+                                          "est fermé, ses sessions aussi.").format(identifier=found[0].identifier))
             found = [a for a in found if a.left_at is None]
             if identifier is not None and not found:
-                raise errors.NotFound(f"Aucun élève n'a l'identifiant « {normalize_login(identifier)} ».")
+                raise errors.NotFound(_("Aucun élève n'a l'identifiant « {identifier} ».")
+                                      .format(identifier=normalize_login(identifier)))
             if class_name is not None and not found:
-                raise errors.NotFound(f"Aucun élève dans la classe « {printable(class_name)} ».")
+                raise errors.NotFound(_("Aucun élève dans la classe « {class_name} ».")
+                                      .format(class_name=printable(class_name)))
             marked = [a for a in found if a.state == AccountState.ACTIVE]
             if identifier is not None and not marked:
-                raise errors.NotAllowed(f"Le compte « {found[0].identifier} » n'est pas encore activé : "
-                                        "son mot de passe provisoire devra de toute façon être changé.")
+                raise errors.NotAllowed(_("Le compte « {identifier} » n'est pas encore activé : son mot de passe "
+                                          "provisoire devra de toute façon être changé.")
+                                        .format(identifier=found[0].identifier))
             for account in marked:
                 account.must_change_password = True
                 self.sessions.revoke(s, account.id)
@@ -315,8 +324,8 @@ class Staff(UseCases):
             who = normalize_login(where.staff)
             stmt = stmt.where(or_(AuditEvent.actor == who, AuditEvent.identifier == who))  # by them, or about them
         if where.kind:
-            # A kind as coded (login.failed), a family (login), or words of the French
-            # label the screen shows (« connexion », « courrier »).
+            # A kind as coded (login.failed), a family (login), or words of the
+            # label the screen shows (translated) (« connexion », « courrier »).
             kind = where.kind.strip().lower()
             said = search_key(kind)
 
@@ -324,7 +333,7 @@ class Staff(UseCases):
                 words = search_key(label).replace("'", " ").split()
                 return " " in said and said in search_key(label) or any(w.startswith(said) for w in words)
 
-            labelled = [code for code, label in EVENT_LABELS.items() if said and names(label)]
+            labelled = [code for code, label in EVENT_LABELS.items() if said and names(_(label))]
             stmt = stmt.where(or_(AuditEvent.event == kind, AuditEvent.event.like(f"{kind}.%"),
                                   AuditEvent.event.in_(labelled)))
         with self.tx(read_only=True) as s:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 from ..domain import errors
 from ..domain.classlist import printable
 from ..domain.errors import InvalidInput
+from ..domain.i18n import N_, _
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.names import person_order
@@ -28,7 +29,7 @@ STAFF_IDENTIFIER = set("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 #: How long a password typed again in a staff session covers the actions of the
 #: supervised session (unlock, a letter, an approval) before it is asked again.
 CONFIRMATION_MINUTES = 5
-LAST_DIRECTION = ("C'est le dernier compte actif de la direction : il ne peut pas être désactivé ni changer de "
+LAST_DIRECTION = N_("C'est le dernier compte actif de la direction : il ne peut pas être désactivé ni changer de "
                   "rôle. Créez d'abord un autre compte de la direction.")
 
 
@@ -52,20 +53,20 @@ class Team(UseCases):
         each must exist (named as the class lists name it, case and accents aside)."""
         if every_class(role):
             if typed:
-                raise InvalidInput({"classes": f"{ROLE_LABELS[role]} : ce rôle voit toutes les classes, sans classes "
-                                              "déléguées (seul un enseignant en a)."})
+                raise InvalidInput({"classes": _("{role} : ce rôle voit toutes les classes, sans classes déléguées "
+                                                 "(seul un enseignant en a).").format(role=_(ROLE_LABELS[role]))})
             return []
         if not typed:
-            raise InvalidInput({"classes": "Un enseignant a au moins une classe : indiquez-la (par exemple 3A,3B)."})
+            raise InvalidInput({"classes": _("Un enseignant a au moins une classe : indiquez-la (par exemple 3A,3B).")})
         existing = list(s.scalars(select(SchoolClass)))
         found, missing = [], []
         for name in typed:
             match = next((c for c in existing if class_key(c.name) == class_key(name)), None)
             (found.append(match) if match is not None else missing.append(name))
         if missing:
-            names = ", ".join(sorted((c.name for c in existing), key=class_order)) or "aucune pour l'instant"
-            raise InvalidInput({"classes": f"Classe inconnue : {', '.join(printable(n) for n in missing)} (classes de "
-                                           f"l'établissement : {names})."})
+            names = ", ".join(sorted((c.name for c in existing), key=class_order)) or _("aucune pour l'instant")
+            raise InvalidInput({"classes": _("Classe inconnue : {unknown} (classes de l'établissement : {known}).")
+                                .format(unknown=", ".join(printable(n) for n in missing), known=names)})
         return list({c.id: c for c in found}.values())
 
     def check_staff_role(self, role: str | Role, classes: Sequence[str] = (), *, actor: str | None = None) -> Role:
@@ -83,7 +84,7 @@ class Team(UseCases):
         ident = normalize_login(identifier)
         errs: dict[str, str] = {}
         if not ident or len(ident) > 80 or any(c not in STAFF_IDENTIFIER for c in ident):
-            errs["identifier"] = "Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ »."
+            errs["identifier"] = _("Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ ».")
         try:
             chosen = self._role(role)
         except InvalidInput as exc:
@@ -102,7 +103,8 @@ class Team(UseCases):
             with self.tx() as s:
                 self.core.grant(s, actor, Right.STAFF)
                 if self.core.account(s, ident) is not None:
-                    raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."})
+                    raise InvalidInput({"identifier": _("L'identifiant « {identifier} » existe déjà.")
+                                                      .format(identifier=ident)})
                 delegated = self._classes(s, chosen, classes)
                 now = self.now()
                 account = Account(identifier=ident, kind=Kind.STAFF, state=AccountState.ACTIVE,
@@ -115,14 +117,16 @@ class Team(UseCases):
                 self.audit(s, "staff.added", ident, actor=actor, role=str(chosen),
                            classes=sorted((c.name for c in delegated), key=class_order))
         except IntegrityError:
-            raise InvalidInput({"identifier": f"L'identifiant « {ident} » existe déjà."}) from None
+            raise InvalidInput({"identifier": _("L'identifiant « {identifier} » existe déjà.")
+                                              .format(identifier=ident)}) from None
         return ident
 
     def _staff_account(self, s: DbSession, identifier: str) -> Account:
         ident = normalize_login(identifier)
         account = s.scalar(select(Account).where(Account.identifier == ident).with_for_update())
         if account is None or account.kind != Kind.STAFF:
-            raise errors.NotFound(f"Aucun compte du personnel n'a l'identifiant « {ident} ».")
+            raise errors.NotFound(_("Aucun compte du personnel n'a l'identifiant « {identifier} ».")
+                                  .format(identifier=ident))
         return account
 
     def _keep_one_direction(self, s: DbSession, account: Account) -> None:
@@ -133,7 +137,7 @@ class Team(UseCases):
         heads = s.scalars(select(Account.id).where(Account.kind == Kind.STAFF, Account.role == Role.DIRECTION,
                                                    Account.disabled_at.is_(None)).with_for_update()).all()
         if len(heads) <= 1:
-            raise errors.NotAllowed(LAST_DIRECTION)
+            raise errors.NotAllowed(_(LAST_DIRECTION))
 
     def set_staff(self, identifier: str, *, role: str | Role | None = None, classes: Sequence[str] | None = None,
                   actor: str) -> StaffView:
@@ -166,7 +170,8 @@ class Team(UseCases):
             self.core.grant(s, actor, Right.STAFF)
             account = self._staff_account(s, identifier)
             if account.disabled_at is not None:
-                raise errors.NotAllowed(f"Le compte « {account.identifier} » est déjà désactivé.")
+                raise errors.NotAllowed(_("Le compte « {identifier} » est déjà désactivé.")
+                                        .format(identifier=account.identifier))
             self._keep_one_direction(s, account)
             account.disabled_at = self.now()
             self.sessions.revoke(s, account.id)
@@ -178,7 +183,8 @@ class Team(UseCases):
             self.core.grant(s, actor, Right.STAFF)
             account = self._staff_account(s, identifier)
             if account.disabled_at is None:
-                raise errors.NotAllowed(f"Le compte « {account.identifier} » est déjà actif.")
+                raise errors.NotAllowed(_("Le compte « {identifier} » est déjà actif.")
+                                        .format(identifier=account.identifier))
             account.disabled_at = None
             self.lockout.clear(s, account.identifier)
             self.audit(s, "staff.enabled", account.identifier, actor=actor)
@@ -249,16 +255,16 @@ class Team(UseCases):
     def staff_profile(self, token: str) -> StaffView:
         """Who is logged in at this staff kiosk, with their role and classes."""
         with self.tx() as s:
-            _, account = self._live_staff(s, token)
+            _unused, account = self._live_staff(s, token)
             return self._view(s, account)
 
     def confirm_staff(self, token: str, password: str) -> None:
         """The staff member types their password again: the session's actions are covered
         for the next few minutes. Wrong passwords count like wrong logins (and lock alike)."""
         if not password:
-            raise InvalidInput({"password": "Saisissez votre mot de passe."})
+            raise InvalidInput({"password": _("Saisissez votre mot de passe.")})
         with self.tx() as s:  # the session is touched: a write
-            _, account = self._live_staff(s, token)
+            _unused, account = self._live_staff(s, token)
             ident, password_hash = account.identifier, account.password_hash
         self.lockout.check("login", ident)
         if not self.core.hasher.verify(password_hash, password):

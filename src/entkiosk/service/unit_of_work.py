@@ -25,11 +25,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain import errors
 from ..domain.errors import DomainError
+from ..domain.i18n import N_, _
 from ..store import db
 
 log = logging.getLogger(__name__)
 
-UNSTORABLE = "Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez."
+UNSTORABLE = N_("Ces informations ne peuvent pas être enregistrées : vérifiez-les et recommencez.")
 
 
 class UnitOfWork:
@@ -49,7 +50,7 @@ class UnitOfWork:
         except StaleDataError:
             raise errors.Conflict() from None
         except IntegrityError:
-            raise errors.Conflict("Un autre poste vient de modifier les mêmes informations. Recommencez.") from None
+            raise errors.Conflict(_("Un autre poste vient de modifier les mêmes informations. Recommencez.")) from None
         except OperationalError as exc:
             if str(getattr(exc.orig, "sqlstate", "") or "").startswith("40"):
                 # PostgreSQL rolled this transaction back because another one changed the
@@ -61,8 +62,8 @@ class UnitOfWork:
             raise errors.StorageUnavailable() from None
         except DBAPIError as exc:
             log.error("storage refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
-            raise DomainError(UNSTORABLE) from None
+            raise DomainError(_(UNSTORABLE)) from None
         except UnicodeEncodeError:
             # Text no database can hold (a lone surrogate), refused by the driver itself.
             log.error("storage refused a value: text that cannot be encoded")
-            raise DomainError(UNSTORABLE) from None
+            raise DomainError(_(UNSTORABLE)) from None

@@ -15,6 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ..domain.classlist import StudentRow, Where
+from ..domain.i18n import N_, _
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import EmailState
 from ..domain.roles import Role
@@ -149,67 +150,68 @@ class Charter:
     text: str
 
 
-#: What each audit event means, as staff read it (the key stays in the CSV export).
+#: What each audit event means, as staff read it (the key stays in the CSV export); marked
+#: with ``N_``: :attr:`AuditRecord.label` translates.
 EVENT_LABELS: dict[str, str] = {
-    "login.ok": "connexion",
-    "login.failed": "connexion refusée",
-    "login.expired": "connexion après le délai d'activation",
-    "login.left": "connexion d'un élève sorti",
-    "logout": "déconnexion",
-    "lockout": "identifiant bloqué",
-    "account.activated": "compte activé",
-    "charter.accepted": "charte acceptée",
-    "charter.declined": "charte refusée",
-    "email.requested": "adresse mail à valider",
-    "email.resent": "code renvoyé",
-    "email.validated": "adresse mail validée",
-    "email.bad_code": "code de validation erroné",
-    "mail.failed": "mail non parti",
-    "profile.bad_password": "mot de passe actuel erroné",
-    "password.changed": "mot de passe changé",
-    "password.reset": "mot de passe réinitialisé (code du mail ou demande approuvée)",
-    "password.bad_code": "code de réinitialisation erroné",
-    "recovery.identifier": "identifiant oublié",
-    "recovery.password": "mot de passe oublié",
-    "accounts.imported": "import d'une liste",
-    "letters.issued": "courrier imprimé",
-    "staff.reset": "compte réinitialisé",
-    "staff.recreate": "compte recréé",
-    "staff.unlock": "identifiant débloqué",
-    "staff.force_change": "changement de mot de passe imposé",
-    "staff.added": "compte du personnel créé",
-    "staff.password_set": "mot de passe du personnel changé",
-    "kiosk.closed": "kiosque fermé",
-    "account.purged": "compte supprimé",
-    "audit.purged": "journal d'audit purgé",
-    "sync.applied": "mise à jour SIECLE appliquée",
-    "sync.created": "compte créé (SIECLE)",
-    "sync.class_changed": "changement de classe (SIECLE)",
-    "sync.left": "élève sorti (SIECLE)",
-    "sync.returned": "élève de retour (SIECLE)",
-    "sync.renamed": "nom corrigé (SIECLE)",
-    "sync.linked": "compte rattaché à SIECLE",
-    "sync.keys": "INE reçu (SIECLE)",
-    "activation.bad_birth_date": "date de naissance erronée (première connexion)",
-    "login.disabled": "connexion d'un compte du personnel désactivé",
-    "staff.changed": "rôle ou classes du personnel changés",
-    "staff.disabled": "compte du personnel désactivé",
-    "staff.enabled": "compte du personnel réactivé",
-    "staff.confirmed": "mot de passe du personnel confirmé",
-    "staff.confirm_failed": "confirmation du personnel refusée",
-    "recovery.help_asked": "demande sans adresse mail",
-    "recovery.help_refused": "demande sans adresse mail : identifiant ou date de naissance erronés",
-    "recovery.help_cancelled": "demande sans adresse mail annulée",
-    "recovery.help_approved": "demande sans adresse mail approuvée",
-    "recovery.guardian": "code envoyé à un responsable légal",
-    "recovery.guardian_refused": "envoi du code à un responsable refusé",
-    "guardians.imported": "import des responsables (SIECLE)",
-    "guardians.synced": "mise à jour des responsables (SIECLE)",
-    "guardian.created": "compte de responsable créé (SIECLE)",
-    "guardian.links": "enfants d'un responsable changés (SIECLE)",
-    "guardian.updated": "nom ou adresse d'un responsable corrigés (SIECLE)",
-    "guardian.left": "responsable sans enfant inscrit (SIECLE)",
-    "guardian.returned": "responsable de retour (SIECLE)",
+    "login.ok": N_("connexion"),
+    "login.failed": N_("connexion refusée"),
+    "login.expired": N_("connexion après le délai d'activation"),
+    "login.left": N_("connexion d'un élève sorti"),
+    "logout": N_("déconnexion"),
+    "lockout": N_("identifiant bloqué"),
+    "account.activated": N_("compte activé"),
+    "charter.accepted": N_("charte acceptée"),
+    "charter.declined": N_("charte refusée"),
+    "email.requested": N_("adresse mail à valider"),
+    "email.resent": N_("code renvoyé"),
+    "email.validated": N_("adresse mail validée"),
+    "email.bad_code": N_("code de validation erroné"),
+    "mail.failed": N_("mail non parti"),
+    "profile.bad_password": N_("mot de passe actuel erroné"),
+    "password.changed": N_("mot de passe changé"),
+    "password.reset": N_("mot de passe réinitialisé (code du mail ou demande approuvée)"),
+    "password.bad_code": N_("code de réinitialisation erroné"),
+    "recovery.identifier": N_("identifiant oublié"),
+    "recovery.password": N_("mot de passe oublié"),
+    "accounts.imported": N_("import d'une liste"),
+    "letters.issued": N_("courrier imprimé"),
+    "staff.reset": N_("compte réinitialisé"),
+    "staff.recreate": N_("compte recréé"),
+    "staff.unlock": N_("identifiant débloqué"),
+    "staff.force_change": N_("changement de mot de passe imposé"),
+    "staff.added": N_("compte du personnel créé"),
+    "staff.password_set": N_("mot de passe du personnel changé"),
+    "kiosk.closed": N_("kiosque fermé"),
+    "account.purged": N_("compte supprimé"),
+    "audit.purged": N_("journal d'audit purgé"),
+    "sync.applied": N_("mise à jour SIECLE appliquée"),
+    "sync.created": N_("compte créé (SIECLE)"),
+    "sync.class_changed": N_("changement de classe (SIECLE)"),
+    "sync.left": N_("élève sorti (SIECLE)"),
+    "sync.returned": N_("élève de retour (SIECLE)"),
+    "sync.renamed": N_("nom corrigé (SIECLE)"),
+    "sync.linked": N_("compte rattaché à SIECLE"),
+    "sync.keys": N_("INE reçu (SIECLE)"),
+    "activation.bad_birth_date": N_("date de naissance erronée (première connexion)"),
+    "login.disabled": N_("connexion d'un compte du personnel désactivé"),
+    "staff.changed": N_("rôle ou classes du personnel changés"),
+    "staff.disabled": N_("compte du personnel désactivé"),
+    "staff.enabled": N_("compte du personnel réactivé"),
+    "staff.confirmed": N_("mot de passe du personnel confirmé"),
+    "staff.confirm_failed": N_("confirmation du personnel refusée"),
+    "recovery.help_asked": N_("demande sans adresse mail"),
+    "recovery.help_refused": N_("demande sans adresse mail : identifiant ou date de naissance erronés"),
+    "recovery.help_cancelled": N_("demande sans adresse mail annulée"),
+    "recovery.help_approved": N_("demande sans adresse mail approuvée"),
+    "recovery.guardian": N_("code envoyé à un responsable légal"),
+    "recovery.guardian_refused": N_("envoi du code à un responsable refusé"),
+    "guardians.imported": N_("import des responsables (SIECLE)"),
+    "guardians.synced": N_("mise à jour des responsables (SIECLE)"),
+    "guardian.created": N_("compte de responsable créé (SIECLE)"),
+    "guardian.links": N_("enfants d'un responsable changés (SIECLE)"),
+    "guardian.updated": N_("nom ou adresse d'un responsable corrigés (SIECLE)"),
+    "guardian.left": N_("responsable sans enfant inscrit (SIECLE)"),
+    "guardian.returned": N_("responsable de retour (SIECLE)"),
 }
 
 
@@ -268,7 +270,8 @@ class AuditRecord:
 
     @property
     def label(self) -> str:
-        return EVENT_LABELS.get(self.event, self.event)
+        label = EVENT_LABELS.get(self.event)
+        return _(label) if label is not None else self.event
 
 
 @dataclass(frozen=True)
@@ -291,11 +294,11 @@ class ClassSummary:
 StudentState = Literal["waiting", "activated", "ready", "expired", "left"]
 
 STATE_LABELS: dict[str, str] = {
-    "waiting": "En attente",
-    "activated": "Activé",
-    "ready": "Prêt",
-    "expired": "Expiré",
-    "left": "Sorti",
+    "waiting": N_("En attente"),
+    "activated": N_("Activé"),
+    "ready": N_("Prêt"),
+    "expired": N_("Expiré"),
+    "left": N_("Sorti"),
 }
 
 
@@ -320,7 +323,7 @@ class StudentStatus:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return _(STATE_LABELS[self.state])
 
 
 @dataclass(frozen=True)
@@ -336,16 +339,16 @@ class ChildView:
 
     @property
     def state_label(self) -> str:
-        return CHILD_STATE_LABELS[self.state]
+        return _(CHILD_STATE_LABELS[self.state])
 
 
 #: A child's account as the guardian reads it.
 CHILD_STATE_LABELS: dict[str, str] = {
-    "waiting": "en attente d'activation",
-    "activated": "activé",
-    "ready": "activé",
-    "expired": "délai d'activation dépassé (un nouveau courrier est à demander à l'établissement)",
-    "left": "sorti de l'établissement",
+    "waiting": N_("en attente d'activation"),
+    "activated": N_("activé"),
+    "ready": N_("activé"),
+    "expired": N_("délai d'activation dépassé (un nouveau courrier est à demander à l'établissement)"),
+    "left": N_("sorti de l'établissement"),
 }
 
 
@@ -367,7 +370,7 @@ class GuardianStatus:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return _(STATE_LABELS[self.state])
 
     @property
     def name(self) -> str:
@@ -377,10 +380,10 @@ class GuardianStatus:
 RequestState = Literal["pending", "used", "expired", "void"]
 
 REQUEST_LABELS: dict[str, str] = {
-    "pending": "en cours",
-    "used": "utilisée",
-    "expired": "expirée",
-    "void": "annulée",
+    "pending": N_("en cours"),
+    "used": N_("utilisée"),
+    "expired": N_("expirée"),
+    "void": N_("annulée"),
 }
 
 #: What became of a request's mail: sent, not sent (a failure), still to leave, or none
@@ -404,31 +407,33 @@ class ResetRequestView:
 
     @property
     def state_label(self) -> str:
-        return REQUEST_LABELS[self.state]
+        return _(REQUEST_LABELS[self.state])
 
     def rows(self, tz: ZoneInfo) -> list[tuple[str, str]]:
         """(label, value) lines as the console and ``entkiosk request`` show them."""
         def when(moment: datetime) -> str:
-            return moment.astimezone(tz).strftime("%d/%m/%Y à %H:%M")
+            local = moment.astimezone(tz)
+            return _("{date} à {time}").format(date=local.strftime("%d/%m/%Y"), time=local.strftime("%H:%M"))
 
         state = self.state_label
         if self.state == "pending" and self.expires_at is not None:
-            state += f" (code valable jusqu'au {when(self.expires_at)})"
+            state = _("en cours (code valable jusqu'au {moment})").format(moment=when(self.expires_at))
         elif self.state == "expired" and self.expires_at is not None:
-            state += f" le {when(self.expires_at)} : l'élève peut faire une nouvelle demande"
+            state = _("expirée le {moment} : l'élève peut faire une nouvelle demande").format(
+                moment=when(self.expires_at))
         elif self.state == "used":
-            state += " : le mot de passe a été changé avec le code reçu"
-        mail = {"sent": "envoyé à l'adresse mail validée du compte",
-                "failed": "n'a pas pu être envoyé (voir le journal du kiosque) : l'élève peut refaire la demande",
-                "waiting": "en cours d'envoi",
-                "none": ("aucun : ce compte n'avait pas d'adresse mail validée" if self.identifier
-                         else "aucun : l'identifiant saisi ne correspond à aucun compte")}[self.mail]
+            state = _("utilisée : le mot de passe a été changé avec le code reçu")
+        mail = {"sent": _("envoyé à l'adresse mail validée du compte"),
+                "failed": _("n'a pas pu être envoyé (voir le journal du kiosque) : l'élève peut refaire la demande"),
+                "waiting": _("en cours d'envoi"),
+                "none": (_("aucun : ce compte n'avait pas d'adresse mail validée") if self.identifier
+                         else _("aucun : l'identifiant saisi ne correspond à aucun compte"))}[self.mail]
         return [
-            ("N° de référence", self.reference),
-            ("Demandée le", f"{when(self.created_at)} (poste {self.kiosk_id})"),
-            ("État", state),
-            ("Mail", mail),
-            ("Compte", self.identifier or "aucun (l'identifiant saisi n'est pas conservé)"),
+            (_("N° de référence"), self.reference),
+            (_("Demandée le"), _("{moment} (poste {kiosk})").format(moment=when(self.created_at), kiosk=self.kiosk_id)),
+            (_("État"), state),
+            (_("Mail"), mail),
+            (_("Compte"), self.identifier or _("aucun (l'identifiant saisi n'est pas conservé)")),
         ]
 
 
@@ -440,7 +445,7 @@ class ImportPreview:
     identifiers: list[str]  # the identifier each of ``rows`` would get, in order
     problems: list[tuple[Where, str]]
     enrolled: list[tuple[Where, str]] = field(default_factory=list)  # (where, identifier): already on file
-    format_label: str = "liste de classe CSV"
+    format_label: str = N_("liste de classe CSV")  # marked only: compared, and translated where shown
     uaj: str | None = None  # the school's code, for a SIECLE export
     without_class: list[str] = field(default_factory=list)  # SIECLE pupils with no division yet: not imported
     leavers: int = 0  # SIECLE pupils with a DATE_SORTIE: not imported
@@ -449,7 +454,8 @@ class ImportPreview:
     @property
     def enrolled_problems(self) -> list[tuple[Where, str]]:
         """The pupils already on file, as the bad rows of an import that creates them all."""
-        return [(where, f"élève déjà inscrit (identifiant {identifier})") for where, identifier in self.enrolled]
+        return [(where, _("élève déjà inscrit (identifiant {identifier})")
+                        .format(identifier=identifier)) for where, identifier in self.enrolled]
 
     @property
     def classes(self) -> dict[str, int]:

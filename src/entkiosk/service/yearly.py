@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors
 from ..domain.classlist import StudentRow, Where, person_key
+from ..domain.i18n import N_, _, ngettext
 from ..domain.identifiers import base_identifier, next_free
 from ..domain.letter import IssuedLetter
 from ..domain.lifecycle import Kind
@@ -68,7 +69,7 @@ class Change:
     name: str
     before: str = ""
     after: str = ""
-    why: str = ""
+    why: str = ""  # French, marked with N_ (stored in the audit): translate where shown
 
 
 @dataclass
@@ -107,18 +108,20 @@ class UpdatePlan:
     @property
     def counts(self) -> str:
         """« 3 nouveaux élèves, 4 changements de classe, 1 départ, … » (the preview's first line)."""
-        def n(number: int, one: str, many: str) -> str:
-            return f"{number} {one if number <= 1 else many}"
-
-        parts = [n(len(self.newcomers), "nouvel élève", "nouveaux élèves"),
-                 n(len(self.moves), "changement de classe", "changements de classe"),
-                 n(len(self.leaving), "départ", "départs"), n(len(self.returning), "retour", "retours"),
-                 n(len(self.renamed), "nom corrigé", "noms corrigés")]
+        newcomers, moves, leaving = len(self.newcomers), len(self.moves), len(self.leaving)
+        returning, renamed, linked = len(self.returning), len(self.renamed), len(self.linked)
+        parts = [ngettext("{count} nouvel élève", "{count} nouveaux élèves", newcomers).format(count=newcomers),
+                 ngettext("{count} changement de classe", "{count} changements de classe", moves).format(count=moves),
+                 ngettext("{count} départ", "{count} départs", leaving).format(count=leaving),
+                 ngettext("{count} retour", "{count} retours", returning).format(count=returning),
+                 ngettext("{count} nom corrigé", "{count} noms corrigés", renamed).format(count=renamed)]
         if self.linked:
-            parts.append(n(len(self.linked), "compte rattaché", "comptes rattachés"))
-        parts.append(n(self.unchanged, "élève inchangé", "élèves inchangés"))
+            parts.append(ngettext("{count} compte rattaché", "{count} comptes rattachés", linked).format(count=linked))
+        parts.append(ngettext("{count} élève inchangé", "{count} élèves inchangés",
+                              self.unchanged).format(count=self.unchanged))
         if self.ines_received:
-            parts.append(f"{self.ines_received} INE reçu{'s' if self.ines_received > 1 else ''}")
+            parts.append(ngettext("{count} INE reçu", "{count} INE reçus",
+                                  self.ines_received).format(count=self.ines_received))
         return ", ".join(parts)
 
     @property
@@ -129,9 +132,9 @@ class UpdatePlan:
 
     @property
     def departure_warning(self) -> str:
-        return (f"Attention : {len(self.leaving)} des {self.followed} élèves suivis par SIECLE quitteraient "
-                "l'établissement et leurs comptes seraient fermés. Vérifiez que l'export est celui de tout "
-                "l'établissement, pour l'année qui commence.")
+        return _("Attention : {leaving} des {followed} élèves suivis par SIECLE quitteraient l'établissement et "
+                 "leurs comptes seraient fermés. Vérifiez que l'export est celui de tout l'établissement, pour "
+                 "l'année qui commence.").format(leaving=len(self.leaving), followed=self.followed)
 
     @property
     def changes(self) -> int:
@@ -164,12 +167,16 @@ class YearlyUpdate(UseCases):
     def _read(self, data: bytes) -> PupilFile:
         file = read_pupils(data, today=self.now().astimezone(self.settings.timezone).date())
         if not file.whole_school:
-            what = (" : c'est un export CSV de SIECLE, qui ne dit pas quels élèves ont quitté l'établissement"
-                    if file.format == "siecle-csv" else "")
-            raise errors.FileRefused(
-                f"La mise à jour annuelle se fait avec l'export XML de SIECLE (ElevesSansAdresses.xml, ou le zip "
-                f"qui le contient), et ce fichier n'en est pas un{what}. Pour ajouter seulement de nouveaux élèves, "
-                "utilisez « Importer une liste ».")
+            if file.format == "siecle-csv":
+                raise errors.FileRefused(_(
+                    "La mise à jour annuelle se fait avec l'export XML de SIECLE (ElevesSansAdresses.xml, ou le zip "
+                    "qui le contient), et ce fichier n'en est pas un : c'est un export CSV de SIECLE, qui ne dit pas "
+                    "quels élèves ont quitté l'établissement. Pour ajouter seulement de nouveaux élèves, utilisez "
+                    "« Importer une liste »."))
+            raise errors.FileRefused(_(
+                "La mise à jour annuelle se fait avec l'export XML de SIECLE (ElevesSansAdresses.xml, ou le zip "
+                "qui le contient), et ce fichier n'en est pas un. Pour ajouter seulement de nouveaux élèves, "
+                "utilisez « Importer une liste »."))
         return file
 
     def preview_update(self, data: bytes, *, actor: str | None = None) -> UpdatePlan:
@@ -196,10 +203,10 @@ class YearlyUpdate(UseCases):
         if plan.problems:
             raise errors.ImportRejected(plan.problems, update=True)
         if plan.mass_departure and not many_departures:
-            raise errors.NotAllowed(f"{plan.departure_warning} Rien n'a été modifié.")
+            raise errors.NotAllowed(_("{warning} Rien n'a été modifié.").format(warning=plan.departure_warning))
         if expected is not None and plan.fingerprint != expected:
-            raise errors.Conflict("Les comptes ont changé depuis l'aperçu : relancez l'aperçu avant d'appliquer.")
-        passwords = [provisional_password(self.core.rng) for _ in plan.newcomers]
+            raise errors.Conflict(_("Les comptes ont changé depuis l'aperçu : relancez l'aperçu avant d'appliquer."))
+        passwords = [provisional_password(self.core.rng) for _unused in plan.newcomers]
         hashes = self.core.hash_many(passwords, progress)
         letters: list[IssuedLetter] = []
         try:
@@ -207,8 +214,8 @@ class YearlyUpdate(UseCases):
                 self.core.grant(s, actor, Right.SYNC)  # not disabled meanwhile
                 self.core.check_school(s, file.uaj, record=True, exported_on=file.exported_on)
                 if self._plan(s, file).fingerprint != plan.fingerprint:
-                    raise errors.Conflict("Un autre poste a modifié les comptes pendant la mise à jour : "
-                                          "rien n'a été enregistré, relancez-la.")
+                    raise errors.Conflict(_("Un autre poste a modifié les comptes pendant la mise à jour : rien n'a "
+                                            "été enregistré, relancez-la."))
                 self._write(s, plan, actor)
                 taken = set(s.scalars(select(Account.identifier)))
                 classes: dict[str, SchoolClass] = {}
@@ -225,7 +232,7 @@ class YearlyUpdate(UseCases):
                     s.flush()
                     deliver(letters)
         except IntegrityError:
-            raise errors.Conflict("Un autre poste crée des comptes en même temps. Relancez la mise à jour.") from None
+            raise errors.Conflict(_("Un autre poste crée des comptes en même temps. Relancez la mise à jour.")) from None
         return UpdateDone(plan, letters)
 
     # ------------------------------------------------------------ the plan
@@ -257,17 +264,19 @@ class YearlyUpdate(UseCases):
             row = rows.get(record.eleve_id)
             account = (by_ine.get(record.ine) if record.ine else None) or by_id.get(record.eleve_id)
             if account is not None and account.ine and record.ine and account.ine != record.ine:
-                plan.problems.append((record.label, f"ELEVE_ID {record.eleve_id} déjà rattaché au compte "
-                                                    f"{account.identifier}, qui a un autre INE ({account.ine})"))
+                plan.problems.append((record.label, _("ELEVE_ID {eleve_id} déjà rattaché au compte {identifier}, qui "
+                                                      "a un autre INE ({ine})")
+                                                    .format(eleve_id=record.eleve_id, identifier=account.identifier, ine=account.ine)))
                 continue
             if account is None and row is not None:
                 key = person_key(row.last_name, row.first_name, row.birth_date)
                 candidates = keyless.get(key, [])
                 if len(candidates) > 1 or (candidates and same_person[key] > 1):
                     names = ", ".join(c.identifier for c in candidates)
-                    plan.problems.append((record.label, f"mêmes nom, prénom et date de naissance que plusieurs "
-                                                        f"élèves ou comptes sans identifiant SIECLE ({names}) : "
-                                                        "impossible de savoir lequel est cet élève"))
+                    plan.problems.append((record.label, _("mêmes nom, prénom et date de naissance que plusieurs "
+                                                          "élèves ou comptes sans identifiant SIECLE "
+                                                          "({identifiers}) : impossible de savoir lequel est cet "
+                                                          "élève").format(identifiers=names)))
                     continue
                 if candidates:
                     account = candidates[0]
@@ -276,11 +285,12 @@ class YearlyUpdate(UseCases):
             if account is None:
                 if row is not None:
                     newcomers.append(row)
-                elif not record.left and not record.class_name and not any(w == record.label for w, _ in file.problems):
+                elif not record.left and not record.class_name and not any(w == record.label for w, _unused in file.problems):
                     plan.without_class.append(record.label)
                 continue
             if account.id in matched:
-                plan.problems.append((record.label, f"même compte ({account.identifier}) que {matched[account.id]}"))
+                plan.problems.append((record.label, _("même compte ({identifier}) que {other}")
+                                                    .format(identifier=account.identifier, other=matched[account.id])))
                 continue
             matched[account.id] = record.label
             self._compare(plan, account, record, row, linked=account.id in linked)
@@ -290,7 +300,7 @@ class YearlyUpdate(UseCases):
                 continue
             if account.ine or account.eleve_id:
                 plan.leaving.append(Change(account.identifier, account.name, before=account.class_name,
-                                           why="absent de l'export"))
+                                           why=N_("absent de l'export")))  # French: also stored in the audit
                 plan._leaving.append(account.id)
             else:
                 plan.outside.append(account.identifier)
@@ -310,7 +320,7 @@ class YearlyUpdate(UseCases):
                 plan.unchanged += 1
             else:
                 plan.leaving.append(Change(account.identifier, account.name, before=account.class_name,
-                                           why="date de sortie dans SIECLE"))
+                                           why=N_("date de sortie dans SIECLE")))  # French: also stored in the audit
                 plan._leaving.append(account.id)
             return
         changed = False
@@ -328,7 +338,7 @@ class YearlyUpdate(UseCases):
             def who(name: str, born: date | None) -> str:
                 if born == row.birth_date == account.birth_date:
                     return name  # the birth date is said only when it is what changed
-                return f"{name}, né(e) le {born:%d/%m/%Y}" if born else name
+                return _("{name}, né(e) le {birth_date}").format(name=name, birth_date=f"{born:%d/%m/%Y}") if born else name
 
             plan.renamed.append(Change(account.identifier, account.name, before=who(account.name, account.birth_date),
                                        after=who(f"{row.last_name} {row.first_name}", row.birth_date)))

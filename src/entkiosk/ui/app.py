@@ -26,6 +26,7 @@ from textual.screen import Screen
 
 from ..config import Settings
 from ..domain import i18n
+from ..domain.i18n import _
 from .crash import TracebackToLog
 from .kiosk import Kiosk, PortalMemory, S
 from .widgets.too_small import fit, too_small
@@ -258,7 +259,9 @@ class KioskApp(Kiosk, inherit_bindings=False):
         timeout = self.settings.kiosk.idle_timeout
         remaining = timeout - (self.idle_clock() - self._last_activity)
         if remaining <= 0:
-            self.end_session("Session terminée après une période d'inactivité : les informations saisies ont été effacées.")
+            # In the language of the student who just left (end_session then goes back to the school's).
+            self.end_session(_("Session terminée après une période d'inactivité : "
+                               "les informations saisies ont été effacées."))
         elif remaining <= min(IDLE_WARNING, timeout // 3):
             if isinstance(stack[-1], IdleWarning):
                 stack[-1].remaining = int(remaining + 0.999)
@@ -352,6 +355,8 @@ class KioskApp(Kiosk, inherit_bindings=False):
         its student typed as soon as it leaves the stack (:meth:`KioskScreen.forget`).
         """
         name = screen_type.__name__ + "".join(f":{key}={value}" for key, value in sorted(options.items()))
+        # One per language: a kept screen's words are those of the language it was built in.
+        name += f"@{i18n.language()}"
         if not self.is_screen_installed(name):
             self.install_screen(screen_type(**options), name)
         return self.get_screen(name)  # type: ignore[return-value]

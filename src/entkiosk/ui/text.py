@@ -21,6 +21,8 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, RulesMap
 
+from ..domain.i18n import _
+
 
 def visible(text: str) -> str:
     """``text`` with every control character written out (``\\x1b``, ``\\n`` kept as newline)."""
@@ -93,7 +95,10 @@ def cell(text: str) -> Text:
     return Text(visible(text), no_wrap=True)
 
 
-def local_date(moment: datetime | None, tz: ZoneInfo, fmt: str = "%d/%m/%Y à %H:%M") -> str:
+def local_date(moment: datetime | None, tz: ZoneInfo, fmt: str | None = None) -> str:
+    """« 14/03/2026 à 08:05 » (``fmt`` a strftime format; by default the language's date and time)."""
+    if fmt is None:
+        fmt = _("%d/%m/%Y à %H:%M")
     return moment.astimezone(tz).strftime(fmt) if moment else ""
 
 

@@ -87,7 +87,7 @@ class KioskScreen(FitsTheTerminal, Screen[Any], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = screen_keys()
 
     #: The band at the top, as in the guide ("SCOLARITÉ SERVICES", "PREMIÈRE CONNEXION"…).
-    BAND: ClassVar[str] = "SCOLARITÉ SERVICES"
+    BAND: ClassVar[str] = N_("SCOLARITÉ SERVICES")
     #: The screen's own heading under the band.
     HEADING: ClassVar[str] = ""
 

@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
 
 from ...domain.errors import DomainError
+from ...domain.i18n import N_, _
 from ...service import Charter
 from ..text import plain, reflow
 from ..widgets.controls import KioskButton, KioskCheckbox, ScrollText
@@ -20,10 +21,10 @@ from .base import KioskScreen, screen_keys
 class CharterScreen(KioskScreen):
     """The establishment's charter, read from its file by the service (in a worker)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Refuser")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back=N_("Refuser"))
 
-    BAND = "ACCUEIL > ACTUALITÉS"
-    HEADING = "Charte d'utilisation de l'ENT"
+    BAND = N_("ACCUEIL > ACTUALITÉS")
+    HEADING = N_("Charte d'utilisation de l'ENT")
 
     def __init__(self) -> None:
         super().__init__()
@@ -31,11 +32,11 @@ class CharterScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         with ScrollText(id="charter-text", can_focus=True):
-            yield Static("Chargement de la charte…", id="charter-body", markup=False)
-        yield KioskCheckbox("J'accepte la charte", id="accept")
+            yield Static(_("Chargement de la charte…"), id="charter-body", markup=False)
+        yield KioskCheckbox(_("J'accepte la charte"), id="accept")
         with Horizontal(classes="buttons"):
-            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
-            yield KioskButton("Refuser et se déconnecter", id="decline")
+            yield KioskButton(_("VALIDER"), id="validate", classes="submit", variant="primary")
+            yield KioskButton(_("Refuser et se déconnecter"), id="decline")
 
     def on_mount(self) -> None:
         self.query_one("#charter-text").focus()
@@ -53,10 +54,10 @@ class CharterScreen(KioskScreen):
         if self.busy:
             return  # still loading
         if self._version is None:
-            self.show_error(DomainError("La charte n'est pas disponible : adressez-vous à votre établissement."))
+            self.show_error(DomainError(_("La charte n'est pas disponible : adressez-vous à votre établissement.")))
             return
         if not self.query_one("#accept", Checkbox).value:
-            self.show_error(DomainError("Cochez « J'accepte la charte » pour accéder aux services."))
+            self.show_error(DomainError(_("Cochez « J'accepte la charte » pour accéder aux services.")))
             self.query_one("#accept").focus()
             return
         self.call(self.app.service.accept_charter, self.app.token, self._version, then=self._accepted)
@@ -76,9 +77,9 @@ class CharterScreen(KioskScreen):
     @on(Button.Pressed, "#decline")
     def _decline(self) -> None:
         self.call(self.app.service.decline_charter, self.app.token,
-                  then=lambda _: self.app.end_session(
-                      "Vous avez refusé la charte : vous êtes déconnecté(e). Votre nouveau mot de passe reste "
-                      "valable ; la charte vous sera proposée à la prochaine connexion."))
+                  then=lambda _result: self.app.end_session(
+                      _("Vous avez refusé la charte : vous êtes déconnecté(e). Votre nouveau mot de passe reste "
+                        "valable ; la charte vous sera proposée à la prochaine connexion.")))
 
     def action_back(self) -> None:
         """Échap: refusing the charter logs out, as « Refuser et se déconnecter »."""

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
+from ...domain.i18n import N_, _
 from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.table import KioskTable
@@ -19,30 +20,37 @@ from .base import KioskScreen
 
 
 class DemoLettersScreen(KioskScreen):
-    BAND = "DÉMONSTRATION"
-    HEADING = "Courriers de notification de la classe d'exemple"
+    BAND = N_("DÉMONSTRATION")
+    HEADING = N_("Courriers de notification de la classe d'exemple")
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Entrée sur un élève ou un parent\u00a0: sa connexion s'ouvre, déjà saisie. Les mails "
-                     "envoyés (codes)\u00a0: entkiosk outbox dans un autre terminal.",
+        yield Static(_("Entrée sur un élève ou un parent\u00a0: sa connexion s'ouvre, déjà saisie. Les mails "
+                       "envoyés (codes)\u00a0: entkiosk outbox dans un autre terminal."),
                      classes="paragraph")
-        yield KioskTable("Identifiant", "Mot de passe", "Né(e) le", "Élève", id="letters")
+        yield KioskTable(_("Identifiant"), _("Mot de passe"), _("Né(e) le"), _("Élève"), id="letters")
         if self.app.demo_staff:
             identifier, password = self.app.demo_staff
-            yield Static(plain("Console du personnel\u00a0: «\u00a0Se connecter\u00a0», profil «\u00a0Personnel "
-                               f"de l'Éducation Nationale\u00a0», identifiant {identifier}, mot de passe {password}"),
-                         id="demo-staff", classes="paragraph")
+            staff = (_("Console du personnel\u00a0: «\u00a0Se connecter\u00a0», profil «\u00a0Personnel "
+                        "de l'Éducation Nationale\u00a0», identifiant {identifier}, mot de passe {password}")
+                     .format(identifier=identifier, password=password))
+            yield Static(plain(staff), id="demo-staff", classes="paragraph")
         with HorizontalGroup(classes="buttons"):
             if self.app.demo_staff:
-                yield KioskButton("Console du personnel", id="staff")
-            yield KioskButton("RETOUR", id="back", classes="submit", variant="primary")
+                yield KioskButton(_("Console du personnel"), id="staff")
+            yield KioskButton(_("RETOUR"), id="back", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         table = self.query_one("#letters", KioskTable)
+
+        def who(letter) -> str:
+            if letter.guardian:
+                return _("parent de {children}").format(
+                    children=", ".join(c.rsplit(" (", 1)[0] for c in letter.children))
+            return f"{letter.first_name} {letter.last_name}"
+
         table.fill([(letter.identifier, [letter.identifier, letter.provisional_password,
                                          letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else "",
-                                         "parent de " + ", ".join(c.rsplit(" (", 1)[0] for c in letter.children) if letter.guardian else
-                                         f"{letter.first_name} {letter.last_name}"])
+                                         who(letter)])
                     for letter in self.app.demo_letters])
         table.focus()
 
@@ -52,20 +60,23 @@ class DemoLettersScreen(KioskScreen):
         letter = next(x for x in self.app.demo_letters if x.identifier == event.row_key.value)
         if letter.guardian:
             self._log_in(False, letter.identifier, letter.provisional_password,
-                         f"Démonstration\u00a0: {letter.addressee}, parent de {self._children(letter)} — la date de "
-                         "naissance d'un enfant est demandée à la première connexion. Appuyez sur Entrée.",
+                         _("Démonstration\u00a0: {addressee}, parent de {children} — la date de "
+                           "naissance d'un enfant est demandée à la première connexion. Appuyez sur Entrée.").format(
+                             addressee=letter.addressee, children=self._children(letter)),
                          guardians=True)
             return
         born = letter.birth_date.strftime("%d/%m/%Y") if letter.birth_date else ""
         self._log_in(False, letter.identifier, letter.provisional_password,
-                     f"Démonstration : {letter.first_name} {letter.last_name}, né(e) le {born} — la date de "
-                     "naissance est demandée à la première connexion. Appuyez sur Entrée.")
+                     _("Démonstration : {first_name} {last_name}, né(e) le {born} — la date de "
+                       "naissance est demandée à la première connexion. Appuyez sur Entrée.").format(
+                         first_name=letter.first_name, last_name=letter.last_name, born=born))
 
     @on(Button.Pressed, "#staff")
     def _staff(self) -> None:
         if self.app.demo_staff:
-            self._log_in(True, *self.app.demo_staff, "Démonstration : le compte du personnel est saisi pour vous. "
-                         "Appuyez sur Entrée.")
+            self._log_in(True, *self.app.demo_staff,
+                         _("Démonstration : le compte du personnel est saisi pour vous. "
+                           "Appuyez sur Entrée."))
 
     def _children(self, guardian) -> str:
         """A guardian's children with their birth dates, read on the pupils' letters of the demo."""
@@ -74,7 +85,7 @@ class DemoLettersScreen(KioskScreen):
         for child in guardian.children:
             name = child.rsplit(" (", 1)[0]
             date = born.get(name)
-            said.append(f"{name}, né(e) le {date:%d/%m/%Y}" if date else name)
+            said.append(_("{name}, né(e) le {date}").format(name=name, date=f"{date:%d/%m/%Y}") if date else name)
         return " ; ".join(said)
 
     def _log_in(self, staff: bool, identifier: str, password: str, note: str, *, guardians: bool = False) -> None:

@@ -10,6 +10,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from ...domain.i18n import N_, _
 from ...service import Outcome
 from ..widgets.controls import KioskButton
 from ..widgets.fields import BirthDateField, Field, PasswordField
@@ -21,33 +22,33 @@ from .message import MAIL_RETRY, MessageScreen
 class FirstConnectionScreen(KioskScreen):
     """Birth date, new password twice, optional address twice; VALIDER / ANNULER."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Annuler")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back=N_("Annuler"))
 
-    BAND = "PREMIÈRE CONNEXION"
-    HEADING = "Vos informations"
+    BAND = N_("PREMIÈRE CONNEXION")
+    HEADING = N_("Vos informations")
 
     def compose_body(self) -> ComposeResult:
         session = self.app.session
         identifier = session.identifier if session else ""
         guardian = session is not None and session.kind == "parent"
-        yield Field("votre identifiant", "identifier", value=identifier, disabled=True,
-                    hint="Votre identifiant est déjà renseigné")
+        yield Field(_("votre identifiant"), "identifier", value=identifier, disabled=True,
+                    hint=_("Votre identifiant est déjà renseigné"))
         if guardian:
-            yield Static("La date demandée est celle de l'un de vos enfants.", classes="paragraph")
-            yield BirthDateField("date de naissance d'un enfant*")
+            yield Static(_("La date demandée est celle de l'un de vos enfants."), classes="paragraph")
+            yield BirthDateField(_("date de naissance d'un enfant*"))
         else:
             yield BirthDateField()
-        yield PasswordField("nouveau mot de passe*", "new_password", rule=True)
-        yield PasswordField("confirmation du mot de passe*", "new_password_confirm")
+        yield PasswordField(_("nouveau mot de passe*"), "new_password", rule=True)
+        yield PasswordField(_("confirmation du mot de passe*"), "new_password_confirm")
         offered = (session.offered_email or "") if session else ""
-        yield Field("votre adresse mail", "email", max_length=254, value=offered)
-        yield Field("confirmation de votre adresse mail", "email_confirm", max_length=254, value=offered,
-                    hint=("L'adresse connue de l'établissement : elle sera validée par le code que vous recevrez."
-                          if offered else "L'adresse mail n'est pas obligatoire mais fortement recommandée."))
-        yield Static("*Champ obligatoire", classes="note")
+        yield Field(_("votre adresse mail"), "email", max_length=254, value=offered)
+        yield Field(_("confirmation de votre adresse mail"), "email_confirm", max_length=254, value=offered,
+                    hint=(_("L'adresse connue de l'établissement : elle sera validée par le code que vous recevrez.")
+                          if offered else _("L'adresse mail n'est pas obligatoire mais fortement recommandée.")))
+        yield Static(_("*Champ obligatoire"), classes="note")
         with Horizontal(classes="buttons"):
-            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
-            yield KioskButton("ANNULER", id="cancel")
+            yield KioskButton(_("VALIDER"), id="validate", classes="submit", variant="primary")
+            yield KioskButton(_("ANNULER"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#birth_day").focus()
@@ -69,19 +70,19 @@ class FirstConnectionScreen(KioskScreen):
             # Nothing was received: no word of a mail to open. The address waits, and the
             # profile's resend button works at once.
             self.app.switch_screen(MessageScreen(
-                "PREMIÈRE CONNEXION", "Compte activé, adresse mail en attente",
-                "Votre compte est activé et votre nouveau mot de passe est enregistré.",
+                N_("PREMIÈRE CONNEXION"), N_("Compte activé, adresse mail en attente"),
+                _("Votre compte est activé et votre nouveau mot de passe est enregistré."),
                 outcome.mail_problem,
-                MAIL_RETRY,
-                "Lisez maintenant la charte d'utilisation de l'ENT.",
+                _(MAIL_RETRY),
+                _("Lisez maintenant la charte d'utilisation de l'ENT."),
                 then=to_charter, error=True))
         elif outcome.email_pending:
             self.app.switch_screen(MessageScreen(
-                "PREMIÈRE CONNEXION", "Compte en attente de validation",
-                "Pour utiliser votre compte, ouvrez maintenant le mail que vous venez de recevoir et "
-                "suivez les instructions.",
-                "Votre nouveau mot de passe est enregistré. Lisez d'abord la charte d'utilisation de l'ENT ; "
-                "le code du mail se saisit ensuite dans MON COMPTE, avec le bouton « SAISIR LE CODE REÇU ».",
+                N_("PREMIÈRE CONNEXION"), N_("Compte en attente de validation"),
+                _("Pour utiliser votre compte, ouvrez maintenant le mail que vous venez de recevoir et "
+                  "suivez les instructions."),
+                _("Votre nouveau mot de passe est enregistré. Lisez d'abord la charte d'utilisation de l'ENT ; "
+                  "le code du mail se saisit ensuite dans MON COMPTE, avec le bouton « SAISIR LE CODE REÇU »."),
                 then=to_charter))
         else:
             to_charter()

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from ...domain.i18n import N_, _
 from ...domain.passwords import reset_rule
 from ..text import plain
 from ..widgets.controls import KioskButton
@@ -22,12 +23,12 @@ if TYPE_CHECKING:
 
 
 class ForgotIdentifierScreen(RecoveryScreen):
-    BAND = "IDENTIFIANT OUBLIÉ"
-    HEADING = "Identifiant oublié"
+    BAND = N_("IDENTIFIANT OUBLIÉ")
+    HEADING = N_("Identifiant oublié")
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
-        yield Field("votre adresse mail*", "email", max_length=254)
+        yield Static(_("Veuillez saisir les informations suivantes :"), classes="paragraph")
+        yield Field(_("votre adresse mail*"), "email", max_length=254)
         yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -39,26 +40,31 @@ class ForgotIdentifierScreen(RecoveryScreen):
 
     def _sent(self, address: str) -> None:
         self.app.switch_screen(MessageScreen(
-            "IDENTIFIANT OUBLIÉ", "Identifiant oublié",
-            f"Un mail rappelant votre identifiant vous a été envoyé à l'adresse suivante : {address}.",
+            N_("IDENTIFIANT OUBLIÉ"), N_("Identifiant oublié"),
+            _("Un mail rappelant votre identifiant vous a été envoyé à l'adresse suivante : {address}.").format(
+                address=address),
             then=self.app.end_session))
 
 
 class ForgotPasswordScreen(RecoveryScreen):
-    BAND = "MOT DE PASSE OUBLIÉ"
-    HEADING = "Mot de passe oublié"
+    BAND = N_("MOT DE PASSE OUBLIÉ")
+    HEADING = N_("Mot de passe oublié")
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Veuillez saisir les informations suivantes :", classes="paragraph")
-        yield Field("votre identifiant*", "identifier", max_length=80)
+        yield Static(_("Veuillez saisir les informations suivantes :"), classes="paragraph")
+        yield Field(_("votre identifiant*"), "identifier", max_length=80)
         yield from self.buttons()
-        yield Static(plain("Pas d'adresse mail validée sur votre compte ? Un adulte de l'établissement peut "
-                           "approuver votre demande" + (", ou le code peut être envoyé à l'un de vos responsables "
-                           "légaux." if self.app.settings.accounts.guardian_recovery else ".")), classes="note")
+        if self.app.settings.accounts.guardian_recovery:
+            note = _("Pas d'adresse mail validée sur votre compte ? Un adulte de l'établissement peut approuver votre "
+                     "demande, ou le code peut être envoyé à l'un de vos responsables légaux.")
+        else:
+            note = _("Pas d'adresse mail validée sur votre compte ? Un adulte de l'établissement peut approuver votre "
+                     "demande.")
+        yield Static(plain(note), classes="note")
         with Horizontal(classes="buttons"):
-            yield KioskButton("Je n'ai pas d'adresse mail", id="no-email")
+            yield KioskButton(_("Je n'ai pas d'adresse mail"), id="no-email")
             if self.app.settings.accounts.guardian_recovery:
-                yield KioskButton("Envoyer le code à un responsable", id="to-guardian")
+                yield KioskButton(_("Envoyer le code à un responsable"), id="to-guardian")
 
     def on_mount(self) -> None:
         self.query_one("#identifier").focus()
@@ -82,42 +88,43 @@ class ForgotPasswordScreen(RecoveryScreen):
         def to_reset() -> None:
             self.app.switch_screen(ResetPasswordScreen(identifier=identifier))
 
-        recorded = ("Votre demande de réinitialisation de mot de passe a été prise en compte.",
-                    f"La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.")
+        recorded = (_("Votre demande de réinitialisation de mot de passe a été prise en compte."),
+                    _("La référence de cette demande est le n° {reference}. Veuillez noter ce numéro.").format(
+                        reference=reference))
         if reference.mail_problem:
             # The same words for every identifier: they tell about the mail, not the account.
             self.app.switch_screen(MessageScreen(
-                "MOT DE PASSE OUBLIÉ", "Mot de passe oublié", *recorded,
-                "Aucun mail ne peut partir pour le moment : refaites votre demande plus tard, ou donnez ce "
-                "numéro à votre établissement.",
+                N_("MOT DE PASSE OUBLIÉ"), N_("Mot de passe oublié"), *recorded,
+                _("Aucun mail ne peut partir pour le moment : refaites votre demande plus tard, ou donnez ce "
+                  "numéro à votre établissement."),
                 then=self.finish, error=True))
             return
         self.app.switch_screen(MessageScreen(
-            "MOT DE PASSE OUBLIÉ", "Mot de passe oublié", *recorded,
-            "Un mail détaillant la marche à suivre pour finaliser cette modification va vous être envoyé. "
-            "Quand vous l'aurez reçu, saisissez son code sur la page suivante.",
+            N_("MOT DE PASSE OUBLIÉ"), N_("Mot de passe oublié"), *recorded,
+            _("Un mail détaillant la marche à suivre pour finaliser cette modification va vous être envoyé. "
+              "Quand vous l'aurez reçu, saisissez son code sur la page suivante."),
             then=to_reset))
 
 
 class ResetPasswordScreen(RecoveryScreen):
     """Reached with the code of the reset mail: identifier, code, new password twice."""
 
-    BAND = "MODIFIEZ VOTRE MOT DE PASSE"
-    HEADING = "Votre mot de passe"
+    BAND = N_("MODIFIEZ VOTRE MOT DE PASSE")
+    HEADING = N_("Votre mot de passe")
 
     def __init__(self, *, identifier: str = "") -> None:
         super().__init__()
         self._identifier = identifier
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Veuillez saisir votre identifiant ainsi que votre nouveau mot de passe.", classes="paragraph")
-        yield Field("votre identifiant*", "identifier", value=self._identifier, max_length=80)
-        yield Field("code reçu par mail*", "code", placeholder="XXXX-XXXX", max_length=200,
-                    hint="Le code du mail « Demande de changement de mot de passe n° … »")
-        yield PasswordField("votre nouveau mot de passe*", "new_password",
+        yield Static(_("Veuillez saisir votre identifiant ainsi que votre nouveau mot de passe."), classes="paragraph")
+        yield Field(_("votre identifiant*"), "identifier", value=self._identifier, max_length=80)
+        yield Field(_("code reçu par mail*"), "code", placeholder="XXXX-XXXX", max_length=200,
+                    hint=_("Le code du mail « Demande de changement de mot de passe n° … »"))
+        yield PasswordField(_("votre nouveau mot de passe*"), "new_password",
                             hint=reset_rule(self.app.settings.accounts.password_min_length,
                                               self.app.settings.accounts.password_max_length))
-        yield PasswordField("confirmation du nouveau mot de passe*", "new_password_confirm")
+        yield PasswordField(_("confirmation du nouveau mot de passe*"), "new_password_confirm")
         yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -137,18 +144,19 @@ class ResetPasswordScreen(RecoveryScreen):
 class GuardianAskScreen(RecoveryScreen):
     """Identifier and birth date, then one button per guardian who can receive the code."""
 
-    BAND = "MOT DE PASSE OUBLIÉ"
-    HEADING = "Envoyer le code à un responsable légal"
+    BAND = N_("MOT DE PASSE OUBLIÉ")
+    HEADING = N_("Envoyer le code à un responsable légal")
 
     def __init__(self) -> None:
         super().__init__()
         self._asked: tuple[str, str] | None = None
+        self._names: list[str] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Le code pour choisir un nouveau mot de passe peut être envoyé à l'adresse mail validée "
-                           "de l'un de vos responsables légaux, qui vous le donnera."), classes="paragraph")
-        yield Field("votre identifiant*", "identifier", max_length=80)
-        yield BirthDateField("votre date de naissance*")
+        yield Static(plain(_("Le code pour choisir un nouveau mot de passe peut être envoyé à l'adresse mail validée "
+                             "de l'un de vos responsables légaux, qui vous le donnera.")), classes="paragraph")
+        yield Field(_("votre identifiant*"), "identifier", max_length=80)
+        yield BirthDateField(_("votre date de naissance*"))
         yield from self.buttons()
         yield Vertical(id="guardians")
 
@@ -161,11 +169,12 @@ class GuardianAskScreen(RecoveryScreen):
         self.call(self.app.service.guardians_to_ask, *asked, then=lambda names: self._choose(asked, names))
 
     def _choose(self, asked: tuple[str, str], names: list[str]) -> None:
-        self._asked = asked
+        self._asked, self._names = asked, names
         box = self.query_one("#guardians", Vertical)
         box.remove_children()
-        box.mount(Static(plain("À qui envoyer le code ?"), classes="subheading"))
-        buttons = [KioskButton(f"Envoyer le code à {name}", id=f"guardian-{n}", classes="guardian")
+        box.mount(Static(plain(_("À qui envoyer le code ?")), classes="subheading"))
+        buttons = [KioskButton(_("Envoyer le code à {name}").format(name=name), id=f"guardian-{n}",
+                               classes="guardian")
                    for n, name in enumerate(names)]
         box.mount_all(buttons)
         self.call_after_refresh(buttons[0].focus)
@@ -175,14 +184,16 @@ class GuardianAskScreen(RecoveryScreen):
         if self._asked is None or event.button.id is None:
             return
         choice = int(event.button.id.rsplit("-", 1)[1])
-        name = str(event.button.label).removeprefix("Envoyer le code à ")
+        name = self._names[choice]
         identifier, birth_date = self._asked
         self.call(self.app.service.mail_code_to_guardian, identifier, birth_date, choice,
                   then=lambda reference: self._sent(identifier, name, reference))
 
     def _sent(self, identifier: str, name: str, reference: ResetReference) -> None:
         self.app.switch_screen(MessageScreen(
-            "MOT DE PASSE OUBLIÉ", "Code envoyé à votre responsable",
-            f"Le code a été envoyé à {name}{'' if name.endswith('.') else '.'} La référence de cette demande est le n° {reference}.",
-            "Demandez-lui le code, puis saisissez-le sur la page suivante avec votre nouveau mot de passe.",
+            N_("MOT DE PASSE OUBLIÉ"), N_("Code envoyé à votre responsable"),
+            # « Mme N. »: the sentence's own full stop ends the name's abbreviation.
+            _("Le code a été envoyé à {name}. La référence de cette demande est le n° {reference}.").format(
+                name=name.removesuffix("."), reference=reference),
+            _("Demandez-lui le code, puis saisissez-le sur la page suivante avec votre nouveau mot de passe."),
             then=lambda: self.app.switch_screen(ResetPasswordScreen(identifier=identifier))))

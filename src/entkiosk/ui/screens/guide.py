@@ -15,23 +15,24 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
+from ...domain.i18n import N_, _
 from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.qr import QrCode
 from .base import KioskScreen
 
-CONTENT = "Contenu consultable sur smartphones ou tablettes"
-IOS = ("Pour les terminaux iOS : télécharger l'application Scenari Reader dans l'App Store. "
-       "Cliquer sur « Ajouter une nouvelle source » et capturer le QR code ci-contre.")
-ANDROID = ("Pour les terminaux Android : télécharger l'application Scenari Reader dans le Play Store. "
-           "Cliquer sur « Ajouter un nouveau dépôt » et capturer le QR code ci-contre.")
+CONTENT = N_("Contenu consultable sur smartphones ou tablettes")
+IOS = N_("Pour les terminaux iOS : télécharger l'application Scenari Reader dans l'App Store. "
+         "Cliquer sur « Ajouter une nouvelle source » et capturer le QR code ci-contre.")
+ANDROID = N_("Pour les terminaux Android : télécharger l'application Scenari Reader dans le Play Store. "
+             "Cliquer sur « Ajouter un nouveau dépôt » et capturer le QR code ci-contre.")
 
 
 class GuideScreen(KioskScreen):
     """The QR code of ``settings.guide.url``, the guide's instructions and RETOUR."""
 
-    BAND: ClassVar[str] = "VERSIONS DU GUIDE UTILISATEUR"
-    HEADING: ClassVar[str] = "Version mobile du guide utilisateur"
+    BAND: ClassVar[str] = N_("VERSIONS DU GUIDE UTILISATEUR")
+    HEADING: ClassVar[str] = N_("Version mobile du guide utilisateur")
 
     # Kept here rather than in styles/ for now, to stay out of the shared stylesheets.
     DEFAULT_CSS = """
@@ -64,11 +65,11 @@ class GuideScreen(KioskScreen):
         with Horizontal(id="guide-row"):
             yield QrCode(url, id="guide-qr")
             with VerticalScroll(id="guide-text", can_focus=False):
-                yield Static(plain(CONTENT), id="guide-content")
-                yield Static(plain(IOS), id="guide-ios")
-                yield Static(plain(ANDROID), id="guide-android")
+                yield Static(plain(_(CONTENT)), id="guide-content")
+                yield Static(plain(_(IOS)), id="guide-ios")
+                yield Static(plain(_(ANDROID)), id="guide-android")
                 yield Static(plain(url), id="guide-url")
-                yield KioskButton("RETOUR", id="back", variant="primary")
+                yield KioskButton(_("RETOUR"), id="back", variant="primary")
 
     def on_mount(self) -> None:
         # Focused without scrolling: a short window shows the start of the words first.

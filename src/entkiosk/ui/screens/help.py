@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
+from ...domain.i18n import N_, _
 from ...domain.passwords import reset_rule
 from ...service import HelpTicket
 from ..text import plain
@@ -25,20 +26,20 @@ from .base import KioskScreen, worker_failure
 from .recovery_base import RecoveryScreen
 from .message import MessageScreen
 
-BAND = "MOT DE PASSE OUBLIÉ"
+BAND = N_("MOT DE PASSE OUBLIÉ")
 
 
 class HelpAskScreen(RecoveryScreen):
     """Identifier and birth date: the request an adult will approve."""
 
     BAND = BAND
-    HEADING = "Je n'ai pas d'adresse mail"
+    HEADING = N_("Je n'ai pas d'adresse mail")
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Un adulte de l'établissement (votre professeur ou le secrétariat) va vérifier qui vous "
-                           "êtes ; vous choisirez ensuite un nouveau mot de passe sur ce poste."), classes="paragraph")
-        yield Field("votre identifiant*", "identifier", max_length=80)
-        yield BirthDateField("votre date de naissance*")
+        yield Static(plain(_("Un adulte de l'établissement (votre professeur ou le secrétariat) va vérifier qui vous "
+                             "êtes ; vous choisirez ensuite un nouveau mot de passe sur ce poste.")), classes="paragraph")
+        yield Field(_("votre identifiant*"), "identifier", max_length=80)
+        yield BirthDateField(_("votre date de naissance*"))
         yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -55,11 +56,11 @@ class HelpWaitScreen(KioskScreen, inherit_bindings=False):
 
     # Nothing to type or choose while waiting: a stray Entrée must not cancel the request.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Annuler la demande", key_display="Échap", id="back"),
+        Binding("escape", "back", N_("Annuler la demande"), key_display=N_("Échap"), id="back"),
     ]
 
     BAND = BAND
-    HEADING = "Demande en attente"
+    HEADING = N_("Demande en attente")
     #: The pupil waits for an adult: not idleness. The request ends on its own after 15 minutes.
     KEEPS_AWAKE = True
 
@@ -71,14 +72,18 @@ class HelpWaitScreen(KioskScreen, inherit_bindings=False):
     def compose_body(self) -> ComposeResult:
         t = self.ticket
         until = t.expires_at.astimezone(self.app.settings.timezone)
-        yield Static(plain(f"Demande n° {t.code}"), id="help-code", classes="subheading")
-        yield Static(plain(f"{t.last_name.upper()} {t.first_name}" + (f" — classe {t.class_name}" if t.class_name
-                                                                       else "")), id="help-name", classes="paragraph")
-        yield Static(plain("Montrez cet écran à votre professeur ou au secrétariat. Après avoir vérifié qui vous "
-                           "êtes, il approuve la demande n° " + t.code + " : ce poste vous demandera alors votre "
-                           "nouveau mot de passe."), classes="paragraph")
-        yield Static(plain(f"Cette demande expire à {until:%H:%M}. Restez devant ce poste ; Échap annule la "
-                           "demande."), id="help-until", classes="note")
+        yield Static(plain(_("Demande n° {code}").format(code=t.code)), id="help-code", classes="subheading")
+        if t.class_name:
+            name = _("{last_name} {first_name} — classe {class_name}").format(
+                last_name=t.last_name.upper(), first_name=t.first_name, class_name=t.class_name)
+        else:
+            name = f"{t.last_name.upper()} {t.first_name}"
+        yield Static(plain(name), id="help-name", classes="paragraph")
+        yield Static(plain(_("Montrez cet écran à votre professeur ou au secrétariat. Après avoir vérifié qui vous "
+                             "êtes, il approuve la demande n° {code} : ce poste vous demandera alors votre "
+                             "nouveau mot de passe.").format(code=t.code)), classes="paragraph")
+        yield Static(plain(_("Cette demande expire à {time}. Restez devant ce poste ; Échap annule la "
+                             "demande.").format(time=f"{until:%H:%M}")), id="help-until", classes="note")
 
     def on_mount(self) -> None:
         self.set_interval(self.app.settings.kiosk.live_refresh, self.check, name="help-check")
@@ -102,21 +107,21 @@ class HelpWaitScreen(KioskScreen, inherit_bindings=False):
             self.app.switch_screen(HelpPasswordScreen(self.ticket))
         elif state in ("expired", "cancelled", "used"):
             self.app.switch_screen(MessageScreen(
-                BAND, "Demande terminée",
-                "Cette demande a expiré sans être approuvée." if state == "expired" else
-                "Cette demande n'est plus valable (une autre demande a été faite pour ce compte).",
-                "Vous pouvez en faire une nouvelle depuis « Mot de passe oublié ? ».",
+                BAND, N_("Demande terminée"),
+                _("Cette demande a expiré sans être approuvée.") if state == "expired" else
+                _("Cette demande n'est plus valable (une autre demande a été faite pour ce compte)."),
+                _("Vous pouvez en faire une nouvelle depuis « Mot de passe oublié ? »."),
                 then=self.app.end_session, error=True))
 
     def action_back(self) -> None:
-        self.call(self.app.service.cancel_help, self.ticket.token, then=lambda _: self.app.end_session())
+        self.call(self.app.service.cancel_help, self.ticket.token, then=lambda _result: self.app.end_session())
 
 
 class HelpPasswordScreen(RecoveryScreen):
     """The request was approved: the new password, twice."""
 
-    BAND = "MODIFIEZ VOTRE MOT DE PASSE"
-    HEADING = "Votre nouveau mot de passe"
+    BAND = N_("MODIFIEZ VOTRE MOT DE PASSE")
+    HEADING = N_("Votre nouveau mot de passe")
 
     def __init__(self, ticket: HelpTicket) -> None:
         super().__init__()
@@ -124,11 +129,11 @@ class HelpPasswordScreen(RecoveryScreen):
 
     def compose_body(self) -> ComposeResult:
         accounts = self.app.settings.accounts
-        yield Static(plain(f"Demande n° {self.ticket.code} approuvée. Choisissez votre nouveau mot de passe."),
-                     classes="paragraph")
-        yield PasswordField("votre nouveau mot de passe*", "new_password",
+        approved = _("Demande n° {code} approuvée. Choisissez votre nouveau mot de passe.").format(code=self.ticket.code)
+        yield Static(plain(approved), classes="paragraph")
+        yield PasswordField(_("votre nouveau mot de passe*"), "new_password",
                             hint=reset_rule(accounts.password_min_length, accounts.password_max_length))
-        yield PasswordField("confirmation du nouveau mot de passe*", "new_password_confirm")
+        yield PasswordField(_("confirmation du nouveau mot de passe*"), "new_password_confirm")
         yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -136,7 +141,7 @@ class HelpPasswordScreen(RecoveryScreen):
 
     def action_back(self) -> None:
         """ANNULER (or Échap): the approval is given up; another request needs another one."""
-        self.call(self.app.service.cancel_help, self.ticket.token, then=lambda _: self.app.end_session())
+        self.call(self.app.service.cancel_help, self.ticket.token, then=lambda _result: self.app.end_session())
 
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:

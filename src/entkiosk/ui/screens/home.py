@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from ...domain.i18n import N_, _
 from ..text import local_date, plain
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
@@ -19,8 +20,8 @@ from .base import KioskScreen, screen_keys
 class HomeScreen(KioskScreen):
     """MON COMPTE, CONTACT, SE DÉCONNECTER."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Choisir", back="Se déconnecter")
-    BAND = "SCOLARITÉ SERVICES"
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Choisir"), back=N_("Se déconnecter"))
+    BAND = N_("SCOLARITÉ SERVICES")
 
     def compose_body(self) -> ComposeResult:
         settings = self.app.settings
@@ -28,21 +29,23 @@ class HomeScreen(KioskScreen):
         # and kept (App.way_in), and every student finds their own name on it.
         yield Static("", classes="heading", id="welcome")
         yield Static("", classes="paragraph", id="last-login")
-        children = Static("Vos enfants", classes="subheading", id="children-title")
+        children = Static(_("Vos enfants"), classes="subheading", id="children-title")
         children.display = False
         yield children
         yield Static("", classes="paragraph", id="children")
         with Horizontal(id="home-menu"):
-            yield KioskButton("MON COMPTE", id="account", variant="primary")
-            yield KioskButton("CONTACT", id="contact")
-            yield KioskButton("SE DÉCONNECTER", id="logout")
+            yield KioskButton(_("MON COMPTE"), id="account", variant="primary")
+            yield KioskButton(_("CONTACT"), id="contact")
+            yield KioskButton(_("SE DÉCONNECTER"), id="logout")
         if settings.establishment.message:
-            yield Static("Message de l'établissement", classes="subheading")
+            yield Static(_("Message de l'établissement"), classes="subheading")
             yield Static(plain(settings.establishment.message), classes="paragraph", id="message")
-        yield Static("Vos services", classes="subheading")
+        yield Static(_("Vos services"), classes="subheading")
         with Vertical(id="services"):
             for service in settings.services.list:
-                yield Static(plain(f"• {service}"), classes="service")
+                # The default list (config.py) is marked with N_: translated; a school's own names as
+                # written. (Never _(""): gettext's answer to it is the catalog's header.)
+                yield Static(plain(f"• {_(service) if service else service}"), classes="service")
         yield Static("", id="contact-box", classes="paragraph")
 
     def on_mount(self) -> None:
@@ -56,10 +59,13 @@ class HomeScreen(KioskScreen):
         """« Bienvenue <Prénom> » and the last login, of the student of this session."""
         session = self.app.session
         previous = session.previous_login_at if session else None
-        self.query_one("#welcome", Static).update(plain(f"Bienvenue {session.first_name if session else ''}"))
-        self.query_one("#last-login", Static).update(plain(
-            f"Dernière connexion le {local_date(previous, self.app.settings.timezone)}" if previous
-            else "Première connexion à vos services"))
+        self.query_one("#welcome", Static).update(plain(_("Bienvenue {first_name}").format(
+            first_name=session.first_name if session else "")))
+        if previous:
+            last = _("Dernière connexion le {date}").format(date=local_date(previous, self.app.settings.timezone))
+        else:
+            last = _("Première connexion à vos services")
+        self.query_one("#last-login", Static).update(plain(last))
         guardian = session is not None and session.kind == "parent"
         self.query_one("#children-title").display = guardian
         self.query_one("#children", Static).display = guardian
@@ -68,9 +74,11 @@ class HomeScreen(KioskScreen):
 
     def _show_children(self, children: list) -> None:
         """A guardian's children and where each one's account stands (never a password or code)."""
-        lines = [f"• {c.first_name} {c.last_name}" + (f" ({c.class_name})" if c.class_name else "")
-                 + f" : compte {c.state_label}" for c in children]
-        self.query_one("#children", Static).update(plain("\n".join(lines) or "Aucun enfant inscrit."))
+        lines = [(_("• {first_name} {last_name} ({class_name}) : compte {state}") if c.class_name
+                  else _("• {first_name} {last_name} : compte {state}")).format(
+                      first_name=c.first_name, last_name=c.last_name, class_name=c.class_name, state=c.state_label)
+                 for c in children]
+        self.query_one("#children", Static).update(plain("\n".join(lines) or _("Aucun enfant inscrit.")))
 
     def forget(self) -> None:
         for line in ("#welcome", "#last-login", "#contact-box", "#children"):
@@ -98,7 +106,8 @@ class HomeScreen(KioskScreen):
     def _contact(self) -> None:
         est = self.app.settings.establishment
         box = self.query_one("#contact-box", Static)
-        box.update(plain(f"{est.name}\n{est.address}\nTél : {est.phone}\nMail : {est.email}"))
+        box.update(plain(_("{name}\n{address}\nTél : {phone}\nMail : {email}").format(
+            name=est.name, address=est.address, phone=est.phone, email=est.email)))
         box.add_class("-shown")
         box.scroll_visible()
 

@@ -8,6 +8,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...domain.i18n import _, ngettext
 from ..widgets.too_small import FitsTheTerminal
 
 
@@ -22,15 +23,17 @@ class IdleWarning(FitsTheTerminal, ModalScreen[None], inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="idle-box"):
-            yield Static("Êtes-vous toujours là ?", classes="heading")
+            yield Static(_("Êtes-vous toujours là ?"), classes="heading")
             yield Static("", id="idle-count")
-            yield Static("Appuyez sur une touche pour continuer.", classes="paragraph")
+            yield Static(_("Appuyez sur une touche pour continuer."), classes="paragraph")
 
     def on_mount(self) -> None:
         self.watch_remaining(self.remaining)
 
     def watch_remaining(self, remaining: int) -> None:
-        unit = "seconde" if remaining <= 1 else "secondes"
-        self.query_one("#idle-count", Static).update(
-            f"Sans action de votre part, la session se termine dans {remaining} {unit} "
-            "et les informations saisies seront effacées.")
+        self.query_one("#idle-count", Static).update(ngettext(
+            "Sans action de votre part, la session se termine dans {n} seconde "
+            "et les informations saisies seront effacées.",
+            "Sans action de votre part, la session se termine dans {n} secondes "
+            "et les informations saisies seront effacées.",
+            remaining).format(n=remaining))

@@ -20,6 +20,11 @@ from .base import KioskScreen, screen_keys
 IN_EVERY_LANGUAGE = N_("Langue · Language · Мова")
 
 
+def offered() -> dict[str, str]:
+    """The languages whose catalog this installation can use, each named in itself."""
+    return {code: name for code, name in i18n.LANGUAGES.items() if i18n.problem(code) is None}
+
+
 class LanguageScreen(KioskScreen):
     """« Français », « English », « Українська »: the kiosk speaks the one chosen until the
     session ends (logout, idle), then the school's language again."""
@@ -30,11 +35,13 @@ class LanguageScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(_("Choisissez la langue de votre session :"), classes="paragraph")
         with Vertical(id="menu"):
-            for code, name in i18n.LANGUAGES.items():
+            for code, name in offered().items():
                 yield KioskButton(name, id=f"language-{code}", variant="primary" if code == i18n.language() else "default")
 
     def on_mount(self) -> None:
-        self.query_one(f"#language-{i18n.language()}", Button).focus()
+        buttons = self.query(Button)
+        current = [button for button in buttons if button.id == f"language-{i18n.language()}"]
+        (current or list(buttons))[0].focus()
 
     def action_submit(self) -> None:
         if isinstance(self.focused, Button):

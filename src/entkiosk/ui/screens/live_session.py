@@ -22,8 +22,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from ...domain.i18n import N_, _, ngettext
 from ...service import HelpRequestView, StudentStatus
-from ..text import count, decimal, plain
+from ..text import decimal, plain
 from ..widgets.fields import ErrorLine
 from ..widgets.table import NAME_FIRST, ReadOnlyTable
 from .base import KioskScreen, worker_failure
@@ -33,27 +34,27 @@ from .staff_help import confirmed_then
 
 def missing_reason(student: StudentStatus) -> str:
     if student.locked:
-        return "Bloqué (trop d'essais)"
+        return _("Bloqué (trop d'essais)")
     if student.state == "expired":
-        return "Délai dépassé"
+        return _("Délai dépassé")
     if student.state == "activated":
-        return "Charte à accepter"
-    return "Pas encore activé"
+        return _("Charte à accepter")
+    return _("Pas encore activé")
 
 
 class LiveSessionScreen(KioskScreen, inherit_bindings=False):
     """SÉANCE D'ACTIVATION: a progress bar and the students still missing, refreshed on its own."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "unlock", "Débloquer", key_display="D", id="live-unlock"),
-        Binding("c", "letter", "Courrier", key_display="C", id="live-letter"),
-        Binding("a", "approve", "Approuver", key_display="A", id="live-approve"),
-        Binding("escape", "back", "Terminer la séance", key_display="Échap", id="back"),
+        Binding("d", "unlock", N_("Débloquer"), key_display="D", id="live-unlock"),
+        Binding("c", "letter", N_("Courrier"), key_display="C", id="live-letter"),
+        Binding("a", "approve", N_("Approuver"), key_display="A", id="live-approve"),
+        Binding("escape", "back", N_("Terminer la séance"), key_display=N_("Échap"), id="back"),
         # Tab goes from the pupils' list to the requests' list and back, and nowhere else.
         Binding("tab,shift+tab", "other_list", show=False, priority=True, id="no-focus-change"),
     ]
 
-    BAND = "SÉANCE D'ACTIVATION"
+    BAND = N_("SÉANCE D'ACTIVATION")
     #: The kiosk's idle timeout does not apply: this screen is watched, not typed on.
     KEEPS_AWAKE = True
 
@@ -66,15 +67,15 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return f"Classe {self.class_name}"
+        return _("Classe {name}").format(name=self.class_name)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="live-count", classes="subheading")
         yield ProgressBar(id="live-bar", show_eta=False)
         yield Static("", id="live-missing-title", classes="subheading")
-        yield ReadOnlyTable("Élève", "Identifiant", "État du compte", id="live-missing", **NAME_FIRST)
+        yield ReadOnlyTable(_("Élève"), _("Identifiant"), _("État du compte"), id="live-missing", **NAME_FIRST)
         yield Static("", id="live-requests-title", classes="subheading")
-        yield ReadOnlyTable("Code", "Élève", "Demande", id="live-requests")
+        yield ReadOnlyTable(_("Code"), _("Élève"), _("Demande"), id="live-requests")
         yield Static("", id="live-done", classes="note")
         yield Static("", id="live-updated", classes="note")
         yield ErrorLine(id="live-error")
@@ -104,7 +105,7 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         error_line = self.query_one("#live-error", ErrorLine)
         if event.state == WorkerState.ERROR:
             if worker_failure(self.app, event.worker) is not None:
-                error_line.show("Lecture impossible pour l'instant : nouvel essai dans quelques secondes.")
+                error_line.show(_("Lecture impossible pour l'instant : nouvel essai dans quelques secondes."))
             return
         error_line.show(None)
         students, requests = event.worker.result or ([], [])
@@ -117,25 +118,28 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         total = len(students)
         activated = sum(s.state in ("activated", "ready") for s in students)
         ready = sum(s.state == "ready" for s in students)
-        self.query_one("#live-count", Static).update(plain(
-            f"{activated} / {count(total, 'élève a activé son compte', 'élèves ont activé leur compte')} — "
-            f"{count(ready, 'a aussi accepté la charte', 'ont aussi accepté la charte')}"))
+        # TRANSLATORS: « 21 / 40 élèves ont activé leur compte — 19 ont aussi accepté la charte »
+        self.query_one("#live-count", Static).update(plain(_("{activated} — {charter}").format(
+            activated=ngettext("{done} / {n} élève a activé son compte", "{done} / {n} élèves ont activé leur compte",
+                               total).format(done=activated, n=total),
+            charter=ngettext("{n} a aussi accepté la charte", "{n} ont aussi accepté la charte", ready).format(n=ready))))
         self.query_one("#live-bar", ProgressBar).update(total=max(total, 1), progress=activated)
         missing = [s for s in students if s.state != "ready"]
         title = self.query_one("#live-missing-title", Static)
         table = self.query_one("#live-missing", ReadOnlyTable)
         if missing:
-            title.update(plain(f"Il manque encore {count(len(missing), 'élève', 'élèves')} :"))
+            title.update(plain(ngettext("Il manque encore {n} élève :", "Il manque encore {n} élèves :",
+                                        len(missing)).format(n=len(missing))))
         else:
-            title.update("Tous les élèves de la classe ont activé leur compte et accepté la charte.")
+            title.update(_("Tous les élèves de la classe ont activé leur compte et accepté la charte."))
         table.display = bool(missing)
         names = dict(zip((s.identifier for s in students), student_names(students), strict=True))
         table.fill([(s.identifier, (names[s.identifier], s.identifier, missing_reason(s))) for s in missing])
         now = self.app.service.clock.now().astimezone(self.app.settings.timezone)
         self.query_one("#live-updated", Static).update(plain(
-            f"Mis à jour à {now:%H:%M:%S} ; actualisation automatique toutes les "
-            f"{decimal(self.app.settings.kiosk.live_refresh)} s. D et C pour l'élève choisi, A pour une demande ; "
-            "Échap termine la séance."))
+            _("Mis à jour à {time} ; actualisation automatique toutes les {seconds} s. D et C pour l'élève choisi, A "
+              "pour une demande ; Échap termine la séance.").format(
+                time=f"{now:%H:%M:%S}", seconds=decimal(self.app.settings.kiosk.live_refresh))))
 
     def show_requests(self, requests: list[HelpRequestView]) -> None:
         """The pupils of the class who asked « Je n'ai pas d'adresse mail » and wait for an adult."""
@@ -144,10 +148,13 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         title = self.query_one("#live-requests-title", Static)
         table = self.query_one("#live-requests", ReadOnlyTable)
         title.display = table.display = bool(requests)
-        title.update(plain(f"{count(len(requests), 'demande', 'demandes')} sans adresse mail (A pour approuver) :"))
+        title.update(plain(ngettext("{n} demande sans adresse mail (A pour approuver) :",
+                                    "{n} demandes sans adresse mail (A pour approuver) :",
+                                    len(requests)).format(n=len(requests))))
         table.fill([(r.code, (r.code, f"{r.last_name.upper()} {r.first_name}",
-                              f"approuvée par {r.approved_by}" if r.state == "approved"
-                              else f"en attente, expire à {r.expires_at.astimezone(tz):%H:%M}"))
+                              _("approuvée par {staff}").format(staff=r.approved_by) if r.state == "approved"
+                              else _("en attente, expire à {time}").format(
+                                  time=f"{r.expires_at.astimezone(tz):%H:%M}")))
                     for r in requests])
         if not requests and self.focused is table:
             self.query_one("#live-missing", ReadOnlyTable).focus()
@@ -168,14 +175,15 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         if student is None:
             return
         if not student.locked:
-            self._said(f"Le compte {student.identifier} n'est pas bloqué : rien à débloquer.")
+            self._said(_("Le compte {identifier} n'est pas bloqué : rien à débloquer.").format(
+                identifier=student.identifier))
             return
         service, token = self.app.service, self.app.token
 
         def unlock() -> None:
             self.call(staff_act, service, token, service.unlock, student.identifier, confirmed=True,
-                      then=lambda _: self._done(f"Compte {student.identifier} débloqué : la connexion est de nouveau "
-                                                "possible."))
+                      then=lambda _done: self._done(_("Compte {identifier} débloqué : la connexion est de nouveau "
+                                                      "possible.").format(identifier=student.identifier)))
 
         confirmed_then(self, unlock)
 
@@ -186,24 +194,25 @@ class LiveSessionScreen(KioskScreen, inherit_bindings=False):
         if student is None:
             return
         if student.state != "waiting":
-            self._said(f"{student.identifier} a déjà activé son compte : pas de courrier à imprimer.")
+            self._said(_("{identifier} a déjà activé son compte : pas de courrier à imprimer.").format(
+                identifier=student.identifier))
             return
         confirmed_then(self, lambda: print_letters(self, identifier=student.identifier, confirmed=True,
-                                                   then=lambda _: self.refresh_now()))
+                                                   then=lambda _done: self.refresh_now()))
 
     def action_approve(self) -> None:
         from .staff_help import ApproveScreen
 
         if not self.requests:
-            self._said("Aucune demande sans adresse mail pour cette classe.")
+            self._said(_("Aucune demande sans adresse mail pour cette classe."))
             return
         key = self.query_one("#live-requests", ReadOnlyTable).current_key()
         request = self.requests.get(key or "") or next(iter(self.requests.values()))
 
         def approved(view: HelpRequestView | None) -> None:
             if view is not None:
-                self._done(f"Demande {view.code} approuvée : {view.last_name.upper()} {view.first_name} choisit "
-                           "maintenant son mot de passe sur son poste.")
+                self._done(_("Demande {code} approuvée : {pupil} choisit maintenant son mot de passe sur son "
+                             "poste.").format(code=view.code, pupil=f"{view.last_name.upper()} {view.first_name}"))
 
         confirmed_then(self, lambda: self.app.push_screen(ApproveScreen(request, confirmed=True), approved))
 

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from ...domain.errors import AccountExpired, DomainError
+from ...domain.i18n import N_, _
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 class LoginScreen(KioskScreen):
     """« votre identifiant », « votre mot de passe », VALIDER, and the two ways to recover."""
 
-    BAND = "SCOLARITÉ SERVICES"
+    BAND = N_("SCOLARITÉ SERVICES")
 
     def __init__(self, *, staff: bool = False, guardians: bool = False) -> None:
         super().__init__()
@@ -34,26 +35,29 @@ class LoginScreen(KioskScreen):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
+        # French, marked for the catalogs: the band and heading are translated where shown.
         if self.staff:
-            return "Personnel de l'Éducation Nationale — authentification"
-        return "Scolarité Services — responsables légaux" if self.for_guardians else "Scolarité Services — authentification"
+            return N_("Personnel de l'Éducation Nationale — authentification")
+        if self.for_guardians:
+            return N_("Scolarité Services — responsables légaux")
+        return N_("Scolarité Services — authentification")
 
     def compose_body(self) -> ComposeResult:
         if self.for_guardians:
-            yield Static("Bienvenu(e) sur Scolarité Services qui vous propose différents services en ligne "
-                         "concernant la scolarité de vos enfants. Connectez-vous avec le courrier reçu par la poste, "
-                         "à votre nom.", classes="paragraph")
+            yield Static(_("Bienvenu(e) sur Scolarité Services qui vous propose différents services en ligne "
+                           "concernant la scolarité de vos enfants. Connectez-vous avec le courrier reçu par la poste, "
+                           "à votre nom."), classes="paragraph")
         elif not self.staff:
-            yield Static("Bienvenu(e) sur Scolarité Services qui vous propose différents services en ligne "
-                         "concernant votre scolarité.", classes="paragraph")
-        yield Field("votre identifiant", "identifier", placeholder="Saisissez un identifiant", max_length=80)
-        yield PasswordField("votre mot de passe", "password", placeholder="Saisissez un mot de passe")
-        yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
+            yield Static(_("Bienvenu(e) sur Scolarité Services qui vous propose différents services en ligne "
+                           "concernant votre scolarité."), classes="paragraph")
+        yield Field(_("votre identifiant"), "identifier", placeholder=_("Saisissez un identifiant"), max_length=80)
+        yield PasswordField(_("votre mot de passe"), "password", placeholder=_("Saisissez un mot de passe"))
+        yield KioskButton(_("VALIDER"), id="validate", classes="submit", variant="primary")
         if not self.staff:
             with Horizontal(classes="links"):
-                yield KioskButton("identifiant oublié ? →", id="forgot-identifier", classes="link")
-                yield KioskButton("mot de passe oublié ? →", id="forgot-password", classes="link")
-        change = KioskButton("Changer de portail", id="change-portal", classes="link")
+                yield KioskButton(_("identifiant oublié ? →"), id="forgot-identifier", classes="link")
+                yield KioskButton(_("mot de passe oublié ? →"), id="forgot-password", classes="link")
+        change = KioskButton(_("Changer de portail"), id="change-portal", classes="link")
         change.display = self._portal_remembered()
         yield change
 
@@ -86,7 +90,7 @@ class LoginScreen(KioskScreen):
         if isinstance(error, AccountExpired):
             from .message import MessageScreen
 
-            self.app.push_screen(MessageScreen("SCOLARITÉ SERVICES", "Compte expiré", str(error), error=True))
+            self.app.push_screen(MessageScreen(N_("SCOLARITÉ SERVICES"), N_("Compte expiré"), str(error), error=True))
             return
         self.show_error(error)
 

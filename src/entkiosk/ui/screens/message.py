@@ -10,26 +10,30 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Button, Static
 
+from ...domain.i18n import N_, _
 from ..text import plain
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
 
 
 #: After a validation mail that could not leave (first connection, VOTRE COMPTE).
-MAIL_RETRY = ("Votre adresse mail reste en attente de validation : vous pourrez demander un nouveau mail "
-              "depuis MON COMPTE, avec le bouton « RENVOYER UN MAIL DE VALIDATION ».")
+MAIL_RETRY = N_("Votre adresse mail reste en attente de validation : vous pourrez demander un nouveau mail "
+                "depuis MON COMPTE, avec le bouton « RENVOYER UN MAIL DE VALIDATION ».")
 
 
 class MessageScreen(KioskScreen):
-    """« CONFIRMATION — Votre mot de passe a été modifié avec succès… » and VALIDER."""
+    """« CONFIRMATION — Votre mot de passe a été modifié avec succès… » and VALIDER.
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Continuer")
+    ``band`` and ``heading`` are French, marked with ``N_`` (translated where shown, as every
+    screen's); the paragraphs and ``button`` come translated already (``_()``)."""
 
-    def __init__(self, band: str, heading: str, *paragraphs: str, button: str = "VALIDER",
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back=N_("Continuer"))
+
+    def __init__(self, band: str, heading: str, *paragraphs: str, button: str | None = None,
                  then: Callable[[], None] | None = None, error: bool = False) -> None:
         super().__init__()
         self._band, self._heading, self._paragraphs = band, heading, paragraphs
-        self._button, self._then, self._error = button, then, error
+        self._button, self._then, self._error = button or _("VALIDER"), then, error
 
     @property
     def BAND(self) -> str:  # type: ignore[override]

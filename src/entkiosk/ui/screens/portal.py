@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, RadioSet, Static
 
 from ...domain.errors import DomainError
+from ...domain.i18n import N_, _
 from ..text import plain
 from ..widgets.controls import KioskButton, KioskCheckbox, KioskRadioButton, KioskRadioSet
 from .base import KioskScreen
@@ -18,16 +19,17 @@ from .base import KioskScreen
 if TYPE_CHECKING:
     from ..kiosk import Kiosk
 
-ESTABLISHMENTS = ("Lycées et collèges", "Enseignement agricole", "Apprentissage", "Formation continue",
-                  "Enseignement maritime")
-PROFILES = ("Élève", "Parent", "Personnel de l'Éducation Nationale", "Personnel de collectivité",
-            "Invité (tous profils) et autre")
+#: The portal's choices: French (also what « Mémoriser ce choix » keeps), translated where shown.
+ESTABLISHMENTS = (N_("Lycées et collèges"), N_("Enseignement agricole"), N_("Apprentissage"),
+                  N_("Formation continue"), N_("Enseignement maritime"))
+PROFILES = (N_("Élève"), N_("Parent"), N_("Personnel de l'Éducation Nationale"), N_("Personnel de collectivité"),
+            N_("Invité (tous profils) et autre"))
 SERVED_ESTABLISHMENT = ESTABLISHMENTS[0]
 STUDENT, PARENT, STAFF = PROFILES[0], PROFILES[1], PROFILES[2]
 
-NOT_SERVED = ("Ce poste ne sert que les élèves, leurs responsables légaux et les personnels de l'Éducation "
-              "nationale des lycées et collèges de l'établissement. Connectez-vous depuis le portail de votre propre établissement "
-              "ou depuis chez vous.")
+NOT_SERVED = N_("Ce poste ne sert que les élèves, leurs responsables légaux et les personnels de l'Éducation "
+                "nationale des lycées et collèges de l'établissement. Connectez-vous depuis le portail de votre propre établissement "
+                "ou depuis chez vous.")
 
 
 def open_portal(app: Kiosk, establishment: str, profile: str) -> bool:
@@ -46,22 +48,22 @@ def open_portal(app: Kiosk, establishment: str, profile: str) -> bool:
 class PortalScreen(KioskScreen):
     """« Connectez-vous en fonction de votre établissement »."""
 
-    BAND = "ESPACE NUMÉRIQUE DE TRAVAIL"
-    HEADING = "Bienvenue sur votre espace numérique de travail."
+    BAND = N_("ESPACE NUMÉRIQUE DE TRAVAIL")
+    HEADING = N_("Bienvenue sur votre espace numérique de travail.")
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Connectez-vous en fonction de votre établissement :"), classes="paragraph")
+        yield Static(plain(_("Connectez-vous en fonction de votre établissement :")), classes="paragraph")
         with Horizontal(id="portal-choice"):
             with Vertical():
                 with KioskRadioSet(id="establishment"):
                     for i, name in enumerate(ESTABLISHMENTS):
-                        yield KioskRadioButton(name, value=i == 0)
+                        yield KioskRadioButton(_(name), value=i == 0)
             with Vertical():
                 with KioskRadioSet(id="profile"):
                     for i, name in enumerate(PROFILES):
-                        yield KioskRadioButton(name, value=i == 0)
-        yield KioskCheckbox("Mémoriser ce choix", id="remember")
-        yield KioskButton("Valider", id="validate", classes="submit", variant="primary")
+                        yield KioskRadioButton(_(name), value=i == 0)
+        yield KioskCheckbox(_("Mémoriser ce choix"), id="remember")
+        yield KioskButton(_("Valider"), id="validate", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.focus_first()
@@ -86,7 +88,7 @@ class PortalScreen(KioskScreen):
         self.clear_errors()
         remember = self.query_one("#remember", Checkbox).value
         if not open_portal(self.app, establishment, profile):
-            self.show_error(DomainError(NOT_SERVED))
+            self.show_error(DomainError(_(NOT_SERVED)))
             return
         if remember:
             self.app.memory.save(establishment, profile)

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from ...domain.errors import DomainError
+from ...domain.i18n import N_, _
 from ...domain.lifecycle import EmailState
 from ...service import AccountView, Outcome
 from ..text import plain
@@ -19,15 +20,15 @@ from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen, screen_keys
 from .message import MAIL_RETRY, MessageScreen
 
-EMAIL_REQUESTED = ("Vous souhaitez modifier votre adresse mail. Un mail vient de vous être envoyé à votre "
-                   "nouvelle adresse afin de confirmer cette mise à jour.")
+EMAIL_REQUESTED = N_("Vous souhaitez modifier votre adresse mail. Un mail vient de vous être envoyé à votre "
+                     "nouvelle adresse afin de confirmer cette mise à jour.")
 
 
 class ProfileScreen(KioskScreen):
     """Change password and/or address with the current password; resend or type the validation code."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Enregistrer")
-    BAND = "VOTRE COMPTE"
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Enregistrer"))
+    BAND = N_("VOTRE COMPTE")
 
     def __init__(self, *, forced: bool = False) -> None:
         super().__init__()
@@ -37,40 +38,41 @@ class ProfileScreen(KioskScreen):
     def HEADING(self) -> str:  # type: ignore[override]
         identifier = self.app.session.identifier if self.app.session else ""
         # The identifier as the student types it: « julie.baillet », never upper-cased.
-        return f"COMPTE DE {identifier}"
+        # Translated here, with its identifier: KioskScreen's own _() then finds no message id in it.
+        return _("COMPTE DE {identifier}").format(identifier=identifier)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="buttons", id="profile-nav"):
-            yield KioskButton("← RETOUR", id="return")
-            yield KioskButton("SE DÉCONNECTER", id="logout")
+            yield KioskButton(_("← RETOUR"), id="return")
+            yield KioskButton(_("SE DÉCONNECTER"), id="logout")
         if self.forced:
-            yield Static("Votre établissement vous demande de choisir un nouveau mot de passe avant de continuer.",
+            yield Static(_("Votre établissement vous demande de choisir un nouveau mot de passe avant de continuer."),
                          classes="paragraph-error")
-        yield Static("PROFIL — Informations du compte", classes="subheading")
+        yield Static(_("PROFIL — Informations du compte"), classes="subheading")
         with Vertical(id="account-info"):
             with Horizontal(classes="info-row"):
-                yield Static("votre identifiant", classes="info-label")
+                yield Static(_("votre identifiant"), classes="info-label")
                 yield Static(plain(self.app.session.identifier if self.app.session else ""), id="info-identifier",
                              classes="info-value")
             with Horizontal(classes="info-row"):
-                yield Static("votre adresse mail actuelle", classes="info-label")
+                yield Static(_("votre adresse mail actuelle"), classes="info-label")
                 yield Static("", id="info-email", classes="info-value")
             yield Static("", id="info-email-hint", classes="field-hint")
         with Vertical(id="pending-box"):
-            yield Static("Votre adresse mail n'a pas été validée", classes="paragraph-error", id="pending-text")
+            yield Static(_("Votre adresse mail n'a pas été validée"), classes="paragraph-error", id="pending-text")
             with Horizontal(classes="buttons"):
-                yield KioskButton("RENVOYER UN MAIL DE VALIDATION", id="resend")
-                yield KioskButton("SAISIR LE CODE REÇU", id="enter-code")
+                yield KioskButton(_("RENVOYER UN MAIL DE VALIDATION"), id="resend")
+                yield KioskButton(_("SAISIR LE CODE REÇU"), id="enter-code")
             yield Static("", id="resend-status")
-        yield Static("Modification de vos informations", classes="subheading")
-        yield Static("La saisie de votre mot de passe actuel est obligatoire pour toute modification "
-                     "d'information", classes="paragraph")
-        yield PasswordField("votre mot de passe actuel", "current_password")
-        yield Field("votre nouvelle adresse mail", "email", max_length=254)
-        yield Field("confirmation de votre adresse mail", "email_confirm", max_length=254)
-        yield PasswordField("votre nouveau mot de passe", "new_password", rule=True)
-        yield PasswordField("confirmation du nouveau mot de passe", "new_password_confirm")
-        yield KioskButton("ENREGISTRER", id="save", classes="submit", variant="primary")
+        yield Static(_("Modification de vos informations"), classes="subheading")
+        yield Static(_("La saisie de votre mot de passe actuel est obligatoire pour toute modification "
+                       "d'information"), classes="paragraph")
+        yield PasswordField(_("votre mot de passe actuel"), "current_password")
+        yield Field(_("votre nouvelle adresse mail"), "email", max_length=254)
+        yield Field(_("confirmation de votre adresse mail"), "email_confirm", max_length=254)
+        yield PasswordField(_("votre nouveau mot de passe"), "new_password", rule=True)
+        yield PasswordField(_("confirmation du nouveau mot de passe"), "new_password_confirm")
+        yield KioskButton(_("ENREGISTRER"), id="save", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#pending-box").display = False
@@ -87,13 +89,13 @@ class ProfileScreen(KioskScreen):
     def _show_account(self, view: AccountView) -> None:
         self.query_one("#info-email", Static).update(plain(view.email or ""))
         hint = self.query_one("#info-email-hint", Static)
-        hint.update("Si cette zone est vierge, vous n'avez pas d'adresse mail rattachée à votre compte.")
+        hint.update(_("Si cette zone est vierge, vous n'avez pas d'adresse mail rattachée à votre compte."))
         hint.display = not view.email
         pending = view.email_state == EmailState.PENDING
         self.query_one("#pending-box").display = pending
         if pending:
             self.query_one("#pending-text", Static).update(
-                plain(f"Votre adresse mail n'a pas été validée : {view.pending_email}"))
+                plain(_("Votre adresse mail n'a pas été validée : {address}").format(address=view.pending_email)))
         self.call_after_refresh(self.show_focused)  # the box may have pushed the focused field away
 
     @on(Button.Pressed, "#save")
@@ -112,15 +114,15 @@ class ProfileScreen(KioskScreen):
             return
         self.refresh_account()  # first: a new call clears the messages of the last one
         if outcome.password_changed:
-            self.show_info("Votre nouveau mot de passe est pris en compte dès maintenant.")
+            self.show_info(_("Votre nouveau mot de passe est pris en compte dès maintenant."))
         if outcome.email_pending:
             if outcome.mail_problem:
-                paragraphs = [outcome.mail_problem, MAIL_RETRY]
+                paragraphs = [outcome.mail_problem, _(MAIL_RETRY)]
             else:
-                paragraphs = [EMAIL_REQUESTED]
+                paragraphs = [_(EMAIL_REQUESTED)]
             if outcome.password_changed:
-                paragraphs.append("Votre nouveau mot de passe est pris en compte dès maintenant.")
-            self.app.push_screen(MessageScreen("MODIFIER VOS INFORMATIONS PERSONNELLES", "VOTRE ADRESSE MAIL",
+                paragraphs.append(_("Votre nouveau mot de passe est pris en compte dès maintenant."))
+            self.app.push_screen(MessageScreen(N_("MODIFIER VOS INFORMATIONS PERSONNELLES"), N_("VOTRE ADRESSE MAIL"),
                                                *paragraphs, error=bool(outcome.mail_problem)))
 
     @on(Button.Pressed, "#resend")
@@ -129,7 +131,7 @@ class ProfileScreen(KioskScreen):
         self.call(self.app.service.resend_validation, self.app.token, then=self._resent, failed=self._not_resent)
 
     def _resent(self, _address: str) -> None:
-        self._resend_status("Le mail a été envoyé")
+        self._resend_status(_("Le mail a été envoyé"))
 
     def _not_resent(self, error: DomainError) -> None:
         self._resend_status(str(error), error=True)

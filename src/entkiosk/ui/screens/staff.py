@@ -14,9 +14,10 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Static
 
 from ...domain.errors import DomainError, InvalidInput
+from ...domain.i18n import N_, _, ngettext
 from ...domain.roles import Right
 from ...service import ClassSummary, HelpRequestView, ResetRequestView
-from ..text import count, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import KioskTable
@@ -37,25 +38,25 @@ def class_counts(summary: ClassSummary) -> list[str]:
 class StaffScreen(KioskScreen):
     """Console du personnel: the classes with their counts; open one, import, add, force, close."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Ouvrir", back="Se déconnecter")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Ouvrir"), back=N_("Se déconnecter"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
-    HEADING = "Console du personnel"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
+    HEADING = N_("Console du personnel")
 
     def compose_body(self) -> ComposeResult:
         who = self.app.session.identifier if self.app.session else ""
-        yield Static(plain(f"Connecté(e) : {who}. Choisissez une classe et appuyez sur Entrée."),
+        yield Static(plain(_("Connecté(e) : {who}. Choisissez une classe et appuyez sur Entrée.").format(who=who)),
                      id="console-who", classes="paragraph")
-        yield KioskTable("Classe", "Élèves", "Activés", "Charte", "Mail", "Bloqués", "Expirés", "Parents",
-                         id="classes")
+        yield KioskTable(_("Classe"), _("Élèves"), _("Activés"), _("Charte"), _("Mail"), _("Bloqués"), _("Expirés"),
+                         _("Parents"), id="classes")
         yield Static("", id="console-total", classes="note")
-        yield Field("Retrouver une demande (n°\u00a0de référence)", "reference", max_length=40,
-                    placeholder="les 13 chiffres lus par l'élève")
+        yield Field(_("Retrouver une demande (n°\u00a0de référence)"), "reference", max_length=40,
+                    placeholder=_("les 13 chiffres lus par l'élève"))
         # What the role allows, and only that (a teacher: their classes, the search of a request).
-        school = [(Right.IMPORT, "Importer une liste", "import"), (Right.SYNC, "Mise à jour SIECLE", "sync"),
-                  (Right.ADD_STUDENT, "Ajouter un élève", "add")]
-        oversight = [(Right.FORCE_CHANGE, "Changement de mot de passe imposé", "force-all"),
-                     (Right.AUDIT, "Journal d'audit", "audit"), (Right.STAFF, "Personnel", "team")]
+        school = [(Right.IMPORT, _("Importer une liste"), "import"), (Right.SYNC, _("Mise à jour SIECLE"), "sync"),
+                  (Right.ADD_STUDENT, _("Ajouter un élève"), "add")]
+        oversight = [(Right.FORCE_CHANGE, _("Changement de mot de passe imposé"), "force-all"),
+                     (Right.AUDIT, _("Journal d'audit"), "audit"), (Right.STAFF, _("Personnel"), "team")]
         for row in (school, oversight):
             offered = [(label, ident) for right, label, ident in row if offers(self.app, right)]
             if offered:
@@ -64,9 +65,9 @@ class StaffScreen(KioskScreen):
                         yield KioskButton(label, id=ident)
         yield Static("", id="console-requests", classes="note")
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("Approuver une demande", id="approve")
-            yield KioskButton("Fermer le kiosque", id="close", variant="error")
-            yield KioskButton("SE DÉCONNECTER", id="logout", classes="submit", variant="primary")
+            yield KioskButton(_("Approuver une demande"), id="approve")
+            yield KioskButton(_("Fermer le kiosque"), id="close", variant="error")
+            yield KioskButton(_("SE DÉCONNECTER"), id="logout", classes="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#classes", KioskTable).focus()
@@ -91,9 +92,11 @@ class StaffScreen(KioskScreen):
         waiting = [r for r in requests if r.state == "pending"]
         said = self.query_one("#console-requests", Static)
         said.display = bool(waiting)
-        said.update(plain(f"{count(len(waiting), 'demande', 'demandes')} sans adresse mail en attente : " + ", ".join(
-            f"{r.code} {r.last_name.upper()} {r.first_name}" + (f" ({r.class_name})" if r.class_name else "")
-            for r in waiting[:4]) + (" …" if len(waiting) > 4 else "") + "."))
+        listed = ", ".join(f"{r.code} {r.last_name.upper()} {r.first_name}" + (f" ({r.class_name})" if r.class_name else "")
+                           for r in waiting[:4]) + (" …" if len(waiting) > 4 else "")
+        said.update(plain(ngettext("{n} demande sans adresse mail en attente : {requests}.",
+                                   "{n} demandes sans adresse mail en attente : {requests}.",
+                                   len(waiting)).format(n=len(waiting), requests=listed)))
 
     def _show(self, summaries: list[ClassSummary]) -> None:
         table = self.query_one("#classes", KioskTable)
@@ -102,14 +105,18 @@ class StaffScreen(KioskScreen):
         activated = sum(s.activated for s in summaries)
         total = self.query_one("#console-total", Static)
         if summaries:
-            total.update(plain(f"{count(len(summaries), 'classe', 'classes')}, {count(students, 'élève', 'élèves')} ; "
-                         f"{count(activated, 'a activé son compte', 'ont activé leur compte')}."))
+            classes = ngettext("{n} classe", "{n} classes", len(summaries)).format(n=len(summaries))
+            pupils = ngettext("{n} élève", "{n} élèves", students).format(n=students)
+            done = ngettext("{n} a activé son compte", "{n} ont activé leur compte", activated).format(n=activated)
+            # TRANSLATORS: « 3 classes, 50 élèves ; 27 ont activé leur compte. »
+            total.update(plain(_("{classes}, {pupils} ; {activated}.").format(classes=classes, pupils=pupils,
+                                                                              activated=done)))
         elif offers(self.app, Right.IMPORT):
-            total.update(plain("Aucune classe : importez l'export SIECLE des élèves ou une liste de classe "
-                               "(CSV nom;prénom;date de naissance;classe)."))
+            total.update(plain(_("Aucune classe : importez l'export SIECLE des élèves ou une liste de classe "
+                                 "(CSV nom;prénom;date de naissance;classe).")))
             self.query_one("#import", Button).focus()
         else:
-            total.update(plain("Aucune classe pour vous : le secrétariat ou la direction vous délègue vos classes."))
+            total.update(plain(_("Aucune classe pour vous : le secrétariat ou la direction vous délègue vos classes.")))
 
     def submit(self) -> None:
         """Entrée in the reference field: find that request; elsewhere outside the table:
@@ -210,9 +217,9 @@ class StaffScreen(KioskScreen):
         def confirmed(ok: bool | None) -> None:
             self.app.job_follows = False  # nothing follows but the end
             if ok:
-                self.call(self.app.service.close_kiosk, self.app.token, then=lambda _: self.app.exit())
+                self.call(self.app.service.close_kiosk, self.app.token, then=lambda _done: self.app.exit())
 
         self.app.push_screen(ConfirmScreen(
-            "Fermer le kiosque",
-            "Le programme du kiosque s'arrête sur ce poste : aucun élève ne pourra s'y connecter avant qu'il soit "
-            "relancé.", "FERMER"), confirmed)
+            _("Fermer le kiosque"),
+            _("Le programme du kiosque s'arrête sur ce poste : aucun élève ne pourra s'y connecter avant qu'il soit "
+              "relancé."), _("FERMER")), confirmed)

@@ -20,8 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from ...domain.i18n import N_, _, ngettext
 from ...service import IssuedLetter
-from ..text import count, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.footer import KioskFooter
 from ..widgets.fields import ErrorLine
@@ -44,7 +45,7 @@ class ConfirmScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *NAVIGATION[:2],
-        Binding("escape", "cancel", "Annuler", key_display="Échap", id="back"),
+        Binding("escape", "cancel", N_("Annuler"), key_display=N_("Échap"), id="back"),
     ]
 
     def __init__(self, title: str, text: str, confirm: str) -> None:
@@ -57,7 +58,7 @@ class ConfirmScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
             yield Static(plain(self._text), classes="paragraph")
             with HorizontalGroup(classes="buttons"):
                 yield KioskButton(self._confirm, id="confirm", variant="error")
-                yield KioskButton("ANNULER", id="cancel", variant="primary")
+                yield KioskButton(_("ANNULER"), id="cancel", variant="primary")
             yield Static("", id="confirm-hint", classes="note")
         yield KioskFooter()
         yield TooSmallNotice()
@@ -74,9 +75,10 @@ class ConfirmScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     def _hint(self) -> None:
         """What Entrée does now, and how to reach the other button."""
         if self.focused is not None and self.focused.id == "confirm":
-            text = f"Entrée\u00a0: {self._confirm}. Échap\u00a0: ANNULER."
+            text = _("Entrée\u00a0: {confirm}. Échap\u00a0: ANNULER.").format(confirm=self._confirm)
         else:
-            text = f"Entrée\u00a0: ANNULER, rien ne change. Pour {self._confirm}\u00a0: Tab, puis Entrée."
+            text = _("Entrée\u00a0: ANNULER, rien ne change. Pour {confirm}\u00a0: Tab, puis Entrée.").format(
+                confirm=self._confirm)
         self.query_one("#confirm-hint", Static).update(plain(text))
 
     @on(Button.Pressed, "#confirm")
@@ -97,7 +99,7 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Fermer", key_display="Échap", id="back"),
+        Binding("escape", "close", N_("Fermer"), key_display=N_("Échap"), id="back"),
     ]
 
     app: Kiosk  # type: ignore[assignment]
@@ -111,11 +113,11 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     def compose(self) -> ComposeResult:
         with Vertical(id="job-box", classes="dialog"):
             yield Static(plain(self._title), classes="subheading")
-            yield Static("Préparation…", id="job-step")
+            yield Static(_("Préparation…"), id="job-step")
             yield ProgressBar(id="job-bar", show_eta=False)
             yield Static("", id="job-result", classes="paragraph")
             yield ErrorLine(id="job-error")
-            yield KioskButton("OK", id="job-done", variant="primary")
+            yield KioskButton(_("OK"), id="job-done", variant="primary")
         yield KioskFooter()
         yield TooSmallNotice()
 
@@ -135,7 +137,8 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
     def _show_progress(self, step: str, done: int, total: int) -> None:
         if not self.is_attached:
             return
-        self.query_one("#job-step", Static).update(plain(f"{step} : {done} / {total}"))
+        self.query_one("#job-step", Static).update(plain(_("{step} : {done} / {total}").format(
+            step=step, done=done, total=total)))
         self.query_one("#job-bar", ProgressBar).update(total=max(total, 1), progress=done)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -147,7 +150,7 @@ class JobScreen(FitsTheTerminal, ModalScreen[bool], inherit_bindings=False):
         self.query_one("#job-step").display = False
         if event.state == WorkerState.SUCCESS:
             self._ok = True
-            self.query_one("#job-result", Static).update(plain(event.worker.result or "Terminé."))
+            self.query_one("#job-result", Static).update(plain(event.worker.result or _("Terminé.")))
         else:
             error = worker_failure(self.app, event.worker)
             if error is None:
@@ -202,36 +205,53 @@ def letters_job(screen: KioskScreen, label: str, issue: Callable[..., Sequence[I
                 listed.append(write_identifiers(path.with_suffix(".csv"), letters))
             try:
                 written.extend(write_letters(path, letters, settings, one_file=group,
-                                             progress=lambda d, t: progress("Mise en page des courriers", d, t)))
+                                             progress=lambda d, t: progress(_("Mise en page des courriers"), d, t)))
             except BaseException:
                 for file in listed:  # no list of identifiers for letters that were never issued
                     file.unlink(missing_ok=True)
                 raise
 
-        letters = staff_act(service, token, issue, progress=lambda d, t: progress("Mots de passe provisoires", d, t),
+        letters = staff_act(service, token, issue, progress=lambda d, t: progress(_("Mots de passe provisoires"), d, t),
                             deliver=deliver, **kwargs)
         if not letters:
-            return "Aucun compte en attente d'activation : aucun courrier à imprimer."
+            return _("Aucun compte en attente d'activation : aucun courrier à imprimer.")
         if app.demo_letters:  # entkiosk demo: F2 shows the letters that work now
             fresh = {letter.identifier: letter for letter in letters}
             app.demo_letters = [fresh.pop(letter.identifier, letter) for letter in app.demo_letters] + list(fresh.values())
+        n = len(letters)
         if len(written) == 1:
-            where = f"dans le fichier :\n{written[0]}"
+            done = ngettext("{n} courrier enregistré dans le fichier :\n{path}",
+                            "{n} courriers enregistrés dans le fichier :\n{path}", n).format(n=n, path=written[0])
         else:
-            where = (f"dans {len(written)} fichiers, un par classe, du dossier :\n{written[0].parent}\n"
-                     + ", ".join(file.name for file in written))
-        done = f"{count(len(letters), 'courrier enregistré', 'courriers enregistrés')} {where}\n\n"
+            done = ngettext("{n} courrier enregistré dans {files} fichiers, un par classe, du dossier :\n{folder}\n"
+                            "{names}",
+                            "{n} courriers enregistrés dans {files} fichiers, un par classe, du dossier :\n{folder}\n"
+                            "{names}", n).format(n=n, files=len(written), folder=written[0].parent,
+                                                 names=", ".join(file.name for file in written))
+        done += "\n\n"
         if listed:
-            done += f"Identifiants (sans mot de passe) pour l'administrateur de l'ENT :\n{listed[0]}\n\n"
-        print_them = "Imprimez ce fichier" if len(written) == 1 else "Imprimez ces fichiers"
-        hand = "remettez son courrier à l'élève" if len(letters) == 1 else "remettez à chaque élève son courrier"
-        if by_post:
-            hand = ("envoyez-le par la poste (enveloppe DL ou C5 à fenêtre à droite)" if len(letters) == 1 else
-                    "envoyez chaque courrier par la poste (enveloppes DL ou C5 à fenêtre à droite)")
+            done += _("Identifiants (sans mot de passe) pour l'administrateur de l'ENT :\n{path}").format(
+                path=listed[0]) + "\n\n"
+        # What to do with the letters: print the file (or files), then hand or post them.
+        if by_post and len(written) == 1:
+            what = ngettext("Imprimez ce fichier et envoyez-le par la poste (enveloppe DL ou C5 à fenêtre à droite)",
+                            "Imprimez ce fichier et envoyez chaque courrier par la poste (enveloppes DL ou C5 à "
+                            "fenêtre à droite)", n)
+        elif by_post:
+            what = ngettext("Imprimez ces fichiers et envoyez-le par la poste (enveloppe DL ou C5 à fenêtre à "
+                            "droite)",
+                            "Imprimez ces fichiers et envoyez chaque courrier par la poste (enveloppes DL ou C5 à "
+                            "fenêtre à droite)", n)
+        elif len(written) == 1:
+            what = ngettext("Imprimez ce fichier et remettez son courrier à l'élève",
+                            "Imprimez ce fichier et remettez à chaque élève son courrier", n)
+        else:
+            what = ngettext("Imprimez ces fichiers et remettez son courrier à l'élève",
+                            "Imprimez ces fichiers et remettez à chaque élève son courrier", n)
         if new_accounts:
-            return done + f"{print_them} et {hand}."
-        return done + (f"{print_them} et {hand} : il porte un nouveau mot de passe provisoire, les courriers "
-                       "précédents ne sont plus valables.")
+            return done + _("{instructions}.").format(instructions=what)
+        return done + _("{instructions} : il porte un nouveau mot de passe provisoire, les courriers précédents ne "
+                        "sont plus valables.").format(instructions=what)
 
     return run
 
@@ -243,52 +263,58 @@ def print_letters(screen: KioskScreen, *, class_name: str | None = None, identif
     how many letters (``waiting``: the accounts not yet activated) it will print.
     ``confirmed``: from the supervised session (the staff password typed recently)."""
     service = screen.app.service
-    who = f"de la classe « {class_name} »" if class_name is not None else f"de l'élève « {identifier} »"
+    if class_name is not None:
+        title = _("Courriers de la classe « {class_name} »").format(class_name=class_name)
+        question = _("Imprimer les courriers de la classe « {class_name} »").format(class_name=class_name)
+    else:
+        title = _("Courriers de l'élève « {identifier} »").format(identifier=identifier)
+        question = _("Imprimer les courriers de l'élève « {identifier} »").format(identifier=identifier)
     job = letters_job(screen, class_name or identifier or "courriers", service.issue_letters,
                       class_name=class_name, identifier=identifier, **({"confirmed": True} if confirmed else {}))
 
     def confirmed(ok: bool | None) -> None:
         if ok:
-            screen.app.push_screen(JobScreen(f"Courriers {who}", job), then)
+            screen.app.push_screen(JobScreen(title, job), then)
 
     screen.app.push_screen(ConfirmScreen(
-        f"Imprimer les courriers {who}",
-        f"{count(waiting, 'courrier', 'courriers')} à imprimer, un par compte pas encore activé. "
-        "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne seront plus "
-        "valables. Les comptes déjà activés ne reçoivent pas de courrier.",
-        "IMPRIMER"), confirmed)
+        question,
+        ngettext("{n} courrier à imprimer, un par compte pas encore activé. "
+                 "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne seront plus "
+                 "valables. Les comptes déjà activés ne reçoivent pas de courrier.",
+                 "{n} courriers à imprimer, un par compte pas encore activé. "
+                 "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne seront plus "
+                 "valables. Les comptes déjà activés ne reçoivent pas de courrier.", waiting).format(n=waiting),
+        _("IMPRIMER")), confirmed)
 
 
 def force_password_change(screen: KioskScreen, *, identifier: str | None = None, class_name: str | None = None,
                           everyone: bool = False, then: Callable[[bool | None], None] | None = None) -> None:
     """Changement de mot de passe imposé (after a leak), after a confirmation."""
     service, token = screen.app.service, screen.app.token
-    if everyone:
-        who = "de tous les élèves de l'établissement"
-    elif class_name is not None:
-        who = f"des élèves de la classe « {class_name} »"
-    else:
-        who = f"de l'élève « {identifier} »"
 
     def job(_progress: Progress) -> str:
-        count = staff_act(service, token, service.force_password_change, identifier=identifier,
-                          class_name=class_name, everyone=everyone)
+        forced = staff_act(service, token, service.force_password_change, identifier=identifier,
+                           class_name=class_name, everyone=everyone)
         if identifier is not None:
-            return (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion. "
-                    "Ses sessions ouvertes ont été fermées.")
-        return (f"{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion. "
-                "Leurs sessions ouvertes ont été fermées.")
+            return _("L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion. "
+                     "Ses sessions ouvertes ont été fermées.").format(identifier=identifier)
+        return _("{count} compte(s) activé(s) devront choisir un nouveau mot de passe à leur prochaine connexion. "
+                 "Leurs sessions ouvertes ont été fermées.").format(count=forced)
 
     def confirmed(ok: bool | None) -> None:
         if ok:
-            screen.app.push_screen(JobScreen("Changement de mot de passe imposé", job), then)
+            screen.app.push_screen(JobScreen(_("Changement de mot de passe imposé"), job), then)
 
     if identifier is not None:
-        text = (f"L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion, et ses "
-                "sessions ouvertes seront fermées.")
+        text = _("L'élève « {identifier} » devra choisir un nouveau mot de passe à sa prochaine connexion, et ses "
+                 "sessions ouvertes seront fermées.").format(identifier=identifier)
+    elif everyone:
+        text = _("Les comptes activés de tous les élèves de l'établissement devront choisir un nouveau mot de passe "
+                 "à leur prochaine connexion, et leurs sessions ouvertes seront fermées.")
     else:
-        text = (f"Les comptes activés {who} devront choisir un nouveau mot de passe à leur prochaine connexion, "
-                "et leurs sessions ouvertes seront fermées.")
+        text = _("Les comptes activés des élèves de la classe « {class_name} » devront choisir un nouveau mot de "
+                 "passe à leur prochaine connexion, et leurs sessions ouvertes seront fermées.").format(
+                     class_name=class_name)
     screen.app.push_screen(ConfirmScreen(
-        "Changement de mot de passe imposé",
-        f"{text} À utiliser par exemple après la divulgation de mots de passe.", "IMPOSER"), confirmed)
+        _("Changement de mot de passe imposé"),
+        text + " " + _("À utiliser par exemple après la divulgation de mots de passe."), _("IMPOSER")), confirmed)

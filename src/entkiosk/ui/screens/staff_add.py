@@ -16,6 +16,7 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, Input, Static
 
 from ...domain.errors import AlreadyEnrolled, DomainError, InvalidInput
+from ...domain.i18n import N_, _
 from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import BirthDateField, Field
@@ -24,16 +25,16 @@ from .staff_common import staff_read
 from .staff_actions import JobScreen, letters_job
 
 
-PREVIEW_EMPTY = "Identifiant qui sera créé\u00a0: saisissez le nom et le prénom."
+PREVIEW_EMPTY = N_("Identifiant qui sera créé\u00a0: saisissez le nom et le prénom.")
 
 
 class AddStudentScreen(KioskScreen):
     """nom, prénom, date de naissance, classe; CRÉER LE COMPTE writes the letter."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Créer", back="Annuler")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Créer"), back=N_("Annuler"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
-    HEADING = "Ajouter un élève"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
+    HEADING = N_("Ajouter un élève")
 
     def __init__(self, class_name: str = "") -> None:
         super().__init__()
@@ -41,16 +42,16 @@ class AddStudentScreen(KioskScreen):
         self._asked = 0  # previews asked for; only the latest answer is shown
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Pour un nouvel élève, ou pour recréer un compte supprimé après son délai d'activation.",
+        yield Static(_("Pour un nouvel élève, ou pour recréer un compte supprimé après son délai d'activation."),
                      classes="paragraph")
-        yield Field("nom*", "last_name", max_length=120)
-        yield Field("prénom*", "first_name", max_length=120)
-        yield BirthDateField("date de naissance*")
-        yield Field("classe*", "class_name", max_length=60, value=self._class_name)
-        yield Static(plain(PREVIEW_EMPTY), id="identifier-preview", classes="note")
+        yield Field(_("nom*"), "last_name", max_length=120)
+        yield Field(_("prénom*"), "first_name", max_length=120)
+        yield BirthDateField(_("date de naissance*"))
+        yield Field(_("classe*"), "class_name", max_length=60, value=self._class_name)
+        yield Static(plain(_(PREVIEW_EMPTY)), id="identifier-preview", classes="note")
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("CRÉER LE COMPTE", id="create", classes="submit", variant="primary")
-            yield KioskButton("ANNULER", id="cancel")
+            yield KioskButton(_("CRÉER LE COMPTE"), id="create", classes="submit", variant="primary")
+            yield KioskButton(_("ANNULER"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#last_name").focus()
@@ -65,9 +66,9 @@ class AddStudentScreen(KioskScreen):
         def preview() -> None:
             try:
                 identifier = service.preview_identifier(token, first_name=first, last_name=last)
-                text = f"Identifiant qui sera créé\u00a0: {identifier}"
+                text = _("Identifiant qui sera créé\u00a0: {identifier}").format(identifier=identifier)
             except InvalidInput as exc:
-                text = PREVIEW_EMPTY if not (first.strip() and last.strip()) else " ".join(exc.errors.values())
+                text = _(PREVIEW_EMPTY) if not (first.strip() and last.strip()) else " ".join(exc.errors.values())
             except DomainError as exc:
                 text = str(exc)
             self.app.call_from_thread(self._show_preview, asked, text)
@@ -81,7 +82,8 @@ class AddStudentScreen(KioskScreen):
             # The identifier shown would never be created: say what the refusal means.
             self._asked += 1  # a preview still on its way is older than this
             self.query_one("#identifier-preview", Static).update(
-                plain(f"Aucun compte ne sera créé : le compte {error.identifier} existe déjà."))
+                plain(_("Aucun compte ne sera créé : le compte {identifier} existe déjà.").format(
+                    identifier=error.identifier)))
 
     def _show_preview(self, asked: int, text: str) -> None:
         if asked == self._asked and self.is_attached:  # an older answer, overtaken by typing, is dropped
@@ -104,7 +106,7 @@ class AddStudentScreen(KioskScreen):
 
         # One student's letter is named after them, not after the class.
         job = letters_job(self, f"{values['last_name']} {values['first_name']}", issue, new_accounts=True)
-        self.app.push_screen(JobScreen("Création du compte", job), self._created)
+        self.app.push_screen(JobScreen(_("Création du compte"), job), self._created)
 
     def _created(self, ok: bool | None) -> None:
         if ok:

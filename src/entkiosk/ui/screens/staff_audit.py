@@ -20,8 +20,9 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, Static
 
 from ...domain.errors import InvalidInput
+from ...domain.i18n import N_, _, ngettext
 from ...service import AuditFilter, AuditRecord, audit_csv
-from ..text import count, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import ReadOnlyTable
@@ -39,8 +40,8 @@ def read_filter(who: str, class_name: str, kind: str, since: str) -> AuditFilter
         try:
             day = datetime.strptime(since.strip(), "%d/%m/%Y").date()
         except ValueError:
-            raise InvalidInput({"since": f"Date « {since.strip()} » invalide : JJ/MM/AAAA, par exemple "
-                                         "01/09/2026."}) from None
+            raise InvalidInput({"since": _("Date « {typed} » invalide : JJ/MM/AAAA, par exemple "
+                                           "01/09/2026.").format(typed=since.strip())}) from None
     return AuditFilter(since=day, staff=who.strip() or None, class_name=class_name.strip() or None,
                        kind=kind.strip() or None)
 
@@ -48,26 +49,27 @@ def read_filter(who: str, class_name: str, kind: str, since: str) -> AuditFilter
 class AuditScreen(KioskScreen):
     """The criteria, FILTRER, the events; EXPORTER EN CSV writes the selection to a file."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Filtrer", back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Filtrer"), back=N_("Retour"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
-    HEADING = "Journal d'audit"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
+    HEADING = N_("Journal d'audit")
 
     def __init__(self) -> None:
         super().__init__()
         self.where = AuditFilter()
 
     def compose_body(self) -> ComposeResult:
-        yield Field("compte (élève ou personnel)", "who", placeholder="identifiant", max_length=80)
-        yield Field("classe", "class_name", placeholder="toutes", max_length=60)
-        yield Field("genre d'événement", "kind", placeholder="connexion, courrier, demande…", max_length=40)
-        yield Field("depuis le", "since", placeholder="JJ/MM/AAAA", max_length=10)
+        yield Field(_("compte (élève ou personnel)"), "who", placeholder=_("identifiant"), max_length=80)
+        yield Field(_("classe"), "class_name", placeholder=_("toutes"), max_length=60)
+        yield Field(_("genre d'événement"), "kind", placeholder=_("connexion, courrier, demande…"), max_length=40)
+        yield Field(_("depuis le"), "since", placeholder=_("JJ/MM/AAAA"), max_length=10)
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("FILTRER", id="filter", classes="submit", variant="primary")
-            yield KioskButton("EXPORTER EN CSV", id="export")
-            yield KioskButton("RETOUR", id="back-button")
+            yield KioskButton(_("FILTRER"), id="filter", classes="submit", variant="primary")
+            yield KioskButton(_("EXPORTER EN CSV"), id="export")
+            yield KioskButton(_("RETOUR"), id="back-button")
         yield Static("", id="audit-summary", classes="paragraph")
-        yield ReadOnlyTable("Date", "Événement", "Compte", "Par", id="audit-events", wrap=("Événement",))
+        yield ReadOnlyTable(_("Date"), _("Événement"), _("Compte"), _("Par"), id="audit-events",
+                            wrap=(_("Événement"),))
 
     def on_mount(self) -> None:
         self.query_one("#who").focus()
@@ -99,10 +101,11 @@ class AuditScreen(KioskScreen):
         records = records[:SHOWN]
         summary = self.query_one("#audit-summary", Static)
         if not records:
-            summary.update("Aucun événement ne correspond.")
+            summary.update(_("Aucun événement ne correspond."))
         else:
-            shown = (f"Les {SHOWN} plus récents : l'export en CSV les contient tous." if more else
-                     f"{count(len(records), 'événement', 'événements')}, du plus récent au plus ancien.")
+            shown = (_("Les {shown} plus récents : l'export en CSV les contient tous.").format(shown=SHOWN) if more else
+                     ngettext("{n} événement, du plus récent au plus ancien.",
+                              "{n} événements, du plus récent au plus ancien.", len(records)).format(n=len(records)))
             summary.update(plain(shown))
         self.query_one("#audit-events", ReadOnlyTable).fill([
             (str(i), (r.at.astimezone(tz).strftime("%d/%m/%Y %H:%M"), r.label, r.identifier or "", r.actor or ""))
@@ -128,7 +131,8 @@ class AuditScreen(KioskScreen):
     def _exported(self, done: tuple[Path, int]) -> None:
         path, n = done
         self.query_one("#audit-summary", Static).update(plain(
-            f"{count(n, 'événement exporté', 'événements exportés')} dans le fichier :\n{path}"))
+            ngettext("{n} événement exporté dans le fichier :\n{path}",
+                     "{n} événements exportés dans le fichier :\n{path}", n).format(n=n, path=path)))
 
     @on(Button.Pressed, "#back-button")
     def _back(self) -> None:

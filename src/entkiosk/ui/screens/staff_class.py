@@ -10,21 +10,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
+from ...domain.i18n import N_, _, ngettext
 from ...domain.roles import Right
 from ...service import StudentStatus, student_matches
-from ..text import count, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable
 from .base import KioskScreen, screen_keys
-from .staff_common import EMAIL_LABELS, offers, staff_read, student_names
+from .staff_common import email_label, offers, staff_read, student_names
 
 def state_cell(student: StudentStatus) -> str:
     """The state as staff act on it: a lockout first, then a forced change, then the lifecycle."""
     if student.locked:
-        return "Bloqué"
+        return _("Bloqué")
     if student.must_change_password:
-        return "À changer"
+        return _("À changer")
     return student.state_label
 
 
@@ -32,18 +33,18 @@ def student_cells(student: StudentStatus, name: str) -> list[str]:
     """One row of the class table; ``name`` as :func:`display_names` tells homonyms apart."""
     deadline = student.deadline.strftime("%d/%m/%Y") if student.deadline and student.state in ("waiting", "expired") else ""
     return [name, student.identifier, state_cell(student),
-            "oui" if student.charter else "", EMAIL_LABELS[student.email_state], deadline]
+            _("oui") if student.charter else "", email_label(student.email_state), deadline]
 
 
 class ClassScreen(KioskScreen):
     """A class's students; Entrée on one opens what can be done for them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *screen_keys(submit="Ouvrir", back="Retour"),
-        Binding("space", "tick", "Cocher / décocher", key_display="Espace", id="class-tick"),
+        *screen_keys(submit=N_("Ouvrir"), back=N_("Retour")),
+        Binding("space", "tick", N_("Cocher / décocher"), key_display=N_("Espace"), id="class-tick"),
     ]
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
 
     def __init__(self, class_name: str) -> None:
         super().__init__()
@@ -52,21 +53,22 @@ class ClassScreen(KioskScreen):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return f"Classe {self.class_name}"
+        return _("Classe {name}").format(name=self.class_name)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="class-counts", classes="note")
-        yield Field("rechercher un élève", "search", placeholder="nom, prénom ou identifiant", max_length=80)
-        yield KioskTable("Élève", "Identifiant", "État", "Charte", "Mail", "Échéance", id="students", **NAME_FIRST)
+        yield Field(_("rechercher un élève"), "search", placeholder=_("nom, prénom ou identifiant"), max_length=80)
+        yield KioskTable(_("Élève"), _("Identifiant"), _("État"), _("Charte"), _("Mail"), _("Échéance"), id="students",
+                         **NAME_FIRST)
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("Séance en direct", id="live", variant="primary")
-            yield KioskButton("Imprimer les courriers", id="letters")
+            yield KioskButton(_("Séance en direct"), id="live", variant="primary")
+            yield KioskButton(_("Imprimer les courriers"), id="letters")
             yield KioskButton(self._group_label(), id="group")
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("Responsables", id="guardians")
+            yield KioskButton(_("Responsables"), id="guardians")
             if offers(self.app, Right.FORCE_CHANGE):
-                yield KioskButton("Changement de mot de passe imposé", id="force-class")
-            yield KioskButton("RETOUR", id="back-button")
+                yield KioskButton(_("Changement de mot de passe imposé"), id="force-class")
+            yield KioskButton(_("RETOUR"), id="back-button")
 
     def on_mount(self) -> None:
         self.query_one("#students", KioskTable).focus()
@@ -86,10 +88,17 @@ class ClassScreen(KioskScreen):
         waiting = sum(s.state == "waiting" for s in students)
         expired = sum(s.state == "expired" for s in students)
         left = sum(s.state == "left" for s in students)
-        gone = f" Et {count(left, 'élève sorti', 'élèves sortis')} de l'établissement (compte fermé)." if left else ""
-        self.query_one("#class-counts", Static).update(plain(
-            f"{count(len(students) - left, 'élève', 'élèves')} : {count(activated, 'activé', 'activés')} "
-            f"({charter} avec la charte), {waiting} en attente, {count(expired, 'expiré', 'expirés')}.{gone}"))
+        present = len(students) - left
+        # TRANSLATORS: « 40 élèves : 0 activé (0 avec la charte), 40 en attente, 0 expiré. »
+        counts = _("{pupils} : {activated} ({charter} avec la charte), {waiting} en attente, {expired}.").format(
+            pupils=ngettext("{n} élève", "{n} élèves", present).format(n=present),
+            activated=ngettext("{n} activé", "{n} activés", activated).format(n=activated),
+            charter=charter, waiting=waiting,
+            expired=ngettext("{n} expiré", "{n} expirés", expired).format(n=expired))
+        if left:
+            counts += " " + ngettext("Et {n} élève sorti de l'établissement (compte fermé).",
+                                     "Et {n} élèves sortis de l'établissement (compte fermé).", left).format(n=left)
+        self.query_one("#class-counts", Static).update(plain(counts))
         self._filter()
 
     @on(Input.Changed, "#search")
@@ -102,7 +111,7 @@ class ClassScreen(KioskScreen):
             s, ("✓ " if s.identifier in ticked else "") + names[s.identifier])) for s in shown])
 
     def _group_label(self) -> str:
-        return f"Groupe ({len(self.app.staff_group)})"
+        return _("Groupe ({n})").format(n=len(self.app.staff_group))
 
     def action_tick(self) -> None:
         """Espace: the pupil under the cursor joins the group, or leaves it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ...domain.i18n import N_, _
 from ...domain.lifecycle import EmailState
 from ...domain.roles import Right, allows
 from ...domain.names import display_names
@@ -22,9 +23,21 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 #: The « Mail » column of a class: is the pupil's mail validated?
-EMAIL_LABELS = {EmailState.NONE: "", EmailState.PENDING: "à valider", EmailState.VALIDATED: "validé"}
+EMAIL_LABELS = {EmailState.NONE: "", EmailState.PENDING: N_("à valider"), EmailState.VALIDATED: N_("validé")}
 #: « Adresse mail » on a pupil's card.
-ADDRESS_STATES = {EmailState.NONE: "aucune", EmailState.PENDING: "à valider", EmailState.VALIDATED: "validée"}
+ADDRESS_STATES = {EmailState.NONE: N_("aucune"), EmailState.PENDING: N_("à valider"),
+                  EmailState.VALIDATED: N_("validée")}
+
+
+def email_label(state: EmailState) -> str:
+    """The « Mail » column's word for ``state``, in the language in use (nothing without an address)."""
+    label = EMAIL_LABELS[state]
+    return _(label) if label else ""
+
+
+def address_state(state: EmailState) -> str:
+    """« Adresse mail » on a card, in the language in use."""
+    return _(ADDRESS_STATES[state])
 
 
 def staff_act(service: AccountService, token: str, fn: Callable[..., T], /, *args: Any, confirmed: bool = False,
@@ -53,13 +66,18 @@ def info_rows(rows: list[tuple[str, str]]) -> ComposeResult:
                 yield Static(plain(value), classes="info-value")
 
 
-def unlock_job(app: Any, identifier: str, who: str) -> Callable[[Any], str]:
-    """The job of « Débloquer » on a card: every lockout of ``identifier`` lifted."""
+def unlock_job(app: Any, identifier: str, *, guardian: bool = False) -> Callable[[Any], str]:
+    """The job of « Débloquer » on a card: every lockout of ``identifier`` lifted (a pupil's
+    account, or a legal guardian's)."""
     service = app.service
 
     def job(_progress: Any) -> str:
         staff_act(service, app.token, service.unlock, identifier)
-        return f"L'identifiant « {identifier} » est débloqué : {who} peut se connecter à nouveau."
+        if guardian:
+            return _("L'identifiant « {identifier} » est débloqué : le responsable peut se connecter à "
+                     "nouveau.").format(identifier=identifier)
+        return _("L'identifiant « {identifier} » est débloqué : l'élève peut se connecter à nouveau.").format(
+            identifier=identifier)
 
     return job
 

@@ -16,9 +16,10 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, Static
 
+from ...domain.i18n import N_, _, ngettext
 from ...domain.roles import Right
 from ...service import StudentStatus
-from ..text import count, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.table import NAME_FIRST, ReadOnlyTable
 from .base import KioskScreen, screen_keys
@@ -29,21 +30,21 @@ from .staff_common import offers, student_names
 class GroupScreen(KioskScreen):
     """The pupils ticked, and their letters or their reset in one PDF."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back=N_("Retour"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
-    HEADING = "Groupe d'élèves cochés"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
+    HEADING = N_("Groupe d'élèves cochés")
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="group-count", classes="note")
-        yield ReadOnlyTable("Élève", "Identifiant", "Classe", "État", id="group", **NAME_FIRST)
+        yield ReadOnlyTable(_("Élève"), _("Identifiant"), _("Classe"), _("État"), id="group", **NAME_FIRST)
         with HorizontalGroup(classes="buttons"):
             if offers(self.app, Right.LETTERS):
-                yield KioskButton("Imprimer les courriers", id="group-letters", variant="primary")
+                yield KioskButton(_("Imprimer les courriers"), id="group-letters", variant="primary")
             if offers(self.app, Right.RESET):
-                yield KioskButton("Réinitialiser", id="group-reset")
-            yield KioskButton("Vider", id="group-clear")
-            yield KioskButton("RETOUR", id="back-button")
+                yield KioskButton(_("Réinitialiser"), id="group-reset")
+            yield KioskButton(_("Vider"), id="group-clear")
+            yield KioskButton(_("RETOUR"), id="back-button")
 
     def on_mount(self) -> None:
         self.show_group()
@@ -60,9 +61,10 @@ class GroupScreen(KioskScreen):
             [(p.identifier, (name, p.identifier, p.class_name or "", p.state_label)) for p, name in zip(pupils, names,
                                                                                                      strict=True)])
         self.query_one("#group-count", Static).update(plain(
-            f"{count(len(pupils), 'élève coché', 'élèves cochés')}. Espace, sur la liste d'une classe, coche ou "
-            "décoche un élève." if pupils else
-            "Aucun élève coché : sur la liste d'une classe, Espace coche un élève (autant de classes que voulu)."))
+            ngettext("{n} élève coché. Espace, sur la liste d'une classe, coche ou décoche un élève.",
+                     "{n} élèves cochés. Espace, sur la liste d'une classe, coche ou décoche un élève.",
+                     len(pupils)).format(n=len(pupils)) if pupils else
+            _("Aucun élève coché : sur la liste d'une classe, Espace coche un élève (autant de classes que voulu).")))
         for button in self.query("#group-letters, #group-reset"):
             button.disabled = not pupils
 
@@ -84,20 +86,28 @@ class GroupScreen(KioskScreen):
     @on(Button.Pressed, "#group-letters")
     def _letters(self) -> None:
         n = len(self.pupils)
-        self._job("Courriers du groupe",
-                  f"{count(n, 'courrier', 'courriers')} dans un seul PDF, avec la liste de leurs identifiants (sans mot "
-                  "de passe). Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà remis ne "
-                  "seront plus valables. Un élève déjà activé arrête tout : rien n'est imprimé.",
-                  "IMPRIMER", self.app.service.issue_letters)
+        self._job(_("Courriers du groupe"),
+                  ngettext("{n} courrier dans un seul PDF, avec la liste de leurs identifiants (sans mot "
+                           "de passe). Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà "
+                           "remis ne seront plus valables. Un élève déjà activé arrête tout : rien n'est imprimé.",
+                           "{n} courriers dans un seul PDF, avec la liste de leurs identifiants (sans mot "
+                           "de passe). Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà "
+                           "remis ne seront plus valables. Un élève déjà activé arrête tout : rien n'est imprimé.",
+                           n).format(n=n),
+                  _("IMPRIMER"), self.app.service.issue_letters)
 
     @on(Button.Pressed, "#group-reset")
     def _reset(self) -> None:
         n = len(self.pupils)
-        self._job("Réinitialiser le groupe",
-                  f"{count(n, 'compte', 'comptes')} reçoivent un nouveau mot de passe provisoire et un courrier, dans "
-                  "un seul PDF : leurs mots de passe actuels ne fonctionneront plus, leurs sessions se terminent. "
-                  "Leur adresse mail validée est gardée.",
-                  "RÉINITIALISER", self.app.service.reset_group)
+        self._job(_("Réinitialiser le groupe"),
+                  ngettext("{n} compte reçoivent un nouveau mot de passe provisoire et un courrier, dans "
+                           "un seul PDF : leurs mots de passe actuels ne fonctionneront plus, leurs sessions se "
+                           "terminent. Leur adresse mail validée est gardée.",
+                           "{n} comptes reçoivent un nouveau mot de passe provisoire et un courrier, dans "
+                           "un seul PDF : leurs mots de passe actuels ne fonctionneront plus, leurs sessions se "
+                           "terminent. Leur adresse mail validée est gardée.",
+                           n).format(n=n),
+                  _("RÉINITIALISER"), self.app.service.reset_group)
 
     @on(Button.Pressed, "#group-clear")
     def _clear(self) -> None:

@@ -14,21 +14,22 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Input, Static
 
+from ...domain.i18n import N_, _, ngettext
 from ...domain.roles import Right
 from ...service import GuardianStatus, guardian_matches
-from ..text import count, local_date, plain
+from ..text import local_date, plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import KioskTable
 from .base import KioskScreen, screen_keys
 from .staff_actions import ConfirmScreen, JobScreen, letters_job
-from .staff_common import ADDRESS_STATES, EMAIL_LABELS, info_rows, offers, staff_read, unlock_job
+from .staff_common import address_state, email_label, info_rows, offers, staff_read, unlock_job
 
 
 def guardian_cells(guardian: GuardianStatus) -> list[str]:
-    state = "Bloqué" if guardian.locked else guardian.state_label
+    state = _("Bloqué") if guardian.locked else guardian.state_label
     children = ", ".join(c.first_name for c in guardian.children)
-    return [guardian.name, guardian.identifier, children, state, EMAIL_LABELS[guardian.email_state]]
+    return [guardian.name, guardian.identifier, children, state, email_label(guardian.email_state)]
 
 
 def print_guardian_letters(screen: KioskScreen, *, class_name: str | None = None, identifier: str | None = None,
@@ -36,27 +37,34 @@ def print_guardian_letters(screen: KioskScreen, *, class_name: str | None = None
     """The letters by post of a class's guardians not yet activated (or of one guardian),
     after a confirmation that says how many and that they void the previous ones."""
     service = screen.app.service
-    who = f"des responsables de la classe « {class_name} »" if class_name else f"de « {identifier} »"
+    if class_name:
+        title = _("Courriers des responsables de la classe « {class_name} »").format(class_name=class_name)
+    else:
+        title = _("Courriers de « {identifier} »").format(identifier=identifier)
     job = letters_job(screen, f"responsables {class_name or identifier}", service.issue_guardian_letters,
                       class_name=class_name, identifier=identifier, by_post=True)
 
     def confirmed(ok: bool | None) -> None:
         if ok:
-            screen.app.push_screen(JobScreen(f"Courriers {who}", job), then)
+            screen.app.push_screen(JobScreen(title, job), then)
 
     screen.app.push_screen(ConfirmScreen(
-        f"Courriers {who}",
-        f"{count(waiting, 'courrier', 'courriers')} à envoyer par la poste, un par responsable légal qui n'a pas "
-        "encore activé son compte, l'adresse placée pour une enveloppe à fenêtre (DL ou C5, fenêtre à droite). "
-        "Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà envoyés ne seront plus "
-        "valables.", "IMPRIMER"), confirmed)
+        title,
+        ngettext("{n} courrier à envoyer par la poste, un par responsable légal qui n'a pas "
+                 "encore activé son compte, l'adresse placée pour une enveloppe à fenêtre (DL ou C5, fenêtre à "
+                 "droite). Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà envoyés ne "
+                 "seront plus valables.",
+                 "{n} courriers à envoyer par la poste, un par responsable légal qui n'a pas "
+                 "encore activé son compte, l'adresse placée pour une enveloppe à fenêtre (DL ou C5, fenêtre à "
+                 "droite). Chaque courrier porte un nouveau mot de passe provisoire : les courriers déjà envoyés ne "
+                 "seront plus valables.", waiting).format(n=waiting), _("IMPRIMER")), confirmed)
 
 
 class GuardiansScreen(KioskScreen):
     """The guardians of a class's pupils; Entrée on one opens their card."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Ouvrir", back="Retour")
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Ouvrir"), back=N_("Retour"))
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
 
     def __init__(self, class_name: str) -> None:
         super().__init__()
@@ -65,18 +73,18 @@ class GuardiansScreen(KioskScreen):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return f"Responsables légaux — classe {self.class_name}"
+        return _("Responsables légaux — classe {name}").format(name=self.class_name)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="guardian-counts", classes="note")
-        yield Field("rechercher un responsable", "search", placeholder="nom, prénom, identifiant ou enfant",
+        yield Field(_("rechercher un responsable"), "search", placeholder=_("nom, prénom, identifiant ou enfant"),
                     max_length=80)
-        yield KioskTable("Responsable", "Identifiant", "Enfants", "État", "Mail", id="guardians",
-                         keep={"Responsable": 20}, cut_middle=("Identifiant",))
+        yield KioskTable(_("Responsable"), _("Identifiant"), _("Enfants"), _("État"), _("Mail"), id="guardians",
+                         keep={_("Responsable"): 20}, cut_middle=(_("Identifiant"),))
         with HorizontalGroup(classes="buttons"):
             if offers(self.app, Right.LETTERS):
-                yield KioskButton("Courriers par la poste", id="guardian-letters", variant="primary")
-            yield KioskButton("RETOUR", id="back-button")
+                yield KioskButton(_("Courriers par la poste"), id="guardian-letters", variant="primary")
+            yield KioskButton(_("RETOUR"), id="back-button")
 
     def on_mount(self) -> None:
         self.query_one("#guardians", KioskTable).focus()
@@ -94,11 +102,14 @@ class GuardiansScreen(KioskScreen):
         self.guardians = guardians
         activated = sum(g.state in ("activated", "ready") for g in guardians)
         waiting = sum(g.state == "waiting" for g in guardians)
+        # TRANSLATORS: « 3 responsables légaux : 0 activé, 3 en attente. »
         self.query_one("#guardian-counts", Static).update(plain(
-            f"{count(len(guardians), 'responsable légal', 'responsables légaux')} : "
-            f"{count(activated, 'activé', 'activés')}, {waiting} en attente."
-            if guardians else "Aucun responsable légal pour cette classe : importez l'export des responsables de "
-                              "SIECLE (ResponsablesAvecAdresses) avec « Importer une liste » ou « entkiosk import »."))
+            _("{guardians} : {activated}, {waiting} en attente.").format(
+                guardians=ngettext("{n} responsable légal", "{n} responsables légaux", len(guardians)).format(
+                    n=len(guardians)),
+                activated=ngettext("{n} activé", "{n} activés", activated).format(n=activated), waiting=waiting)
+            if guardians else _("Aucun responsable légal pour cette classe : importez l'export des responsables de "
+                                "SIECLE (ResponsablesAvecAdresses) avec « Importer une liste » ou « entkiosk import ».")))
         self._filter()
 
     @on(Input.Changed, "#search")
@@ -141,8 +152,8 @@ class GuardiansScreen(KioskScreen):
 class GuardianScreen(KioskScreen):
     """Fiche responsable: children and their accounts, the guardian's account, the actions that apply."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Choisir", back="Retour")
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Choisir"), back=N_("Retour"))
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
 
     def __init__(self, guardian: GuardianStatus) -> None:
         super().__init__()
@@ -150,23 +161,24 @@ class GuardianScreen(KioskScreen):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return f"Responsable légal : {self.guardian.name}"
+        return _("Responsable légal : {name}").format(name=self.guardian.name)
 
     def _rows(self) -> list[tuple[str, str]]:
         g = self.guardian
         tz = self.app.settings.timezone
-        rows = [("Identifiant", g.identifier)]
+        rows = [(_("Identifiant"), g.identifier)]
         for number, child in enumerate(g.children):
-            rows.append(("Enfants" if number == 0 else "", f"{child.first_name} {child.last_name}"
-                         + (f" ({child.class_name})" if child.class_name else "") + f" : {child.state_label}"))
-        rows += [("État du compte", "Bloqué (trop d'essais)" if g.locked else g.state_label),
-                 ("Adresse mail", ADDRESS_STATES[g.email_state])]
+            child_name = f"{child.first_name} {child.last_name}" + (f" ({child.class_name})" if child.class_name else "")
+            rows.append((_("Enfants") if number == 0 else "", _("{child} : {state}").format(
+                child=child_name, state=child.state_label)))
+        rows += [(_("État du compte"), _("Bloqué (trop d'essais)") if g.locked else g.state_label),
+                 (_("Adresse mail"), address_state(g.email_state))]
         if g.state in ("waiting", "expired") and g.deadline:
-            rows.append(("Activation avant le", g.deadline.strftime("%d/%m/%Y")))
+            rows.append((_("Activation avant le"), g.deadline.strftime("%d/%m/%Y")))
         if g.activated_at:
-            rows.append(("Activé le", local_date(g.activated_at, tz)))
+            rows.append((_("Activé le"), local_date(g.activated_at, tz)))
         if g.postal_address:
-            rows.append(("Adresse postale", ", ".join(g.postal_address)))
+            rows.append((_("Adresse postale"), ", ".join(g.postal_address)))
         return rows
 
     def compose_body(self) -> ComposeResult:
@@ -174,12 +186,12 @@ class GuardianScreen(KioskScreen):
         g = self.guardian
         with HorizontalGroup(classes="buttons"):
             if g.state == "waiting" and offers(self.app, Right.LETTERS):
-                yield KioskButton("Nouveau courrier par la poste", id="letter", variant="primary")
+                yield KioskButton(_("Nouveau courrier par la poste"), id="letter", variant="primary")
             elif g.state in ("activated", "ready", "expired") and offers(self.app, Right.RESET):
-                yield KioskButton("Réinitialiser le compte", id="reset", variant="primary")
+                yield KioskButton(_("Réinitialiser le compte"), id="reset", variant="primary")
             if g.locked and offers(self.app, Right.UNLOCK):
-                yield KioskButton("Débloquer", id="unlock")
-            yield KioskButton("RETOUR", id="back-button")
+                yield KioskButton(_("Débloquer"), id="unlock")
+            yield KioskButton(_("RETOUR"), id="back-button")
 
     def on_mount(self) -> None:
         self.query(".buttons Button").first().focus()
@@ -208,18 +220,21 @@ class GuardianScreen(KioskScreen):
                           lambda *, progress, actor, deliver: [service.staff_reset(ident, actor=actor, deliver=deliver)],
                           by_post=True)
 
+        title = _("Réinitialiser « {identifier} »").format(identifier=ident)
+
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.app.push_screen(JobScreen(f"Réinitialiser « {ident} »", job), self._then_back)
+                self.app.push_screen(JobScreen(title, job), self._then_back)
 
         self.app.push_screen(ConfirmScreen(
-            f"Réinitialiser « {ident} »",
-            "Le responsable reçoit par la poste un nouveau courrier avec un mot de passe provisoire et un nouveau délai "
-            "d'activation. Son mot de passe actuel ne fonctionnera plus ; son adresse mail validée est conservée.",
-            "RÉINITIALISER"), confirmed)
+            title,
+            _("Le responsable reçoit par la poste un nouveau courrier avec un mot de passe provisoire et un nouveau "
+              "délai d'activation. Son mot de passe actuel ne fonctionnera plus ; son adresse mail validée est "
+              "conservée."),
+            _("RÉINITIALISER")), confirmed)
 
     @on(Button.Pressed, "#unlock")
     def _unlock(self) -> None:
         ident = self.guardian.identifier
-        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", unlock_job(self.app, ident, "le responsable")),
-                             self._then_back)
+        self.app.push_screen(JobScreen(_("Débloquer « {identifier} »").format(identifier=ident),
+                                       unlock_job(self.app, ident, guardian=True)), self._then_back)

@@ -15,6 +15,7 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, Static
 
 from ...domain.errors import DomainError, PasswordNeeded
+from ...domain.i18n import N_, _
 from ...service import HelpRequestView
 from ...service.team import CONFIRMATION_MINUTES
 from ..text import plain
@@ -23,26 +24,27 @@ from ..widgets.fields import Field, PasswordField
 from .base import KioskScreen, screen_keys
 from .staff_common import staff_act
 
-BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
 
 
 class PasswordCheckScreen(KioskScreen):
     """« Confirmez votre identité »: the staff member's password, before an action of the
     supervised session; dismissed with True once the service accepted it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back="Annuler")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(back=N_("Annuler"))
 
     BAND = BAND
-    HEADING = "Confirmez votre identité"
+    HEADING = N_("Confirmez votre identité")
 
     def compose_body(self) -> ComposeResult:
         who = self.app.session.identifier if self.app.session else ""
-        yield Static(plain(f"Cette action se fait au nom de {who}. Saisissez votre mot de passe : il ne sera plus "
-                           f"demandé pendant {CONFIRMATION_MINUTES} minutes sur ce poste."), classes="paragraph")
-        yield PasswordField("votre mot de passe*", "password")
+        yield Static(plain(_("Cette action se fait au nom de {who}. Saisissez votre mot de passe : il ne sera plus "
+                             "demandé pendant {minutes} minutes sur ce poste.").format(
+                                 who=who, minutes=CONFIRMATION_MINUTES)), classes="paragraph")
+        yield PasswordField(_("votre mot de passe*"), "password")
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("VALIDER", id="validate", classes="submit", variant="primary")
-            yield KioskButton("ANNULER", id="cancel")
+            yield KioskButton(_("VALIDER"), id="validate", classes="submit", variant="primary")
+            yield KioskButton(_("ANNULER"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#password").focus()
@@ -50,7 +52,7 @@ class PasswordCheckScreen(KioskScreen):
     @on(Button.Pressed, "#validate")
     def submit(self) -> None:
         self.call(self.app.service.confirm_staff, self.app.token, self.value("password"),
-                  then=lambda _: self.dismiss(True))
+                  then=lambda _confirmed: self.dismiss(True))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -72,17 +74,17 @@ def confirmed_then(screen: KioskScreen, action: Callable[[], None]) -> None:
         else:
             screen.show_error(error)
 
-    screen.call(service.staff_member, token, confirmed=True, then=lambda _: action(), failed=refused)
+    screen.call(service.staff_member, token, confirmed=True, then=lambda _member: action(), failed=refused)
 
 
 class ApproveScreen(KioskScreen):
     """APPROUVER UNE DEMANDE: the request's code (filled from the supervised session) and
     the name of the pupil in front of the staff member, which must be the request's."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Approuver", back="Annuler")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Approuver"), back=N_("Annuler"))
 
     BAND = BAND
-    HEADING = "Approuver une demande sans adresse mail"
+    HEADING = N_("Approuver une demande sans adresse mail")
 
     def __init__(self, request: HelpRequestView | None = None, *, code: str = "", confirmed: bool = False) -> None:
         super().__init__()
@@ -92,16 +94,16 @@ class ApproveScreen(KioskScreen):
         self.confirmed = confirmed
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Vérifiez qui est l'élève devant vous (carnet de correspondance, carte, liste de la "
-                           "classe), puis saisissez son nom et son prénom : ils doivent être ceux de la demande. "
-                           "Son poste lui demandera alors un nouveau mot de passe."), classes="paragraph")
-        yield Field("code de la demande*", "code", max_length=20, placeholder="K7Q-2M9",
+        yield Static(plain(_("Vérifiez qui est l'élève devant vous (carnet de correspondance, carte, liste de la "
+                             "classe), puis saisissez son nom et son prénom : ils doivent être ceux de la demande. "
+                             "Son poste lui demandera alors un nouveau mot de passe.")), classes="paragraph")
+        yield Field(_("code de la demande*"), "code", max_length=20, placeholder="K7Q-2M9",
                     value=self.code,
-                    hint="le code affiché sur l'écran de l'élève")
-        yield Field("nom et prénom de l'élève*", "pupil", max_length=240)
+                    hint=_("le code affiché sur l'écran de l'élève"))
+        yield Field(_("nom et prénom de l'élève*"), "pupil", max_length=240)
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("APPROUVER", id="approve", classes="submit", variant="primary")
-            yield KioskButton("ANNULER", id="cancel")
+            yield KioskButton(_("APPROUVER"), id="approve", classes="submit", variant="primary")
+            yield KioskButton(_("ANNULER"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#pupil" if self.code else "#code").focus()

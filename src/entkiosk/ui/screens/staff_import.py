@@ -17,9 +17,10 @@ from textual.containers import HorizontalGroup
 from textual.widgets import Button, Input, Static
 
 from ...domain.errors import FileRefused, InvalidInput
+from ...domain.i18n import N_, _, ngettext
 from ...service import ImportPreview
 from ...service.guardians import GuardianPlan
-from ..text import count, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
@@ -38,7 +39,8 @@ def read_class_list(path_text: str) -> bytes:
     from ...imports import read_export_file
 
     if not path_text.strip():
-        raise InvalidInput({"path": "Saisissez le chemin du fichier : l'export SIECLE ou la liste CSV de la classe."})
+        raise InvalidInput({"path": _("Saisissez le chemin du fichier : l'export SIECLE ou la liste CSV de la "
+                                      "classe.")})
     try:
         return read_export_file(Path(path_text.strip()).expanduser())
     except FileRefused as exc:
@@ -48,22 +50,29 @@ def read_class_list(path_text: str) -> bytes:
 def source_sentence(label: str, uaj: str | None, leavers: int = 0, without_class: Sequence[str] = ()) -> str:
     """What the file is (« Export XML de SIECLE … de l'établissement 0590000X. »), and the
     pupils of a SIECLE export who get no account: the leavers, those with no division yet."""
-    text = f"{label[:1].upper()}{label[1:]}" + (f" de l'établissement {uaj}." if uaj else ".")
+    shown = _(label)  # the format's name, French marked with N_ where the file was read
+    what = f"{shown[:1].upper()}{shown[1:]}"
+    text = _("{what} de l'établissement {uaj}.").format(what=what, uaj=uaj) if uaj else f"{what}."
     if leavers:
-        text += f" {count(leavers, 'élève sorti', 'élèves sortis')} (date de sortie dans SIECLE) : pas de compte."
+        text += " " + ngettext("{n} élève sorti (date de sortie dans SIECLE) : pas de compte.",
+                               "{n} élèves sortis (date de sortie dans SIECLE) : pas de compte.",
+                               leavers).format(n=leavers)
     if without_class:
-        names = ", ".join(without_class[:3]) + (f" et {len(without_class) - 3} autres" if len(without_class) > 3 else "")
-        text += (f" Sans division dans SIECLE, pas encore de compte : {names}.")
+        if len(without_class) > 3:
+            names = _("{names} et {n} autres").format(names=", ".join(without_class[:3]), n=len(without_class) - 3)
+        else:
+            names = ", ".join(without_class)
+        text += " " + _("Sans division dans SIECLE, pas encore de compte : {names}.").format(names=names)
     return text
 
 
 class ImportScreen(KioskScreen):
     """The CSV path, APERÇU, then IMPORTER ET IMPRIMER LES COURRIERS once the preview is clean."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Aperçu", back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Aperçu"), back=N_("Retour"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
-    HEADING = "Importer une liste de classe"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
+    HEADING = N_("Importer une liste de classe")
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,25 +81,27 @@ class ImportScreen(KioskScreen):
         self.guardians: tuple[GuardianPlan, bytes] | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Export SIECLE des élèves (zip ou XML), export CSV d'une division, liste CSV en UTF-8 "
-                           "nom;prénom;date de naissance (JJ/MM/AAAA);classe, ou, après les élèves, l'export SIECLE "
-                           "des responsables (ResponsablesAvecAdresses). Rien n'est enregistré avant la "
-                           "confirmation."),
+        yield Static(plain(_("Export SIECLE des élèves (zip ou XML), export CSV d'une division, liste CSV en UTF-8 "
+                             "nom;prénom;date de naissance (JJ/MM/AAAA);classe, ou, après les élèves, l'export SIECLE "
+                             "des responsables (ResponsablesAvecAdresses). Rien n'est enregistré avant la "
+                             "confirmation.")),
                      classes="paragraph")
-        yield Field("fichier", "path", placeholder="chemin du .zip, .xml ou .csv", max_length=500)
+        yield Field(_("fichier"), "path", placeholder=_("chemin du .zip, .xml ou .csv"), max_length=500)
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
-            yield KioskButton("RETOUR", id="back-button")
+            yield KioskButton(_("APERÇU"), id="preview", classes="submit", variant="primary")
+            yield KioskButton(_("RETOUR"), id="back-button")
         yield Static("", id="preview-summary", classes="paragraph")
-        yield ReadOnlyTable("Ligne", "Élève", "Né(e) le", "Classe", "Identifiant", id="preview-rows",
+        yield ReadOnlyTable(_("Ligne"), _("Élève"), _("Né(e) le"), _("Classe"), _("Identifiant"), id="preview-rows",
                             **NAME_FIRST)
         # A SIECLE export has records, not lines: its pupils are named instead.
-        yield ReadOnlyTable("Élève", "Né(e) le", "Classe", "Identifiant", id="preview-pupils", **NAME_FIRST)
-        yield ReadOnlyTable("Responsable", "Enfants", "Identifiant", id="preview-guardians",
-                            keep={"Responsable": 20}, cut_middle=("Identifiant",))
-        yield ReadOnlyTable("Ligne", "Motif du refus", id="preview-problems", wrap=("Motif du refus",))
-        yield ReadOnlyTable("Élève", "Motif du refus", id="preview-bad-pupils", wrap=("Élève", "Motif du refus"))
-        yield KioskButton("IMPORTER ET IMPRIMER LES COURRIERS", id="import", variant="success")
+        yield ReadOnlyTable(_("Élève"), _("Né(e) le"), _("Classe"), _("Identifiant"), id="preview-pupils",
+                            **NAME_FIRST)
+        yield ReadOnlyTable(_("Responsable"), _("Enfants"), _("Identifiant"), id="preview-guardians",
+                            keep={_("Responsable"): 20}, cut_middle=(_("Identifiant"),))
+        yield ReadOnlyTable(_("Ligne"), _("Motif du refus"), id="preview-problems", wrap=(_("Motif du refus"),))
+        yield ReadOnlyTable(_("Élève"), _("Motif du refus"), id="preview-bad-pupils",
+                            wrap=(_("Élève"), _("Motif du refus")))
+        yield KioskButton(_("IMPORTER ET IMPRIMER LES COURRIERS"), id="import", variant="success")
 
     def on_mount(self) -> None:
         for widget in TABLES:
@@ -136,38 +147,46 @@ class ImportScreen(KioskScreen):
             self.query_one(widget).display = False
         siecle = preview.uaj is not None
         rows = self.query_one("#preview-pupils" if siecle else "#preview-rows", KioskTable)
-        records = any(isinstance(where, str) for where, _ in preview.problems)
+        records = any(isinstance(where, str) for where, _reason in preview.problems)
         problems = self.query_one("#preview-bad-pupils" if records else "#preview-problems", KioskTable)
         source = (source_sentence(preview.format_label, preview.uaj, preview.leavers, preview.without_class) + " "
                   if preview.format_label != "liste de classe CSV" else "")
         if preview.problems:
-            refused = (count(len(preview.problems), "élève refusé", "élèves refusés") if records else
-                       count(len(preview.problems), "ligne refusée", "lignes refusées"))
-            fix = (("Corrigez-le" if len(preview.problems) == 1 else "Corrigez-les") + " dans SIECLE, exportez à nouveau,"
-                   if records else "Corrigez le fichier")
-            summary.update(plain(f"{source}{refused} : aucun élève ne sera importé. {fix} "
-                                 "puis relancez l'aperçu."))
+            n = len(preview.problems)
+            if records:
+                refused = ngettext("{n} élève refusé : aucun élève ne sera importé. Corrigez-le dans SIECLE, exportez "
+                                   "à nouveau, puis relancez l'aperçu.",
+                                   "{n} élèves refusés : aucun élève ne sera importé. Corrigez-les dans SIECLE, "
+                                   "exportez à nouveau, puis relancez l'aperçu.", n).format(n=n)
+            else:
+                refused = ngettext("{n} ligne refusée : aucun élève ne sera importé. Corrigez le fichier puis "
+                                   "relancez l'aperçu.",
+                                   "{n} lignes refusées : aucun élève ne sera importé. Corrigez le fichier puis "
+                                   "relancez l'aperçu.", n).format(n=n)
+            summary.update(plain(f"{source}{refused}"))
             summary.set_class(True, "paragraph-error")
             problems.fill([(str(i), (str(where), reason)) for i, (where, reason) in enumerate(preview.problems)])
             problems.display = True
             problems.focus()
             return
-        enrolled = ((" 1 élève de la liste, déjà inscrit, ne change pas." if len(preview.enrolled) == 1 else
-                     f" {len(preview.enrolled)} élèves de la liste, déjà inscrits, ne changent pas.")
+        enrolled = (" " + ngettext("{n} élève de la liste, déjà inscrit, ne change pas.",
+                                   "{n} élèves de la liste, déjà inscrits, ne changent pas.",
+                                   len(preview.enrolled)).format(n=len(preview.enrolled))
                     if preview.enrolled else "")
         if not preview.rows:
             summary.set_class(False, "paragraph-error")
-            sync = (" À la rentrée, « Mise à jour SIECLE » applique les changements de classe, les nouveaux élèves "
-                    "et les départs." if preview.uaj else "")
-            summary.update(plain(f"{source}Tous les élèves de cette liste sont déjà inscrits : rien à importer."
-                                 f"{sync}"))
+            sync = (" " + _("À la rentrée, « Mise à jour SIECLE » applique les changements de classe, les nouveaux "
+                            "élèves et les départs.") if preview.uaj else "")
+            summary.update(plain(source + _("Tous les élèves de cette liste sont déjà inscrits : rien à importer.")
+                                 + sync))
             return
-        counts = [f"{name} ({count})" for name, count in preview.classes.items()]
-        classes = ", ".join(counts) if len(counts) <= 6 else f"{', '.join(counts[:5])} et {len(counts) - 5} autres"
+        counts = [f"{name} ({number})" for name, number in preview.classes.items()]
+        classes = (", ".join(counts) if len(counts) <= 6 else
+                   _("{names} et {n} autres").format(names=", ".join(counts[:5]), n=len(counts) - 5))
         summary.set_class(False, "paragraph-error")
-        summary.update(plain(f"{source}{len(preview.rows)} élève(s) à créer dans {len(counts)} classe(s) : {classes}."
-                             f"{enrolled} Vérifiez, puis importez : les courriers seront enregistrés dans un fichier "
-                             "PDF à imprimer."))
+        summary.update(plain(source + _("{pupils} élève(s) à créer dans {classes} classe(s) : {names}.").format(
+            pupils=len(preview.rows), classes=len(counts), names=classes) + enrolled + " "
+            + _("Vérifiez, puis importez : les courriers seront enregistrés dans un fichier PDF à imprimer.")))
         cells = [((f"{r.last_name} {r.first_name}", r.birth_date.strftime("%d/%m/%Y"), r.class_name, ident)
                   if siecle else (str(r.line), f"{r.last_name} {r.first_name}", r.birth_date.strftime("%d/%m/%Y"),
                                   r.class_name, ident))
@@ -184,11 +203,15 @@ class ImportScreen(KioskScreen):
         summary = self.query_one("#preview-summary", Static)
         for widget in TABLES:
             self.query_one(widget).display = False
-        source = f"{plan.format_label[:1].upper()}{plan.format_label[1:]} de l'établissement {plan.uaj}."
+        source = _("{what} de l'établissement {uaj}.").format(
+            what=f"{_(plan.format_label)[:1].upper()}{_(plan.format_label)[1:]}", uaj=plan.uaj)
         if plan.problems:
-            summary.update(plain(f"{source} {count(len(plan.problems), 'responsable refusé', 'responsables refusés')} : "
-                                 "aucun compte ne sera créé. Corrigez dans SIECLE, exportez à nouveau, puis relancez "
-                                 "l'aperçu."))
+            n = len(plan.problems)
+            summary.update(plain(source + " " + ngettext(
+                "{n} responsable refusé : aucun compte ne sera créé. Corrigez dans SIECLE, exportez à nouveau, puis "
+                "relancez l'aperçu.",
+                "{n} responsables refusés : aucun compte ne sera créé. Corrigez dans SIECLE, exportez à nouveau, puis "
+                "relancez l'aperçu.", n).format(n=n)))
             summary.set_class(True, "paragraph-error")
             problems = self.query_one("#preview-bad-pupils", KioskTable)
             problems.fill([(str(i), (str(where), reason)) for i, (where, reason) in enumerate(plan.problems)])
@@ -198,19 +221,26 @@ class ImportScreen(KioskScreen):
         summary.set_class(False, "paragraph-error")
         notes = []
         if plan.enrolled:
-            notes.append(f"{count(plan.enrolled, 'responsable déjà inscrit', 'responsables déjà inscrits')} : inchangés "
-                         "(« Mise à jour SIECLE » pour leurs changements).")
+            notes.append(ngettext("{n} responsable déjà inscrit : inchangés (« Mise à jour SIECLE » pour leurs "
+                                  "changements).",
+                                  "{n} responsables déjà inscrits : inchangés (« Mise à jour SIECLE » pour leurs "
+                                  "changements).", plan.enrolled).format(n=plan.enrolled))
         if plan.contacts:
-            notes.append(f"{count(plan.contacts, 'autre contact', 'autres contacts')} (pas responsable légal) : pas de "
-                         "compte.")
+            notes.append(ngettext("{n} autre contact (pas responsable légal) : pas de compte.",
+                                  "{n} autres contacts (pas responsable légal) : pas de compte.",
+                                  plan.contacts).format(n=plan.contacts))
         if plan.unknown:
-            notes.append(f"{count(len(plan.unknown), 'lien vers un élève', 'liens vers des élèves')} sans compte, "
-                         "ignoré(s) : " + "; ".join(plan.unknown[:2]) + (" …" if len(plan.unknown) > 2 else "") + ".")
+            notes.append(ngettext("{n} lien vers un élève sans compte, ignoré(s) : {links}.",
+                                  "{n} liens vers des élèves sans compte, ignoré(s) : {links}.",
+                                  len(plan.unknown)).format(
+                n=len(plan.unknown), links="; ".join(plan.unknown[:2]) + (" …" if len(plan.unknown) > 2 else "")))
         if not plan.newcomers:
-            summary.update(plain(" ".join([source, "Aucun nouveau responsable : rien à importer.", *notes])))
+            summary.update(plain(" ".join([source, _("Aucun nouveau responsable : rien à importer."), *notes])))
             return
-        summary.update(plain(" ".join([source, f"{count(len(plan.newcomers), 'responsable légal', 'responsables légaux')}"
-                                       " à créer, un courrier chacun à envoyer par la poste.", *notes])))
+        summary.update(plain(" ".join([source, ngettext(
+            "{n} responsable légal à créer, un courrier chacun à envoyer par la poste.",
+            "{n} responsables légaux à créer, un courrier chacun à envoyer par la poste.",
+            len(plan.newcomers)).format(n=len(plan.newcomers)), *notes])))
         children = plan.children_names
         table = self.query_one("#preview-guardians", KioskTable)
         table.fill([(str(i), (f"{g.civility} {g.last_name} {g.first_name}".strip(), children.get(g.personne_id, ""),
@@ -241,7 +271,7 @@ class ImportScreen(KioskScreen):
                                              deliver=deliver)
 
         job = letters_job(self, label, issue, new_accounts=True)
-        self.app.push_screen(JobScreen(f"Import de {len(rows)} élève(s)", job), self._imported)
+        self.app.push_screen(JobScreen(_("Import de {n} élève(s)").format(n=len(rows)), job), self._imported)
 
     def _import_guardians(self, plan: GuardianPlan, data: bytes) -> None:
         service, expected = self.app.service, plan.fingerprint("import")
@@ -251,8 +281,9 @@ class ImportScreen(KioskScreen):
                                            deliver=deliver).letters
 
         job = letters_job(self, "responsables", issue, new_accounts=True, by_post=True)
-        self.app.push_screen(JobScreen(f"Import de {count(len(plan.newcomers), 'responsable', 'responsables')}", job),
-                             self._imported)
+        n = len(plan.newcomers)
+        self.app.push_screen(JobScreen(ngettext("Import de {n} responsable", "Import de {n} responsables", n).format(n=n),
+                                       job), self._imported)
 
     def _imported(self, ok: bool | None) -> None:
         if ok:

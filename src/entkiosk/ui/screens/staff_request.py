@@ -16,6 +16,7 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup, VerticalGroup
 from textual.widgets import Button, Static
 
+from ...domain.i18n import N_, _
 from ...service import ResetRequestView
 from ..text import plain
 from ..widgets.controls import KioskButton
@@ -25,9 +26,9 @@ from .base import KioskScreen, screen_keys
 class RequestScreen(KioskScreen):
     """Demande n° …: date and kiosk, state, mail, account; « Fiche de l'élève »."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Choisir", back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Choisir"), back=N_("Retour"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
 
     def __init__(self, request: ResetRequestView) -> None:
         super().__init__()
@@ -35,15 +36,15 @@ class RequestScreen(KioskScreen):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return f"Demande de changement de mot de passe n°\u00a0{self.request.reference}"
+        return _("Demande de changement de mot de passe n°\u00a0{reference}").format(reference=self.request.reference)
 
     def compose_body(self) -> ComposeResult:
         request = self.request
         rows = request.rows(self.app.settings.timezone)[1:]  # the heading has the number
         if request.student is not None:
             st = request.student
-            rows.append(("Élève", f"{st.first_name} {st.last_name}" + (f", {st.class_name}" if st.class_name else "")
-                         + f" (compte {st.state_label.lower()})"))
+            pupil = f"{st.first_name} {st.last_name}" + (f", {st.class_name}" if st.class_name else "")
+            rows.append((_("Élève"), _("{pupil} (compte {state})").format(pupil=pupil, state=st.state_label.lower())))
         with VerticalGroup(id="account-info"):
             for label, value in rows:
                 with HorizontalGroup(classes="info-row"):
@@ -51,8 +52,8 @@ class RequestScreen(KioskScreen):
                     yield Static(plain(value), classes="info-value")
         with HorizontalGroup(classes="buttons"):
             if request.student is not None:
-                yield KioskButton("Fiche de l'élève", id="student", variant="primary")
-            yield KioskButton("RETOUR", id="back-button")
+                yield KioskButton(_("Fiche de l'élève"), id="student", variant="primary")
+            yield KioskButton(_("RETOUR"), id="back-button")
 
     def on_mount(self) -> None:
         self.query(".buttons Button").first().focus()

@@ -15,21 +15,22 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button
 
+from ...domain.i18n import N_, _
 from ...domain.roles import Right
 from ...service import StudentStatus
 from ..text import local_date
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
-from .staff_common import ADDRESS_STATES, info_rows, offers, unlock_job
+from .staff_common import address_state, info_rows, offers, unlock_job
 from .staff_actions import ConfirmScreen, JobScreen, force_password_change, letters_job, print_letters
 
 
 class StudentScreen(KioskScreen):
     """Fiche élève: state, deadline, address, lockout, and the actions that apply."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Choisir", back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Choisir"), back=N_("Retour"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
 
     def __init__(self, student: StudentStatus) -> None:
         super().__init__()
@@ -43,25 +44,26 @@ class StudentScreen(KioskScreen):
         st = self.student
         tz = self.app.settings.timezone
         rows = [
-            ("Identifiant", st.identifier),
-            ("Classe", st.class_name or ""),
-            ("Né(e) le", st.birth_date.strftime("%d/%m/%Y") if st.birth_date else ""),
-            ("État du compte", st.state_label),
-            ("Charte", "acceptée" if st.charter else "non acceptée"),
-            ("Adresse mail", ADDRESS_STATES[st.email_state]),
+            (_("Identifiant"), st.identifier),
+            (_("Classe"), st.class_name or ""),
+            (_("Né(e) le"), st.birth_date.strftime("%d/%m/%Y") if st.birth_date else ""),
+            (_("État du compte"), st.state_label),
+            (_("Charte"), _("acceptée") if st.charter else _("non acceptée")),
+            (_("Adresse mail"), address_state(st.email_state)),
         ]
         if st.state in ("waiting", "expired") and st.deadline:
-            rows.append(("Activation avant le", st.deadline.strftime("%d/%m/%Y")))
+            rows.append((_("Activation avant le"), st.deadline.strftime("%d/%m/%Y")))
         if st.activated_at:
-            rows.append(("Activé le", local_date(st.activated_at, tz)))
+            rows.append((_("Activé le"), local_date(st.activated_at, tz)))
         if st.left_at:
-            rows.append(("Départ le", local_date(st.left_at, tz)))
+            rows.append((_("Départ le"), local_date(st.left_at, tz)))
             if st.deleted_on:
-                rows.append(("Compte supprimé le", f"{st.deleted_on:%d/%m/%Y} (sauf retour avant)"))
+                rows.append((_("Compte supprimé le"), _("{day} (sauf retour avant)").format(
+                    day=f"{st.deleted_on:%d/%m/%Y}")))
         if st.locked:
-            rows.append(("Blocage", "trop d'essais infructueux : compte bloqué"))
+            rows.append((_("Blocage"), _("trop d'essais infructueux : compte bloqué")))
         if st.must_change_password:
-            rows.append(("Mot de passe", "à changer à la prochaine connexion"))
+            rows.append((_("Mot de passe"), _("à changer à la prochaine connexion")))
         return rows
 
     def compose_body(self) -> ComposeResult:
@@ -71,19 +73,19 @@ class StudentScreen(KioskScreen):
             if st.state == "left":
                 pass  # a closed account: nothing to print, reset or force (the next update reopens it)
             elif st.state == "waiting":
-                yield KioskButton("Imprimer un nouveau courrier", id="letter", variant="primary")
+                yield KioskButton(_("Imprimer un nouveau courrier"), id="letter", variant="primary")
             elif st.state == "expired":
                 if offers(self.app, Right.RESET):
-                    yield KioskButton("Recréer le compte", id="recreate", variant="primary")
+                    yield KioskButton(_("Recréer le compte"), id="recreate", variant="primary")
             else:
                 if offers(self.app, Right.RESET):
-                    yield KioskButton("Réinitialiser le compte", id="reset", variant="primary")
+                    yield KioskButton(_("Réinitialiser le compte"), id="reset", variant="primary")
                 if offers(self.app, Right.FORCE_CHANGE):
-                    yield KioskButton("Changement de mot de passe imposé", id="force")
+                    yield KioskButton(_("Changement de mot de passe imposé"), id="force")
         with HorizontalGroup(classes="buttons"):
             if st.locked:
-                yield KioskButton("Débloquer", id="unlock")
-            yield KioskButton("RETOUR", id="back-button")
+                yield KioskButton(_("Débloquer"), id="unlock")
+            yield KioskButton(_("RETOUR"), id="back-button")
 
     def on_mount(self) -> None:
         self.query(".buttons Button").first().focus()
@@ -107,20 +109,22 @@ class StudentScreen(KioskScreen):
 
     @on(Button.Pressed, "#reset")
     def _reset(self) -> None:
+        ident = self.student.identifier
         self._reissue(
-            "Réinitialiser le compte",
-            "L'élève reçoit un nouveau courrier avec un mot de passe provisoire et un nouveau délai d'activation. "
-            "Son mot de passe actuel ne fonctionnera plus, ses sessions ouvertes et ses codes en cours sont annulés. "
-            "Son adresse mail validée est conservée.",
-            "RÉINITIALISER", self.app.service.staff_reset)
+            _("Réinitialiser le compte « {identifier} »").format(identifier=ident),
+            _("L'élève reçoit un nouveau courrier avec un mot de passe provisoire et un nouveau délai d'activation. "
+              "Son mot de passe actuel ne fonctionnera plus, ses sessions ouvertes et ses codes en cours sont annulés. "
+              "Son adresse mail validée est conservée."),
+            _("RÉINITIALISER"), self.app.service.staff_reset)
 
     @on(Button.Pressed, "#recreate")
     def _recreate(self) -> None:
+        ident = self.student.identifier
         self._reissue(
-            "Recréer le compte",
-            "Le délai d'activation de ce compte est dépassé. Il est recréé avec un nouveau courrier "
-            "(nouveau mot de passe provisoire, nouveau délai).",
-            "RECRÉER", self.app.service.recreate)
+            _("Recréer le compte « {identifier} »").format(identifier=ident),
+            _("Le délai d'activation de ce compte est dépassé. Il est recréé avec un nouveau courrier "
+              "(nouveau mot de passe provisoire, nouveau délai)."),
+            _("RECRÉER"), self.app.service.recreate)
 
     def _reissue(self, title: str, text: str, confirm: str, use_case) -> None:
         ident = self.student.identifier
@@ -128,9 +132,9 @@ class StudentScreen(KioskScreen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.app.push_screen(JobScreen(f"{title} « {ident} »", job), self._then_back)
+                self.app.push_screen(JobScreen(title, job), self._then_back)
 
-        self.app.push_screen(ConfirmScreen(f"{title} « {ident} »", text, confirm), confirmed)
+        self.app.push_screen(ConfirmScreen(title, text, confirm), confirmed)
 
     @on(Button.Pressed, "#force")
     def _force(self) -> None:
@@ -139,5 +143,5 @@ class StudentScreen(KioskScreen):
     @on(Button.Pressed, "#unlock")
     def _unlock(self) -> None:
         ident = self.student.identifier
-        self.app.push_screen(JobScreen(f"Débloquer « {ident} »", unlock_job(self.app, ident, "l'élève")),
-                             self._then_back)
+        self.app.push_screen(JobScreen(_("Débloquer « {identifier} »").format(identifier=ident),
+                                       unlock_job(self.app, ident)), self._then_back)

@@ -17,8 +17,9 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, Input, Static
 
+from ...domain.i18n import N_, _, ngettext
 from ...service import UpdatePlan
-from ..text import count, plain
+from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import NAME_FIRST, KioskTable, ReadOnlyTable
@@ -30,23 +31,23 @@ from .staff_import import read_class_list
 
 def change_rows(plan: UpdatePlan) -> list[tuple[str, str, str, str]]:
     """(what, pupil, identifier, detail) of every change, grouped in the order staff check them."""
-    rows = [("Nouvel élève", f"{r.last_name} {r.first_name}", ident, r.class_name)
+    rows = [(_("Nouvel élève"), f"{r.last_name} {r.first_name}", ident, r.class_name)
             for r, ident in zip(plan.newcomers, plan.identifiers, strict=True)]
-    rows += [("Classe", c.name, c.identifier, f"{c.before or '—'} → {c.after}") for c in plan.moves]
-    rows += [("Départ", c.name, c.identifier, f"{c.before or '—'}, {c.why}") for c in plan.leaving]
-    rows += [("Retour", c.name, c.identifier, c.after) for c in plan.returning]
-    rows += [("Nom corrigé", c.name, c.identifier, f"→ {c.after}") for c in plan.renamed]
-    rows += [("Rattaché", c.name, c.identifier, f"ELEVE_ID {c.after}") for c in plan.linked]
+    rows += [(_("Classe"), c.name, c.identifier, f"{c.before or '—'} → {c.after}") for c in plan.moves]
+    rows += [(_("Départ"), c.name, c.identifier, f"{c.before or '—'}, {_(c.why)}") for c in plan.leaving]
+    rows += [(_("Retour"), c.name, c.identifier, c.after) for c in plan.returning]
+    rows += [(_("Nom corrigé"), c.name, c.identifier, f"→ {c.after}") for c in plan.renamed]
+    rows += [(_("Rattaché"), c.name, c.identifier, f"ELEVE_ID {c.after}") for c in plan.linked]
     return rows
 
 
 class SyncScreen(KioskScreen):
     """The export's path, APERÇU, then APPLIQUER once the preview is clean."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Aperçu", back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Aperçu"), back=N_("Retour"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
-    HEADING = "Mise à jour annuelle depuis SIECLE"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
+    HEADING = N_("Mise à jour annuelle depuis SIECLE")
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,18 +55,20 @@ class SyncScreen(KioskScreen):
         self.data: bytes = b""
 
     def compose_body(self) -> ComposeResult:
-        yield Static(plain("Indiquez l'export SIECLE des élèves de la rentrée (ExportXML_ElevesSansAdresses.zip ou "
-                           "son XML), puis lisez l'aperçu. Rien n'est enregistré avant APPLIQUER."), classes="paragraph")
-        yield Field("fichier", "path", placeholder="chemin du .zip ou du .xml", max_length=500)
+        yield Static(plain(_("Indiquez l'export SIECLE des élèves de la rentrée (ExportXML_ElevesSansAdresses.zip ou "
+                             "son XML), puis lisez l'aperçu. Rien n'est enregistré avant APPLIQUER.")),
+                     classes="paragraph")
+        yield Field(_("fichier"), "path", placeholder=_("chemin du .zip ou du .xml"), max_length=500)
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("APERÇU", id="preview", classes="submit", variant="primary")
-            yield KioskButton("RETOUR", id="back-button")
+            yield KioskButton(_("APERÇU"), id="preview", classes="submit", variant="primary")
+            yield KioskButton(_("RETOUR"), id="back-button")
         yield Static("", id="sync-summary", classes="paragraph")
         # Above the list: in September most pupils change class, and the list is long.
-        yield KioskButton("APPLIQUER", id="apply", variant="success")
-        yield ReadOnlyTable("Changement", "Élève", "Identifiant", "Détail", id="sync-changes", wrap=("Détail",),
-                            **NAME_FIRST)
-        yield ReadOnlyTable("Élève", "Motif du refus", id="sync-problems", wrap=("Élève", "Motif du refus"))
+        yield KioskButton(_("APPLIQUER"), id="apply", variant="success")
+        yield ReadOnlyTable(_("Changement"), _("Élève"), _("Identifiant"), _("Détail"), id="sync-changes",
+                            wrap=(_("Détail"),), **NAME_FIRST)
+        yield ReadOnlyTable(_("Élève"), _("Motif du refus"), id="sync-problems",
+                            wrap=(_("Élève"), _("Motif du refus")))
 
     def on_mount(self) -> None:
         self._hide()
@@ -100,13 +103,16 @@ class SyncScreen(KioskScreen):
         summary = self.query_one("#sync-summary", Static)
         changes = self.query_one("#sync-changes", KioskTable)
         problems = self.query_one("#sync-problems", KioskTable)
-        source = f"Export SIECLE de l'établissement {plan.uaj}, année {plan.year_label} :"
+        source = _("Export SIECLE de l'établissement {uaj}, année {year} :").format(uaj=plan.uaj, year=plan.year_label)
         apply = self.query_one("#apply", Button)
         if plan.problems:
             summary.set_class(True, "paragraph-error")
-            fix = "Corrigez-le" if len(plan.problems) == 1 else "Corrigez-les"
-            summary.update(plain(f"{source} {count(len(plan.problems), 'élève refusé', 'élèves refusés')}, rien ne "
-                                 f"sera modifié. {fix} dans SIECLE, exportez à nouveau, puis relancez l'aperçu."))
+            n = len(plan.problems)
+            summary.update(plain(source + " " + ngettext(
+                "{n} élève refusé, rien ne sera modifié. Corrigez-le dans SIECLE, exportez à nouveau, puis relancez "
+                "l'aperçu.",
+                "{n} élèves refusés, rien ne sera modifié. Corrigez-les dans SIECLE, exportez à nouveau, puis relancez "
+                "l'aperçu.", n).format(n=n)))
             problems.fill([(str(i), (str(where), reason)) for i, (where, reason) in enumerate(plan.problems)])
             problems.display, changes.display, apply.display = True, False, False
             problems.focus()
@@ -114,19 +120,23 @@ class SyncScreen(KioskScreen):
         summary.set_class(False, "paragraph-error")
         extra = ""
         if plan.without_class:
-            extra += f" Sans division dans SIECLE, pas encore de compte : {', '.join(plan.without_class[:3])}"
-            extra += f" et {len(plan.without_class) - 3} autres." if len(plan.without_class) > 3 else "."
+            names = ", ".join(plan.without_class[:3])
+            if len(plan.without_class) > 3:
+                names = _("{names} et {n} autres").format(names=names, n=len(plan.without_class) - 3)
+            extra += " " + _("Sans division dans SIECLE, pas encore de compte : {names}.").format(names=names)
         if plan.outside:
-            extra += (" 1 compte créé hors SIECLE reste tel quel." if len(plan.outside) == 1 else
-                      f" {len(plan.outside)} comptes créés hors SIECLE restent tels quels.")
+            extra += " " + ngettext("{n} compte créé hors SIECLE reste tel quel.",
+                                    "{n} comptes créés hors SIECLE restent tels quels.",
+                                    len(plan.outside)).format(n=len(plan.outside))
         if not plan.changes:
-            summary.update(plain(f"{source} les comptes sont déjà à jour, rien à appliquer.{extra}"))
+            summary.update(plain(source + " " + _("les comptes sont déjà à jour, rien à appliquer.") + extra))
             changes.display = problems.display = apply.display = False
             return
-        letters = " (les courriers des nouveaux élèves iront dans un PDF à imprimer)" if plan.newcomers else ""
         warning = f" {plan.departure_warning}" if plan.mass_departure else ""
+        check = (_("Vérifiez, puis appliquez (les courriers des nouveaux élèves iront dans un PDF à imprimer).")
+                 if plan.newcomers else _("Vérifiez, puis appliquez."))
         summary.set_class(plan.mass_departure, "paragraph-error")
-        summary.update(plain(f"{source} {plan.counts}.{extra}{warning} Vérifiez, puis appliquez{letters}."))
+        summary.update(plain(f"{source} {plan.counts}.{extra}{warning} {check}"))
         changes.fill([(str(i), row) for i, row in enumerate(change_rows(plan))])
         changes.display, problems.display, apply.display = True, False, True
         apply.focus(scroll_visible=False)
@@ -155,19 +165,20 @@ class SyncScreen(KioskScreen):
         def job(progress) -> str:
             text = letters(progress)
             applied = done[0].plan
-            sentence = f"Mise à jour appliquée : {applied.counts}."
+            sentence = _("Mise à jour appliquée : {counts}.").format(counts=applied.counts)
             return f"{sentence}\n\n{text}" if done[0].letters else sentence
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.app.push_screen(JobScreen("Mise à jour annuelle", job), self._applied)
+                self.app.push_screen(JobScreen(_("Mise à jour annuelle"), job), self._applied)
 
-        closed = (f" {count(len(plan.leaving), 'compte sera fermé', 'comptes seront fermés')} aussitôt."
+        closed = (" " + ngettext("{n} compte sera fermé aussitôt.", "{n} comptes seront fermés aussitôt.",
+                                 len(plan.leaving)).format(n=len(plan.leaving))
                   if plan.leaving else "")
         warning = f" {plan.departure_warning}" if plan.mass_departure else ""
         self.app.push_screen(ConfirmScreen(
-            "Appliquer la mise à jour annuelle", f"{plan.counts[:1].upper()}{plan.counts[1:]}.{closed}{warning}",
-            "APPLIQUER"), confirmed)
+            _("Appliquer la mise à jour annuelle"), f"{plan.counts[:1].upper()}{plan.counts[1:]}.{closed}{warning}",
+            _("APPLIQUER")), confirmed)
 
     def _applied(self, ok: bool | None) -> None:
         if ok:

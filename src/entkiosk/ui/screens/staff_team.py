@@ -16,10 +16,11 @@ from textual.binding import BindingType
 from textual.containers import HorizontalGroup, VerticalGroup
 from textual.widgets import Button, DataTable, RadioSet, Static
 
+from ...domain.i18n import N_, _, ngettext
 from ...domain.passwords import staff_rule
 from ...domain.roles import ROLE_LABELS, Role, parse_classes
 from ...service import StaffView
-from ..text import count, local_date, plain
+from ..text import local_date, plain
 from ..widgets.controls import KioskButton, KioskRadioButton, KioskRadioSet
 from ..widgets.fields import Field, PasswordField
 from ..widgets.table import KioskTable
@@ -28,39 +29,40 @@ from .staff_common import staff_act
 
 ROLE_CHOICES = (Role.TEACHER, Role.SECRETARIAT, Role.DIRECTION)
 ROLE_HINTS = {
-    Role.TEACHER: "Enseignant : ses classes seulement (listes, fiches, séance en direct, courriers, déblocages, "
-                  "demandes sans adresse mail).",
-    Role.SECRETARIAT: "Secrétariat : les comptes de toutes les classes (imports, mise à jour SIECLE, courriers, "
-                      "réinitialisations, suppressions).",
-    Role.DIRECTION: "Direction : tout, y compris les comptes du personnel et le journal d'audit.",
+    Role.TEACHER: N_("Enseignant : ses classes seulement (listes, fiches, séance en direct, courriers, déblocages, "
+                     "demandes sans adresse mail)."),
+    Role.SECRETARIAT: N_("Secrétariat : les comptes de toutes les classes (imports, mise à jour SIECLE, courriers, "
+                         "réinitialisations, suppressions)."),
+    Role.DIRECTION: N_("Direction : tout, y compris les comptes du personnel et le journal d'audit."),
 }
 
 
 def staff_cells(view: StaffView, tz: ZoneInfo) -> list[str]:
     name = " ".join(p for p in (view.last_name, view.first_name) if p)
-    return [view.identifier, name, ROLE_LABELS[view.role], ", ".join(view.classes),
-            "actif" if view.active else f"désactivé le {local_date(view.disabled_at, tz, '%d/%m/%Y')}"]
+    return [view.identifier, name, _(ROLE_LABELS[view.role]), ", ".join(view.classes),
+            _("actif") if view.active else _("désactivé le {day}").format(
+                day=local_date(view.disabled_at, tz, "%d/%m/%Y"))]
 
 
 class TeamScreen(KioskScreen):
     """Personnel: every staff account; Entrée on one changes its role or classes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Modifier", back="Retour")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Modifier"), back=N_("Retour"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
-    HEADING = "Comptes du personnel"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
+    HEADING = N_("Comptes du personnel")
 
     def __init__(self) -> None:
         super().__init__()
         self.views: dict[str, StaffView] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield KioskTable("Identifiant", "Nom", "Rôle", "Classes", "État", id="team")
+        yield KioskTable(_("Identifiant"), _("Nom"), _("Rôle"), _("Classes"), _("État"), id="team")
         yield Static("", id="team-count", classes="note")
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("Ajouter un compte", id="team-add", variant="primary")
-            yield KioskButton("Désactiver ou réactiver", id="team-toggle")
-            yield KioskButton("RETOUR", id="back-button")
+            yield KioskButton(_("Ajouter un compte"), id="team-add", variant="primary")
+            yield KioskButton(_("Désactiver ou réactiver"), id="team-toggle")
+            yield KioskButton(_("RETOUR"), id="back-button")
 
     def on_mount(self) -> None:
         self.query_one("#team", KioskTable).focus()
@@ -77,9 +79,12 @@ class TeamScreen(KioskScreen):
         self.views = {v.identifier: v for v in views}
         self.query_one("#team", KioskTable).fill([(v.identifier, staff_cells(v, self.app.settings.timezone)) for v in views])
         active = sum(v.active for v in views)
+        # TRANSLATORS: « 3 comptes, 2 actifs. »
+        accounts = _("{accounts}, {active}.").format(
+            accounts=ngettext("{n} compte", "{n} comptes", len(views)).format(n=len(views)),
+            active=ngettext("{n} actif", "{n} actifs", active).format(n=active))
         self.query_one("#team-count", Static).update(plain(
-            f"{count(len(views), 'compte', 'comptes')}, {count(active, 'actif', 'actifs')}. Entrée modifie le rôle "
-            "ou les classes du compte choisi."))
+            accounts + " " + _("Entrée modifie le rôle ou les classes du compte choisi.")))
 
     def _current(self) -> StaffView | None:
         key = self.query_one("#team", KioskTable).current_key()
@@ -107,27 +112,28 @@ class TeamScreen(KioskScreen):
             return
         service, token = self.app.service, self.app.token
         if not view.active:
-            self.call(staff_act, service, token, service.enable_staff, view.identifier, then=lambda _: self.reload())
+            self.call(staff_act, service, token, service.enable_staff, view.identifier,
+                      then=lambda _done: self.reload())
             return
 
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self.call(staff_act, service, token, service.disable_staff, view.identifier,
-                          then=lambda _: self.reload())
+                          then=lambda _done: self.reload())
 
         self.app.push_screen(ConfirmScreen(
-            f"Désactiver le compte {view.identifier}",
-            "Ce compte ne pourra plus se connecter et ses sessions ouvertes se terminent maintenant. Il pourra être "
-            "réactivé ici.", "DÉSACTIVER"), confirmed)
+            _("Désactiver le compte {identifier}").format(identifier=view.identifier),
+            _("Ce compte ne pourra plus se connecter et ses sessions ouvertes se terminent maintenant. Il pourra être "
+              "réactivé ici."), _("DÉSACTIVER")), confirmed)
 
 
 class StaffMemberScreen(KioskScreen):
     """A staff account: a new one (identifier, names, role, classes, password twice), or
     the role and classes of an existing one."""
 
-    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit="Enregistrer", back="Annuler")
+    BINDINGS: ClassVar[list[BindingType]] = screen_keys(submit=N_("Enregistrer"), back=N_("Annuler"))
 
-    BAND = "PERSONNEL DE L'ÉDUCATION NATIONALE"
+    BAND = N_("PERSONNEL DE L'ÉDUCATION NATIONALE")
 
     def __init__(self, view: StaffView | None = None) -> None:
         super().__init__()
@@ -135,30 +141,31 @@ class StaffMemberScreen(KioskScreen):
 
     @property
     def HEADING(self) -> str:  # type: ignore[override]
-        return f"Compte {self.view.identifier}" if self.view else "Ajouter un compte du personnel"
+        return (_("Compte {identifier}").format(identifier=self.view.identifier) if self.view else
+                _("Ajouter un compte du personnel"))
 
     def compose_body(self) -> ComposeResult:
         view = self.view
         if view is None:
-            yield Field("identifiant*", "identifier", max_length=80, placeholder="prenom.nom")
-            yield Field("prénom", "first_name", max_length=120)
-            yield Field("nom", "last_name", max_length=120)
+            yield Field(_("identifiant*"), "identifier", max_length=80, placeholder=_("prenom.nom"))
+            yield Field(_("prénom"), "first_name", max_length=120)
+            yield Field(_("nom"), "last_name", max_length=120)
         with VerticalGroup(id="role-choice"):
             with HorizontalGroup(classes="field-row"):
-                yield Static("rôle*", classes="field-label")
+                yield Static(_("rôle*"), classes="field-label")
                 with KioskRadioSet(id="role"):
                     for role in ROLE_CHOICES:
-                        yield KioskRadioButton(ROLE_LABELS[role], value=role == (view.role if view else Role.TEACHER))
+                        yield KioskRadioButton(_(ROLE_LABELS[role]), value=role == (view.role if view else Role.TEACHER))
             yield Static("", id="role-hint", classes="field-hint")
             yield Static("", id="role-error", classes="field-error")
-        yield Field("classes (enseignant)", "classes", max_length=400, placeholder="3A, 3B",
+        yield Field(_("classes (enseignant)"), "classes", max_length=400, placeholder="3A, 3B",
                     value=", ".join(view.classes) if view else "")
         if view is None:
-            yield PasswordField("mot de passe*", "password", hint=staff_rule(*self.app.service.staff_password_bounds()))
-            yield PasswordField("confirmation*", "confirm")
+            yield PasswordField(_("mot de passe*"), "password", hint=staff_rule(*self.app.service.staff_password_bounds()))
+            yield PasswordField(_("confirmation*"), "confirm")
         with HorizontalGroup(classes="buttons"):
-            yield KioskButton("ENREGISTRER", id="save", classes="submit", variant="primary")
-            yield KioskButton("ANNULER", id="cancel")
+            yield KioskButton(_("ENREGISTRER"), id="save", classes="submit", variant="primary")
+            yield KioskButton(_("ANNULER"), id="cancel")
 
     def on_mount(self) -> None:
         self._role_hint()
@@ -170,7 +177,7 @@ class StaffMemberScreen(KioskScreen):
 
     @on(RadioSet.Changed, "#role")
     def _role_hint(self) -> None:
-        self.query_one("#role-hint", Static).update(plain(ROLE_HINTS[self._role()]))
+        self.query_one("#role-hint", Static).update(plain(_(ROLE_HINTS[self._role()])))
 
     def show_error(self, error) -> None:
         """A role refused is said under the choice (it has no field of its own)."""

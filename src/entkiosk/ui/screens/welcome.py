@@ -14,7 +14,7 @@ from ..text import plain
 from ..widgets.controls import KioskButton
 from ...domain.i18n import N_, _
 from .base import NAVIGATION, KioskScreen
-from .language import IN_EVERY_LANGUAGE
+from .language import IN_EVERY_LANGUAGE, offered
 
 
 class WelcomeScreen(KioskScreen):
@@ -68,6 +68,8 @@ class WelcomeScreen(KioskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo":
             return bool(self.app.demo_letters)
+        if action == "language":
+            return len(offered()) > 1  # no choice to offer without a second catalog
         if action == "back":
             return False  # the accueil is the first screen: nothing behind it
         return True

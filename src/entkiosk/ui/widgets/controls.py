@@ -15,14 +15,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, RadioButton, RadioSet
 
+from ...domain.i18n import N_
+
 #: Shared by every scrolling area that can take the focus.
 SCROLL_KEYS: list[BindingType] = [
-    Binding("down", "scroll_down", "Faire défiler", key_display="↑↓", id="scroll-down"),
-    Binding("up", "scroll_up", "Faire défiler", key_display="↑↓", show=False, id="scroll-up"),
-    Binding("pagedown", "page_down", "Page suivante", show=False, id="page-down"),
-    Binding("pageup", "page_up", "Page précédente", show=False, id="page-up"),
-    Binding("home", "scroll_home", "Début", show=False, id="scroll-home"),
-    Binding("end", "scroll_end", "Fin", show=False, id="scroll-end"),
+    Binding("down", "scroll_down", N_("Faire défiler"), key_display="↑↓", id="scroll-down"),
+    Binding("up", "scroll_up", N_("Faire défiler"), key_display="↑↓", show=False, id="scroll-up"),
+    Binding("pagedown", "page_down", N_("Page suivante"), show=False, id="page-down"),
+    Binding("pageup", "page_up", N_("Page précédente"), show=False, id="page-up"),
+    Binding("home", "scroll_home", N_("Début"), show=False, id="scroll-home"),
+    Binding("end", "scroll_end", N_("Fin"), show=False, id="scroll-end"),
 ]
 
 SCROLL_ACTIONS = frozenset({"scroll_down", "scroll_up", "page_down", "page_up", "scroll_home", "scroll_end"})
@@ -32,7 +34,7 @@ class KioskButton(Button, inherit_bindings=False):
     """A compact button; Entrée presses it and the footer says so."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "press", "Choisir", key_display="Entrée", id="button-press"),
+        Binding("enter", "press", N_("Choisir"), key_display=N_("Entrée"), id="button-press"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -53,7 +55,7 @@ class KioskCheckbox(Checkbox, inherit_bindings=False):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_button", "Cocher / décocher", key_display="Espace", id="checkbox-toggle"),
+        Binding("space", "toggle_button", N_("Cocher / décocher"), key_display=N_("Espace"), id="checkbox-toggle"),
     ]
 
     @property
@@ -73,9 +75,9 @@ class KioskRadioSet(RadioSet, inherit_bindings=False):
     """A list of choices where the arrows choose (as in a browser); Entrée is left to VALIDER."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,right", "next_button", "Choisir", key_display="↑↓", id="radio-next"),
-        Binding("up,left", "previous_button", "Choisir", key_display="↑↓", show=False, id="radio-previous"),
-        Binding("space", "toggle_button", "Choisir", show=False, id="radio-toggle"),
+        Binding("down,right", "next_button", N_("Choisir"), key_display="↑↓", id="radio-next"),
+        Binding("up,left", "previous_button", N_("Choisir"), key_display="↑↓", show=False, id="radio-previous"),
+        Binding("space", "toggle_button", N_("Choisir"), show=False, id="radio-toggle"),
     ]
 
     #: False while the set mounts: RadioSet then moves its highlight to its first choice

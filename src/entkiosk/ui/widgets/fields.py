@@ -25,6 +25,7 @@ from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
 from ...config import AccountSettings
+from ...domain.i18n import N_, _
 from ...domain.passwords import STAFF_MAX_LENGTH, rule as password_rule
 from ..text import plain
 
@@ -36,7 +37,7 @@ class KioskInput(Input):
     in the footer as what it does here: VALIDER.
     """
 
-    BINDINGS = [Binding("enter", "submit", "Valider", key_display="Entrée", id="input-submit")]
+    BINDINGS = [Binding("enter", "submit", N_("Valider"), key_display=N_("Entrée"), id="input-submit")]
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("compact", True)
@@ -212,12 +213,12 @@ class BirthDateField(_MarksFocus, Vertical):
 
     field_name = "birth_date"
 
-    def __init__(self, label: str = "date de naissance*") -> None:
+    def __init__(self, label: str | None = None) -> None:
         super().__init__(id="birth_date-field")
-        self._label = label
-        self.day = DatePart(placeholder="jour", id="birth_day", max_length=2)
-        self.month = DatePart(placeholder="mois", id="birth_month", max_length=2)
-        self.year = DatePart(placeholder="année", id="birth_year", max_length=4)
+        self._label = label if label is not None else _("date de naissance*")
+        self.day = DatePart(placeholder=_("jour"), id="birth_day", max_length=2)
+        self.month = DatePart(placeholder=_("mois"), id="birth_month", max_length=2)
+        self.year = DatePart(placeholder=_("année"), id="birth_year", max_length=4)
         self._typing_in: Input | None = None
         #: The three parts when the error was shown (None: no error).
         self._refused: tuple[str, str, str] | None = None
@@ -327,5 +328,5 @@ class Working(Static):
     """
 
     def __init__(self, **kwargs) -> None:
-        super().__init__("Vérification en cours…", **kwargs)
+        super().__init__(_("Vérification en cours…"), **kwargs)
 

@@ -23,8 +23,10 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ...domain.i18n import N_, _
+
 #: Shown instead of the code when the window is too small for a readable one.
-TOO_SMALL = "Agrandissez la fenêtre pour afficher le QR code."
+TOO_SMALL = N_("Agrandissez la fenêtre pour afficher le QR code.")
 
 #: The message wraps within this many columns, to leave room beside it.
 MESSAGE_WIDTH = 24
@@ -129,21 +131,21 @@ class QrCode(Widget):
     def get_content_width(self, container: Size, viewport: Size) -> int:
         quiet = self.quiet_for(container.width, self._available_height(container, viewport))
         if quiet is None:
-            return max(1, min(Content(TOO_SMALL).get_optimal_width(self.styles, container.width),
+            return max(1, min(Content(_(TOO_SMALL)).get_optimal_width(self.styles, container.width),
                               MESSAGE_WIDTH, container.width))
         return code_size(self.modules, quiet).width
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         quiet = self.quiet_for(width, self._available_height(container, viewport))
         if quiet is None:
-            return Content(TOO_SMALL).get_height(self.styles, max(width, 1))
+            return Content(_(TOO_SMALL)).get_height(self.styles, max(width, 1))
         return code_size(self.modules, quiet).height
 
     # ------------------------------------------------------------ rendering
 
     def render(self) -> RenderResult:
         """What is shown when the code does not fit (the code itself is drawn line by line)."""
-        return Content(TOO_SMALL)
+        return Content(_(TOO_SMALL))
 
     def on_resize(self) -> None:
         self.set_class(self.quiet is None, "-too-small")

@@ -17,6 +17,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from ...domain.i18n import N_, _
 from ..text import cell
 
 #: Below this, a cell cut short says too little: the table scrolls sideways instead.
@@ -24,7 +25,7 @@ NARROWEST = 6
 
 #: For the lists of pupils: the name keeps 20 cells (a surname and the start of a first
 #: name) before the identifier gives way, which then loses its middle.
-NAME_FIRST = {"keep": {"Élève": 20}, "cut_middle": ("Identifiant",)}
+NAME_FIRST = {"keep": {N_("Élève"): 20}, "cut_middle": (N_("Identifiant"),)}
 
 
 def fit_widths(natural: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
@@ -70,15 +71,15 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Ouvrir", key_display="Entrée", id="table-open"),
-        Binding("down", "cursor_down", "Choisir", key_display="↑↓", id="table-down"),
-        Binding("up", "cursor_up", "Choisir", show=False, id="table-up"),
-        Binding("pagedown", "page_down", "Page suivante", show=False, id="table-page-down"),
-        Binding("pageup", "page_up", "Page précédente", show=False, id="table-page-up"),
-        Binding("home", "scroll_top", "Début", show=False, id="table-home"),
-        Binding("end", "scroll_bottom", "Fin", show=False, id="table-end"),
-        Binding("left", "scroll_left", "Gauche", show=False, id="table-left"),
-        Binding("right", "scroll_right", "Droite", show=False, id="table-right"),
+        Binding("enter", "select_cursor", N_("Ouvrir"), key_display=N_("Entrée"), id="table-open"),
+        Binding("down", "cursor_down", N_("Choisir"), key_display="↑↓", id="table-down"),
+        Binding("up", "cursor_up", N_("Choisir"), show=False, id="table-up"),
+        Binding("pagedown", "page_down", N_("Page suivante"), show=False, id="table-page-down"),
+        Binding("pageup", "page_up", N_("Page précédente"), show=False, id="table-page-up"),
+        Binding("home", "scroll_top", N_("Début"), show=False, id="table-home"),
+        Binding("end", "scroll_bottom", N_("Fin"), show=False, id="table-end"),
+        Binding("left", "scroll_left", N_("Gauche"), show=False, id="table-left"),
+        Binding("right", "scroll_right", N_("Droite"), show=False, id="table-right"),
     ]
 
     def __init__(self, *columns: str, keep: dict[str, int] | None = None, cut_middle: Sequence[str] = (),
@@ -90,9 +91,10 @@ class KioskTable(DataTable[Text], inherit_bindings=False):
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self._columns = columns
-        self._keep = keep or {}
-        self._cut_middle = frozenset(cut_middle)
-        self._wrap = frozenset(wrap)
+        # Columns are named as shown (translated by the screen), or in French (``N_``): both match.
+        self._keep = {**(keep or {}), **{_(name): width for name, width in (keep or {}).items()}}
+        self._cut_middle = frozenset(cut_middle) | {_(name) for name in cut_middle}
+        self._wrap = frozenset(wrap) | {_(name) for name in wrap}
         self._rows: list[tuple[str, Sequence[str]]] = []
         self._fitted_for = 0
 

@@ -19,12 +19,13 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ...domain.i18n import N_, _
 from ..text import plain
 
 #: The smallest terminal every screen is laid out for (SPEC §4).
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
-ENLARGE = "Agrandissez la fenêtre\u00a0: 80\u00a0colonnes et 24\u00a0lignes au minimum"
+ENLARGE = N_("Agrandissez la fenêtre\u00a0: 80\u00a0colonnes et 24\u00a0lignes au minimum")
 
 
 def too_small(size: Size) -> bool:
@@ -33,8 +34,9 @@ def too_small(size: Size) -> bool:
 
 def notice_text(size: Size) -> str:
     """The notice, with the size the terminal has now (what the IT person adjusts)."""
-    return (f"{ENLARGE}.\n\nLa fenêtre mesure actuellement {size.width}\u00a0colonnes et "
-            f"{size.height}\u00a0lignes.")
+    return (_(ENLARGE) + ".\n\n"
+            + _("La fenêtre mesure actuellement {width}\u00a0colonnes et {height}\u00a0lignes.").format(
+                width=size.width, height=size.height))
 
 
 class TooSmallNotice(Static):
