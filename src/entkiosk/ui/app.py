@@ -217,6 +217,49 @@ class KioskApp(Kiosk, inherit_bindings=False):
         terminal's size asks (a screen out of the stack is fitted when shown again)."""
         for screen in self.screen_stack:
             fit(screen, self.size)
+        self.call_after_refresh(self.place_cursor)
+
+    # ------------------------------------------------------------ the terminal's cursor
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.call_after_refresh(self.place_cursor)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        self.call_after_refresh(self.place_cursor)
+
+    def place_cursor(self) -> None:
+        """The terminal's own cursor on what has the focus — the start of a button's label,
+        the row under a list's cursor, a box's text — so that a screen magnifier or a braille
+        display, which follow it, show the pupil where they are. A text field places it
+        itself at the caret as it is typed in (Textual's ``Input``)."""
+        from rich.cells import cell_len
+        from textual.geometry import Offset
+        from textual.widgets import Button, Checkbox, DataTable, Input, RadioSet
+
+        widget = self.focused
+        if widget is None or not widget.is_attached:
+            return
+        region = widget.content_region
+        if region.width <= 0 or region.height <= 0:
+            return
+        x, y = region.x, region.y
+        if isinstance(widget, Input):  # (it places it as it is typed in; here, once it is laid out)
+            x, y = widget.cursor_screen_offset
+        elif isinstance(widget, Button):
+            label = widget.label.plain if hasattr(widget.label, "plain") else str(widget.label)
+            x += max(0, (region.width - cell_len(label)) // 2)
+            y += region.height // 2
+        elif isinstance(widget, RadioSet) and widget.pressed_button is not None:
+            chosen = widget.pressed_button
+            x, y = chosen.content_region.x + toggle_width(chosen), chosen.content_region.y
+        elif isinstance(widget, Checkbox):
+            x += toggle_width(widget)
+        elif isinstance(widget, DataTable) and widget.row_count:
+            row = widget.cursor_row - int(widget.scroll_y) + (widget.header_height if widget.show_header else 0)
+            y += max(0, min(row, region.height - 1))
+        if self.cursor_position != Offset(x, y):
+            self.cursor_position = Offset(x, y)
+            widget.refresh()  # the cursor goes where it is told with the next frame
 
     def touch(self) -> bool:
         """A sign of life: the idle clock restarts. True if it dismissed the countdown."""
@@ -381,6 +424,13 @@ class KioskApp(Kiosk, inherit_bindings=False):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+
+def toggle_width(button) -> int:
+    """Cells before a check box's or a radio button's label: its box and a space."""
+    from rich.cells import cell_len
+
+    return cell_len(button.BUTTON_LEFT + button.BUTTON_INNER + button.BUTTON_RIGHT) + 1
 
 
 def make_app(

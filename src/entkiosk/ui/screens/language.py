@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from ...domain import i18n
-from ...domain.i18n import N_, _
+from ...domain.i18n import N_
 from ..widgets.controls import KioskButton
 from .base import KioskScreen, screen_keys
 
@@ -25,6 +25,10 @@ def offered() -> dict[str, str]:
     return {code: name for code, name in i18n.LANGUAGES.items() if i18n.problem(code) is None}
 
 
+#: The request of the screen, shown in every language offered.
+CHOOSE = N_("Choisissez la langue de votre session :")
+
+
 class LanguageScreen(KioskScreen):
     """« Français », « English », « Українська »: the kiosk speaks the one chosen until the
     session ends (logout, idle), then the school's language again."""
@@ -33,7 +37,10 @@ class LanguageScreen(KioskScreen):
     BAND = IN_EVERY_LANGUAGE
 
     def compose_body(self) -> ComposeResult:
-        yield Static(_("Choisissez la langue de votre session :"), classes="paragraph")
+        # The request in each language offered, each in its own words: whoever reads one of
+        # them knows what the list below is.
+        for code in offered():
+            yield Static(i18n.translations(code).gettext(CHOOSE), classes="paragraph")
         with Vertical(id="menu"):
             for code, name in offered().items():
                 yield KioskButton(name, id=f"language-{code}", variant="primary" if code == i18n.language() else "default")
