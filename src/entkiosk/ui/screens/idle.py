@@ -12,6 +12,17 @@ from ...domain.i18n import _, ngettext
 from ..widgets.too_small import FitsTheTerminal
 
 
+def more_time(timeout: int) -> str:
+    """How to get more time, and how much: any key gives the whole ``[kiosk] idle_timeout``
+    again (a school sets it longer for a class that needs it)."""
+    if timeout >= 60:
+        minutes = round(timeout / 60)
+        return ngettext("Appuyez sur une touche pour avoir de nouveau {n} minute.",
+                        "Appuyez sur une touche pour avoir de nouveau {n} minutes.", minutes).format(n=minutes)
+    return ngettext("Appuyez sur une touche pour avoir de nouveau {n} seconde.",
+                    "Appuyez sur une touche pour avoir de nouveau {n} secondes.", timeout).format(n=timeout)
+
+
 class IdleWarning(FitsTheTerminal, ModalScreen[None], inherit_bindings=False):
     """« Êtes-vous toujours là ? » with the seconds left; any key keeps the session."""
 
@@ -25,7 +36,7 @@ class IdleWarning(FitsTheTerminal, ModalScreen[None], inherit_bindings=False):
         with Vertical(id="idle-box"):
             yield Static(_("Êtes-vous toujours là ?"), classes="heading")
             yield Static("", id="idle-count")
-            yield Static(_("Appuyez sur une touche pour continuer."), classes="paragraph")
+            yield Static(more_time(self.app.settings.kiosk.idle_timeout), classes="paragraph")
 
     def on_mount(self) -> None:
         self.watch_remaining(self.remaining)
