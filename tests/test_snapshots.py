@@ -195,6 +195,33 @@ def test_login_refused(snap_compare, service, julie, tmp_path):
         push(LoginScreen), fill(identifier="julie.baillet", password="Mauvais123"), click("#validate")))
 
 
+def themed(service: AccountService, tmp_path: Path, theme: str) -> KioskApp:
+    """The kiosk with ``[kiosk] theme = theme``."""
+    import msgspec
+
+    settings = msgspec.structs.replace(service.settings,
+                                       kiosk=msgspec.structs.replace(service.settings.kiosk, theme=theme))
+    return make_app(settings, service, blink=False, state_path=tmp_path / "state.json", idle_clock=Frozen())
+
+
+@pytest.mark.parametrize("theme", ["contraste", "ansi"])
+def test_welcome_in_each_theme(snap_compare, service, tmp_path, theme):
+    """The accueil in the high-contrast theme (black, white, yellow: the band and « Se connecter »
+    black on yellow) and in the terminal's 16 colours; the focused entry is marked by more than
+    its colour (bold, reversed) and F4 « Couleurs » is in the footer."""
+    assert snap_compare(themed(service, tmp_path, theme), terminal_size=SIZE, run_before=steps())
+
+
+@pytest.mark.parametrize("theme", ["contraste", "ansi"])
+def test_login_refused_in_each_theme(snap_compare, service, julie, tmp_path, theme):
+    """A refused login in each theme: the sentence « Identifiant ou mot de passe incorrect. »
+    says it (not only its colour); the fields and VALIDER readable."""
+    from entkiosk.ui.screens.login import LoginScreen
+
+    assert snap_compare(themed(service, tmp_path, theme), terminal_size=SIZE, run_before=steps(
+        push(LoginScreen), fill(identifier="julie.baillet", password="Mauvais123"), click("#validate")))
+
+
 def test_login_locked(snap_compare, service, julie, tmp_path):
     """After five failures: « Trop de tentatives infructueuses. Réessayez dans 1 minute… »."""
     from entkiosk.domain.errors import DomainError

@@ -211,7 +211,8 @@ FRENCH_KEYS = {"Suivant", "Précédent", "Valider", "Choisir", "Retour", "Enregi
                "Faire défiler", "Cocher / décocher", "Courriers de démo", "Continuer", "Annuler", "Refuser",
                "Ouvrir", "Aperçu", "Créer", "Fermer", "Terminer la séance", "Débloquer", "Courrier",
                "Approuver", "Annuler la demande", "Modifier",
-               "Langue · Language · Мова"}  # (the language key: its words in each language)
+               "Langue · Language · Мова",  # (the language key: its words in each language)
+               "Couleurs"}
 
 
 def footer_keys(app: App) -> list[tuple[str, str]]:

@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
             # The sender address is checked with the database start-up, after the first paint.
             settings = load_settings(config, check_sender=False)
             _speak(settings)
+            _check_theme(settings)
             served = os.environ.get(SERVED_ENV)
             if served:  # a browser tab of « entkiosk serve »: its own kiosk id, for the audit
                 settings = _tab_settings(settings, served)
@@ -911,6 +912,17 @@ def _speak_early(argv: Sequence[str]) -> None:
         return
     if i18n.problem(language) is None:
         i18n.use(language)
+
+
+def _check_theme(settings: Settings) -> None:
+    """An unknown ``[kiosk] theme`` is said on standard error, naming the key (the kiosk then
+    shows its standard colours)."""
+    from .ui.themes import THEMES
+
+    if settings.kiosk.theme not in THEMES:
+        print(_("Attention : [kiosk] theme = « {theme} » : ce thème n'existe pas ; le kiosque s'affiche avec ses "
+                "couleurs standard (thèmes : {themes}).").format(theme=settings.kiosk.theme, themes=", ".join(THEMES)),
+              file=sys.stderr)
 
 
 def _tab_settings(settings: Settings, tab: str) -> Settings:

@@ -92,6 +92,10 @@ class KioskSettings(_Section):
     #: language code: ``fr``, ``en``, ``uk``…). One without a catalog is said at start-up
     #: and French is used instead.
     language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}$")] = "fr"
+    #: The colours at start and after each session: ``standard``, ``contraste`` (high
+    #: contrast, 7:1 or more) or ``ansi`` (the terminal's own 16 colours). An unknown name is
+    #: said at start-up and the standard colours are used.
+    theme: Annotated[str, msgspec.Meta(max_length=40)] = "standard"
     #: Seconds between two readings of the database by the supervised session's live view.
     live_refresh: Annotated[float, msgspec.Meta(ge=0.2, le=60)] = 3.0
 

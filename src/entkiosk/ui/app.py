@@ -27,6 +27,7 @@ from textual.screen import Screen
 from ..config import Settings
 from ..domain import i18n
 from ..domain.i18n import _
+from . import themes
 from .crash import TracebackToLog
 from .kiosk import Kiosk, PortalMemory, S
 from .widgets.too_small import fit, too_small
@@ -119,6 +120,9 @@ class KioskApp(Kiosk, inherit_bindings=False):
 
     def on_mount(self) -> None:
         from .screens.welcome import WelcomeScreen
+
+        themes.register(self)
+        self.theme = themes.textual_theme(self.settings.kiosk.theme)
 
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.check_inactivity, name="idle")
@@ -314,6 +318,7 @@ class KioskApp(Kiosk, inherit_bindings=False):
     def end_session(self, notice: str | None = None) -> None:
         """Log out, forget everything typed (the language chosen too), and show a fresh accueil."""
         i18n.use(self.settings.kiosk.language)
+        self.theme = themes.textual_theme(self.settings.kiosk.theme)
         token = self.session.token if self.session else None
         self.session = None
         self.staff_group.clear()
@@ -322,6 +327,15 @@ class KioskApp(Kiosk, inherit_bindings=False):
         if token:
             self.run_worker(partial(self.service.logout, token), thread=True, exit_on_error=False, name="logout")
         self.call_later(self._back_to_welcome, notice)
+
+    def switch_theme(self) -> str:
+        """F4 on the accueil: the next colour theme, for this session (the school's comes back
+        at its end); the ``[kiosk] theme`` name now in use."""
+        current = next((name for name, (theme, _label) in themes.THEMES.items() if theme == self.theme), "standard")
+        chosen = themes.next_theme(current)
+        self.theme = themes.textual_theme(chosen)
+        log.info("colours chosen for this session: %s", chosen)
+        return chosen
 
     def choose_language(self, language: str) -> None:
         """The language a pupil chose on the accueil, for their session (forgotten at its end):

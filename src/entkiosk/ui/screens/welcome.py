@@ -24,6 +24,7 @@ class WelcomeScreen(KioskScreen):
         *NAVIGATION,
         Binding("enter", "submit", N_("Choisir"), key_display=N_("Entrée"), id="submit"),
         Binding("f3", "language", IN_EVERY_LANGUAGE, key_display="F3", id="language"),
+        Binding("f4", "colours", N_("Couleurs"), key_display="F4", id="colours"),
         Binding("f2", "demo", N_("Courriers de démo"), key_display="F2", id="demo"),
     ]
     BAND = N_("ACCUEIL")
@@ -86,6 +87,12 @@ class WelcomeScreen(KioskScreen):
         from .language import LanguageScreen
 
         self.app.push_screen(LanguageScreen())
+
+    def action_colours(self) -> None:
+        from ..themes import THEMES
+
+        chosen = self.app.switch_theme()
+        self.show_info(_("Affichage : {theme} (F4 pour changer).").format(theme=_(THEMES[chosen][1])))
 
     def action_demo(self) -> None:
         from .demo import DemoLettersScreen
