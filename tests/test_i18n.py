@@ -278,3 +278,33 @@ async def test_every_word_of_the_staff_screens_comes_from_a_catalog(settings, se
         seen["fiche"] = outside_catalogs(screen_text(app), allowed)
     assert {name: words for name, words in seen.items() if words} == {}
 
+
+
+def test_letters_are_written_in_the_language_of_their_class_or_of_the_school(tmp_path: Path) -> None:
+    """``[letters] languages = { "UPE2A" = "uk" }``: the installed ``entkiosk letters`` writes
+    the UPE2A class's letters in Ukrainian (the bundled translated wording, the labels around
+    it), and another class's in the school's French."""
+    from conftest import make_settings
+    from test_cli import write_conf
+
+    from entkiosk.runtime import open_service
+
+    db_url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
+    conf.write_text(conf.read_text() + '\n[letters]\nlanguages = { "UPE2A" = "uk" }\n')
+    service = open_service(make_settings(db_url, tmp_path))
+    service.import_class_list([student("Olena", "Kovalenko", cls="UPE2A"), student("Zoé", "Ndiaye", line=3)],
+                              actor="cli:test")
+    service.engine.dispose()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg"),
+           "ENTKIOSK_CONFIG": str(conf)}
+    for cls, out in (("UPE2A", "upe2a.txt"), ("2nde 1", "seconde.txt")):
+        proc = subprocess.run([str(ENTKIOSK), "letters", "--class", cls, "-o", str(tmp_path / out)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    ukrainian = (tmp_path / "upe2a.txt").read_text(encoding="utf-8")
+    french = (tmp_path / "seconde.txt").read_text(encoding="utf-8")
+    assert "Тема: доступ до онлайн-сервісів" in ukrainian and "Логін: olena.kovalenko" in ukrainian
+    assert i18n.translations("uk").gettext("Classe\u00a0: {class_name}").format(class_name="UPE2A") in ukrainian
+    assert "Objet\u00a0: mise à disposition de services en ligne" in french and "Identifiant\u00a0: zoe.ndiaye" in french
+    assert "Тема" not in french

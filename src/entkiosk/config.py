@@ -170,6 +170,9 @@ class LetterSettings(_Section):
     #: Where the staff console saves letter files; empty means ``courriers`` in the
     #: user data folder.
     folder: str = ""
+    #: A language for the letters of some classes (``{ "UPE2A" = "uk" }``); the others are
+    #: written in ``[kiosk] language``.
+    languages: dict[str, Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}$")]] = msgspec.field(default_factory=dict)
 
 
 class AuditSettings(_Section):

@@ -197,22 +197,36 @@ def read_template(path: Path, *, last_good: bool = False) -> LetterTemplate:
     raise error
 
 
-_DEFAULT: LetterTemplate | None = None
-_GUARDIAN: LetterTemplate | None = None
 
 
-def guardian_template() -> LetterTemplate:
-    global _GUARDIAN
-    if _GUARDIAN is None:
-        _GUARDIAN = read_template(GUARDIAN_TEMPLATE)
-    return _GUARDIAN
+def guardian_template(language: str = "fr") -> LetterTemplate:
+    """The guardians' bundled wording in ``language`` (``lettre_parent.<code>.txt``), else French."""
+    return _bundled(GUARDIAN_TEMPLATE, language)
 
 
-def default_template() -> LetterTemplate:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = read_template(DEFAULT_TEMPLATE)
-    return _DEFAULT
+def default_template(language: str = "fr") -> LetterTemplate:
+    """The pupils' bundled wording in ``language`` (``lettre.<code>.txt``), else French."""
+    return _bundled(DEFAULT_TEMPLATE, language)
+
+
+_BUNDLED: dict[Path, LetterTemplate] = {}
+
+
+def _bundled(path: Path, language: str) -> LetterTemplate:
+    path = translated(path, language)
+    if path not in _BUNDLED:
+        _BUNDLED[path] = read_template(path)
+    return _BUNDLED[path]
+
+
+def translated(path: Path, language: str) -> Path:
+    """The translation of a template beside it (``modele.en.txt`` for ``modele.txt``), if there
+    is one; else the template itself."""
+    if language != "fr":
+        sibling = path.with_name(f"{path.stem}.{language}{path.suffix}")
+        if sibling.is_file():
+            return sibling
+    return path
 
 
 def single_line(value: object) -> str:

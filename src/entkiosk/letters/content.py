@@ -6,29 +6,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..domain import i18n
 from ..domain.i18n import _
-from ..domain.letter_template import LetterTemplate, default_template, guardian_template, read_template, single_line
+from ..domain.letter_template import (
+    LetterTemplate,
+    default_template,
+    guardian_template,
+    read_template,
+    single_line,
+    translated,
+)
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..domain.letter import IssuedLetter
 
 
-def template_for(letter: IssuedLetter, pupils: LetterTemplate) -> LetterTemplate:
-    """A guardian's letter has its own wording; a pupil's, ``pupils`` (:func:`load_template`)."""
-    return guardian_template() if letter.guardian else pupils
+class Wording:
+    """The wording of one batch of letters: each letter's language and template.
 
-
-def load_template(settings: Settings) -> LetterTemplate:
-    """The establishment's template (``letters.template``), else the bundled one.
-
-    The file is read again for each batch, so that an edited template applies without
-    restarting the kiosk; if it became unusable since the settings were loaded, its
-    last good version is used (see :func:`~.template.read_template`).
+    A letter is written in the language of its pupil's class when ``[letters] languages``
+    names one (an UPE2A class in Ukrainian), else in the school's ``[kiosk] language`` (French
+    when that language has no catalog). A template is read once per batch — so an edited
+    school template applies to the next batch without restarting the kiosk; if it became
+    unusable since the settings were loaded, its last good version is used — and its
+    translation beside it (``modele.en.txt``), or the bundled one, serves that language.
     """
-    if settings.letters.template:
-        return read_template(Path(settings.letters.template).expanduser(), last_good=True)
-    return default_template()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pupils: dict[str, LetterTemplate] = {}
+
+    def language(self, letter: IssuedLetter) -> str:
+        wanted = self.settings.letters.languages.get(letter.class_name or "", self.settings.kiosk.language)
+        return wanted if i18n.problem(wanted) is None else i18n.REFERENCE
+
+    def template(self, letter: IssuedLetter, language: str) -> LetterTemplate:
+        if letter.guardian:
+            return guardian_template(language)
+        if language not in self._pupils:
+            own = self.settings.letters.template
+            self._pupils[language] = (read_template(translated(Path(own).expanduser(), language), last_good=True)
+                                      if own else default_template(language))
+        return self._pupils[language]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .content import LetterContent, letter_content, load_template, template_for
+from ..domain import i18n
+from .content import LetterContent, Wording, letter_content
 from ..domain.i18n import N_, _
 from ..domain.letter_template import LetterTemplate
 
@@ -337,15 +338,17 @@ def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
     pdf.set_text_color(0, 0, 0)
     pdf.set_fill_color(0, 0, 0)
     writer = _Writer(pdf)
-    template = load_template(settings)
+    wording = Wording(settings)
     total = len(letters)
     header: _Header | None = None
     for done, letter in enumerate(letters, start=1):
-        content = letter_content(letter, settings)
-        if header is None:
-            header = _header(writer, content)
-        pdf.add_page()
-        _draw(pdf, writer, header, *_page(writer, header, template_for(letter, template), content))
+        language = wording.language(letter)
+        with i18n.speaking(language):  # each letter in its own language
+            content = letter_content(letter, settings)
+            if header is None:
+                header = _header(writer, content)
+            pdf.add_page()
+            _draw(pdf, writer, header, *_page(writer, header, wording.template(letter, language), content))
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
     if not letters and progress is not None:

@@ -6,7 +6,8 @@ import textwrap
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .content import LetterContent, letter_content, load_template, template_for
+from ..domain import i18n
+from .content import LetterContent, Wording, letter_content
 from ..domain.i18n import _
 from ..domain.letter_template import LetterTemplate
 
@@ -19,13 +20,17 @@ RIGHT = 46  # column of the place, the student and the signature
 KEY_INDENT = "    "
 
 
-def render_letter(letter: IssuedLetter, settings: Settings, template: LetterTemplate | None = None) -> str:
-    return _render(letter_content(letter, settings), template_for(letter, template or load_template(settings)))
+def render_letter(letter: IssuedLetter, settings: Settings, wording: Wording | None = None) -> str:
+    """One letter, in its language (:class:`~.content.Wording`)."""
+    wording = wording or Wording(settings)
+    language = wording.language(letter)
+    with i18n.speaking(language):
+        return _render(letter_content(letter, settings), wording.template(letter, language))
 
 
 def render_letters(letters: Iterable[IssuedLetter], settings: Settings) -> str:
-    template = load_template(settings)
-    return "\f".join(render_letter(letter, settings, template) for letter in letters)
+    wording = Wording(settings)
+    return "\f".join(render_letter(letter, settings, wording) for letter in letters)
 
 
 def _render(content: LetterContent, template: LetterTemplate) -> str:
