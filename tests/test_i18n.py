@@ -246,7 +246,9 @@ async def test_a_language_chosen_on_the_accueil_holds_for_one_session(settings, 
         [mail] = outbox.entries()
         assert english("Bonjour,\n\nvous avez indiqué cette adresse mail pour votre espace de services en ligne "
                        "de l'éducation nationale.") in mail.body
-        await submit(app, pilot)  # the notice about that mail, then the charter
+        await submit(app, pilot)  # the notice about that mail, then the charter, in English too
+        await settle(app, pilot)
+        assert shows(app, "CHARTER FOR THE USE OF THE ENT AND THE ONLINE SERVICES")
         await accept_charter(app, pilot)
         assert isinstance(app.screen, HomeScreen)
         await tab_to(app, pilot, "logout")

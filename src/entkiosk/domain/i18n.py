@@ -116,3 +116,14 @@ def use_catalog(found: gettext.NullTranslations, code: str) -> None:
     tests' pseudo-language that shows every word not taken from a catalog)."""
     global _translations, _language
     _translations, _language = found, code
+
+
+def translated(path: Path, language: str) -> Path:
+    """A school's document in ``language``: its translation beside it, under the same name
+    followed by the language's code (``charte.en.txt`` for ``charte.txt``), if there is one;
+    else the document itself."""
+    if language != REFERENCE:
+        sibling = path.with_name(f"{path.stem}.{language}{path.suffix}")
+        if sibling.is_file():
+            return sibling
+    return path

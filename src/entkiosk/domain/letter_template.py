@@ -29,7 +29,7 @@ from string import Template
 from typing import Literal
 
 from .errors import DomainError
-from .i18n import _
+from .i18n import _, translated
 from .system import os_reason
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "data" / "lettre.txt"
@@ -217,16 +217,6 @@ def _bundled(path: Path, language: str) -> LetterTemplate:
     if path not in _BUNDLED:
         _BUNDLED[path] = read_template(path)
     return _BUNDLED[path]
-
-
-def translated(path: Path, language: str) -> Path:
-    """The translation of a template beside it (``modele.en.txt`` for ``modele.txt``), if there
-    is one; else the template itself."""
-    if language != "fr":
-        sibling = path.with_name(f"{path.stem}.{language}{path.suffix}")
-        if sibling.is_file():
-            return sibling
-    return path
 
 
 def single_line(value: object) -> str:

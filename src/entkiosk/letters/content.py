@@ -14,7 +14,6 @@ from ..domain.letter_template import (
     guardian_template,
     read_template,
     single_line,
-    translated,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ class Wording:
             return guardian_template(language)
         if language not in self._pupils:
             own = self.settings.letters.template
-            self._pupils[language] = (read_template(translated(Path(own).expanduser(), language), last_good=True)
+            self._pupils[language] = (read_template(i18n.translated(Path(own).expanduser(), language), last_good=True)
                                       if own else default_template(language))
         return self._pupils[language]
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..domain import errors
+from ..domain import errors, i18n
 from ..domain.classlist import parse_birth_date
 from ..domain.errors import DomainError, InvalidInput
 from ..domain.i18n import _
@@ -164,7 +164,9 @@ class Activation(UseCases):
     # ------------------------------------------------------------ charter
 
     def charter(self) -> Charter:
-        path = self.settings.charter_path()
+        """The charter in the pupil's language when the school has it (``charte.en.txt`` beside
+        ``charte.txt``), else as written; the same version either way."""
+        path = i18n.translated(self.settings.charter_path(), i18n.language())
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
