@@ -208,7 +208,7 @@ def value(app: App, field_id: str) -> str:
 
 #: Every word the footer may show: the kiosk's keys, in French.
 FRENCH_KEYS = {"Suivant", "Précédent", "Valider", "Choisir", "Retour", "Enregistrer", "Se déconnecter",
-               "Faire défiler", "Cocher / décocher", "Courriers de démo", "Continuer", "Annuler", "Refuser",
+               "Faire défiler", "Cocher / décocher", "Démo", "Continuer", "Annuler", "Refuser",
                "Ouvrir", "Aperçu", "Créer", "Fermer", "Terminer la séance", "Débloquer", "Courrier",
                "Approuver", "Annuler la demande", "Modifier",
                "Langue · Language · Мова",  # (the language key: its words in each language)

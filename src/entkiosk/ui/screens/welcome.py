@@ -25,7 +25,7 @@ class WelcomeScreen(KioskScreen):
         Binding("enter", "submit", N_("Choisir"), key_display=N_("Entrée"), id="submit"),
         Binding("f3", "language", IN_EVERY_LANGUAGE, key_display="F3", id="language"),
         Binding("f4", "colours", N_("Couleurs"), key_display="F4", id="colours"),
-        Binding("f2", "demo", N_("Courriers de démo"), key_display="F2", id="demo"),
+        Binding("f2", "demo", N_("Démo"), key_display="F2", id="demo"),
     ]
     BAND = N_("ACCUEIL")
 
