@@ -57,6 +57,12 @@ def test_the_terminals_cursor_follows_the_focus(tmp_path: Path) -> None:
         # The caret after what was typed (Textual's own field puts the terminal's cursor one cell
         # further at the end of the text, where its caret block is drawn past the last letter).
         assert line.find("abc") + 3 <= after[0] <= line.find("abc") + 4
+        # Back (Échap twice): the accueil's « Se connecter » has the focus, and the cursor, again.
+        term.press("escape")
+        term.wait_for("Lycées et collèges")
+        term.press("escape")
+        term.wait_for("ACCUEIL", "Se connecter")
+        cursor_on(term, "Se connecter")
 
 
 def luminance(rgb: tuple[int, int, int]) -> float:

@@ -228,9 +228,6 @@ class KioskApp(Kiosk, inherit_bindings=False):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.call_after_refresh(self.place_cursor)
 
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        self.call_after_refresh(self.place_cursor)
-
     def place_cursor(self) -> None:
         """The terminal's own cursor on what has the focus — the start of a button's label,
         the row under a list's cursor, a box's text — so that a screen magnifier or a braille

@@ -69,3 +69,7 @@ class FitsTheTerminal:
     def on_screen_resume(self) -> None:
         # (A screen's own on_screen_resume runs as well: Textual calls each class's own.)
         fit(self, self.app.size)  # type: ignore[arg-type, attr-defined]
+        # Back on this screen: the terminal's cursor goes back to what has the focus here.
+        place = getattr(self.app, "place_cursor", None)  # type: ignore[attr-defined]
+        if place is not None:
+            self.app.call_after_refresh(place)  # type: ignore[attr-defined]
