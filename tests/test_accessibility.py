@@ -166,9 +166,10 @@ async def test_the_ansi_theme_draws_only_with_the_terminals_own_colours(db_url, 
     from conftest import make_settings, student
     from rich.color import ColorType
     from test_ui_activation import log_in, to_login
-    from ui_support import kiosk, rendered
+    from ui_support import kiosk, rendered, settle
 
     from entkiosk.runtime import open_service
+    from entkiosk.ui.screens.welcome import WelcomeScreen
 
     settings = make_settings(db_url, tmp_path, kiosk={"theme": "ansi"})
     service = open_service(settings)
@@ -189,9 +190,20 @@ async def test_the_ansi_theme_draws_only_with_the_terminals_own_colours(db_url, 
             await to_login(app, pilot)
             await log_in(app, pilot, letter.identifier, "mauvais1")
             check(app)
+            assert others == set()
+            # F4 on the accueil (→ standard colours): the login a pupil opens next is in them too,
+            # not in the colours it was first built with.
+            while not isinstance(app.screen, WelcomeScreen):
+                await pilot.press("escape")
+                await settle(app, pilot)
+            await pilot.press("f4")
+            await settle(app, pilot)
+            assert app.theme == "textual-dark"
+            await to_login(app, pilot)
+            check(app)
+            assert others, "the login kept the terminal's colours after F4"
     finally:
         service.engine.dispose()
-    assert others == set()
 
 
 def test_an_unknown_theme_or_language_is_said_at_start_up_and_the_kiosk_goes_on(tmp_path: Path) -> None:

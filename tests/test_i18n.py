@@ -330,3 +330,77 @@ def test_letters_are_written_in_the_language_of_their_class_or_of_the_school(tmp
     assert i18n.translations("uk").gettext("Classe\u00a0: {class_name}").format(class_name="UPE2A") in ukrainian
     assert "Objet\u00a0: mise à disposition de services en ligne" in french and "Identifiant\u00a0: zoe.ndiaye" in french
     assert "Тема" not in french
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_language_and_colours_chosen_then_left_on_the_accueil_are_forgotten_when_idle(
+        settings, service, tmp_path) -> None:
+    """A pupil presses F3 (English) and F4 on the accueil, then walks away without logging in:
+    after ``[kiosk] idle_timeout`` the countdown, then the school's French and colours again."""
+    from ui_support import IdleClock
+
+    idle = IdleClock()
+    async with kiosk(settings, service, tmp_path, idle=idle) as (app, pilot):
+        await pilot.press("f3")
+        await settle(app, pilot)
+        await pilot.press("down")
+        await submit(app, pilot)
+        await pilot.press("f4")
+        await settle(app, pilot)
+        assert i18n.language() == "en" and app.theme != "textual-dark"
+        idle.advance(settings.kiosk.idle_timeout + 1)
+        app.check_inactivity()
+        await settle(app, pilot)
+        assert i18n.language() == "fr" and app.theme == "textual-dark"
+        assert isinstance(app.screen, WelcomeScreen) and shows(app, "Se connecter")
+
+
+def test_a_letter_laid_out_in_a_worker_speaks_its_language_in_that_thread_only() -> None:
+    """``speaking("uk")`` in a worker thread (a batch of letters) leaves the screens' language
+    alone, and the worker's own language comes back after the block."""
+    import threading
+
+    seen: dict[str, str] = {}
+    inside = threading.Event()
+    done = threading.Event()
+
+    def worker() -> None:
+        with i18n.speaking("uk"):
+            seen["worker"] = i18n._("Se connecter")
+            inside.set()
+            done.wait(10)
+        seen["after"] = i18n._("Se connecter")
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(10)
+    seen["screen"] = i18n._("Se connecter")
+    done.set()
+    thread.join(10)
+    assert seen == {"worker": i18n.translations("uk").gettext("Se connecter"), "screen": "Se connecter",
+                    "after": "Se connecter"}
+
+
+def test_csv_lists_keep_french_states_whatever_the_language(tmp_path: Path) -> None:
+    """``[kiosk] language = "en"``: ``entkiosk students`` speaks English on the terminal, and its
+    ``--csv`` keeps the French headers and states a school's spreadsheets filter on."""
+    from conftest import make_settings
+    from test_cli import write_conf
+
+    from entkiosk.runtime import open_service
+
+    db_url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    conf = write_conf(tmp_path / "kiosk.conf", db_url, tmp_path / "outbox")
+    conf.write_text(conf.read_text() + 'language = "en"\n')
+    service = open_service(make_settings(db_url, tmp_path))
+    service.import_class_list([student("Zoé", "Ndiaye")], actor="cli:test")
+    service.engine.dispose()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg"),
+           "ENTKIOSK_CONFIG": str(conf)}
+    shown = subprocess.run([str(ENTKIOSK), "students"], capture_output=True, text=True, env=env, timeout=120)
+    csv_file = subprocess.run([str(ENTKIOSK), "students", "--csv"], capture_output=True, text=True, env=env,
+                              timeout=120)
+    assert shown.returncode == csv_file.returncode == 0, shown.stderr + csv_file.stderr
+    waiting = i18n.translations("en").gettext("En attente").lower()
+    assert waiting in shown.stdout and "en attente" not in shown.stdout
+    assert csv_file.stdout.splitlines()[1].endswith(";en attente"), csv_file.stdout

@@ -317,7 +317,7 @@ def cmd_parents(args: argparse.Namespace, settings: Settings, _stdin: TextIO) ->
     if args.class_name is not None and not found:
         raise NotFound(_("Aucun responsable pour les élèves de la classe « {class_name} ».").format(class_name=args.class_name))
     rows = [(g.identifier, g.last_name, g.first_name, ",".join(c.identifier for c in g.children),
-             g.state_label.lower()) for g in found]
+             _state_word(g, args.csv)) for g in found]
     if args.csv:
         writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
         writer.writerow(("identifiant", "nom", "prénom", "enfants", "état"))
@@ -465,7 +465,7 @@ def cmd_students(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -
         raise NotFound(_("Aucun élève dans la classe « {class_name} ».").format(class_name=args.class_name))
     rows = [(st.identifier, st.last_name, st.first_name,
              st.birth_date.strftime("%d/%m/%Y") if st.birth_date else "", st.class_name or "",
-             st.state_label.lower()) for st in students]
+             _state_word(st, args.csv)) for st in students]
     if args.csv:
         writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
         writer.writerow(("identifiant", "nom", "prénom", "date de naissance", "classe", "état"))
@@ -874,6 +874,14 @@ class _ServiceOnce:
                 check_sender_address(self.settings, self.sender_source)
             self.service = _service(self.settings, kiosk=True)
         return self.service
+
+
+def _state_word(view, csv_file: bool) -> str:
+    """An account's state as a list shows it: in the language in use on the terminal, in
+    French in a CSV file (a spreadsheet or a script filters on these words)."""
+    from .service.views import STATE_LABELS
+
+    return (STATE_LABELS[view.state] if csv_file else view.state_label).lower()
 
 
 def _speak(settings: Settings) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -38,16 +39,20 @@ class French(gettext.NullTranslations):
 
 _translations: gettext.NullTranslations = French()
 _language = REFERENCE
+#: The language of a block of :func:`speaking` (a letter in its class's language), for the
+#: thread that runs it only: the screens, in the pupil's language, are not affected.
+_speaking: ContextVar[gettext.NullTranslations | None] = ContextVar("speaking", default=None)
+_override: ContextVar[str | None] = ContextVar("speaking_code", default=None)
 
 
 def _(message: str) -> str:
     """``message`` (French) in the language in use."""
-    return _translations.gettext(message)
+    return (_speaking.get() or _translations).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n``, in the language in use (its own plural rules)."""
-    return _translations.ngettext(singular, plural, n)
+    return (_speaking.get() or _translations).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -98,17 +103,26 @@ def use(language: str) -> str:
 
 def language() -> str:
     """The code of the language in use."""
-    return _language
+    return _override.get() or _language
+
+
+def language_of(wanted: str) -> str:
+    """The language :func:`use` would put in use for ``wanted`` (French if it has no usable catalog)."""
+    return wanted if problem(wanted) is None else REFERENCE
 
 
 @contextmanager
 def speaking(language: str) -> Iterator[str]:
-    """``language`` for the time of a block (a mail in the language its reader used), then back."""
-    before = _language
+    """``language`` (French if it has no usable catalog) for the time of a block, in this
+    thread only (a letter laid out in a worker while the screen stays in the pupil's
+    language); the language used."""
+    code = language_of(language)
+    found, used = _speaking.set(translations(code)), _override.set(code)
     try:
-        yield use(language)
+        yield code
     finally:
-        use(before)
+        _speaking.reset(found)
+        _override.reset(used)
 
 
 def use_catalog(found: gettext.NullTranslations, code: str) -> None:

@@ -37,8 +37,9 @@ class Wording:
         self._pupils: dict[str, LetterTemplate] = {}
 
     def language(self, letter: IssuedLetter) -> str:
-        wanted = self.settings.letters.languages.get(letter.class_name or "", self.settings.kiosk.language)
-        return wanted if i18n.problem(wanted) is None else i18n.REFERENCE
+        chosen = {name.casefold().strip(): code for name, code in self.settings.letters.languages.items()}
+        wanted = chosen.get((letter.class_name or "").casefold().strip(), self.settings.kiosk.language)
+        return i18n.language_of(wanted)
 
     def template(self, letter: IssuedLetter, language: str) -> LetterTemplate:
         if letter.guardian:

@@ -340,13 +340,12 @@ def render_pdf_buffer(letters: Sequence[IssuedLetter], settings: Settings,
     writer = _Writer(pdf)
     wording = Wording(settings)
     total = len(letters)
-    header: _Header | None = None
+    headers: dict[str, _Header] = {}  # one per language: its labels (« Tél : ») and the QR code's caption
     for done, letter in enumerate(letters, start=1):
         language = wording.language(letter)
         with i18n.speaking(language):  # each letter in its own language
             content = letter_content(letter, settings)
-            if header is None:
-                header = _header(writer, content)
+            header = headers.get(language) or headers.setdefault(language, _header(writer, content))
             pdf.add_page()
             _draw(pdf, writer, header, *_page(writer, header, wording.template(letter, language), content))
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):

@@ -4,6 +4,7 @@ charter, and logging out."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from ..store.models import Account, CharterAcceptance, Guardianship
 from .core import DISABLED_STAFF, UseCases
 from .forms import check_email, check_new_password
 from .views import Charter, LoginResult, NextStep, Outcome
+
+log = logging.getLogger(__name__)
 
 
 class Activation(UseCases):
@@ -166,9 +169,17 @@ class Activation(UseCases):
     def charter(self) -> Charter:
         """The charter in the pupil's language when the school has it (``charte.en.txt`` beside
         ``charte.txt``), else as written; the same version either way."""
-        path = i18n.translated(self.settings.charter_path(), i18n.language())
+        path = self.settings.charter_path()
+        translation = i18n.translated(path, i18n.language())
         try:
-            text = path.read_text(encoding="utf-8")
+            # A translation that cannot be read, or is empty, gives way to the charter itself
+            # (the one the start-up checked).
+            text = translation.read_text(encoding="utf-8") if translation != path else ""
+        except (OSError, UnicodeDecodeError):
+            log.warning("charter translation %s unreadable: the charter itself is shown", translation)
+            text = ""
+        try:
+            text = text if text.strip() else path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             raise DomainError(_("La charte est introuvable ou illisible ({path}). Prévenez votre établissement.")
                               .format(path=path)) from None

@@ -208,7 +208,7 @@ class Guardians(UseCases):
                    Account.last_name)
             .where(Account.kind == Kind.STUDENT, Account.eleve_id.is_not(None)))}
         if not pupils:
-            raise errors.FileRefused(NO_PUPILS)
+            raise errors.FileRefused(_(NO_PUPILS))
         known = {a.personne_id: a for a in s.scalars(select(Account).where(Account.kind == Kind.PARENT,
                                                                              Account.personne_id.is_not(None)))}
         links_now: dict[int, dict[int, tuple[int, str]]] = {}
@@ -403,7 +403,7 @@ class Guardians(UseCases):
         with self.tx(read_only=True) as s:
             grant = self.core.grant(s, actor, Right.LETTERS)
             if everyone and grant.classes is not None:
-                raise errors.NotAllowed(NOT_YOUR_CLASS)
+                raise errors.NotAllowed(_(NOT_YOUR_CLASS))
             if identifier is not None:
                 account = self.core.account(s, identifier)
                 if account is None or account.kind != Kind.PARENT:

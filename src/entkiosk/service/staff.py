@@ -58,7 +58,7 @@ class Staff(UseCases):
         with self.tx() as s:
             grant = self.core.grant(s, actor, Right.LETTERS)
             if everyone and grant.classes is not None:
-                raise errors.NotAllowed(NOT_YOUR_CLASS)
+                raise errors.NotAllowed(_(NOT_YOUR_CLASS))
             stmt = select(Account.id, Account.identifier, Account.state, Account.last_name,
                           Account.first_name, Account.left_at, Account.class_id).where(Account.kind == Kind.STUDENT)
             if class_name is not None:

@@ -233,7 +233,7 @@ class Team(UseCases):
     def _live_staff(self, s: DbSession, token: str):
         session, account = self.sessions.live(s, token)
         if account.kind != Kind.STAFF:
-            raise errors.NotAllowed(STAFF_ONLY)
+            raise errors.NotAllowed(_(STAFF_ONLY))
         if account.disabled_at is not None:
             raise errors.SessionExpired()
         return session, account
@@ -281,7 +281,7 @@ class Team(UseCases):
         with self.tx() as s:
             session, account = self.sessions.live(s, token)
             if account.kind != Kind.STAFF:
-                raise errors.NotAllowed(STAFF_ONLY)
+                raise errors.NotAllowed(_(STAFF_ONLY))
             session.revoked_at = self.now()
             self.audit(s, "kiosk.closed", account.identifier, actor=account.identifier)
 

@@ -237,6 +237,8 @@ class KioskApp(Kiosk, inherit_bindings=False):
         from textual.geometry import Offset
         from textual.widgets import Button, Checkbox, DataTable, Input, RadioSet
 
+        if not self.screen_stack:  # (the kiosk is stopping)
+            return
         widget = self.focused
         if widget is None or not widget.is_attached:
             return
@@ -277,7 +279,14 @@ class KioskApp(Kiosk, inherit_bindings=False):
         from .screens.welcome import WelcomeScreen
 
         stack = self.screen_stack
-        return self.session is not None or len(stack) > 2 or bool(stack) and not isinstance(stack[-1], WelcomeScreen)
+        return (self.session is not None or len(stack) > 2 or bool(stack) and not isinstance(stack[-1], WelcomeScreen)
+                or self.chose_for_a_session())
+
+    def chose_for_a_session(self) -> bool:
+        """A language or colours chosen on the accueil (F3, F4) and not yet forgotten: worth
+        clearing when idle, even if the pupil never logged in."""
+        school = i18n.language_of(self.settings.kiosk.language)
+        return i18n.language() != school or self.theme != themes.textual_theme(self.settings.kiosk.theme)
 
     def check_inactivity(self) -> None:
         """Every second: the countdown, then the end of the session.
