@@ -123,11 +123,6 @@ def reflow(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
-def count(n: int, one: str, many: str) -> str:
-    """« 1 élève », « 2 élèves », « 0 élève »: French counts 0 and 1 in the singular."""
-    return f"{n} {one if n <= 1 else many}"
-
-
 def decimal(x: float) -> str:
     """« 1,5 »: a French decimal comma."""
     return f"{x:g}".replace(".", ",")
