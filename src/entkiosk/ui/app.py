@@ -106,6 +106,9 @@ class KioskApp(Kiosk, inherit_bindings=False):
         #: A browser tab's kiosk (``entkiosk serve``): seconds on the accueil without a key or
         #: a click before it closes (0: never, as a terminal kiosk).
         self.close_when_idle = 0
+        #: The language the kiosk comes back to after each session (French if the school's
+        #: has no catalog); read once, since the idle check compares with it every second.
+        self.school_language = i18n.language_of(settings.kiosk.language)
         self._last_touch = idle_clock()
         #: The mouse button that dismissed the countdown is still down: its release is no click.
         self.swallow_release = False
@@ -285,8 +288,8 @@ class KioskApp(Kiosk, inherit_bindings=False):
     def chose_for_a_session(self) -> bool:
         """A language or colours chosen on the accueil (F3, F4) and not yet forgotten: worth
         clearing when idle, even if the pupil never logged in."""
-        school = i18n.language_of(self.settings.kiosk.language)
-        return i18n.language() != school or self.theme != themes.textual_theme(self.settings.kiosk.theme)
+        return (i18n.language() != self.school_language
+                or self.theme != themes.textual_theme(self.settings.kiosk.theme))
 
     def check_inactivity(self) -> None:
         """Every second: the countdown, then the end of the session.
