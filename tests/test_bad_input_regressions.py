@@ -47,13 +47,16 @@ def test_text_no_database_can_hold_is_refused_in_french(service, letter):
         lambda: service.force_password_change(class_name="\ud800", actor="cli:prof"),
         lambda: service.issue_letters(class_name="\ud800", actor="cli:prof"),
         lambda: service.unlock(letter.identifier, actor="\udcff"),
-        lambda: service.add_staff("prof.x", "Correct horse 9 battery", "Correct horse 9 battery",
-                                  first_name="\ud800", actor="cli:prof"),
     ]
     for call in calls:
         with pytest.raises(errors.DomainError) as refused:
             call()
         assert str(refused.value) == SAFE_REFUSAL
+    # A staff member's names are checked before anything is stored (issue 19): the field is named.
+    with pytest.raises(errors.InvalidInput) as refused:
+        service.add_staff("prof.x", "Correct horse 9 battery", "Correct horse 9 battery",
+                          first_name="\ud800", actor="cli:prof")
+    assert refused.value.errors["first_name"] == "Prénom\u00a0: caractère de contrôle interdit."
     assert _counts(service) == before
 
 

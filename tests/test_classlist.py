@@ -41,10 +41,12 @@ def test_comma_delimiter_is_detected():
     assert [(r.line, r.last_name, r.first_name, r.class_name) for r in rows] == [(2, "Baillet", "Julie", "2nde 1")]
 
 
-def test_semicolon_file_may_hold_commas_inside_fields():
-    rows, problems = parse(HEADER + "Dupont, dit Moreau;Julie;14/03/2010;2nde 1\n")
-    assert problems == []
-    assert rows[0].last_name == "Dupont, dit Moreau"
+def test_semicolon_file_with_a_comma_inside_a_field_is_still_read_by_semicolons():
+    """The comma does not make it a comma-separated file (« 5 colonnes »): the name is read
+    whole, and refused for its comma, which no name holds."""
+    line, reason = only_problem(HEADER + "Dupont, dit Moreau;Julie;14/03/2010;2nde 1\n")
+    assert (line, reason) == (2, "nom\u00a0: caractère «\u00a0,\u00a0» non permis (lettres, espaces, traits d'union "
+                                 "et apostrophes seulement)")
 
 
 def test_utf8_with_bom_and_crlf():
@@ -266,7 +268,7 @@ def test_over_long_fields():
     [
         ("李;Julie;14/03/2010;2nde 1", "le nom ne contient aucune lettre utilisable pour l'identifiant"),
         ("Baillet;Ωμέγα;14/03/2010;2nde 1", "le prénom ne contient aucune lettre utilisable pour l'identifiant"),
-        ("---;Julie;14/03/2010;2nde 1", "le nom ne contient aucune lettre utilisable pour l'identifiant"),
+        ("---;Julie;14/03/2010;2nde 1", "nom\u00a0: au moins une lettre attendue"),
     ],
 )
 def test_name_without_latin_letter(row, expected):

@@ -472,3 +472,57 @@ def test_letters_of_homonyms_tell_them_apart_by_birth_date(service, settings):
     assert ["Né(e) le 01/09/2010" in flat(p) for p in pages] == [False, True]
     text = render_letters(letters, settings).split("\f")
     assert "Né(e) le 06/05/2010" in text[0] and "Né(e) le 01/09/2010" in text[1]
+
+
+
+def longest_names() -> tuple[str, str, list]:
+    """The import's longest names (120 characters, the last name with no space to break at)
+    and class, on a pupil's letter and a guardian's, made from their values."""
+    from datetime import date
+
+    from entkiosk.domain.identifiers import base_identifier
+    from entkiosk.domain.letter import IssuedLetter
+
+    last = ("Delacroix-Fontaine-" * 7)[:119] + "e"
+    first = ("Marie-Éléonore Anne-Charlotte " * 5)[:120]
+    assert len(last) == len(first) == 120
+    issued = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+    pupil = IssuedLetter(base_identifier(first, last), first, last, "T_STMG.2-" + "A" * 51, date(2026, 12, 1), issued,
+                         date(2010, 3, 14), "Bateau7voile")
+    guardian = IssuedLetter("anne.delacroix", first, last, None, date(2026, 12, 1), issued, None, "Bateau7voile",
+                            guardian=True, civility="Mme", postal_address=("12 RUE DES TILLEULS", "59000 LILLE"),
+                            children=(f"{first} {last} (4A)",))
+    return first, last, [pupil, guardian]
+
+
+def bare(text: str) -> str:
+    """``text`` without its spaces and line breaks: a name wrapped over lines reads whole."""
+    return re.sub(r"\s+", "", text)
+
+
+def test_a_text_letter_keeps_names_of_120_characters_whole_within_80_columns(tmp_path):
+    """No line of a pupil's or a guardian's letter passes 80 columns, and every name is
+    there whole, over several lines (no database: the letters are made from their values)."""
+    from entkiosk.letters.text import columns
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'unused.db'}", tmp_path)
+    first, last, letters = longest_names()
+    for letter in letters:
+        page = render_letter(letter, settings)
+        assert max(columns(line) for line in page.splitlines()) <= 80
+        assert f"    Identifiant\u00a0: {letter.identifier}\n" in page  # a key line, whole
+        assert bare(f"{first} {last}") in bare(page)  # wrapped, not cut: the whole name
+    assert bare(f"Classe : {letters[0].class_name}") in bare(render_letter(letters[0], settings))
+
+
+def test_a_pdf_letter_keeps_a_pupils_names_of_120_characters_whole_on_the_page(tmp_path):
+    """The pupil's block holds both names whole (smaller type, up to six lines) and nothing
+    leaves the page; a guardian's name in the envelope's window is one line, cut with « … »."""
+    settings = make_settings(f"sqlite:///{tmp_path / 'unused.db'}", tmp_path)
+    first, last, [pupil, guardian] = longest_names()
+    data = render_pdf([pupil, guardian], settings)
+    assert text_boxes_outside(data) == []
+    pupil_page, guardian_page = pdf_texts(data)
+    assert bare(f"{first} {last}") in bare(pupil_page)
+    assert bare(pupil.class_name) in bare(pupil_page)
+    assert "Mme Marie-Éléonore" in guardian_page and "…" in guardian_page

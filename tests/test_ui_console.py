@@ -24,7 +24,8 @@ from pypdf import PdfReader
 from test_ui_kiosk import log_in, to_login
 from textual.widgets import Button, DataTable, Static
 from textual.worker import WorkerFailed
-from ui_support import IdleClock, field_error, flat, kiosk, screen_content, settle, shows, submit, tab_to, tour, type_text
+from ui_support import (IdleClock, field_error, flat, kiosk, screen_content, screen_text, settle, shows, submit,
+                        tab_to, tour, type_text)
 
 from entkiosk.config import Settings
 from entkiosk.domain.classlist import StudentRow
@@ -34,7 +35,7 @@ from entkiosk.ui.app import KioskApp
 from entkiosk.ui.screens.staff import StaffScreen
 
 STAFF = "prof.martin"
-STAFF_PASSWORD = "Prof2martin2026"
+STAFF_PASSWORD = "Craie7tableau26"
 #: Fresh letters for the students who must still be waiting after T2.
 T1 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 #: Past the deadline (1 December) of every letter issued at START.
@@ -976,6 +977,36 @@ async def test_console_class_and_live_screens_cut_nothing_and_speak_french(
         await settle(app, pilot)
         assert [w.id for w in await tour(app, pilot) if w.id != "body"] == ["live-missing"]
 
+
+
+async def test_names_of_120_characters_are_cut_in_the_class_list_and_whole_on_the_card(
+        settings: Settings, service: AccountService, staff: str, tmp_path: Path) -> None:
+    """At 80×24, a pupil whose names have 120 characters each (the import's limit), the last
+    with no space: her row in the class list ends its name in « … » and still shows her
+    identifier, state and deadline; her card shows the whole name."""
+    from rich.cells import cell_len
+
+    last = ("Delacroix-Fontaine-" * 7)[:119] + "e"
+    first = ("Marie-Éléonore Anne-Charlotte " * 5)[:120]
+    [letter] = service.import_class_list([student(first, last, cls="2nde 4")], actor="cli:seed")
+    seed_class(service, "2nde 4", FORTY[:2], "ww")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        open_console(app, service)
+        await settle(app, pilot)
+        await open_class(app, pilot, "2nde 4")
+        table = app.screen.query_one("#students", DataTable)
+        assert table.max_scroll_x == 0
+        lines = screen_text(app).splitlines()
+        heading = next(line for line in lines if "Élève" in line)
+        assert "État" in heading and "Échéance" in heading
+        row = next(line for line in lines if "Delacroix" in line)
+        name_cell = str(table.get_row(letter.identifier)[0])
+        assert name_cell.endswith("…") and cell_len(name_cell) < 40
+        assert "…" in row and "En attente" in row and "01/12/2026" in row and cell_len(row) <= 80
+        assert any("Adam Inès" in line and "ines.adam" in line for line in lines)  # short names whole
+        await open_student(app, pilot, letter.identifier)
+        on_card = re.sub(r"\s+", "", screen_text(app))
+        assert re.sub(r"\s+", "", f"{first} {last}") in on_card
 
 
 async def test_import_and_add_screens_cut_nothing_at_80x24(settings: Settings, service: AccountService, staff: str,

@@ -13,7 +13,7 @@ from entkiosk.ui.screens.staff_actions import JobScreen
 from entkiosk.ui.screens.staff_import import ImportScreen
 from entkiosk.ui.screens.welcome import WelcomeScreen
 
-STAFF_PASSWORD = "Prof2martin2026"
+STAFF_PASSWORD = "Craie7tableau26"
 
 
 def staff_school(tmp_path: Path, **sections: dict):
@@ -43,7 +43,7 @@ async def test_the_idle_timeout_waits_for_a_job_then_applies(tmp_path: Path) -> 
     settings, service = staff_school(tmp_path, accounts={"argon2_time_cost": 12})
     csv = tmp_path / "classe.csv"
     csv.write_text("nom;prénom;date de naissance;classe\n" + "".join(
-        f"Élève{i};Prénom{i};01/01/2010;2nde 1\n" for i in range(16)), encoding="utf-8")
+        f"Élève {chr(65 + i)};Prénom;01/01/2010;2nde 1\n" for i in range(16)), encoding="utf-8")  # no digit in a name
     idle = IdleClock()
     timeout = settings.kiosk.idle_timeout
     async with kiosk(settings, service, tmp_path, idle=idle) as (app, pilot):

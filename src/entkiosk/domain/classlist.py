@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from .i18n import _
 from .identifiers import base_identifier
+from .name_rules import class_problem, name_problem
 
 MAX_NAME = 120
 MAX_CLASS = 60
@@ -177,6 +178,11 @@ def check_student(last: str, first: str, born: str, class_name: str, *,
                 "first_name": _("Prénom trop long ({length} caractères, {limit} au plus)."),
                 "class_name": _("Classe trop long ({length} caractères, {limit} au plus)."),
             }[name].format(length=len(value), limit=limit)
+    spelling = {"last_name": lambda value: name_problem(value, first=False),
+                "first_name": lambda value: name_problem(value, first=True), "class_name": class_problem}
+    for name, value in (("last_name", last), ("first_name", first), ("class_name", class_name)):
+        if name not in errors and (reason := spelling[name](value)) is not None:
+            errors[name] = f"{reason[:1].upper()}{reason[1:]}."
     if "last_name" not in errors and "first_name" not in errors:
         try:
             base_identifier(first, last)
@@ -195,6 +201,27 @@ def check_student(last: str, first: str, born: str, class_name: str, *,
     return StudentRow(1, last, first, birth, class_name), {}
 
 
+def check_staff_names(first: str, last: str) -> tuple[str, str, dict[str, str]]:
+    """A staff member's names as typed (both may be left empty): tidied, and a French
+    message per field in error, by the rules of a pupil's names (a staff list is shown
+    on the same screens and logs)."""
+    control = {"first_name": _("Prénom : caractère de contrôle interdit."),
+               "last_name": _("Nom : caractère de contrôle interdit.")}
+    too_long = {"first_name": _("Prénom trop long ({length} caractères, {limit} au plus)."),
+                "last_name": _("Nom trop long ({length} caractères, {limit} au plus).")}
+    tidied: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name, value in (("first_name", first), ("last_name", last)):
+        tidied[name] = clean = _clean(value)
+        if any(unicodedata.category(c)[0] == "C" and c != "\t" for c in value):
+            errors[name] = control[name]
+        elif len(clean) > MAX_NAME:
+            errors[name] = too_long[name].format(length=len(clean), limit=MAX_NAME)
+        elif clean and (reason := name_problem(clean, first=name == "first_name")) is not None:
+            errors[name] = f"{reason[:1].upper()}{reason[1:]}."
+    return tidied["first_name"], tidied["last_name"], errors
+
+
 def _control_problem(cells: list[str]) -> str | None:
     """Control characters are refused before spaces are tidied (``split()`` would hide some)."""
     reasons = (_("nom : caractère de contrôle interdit"), _("prénom : caractère de contrôle interdit"),
@@ -206,6 +233,7 @@ def _control_problem(cells: list[str]) -> str | None:
 
 
 def row_problem(last: str, first: str, class_name: str) -> str | None:
+    """Why a row's names or class (spaces tidied) cannot be imported, the first reason found; None when they can."""
     for label, value, limit in (("nom", last, MAX_NAME), ("prénom", first, MAX_NAME), ("classe", class_name, MAX_CLASS)):
         if not value:
             return {"nom": _("nom manquant"), "prénom": _("prénom manquant"), "classe": _("classe manquante")}[label]
@@ -215,8 +243,17 @@ def row_problem(last: str, first: str, class_name: str) -> str | None:
                 "prénom": _("prénom trop long ({length} caractères, {limit} au plus)"),
                 "classe": _("classe trop long ({length} caractères, {limit} au plus)"),
             }[label].format(length=len(value), limit=limit)
+    if (reason := spelling_problem(last, first, class_name)) is not None:
+        return reason
     try:
         base_identifier(first, last)
     except ValueError as exc:
         return str(exc)
     return None
+
+
+def spelling_problem(last: str, first: str, class_name: str) -> str | None:
+    """The first of the names and the class (spaces tidied, class "" when there is none)
+    that holds what a name or a class code may not (:mod:`.name_rules`), as a reason."""
+    return (name_problem(last, first=False) or name_problem(first, first=True)
+            or (class_problem(class_name) if class_name else None))

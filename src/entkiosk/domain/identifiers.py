@@ -13,7 +13,7 @@ _SPECIAL = str.maketrans({
     "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o",
     "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i",
 })
-_SEPARATORS = re.compile(r"[\s'’‘`´\-_.]+")
+_SEPARATORS = re.compile(r"[\s'’‘`´\-\u2010\u2011_.]+")  # U+2010, U+2011: the hyphens a name may hold
 _NOT_ALLOWED = re.compile(r"[^a-z0-9-]")
 _MAX_PART = 30
 

@@ -22,7 +22,7 @@ from xml.etree.ElementTree import Element
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..domain.classlist import MAX_KEY, MAX_NAME, Where, printable
+from ..domain.classlist import MAX_KEY, MAX_NAME, Where, printable, spelling_problem
 from ..domain.i18n import N_, _
 from ..domain.identifiers import base_identifier
 from .siecle_xml import parse_root, text_of
@@ -195,6 +195,8 @@ def _person_problem(person: Element, last: str, first: str) -> str | None:
     for sentence, value in zip(too_long, (last, first), strict=True):
         if len(value) > MAX_NAME:
             return _(sentence).format(length=len(value), limit=MAX_NAME)
+    if (reason := spelling_problem(last, first, "")) is not None:
+        return reason
     try:
         base_identifier(first, last)
     except ValueError as exc:

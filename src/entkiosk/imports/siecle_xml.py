@@ -29,6 +29,7 @@ from ..domain.classlist import (
     StudentRow,
     parse_birth_date,
     printable,
+    spelling_problem,
 )
 from ..domain.errors import FileRefused
 from ..domain.i18n import N_, _
@@ -204,6 +205,8 @@ def _record_problem(pupil: Element, last: str, first: str, class_name: str) -> s
     for sentence, value, limit in zip(too_long, (last, first, class_name), (MAX_NAME, MAX_NAME, MAX_CLASS), strict=True):
         if len(value) > limit:
             return _(sentence).format(length=len(value), limit=limit)
+    if (reason := spelling_problem(last, first, class_name)) is not None:
+        return reason
     if not text_of(pupil, "DATE_NAISS"):
         return _("date de naissance manquante (DATE_NAISS)")
     try:

@@ -111,7 +111,8 @@ class _Writer:
         return unit * size
 
     def wrap(self, text: str, width: float, style: str, size: float) -> list[str]:
-        """``text`` in lines no wider than ``width``; a word too long is cut between letters."""
+        """``text`` in lines no wider than ``width``; a word too long is cut after a hyphen,
+        else between letters."""
         lines: list[str] = []
         current: list[str] = []
         used = 0.0
@@ -130,6 +131,9 @@ class _Writer:
                 current, used = [], 0.0
             while w > width:
                 head = self._longest_prefix(word, width, style, size)
+                # A long hyphenated name goes on after one of its hyphens (one not too early in the line).
+                hyphen = head.rfind("-") + 1
+                head = head[:hyphen] if hyphen > len(head) // 2 else head
                 lines.append(head)
                 word = word[len(head):]
                 w = self.width(word, style, size)
@@ -279,10 +283,12 @@ def _page(writer: _Writer, header: _Header, template: LetterTemplate,
         student, y = _window(writer, content.postal)
         y = max(y, WINDOW_Y + WINDOW_H + 2.0)  # nothing else shows through the window
     else:
+        # Up to 6 lines for the name: two names of 120 characters (the import's limit) fit whole
+        # at the smallest size, rather than lose the last name to « … ».
         student, y = _block(writer, RIGHT_X, max(y + 6.0, STUDENT_Y),
-                        [(content.student, "B", STUDENT_PT, 3),
+                        [(content.student, "B", STUDENT_PT, 6),
                          (_("Classe : {class_name}").format(class_name=content.class_name) if content.class_name
-                          else "", "", 10.0, 2),
+                          else "", "", 10.0, 3),
                          (content.born, "", 10.0, 1)],
                             RIGHT_W, 7.0)
     top = max(header.bottom, y) + 12.0

@@ -1,8 +1,17 @@
-"""The notification letter as plain text, one letter per page (form feed between)."""
+"""The notification letter as plain text, one letter per page (form feed between).
+
+No line passes :data:`WIDTH` columns, whatever the names (up to 120 characters each, with
+no space in them) or the school's settings: a name is never cut short on a letter but goes
+on over the next lines, at its spaces, then its hyphens, then between letters. Columns are
+counted as a fixed-width font shows them: an accent typed apart takes none, an East-Asian
+wide letter two. Identifiers, passwords and addresses, on their own key lines, break at
+spaces only, so that they are copied whole.
+"""
 
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -35,15 +44,17 @@ def render_letters(letters: Iterable[IssuedLetter], settings: Settings) -> str:
 
 def _render(content: LetterContent, template: LetterTemplate) -> str:
     out: list[str] = []
-    out += [line for line in (content.academy, content.establishment, *content.address_lines) if line]
+    for line in (content.academy, content.establishment, *content.address_lines):
+        out += _wrap(line) if line else []
     if content.phone:
-        out.append(_("Tél : {phone}").format(phone=content.phone))
+        out += _wrap(_("Tél : {phone}").format(phone=content.phone))
     if content.email:
-        out.append(_("Mail : {email}").format(email=content.email))
+        out += _wrap(_("Mail : {email}").format(email=content.email), whole_words=True)  # an address, whole
     out += _right(content.place_and_date)
     out.append("")
     if content.postal:  # a guardian's letter: the address as the envelope's window shows it
-        out += [" " * RIGHT + line for line in content.postal]
+        for line in content.postal:
+            out += _right(line)
     else:
         out += _right(content.student)
     if content.class_name:
@@ -55,7 +66,7 @@ def _render(content: LetterContent, template: LetterTemplate) -> str:
         for line in paragraph.lines:
             text = line.fill(content.values)
             if line.kind == "key":
-                out.append(KEY_INDENT + text)
+                out += _wrap(text, initial_indent=KEY_INDENT, subsequent_indent=KEY_INDENT, whole_words=True)
             elif paragraph.footnote:
                 out += _wrap(text, subsequent_indent="  ")
             else:
@@ -66,12 +77,29 @@ def _render(content: LetterContent, template: LetterTemplate) -> str:
     return "\n".join(out) + "\n"
 
 
-def _wrap(text: str, **kwargs) -> list[str]:
-    # Identifiers, passwords and addresses are never cut in two.
-    return textwrap.wrap(text, WIDTH, break_long_words=False, break_on_hyphens=False, **kwargs) or [""]
+def columns(text: str) -> int:
+    """The columns ``text`` takes in a fixed-width font: an accent typed apart (a combining
+    mark) takes none, an East-Asian wide or full-width character two."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int = WIDTH, *, whole_words: bool = False, **kwargs) -> list[str]:
+    """``text`` in lines of at most ``width`` columns, broken at spaces. A word longer than
+    a line (a long hyphenated name) goes on over the next lines, at its hyphens first;
+    ``whole_words`` (a key line: an identifier, a password, an address) keeps every word
+    whole, even one longer than the line. Wide characters count twice: the lines are made
+    shorter until they fit (a word kept whole past the edge aside: no shorter line helps it)."""
+    limit = width
+    while True:
+        lines = textwrap.wrap(text, limit, break_long_words=False, break_on_hyphens=False, **kwargs) or [""]
+        if not whole_words and any(len(line) > limit for line in lines):
+            lines = textwrap.wrap(text, limit, break_long_words=True, break_on_hyphens=True, **kwargs) or [""]
+        excess = max((columns(line) - width for line in lines if len(line) <= limit), default=0)
+        if excess <= 0 or limit <= 2:
+            return lines
+        limit = max(2, limit - max(1, excess // 2))
 
 
 def _right(text: str) -> list[str]:
     """``text`` in the right-hand column (wrapped there when long)."""
-    lines = textwrap.wrap(text, WIDTH - RIGHT, break_long_words=False, break_on_hyphens=False) or [""]
-    return [" " * RIGHT + line for line in lines]
+    return [" " * RIGHT + line for line in _wrap(text, WIDTH - RIGHT)]
