@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
+from ..domain.classlist import printable
 from ..domain.errors import FileRefused
 from ..domain.i18n import _
 from ..domain.system import os_reason
@@ -61,34 +63,40 @@ def unzip_one_xml(data: bytes) -> tuple[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, IndexError, ValueError, EOFError):
+        # Let through by zipfile from a damaged central directory: NotImplementedError (a zip
+        # version Python does not know), IndexError (a member without a name).
         raise FileRefused(_("Archive zip illisible ou endommagée : téléchargez à nouveau l'export depuis SIECLE.")) from None
-    names = ", ".join(m.filename for m in members[:5]) + (" …" if len(members) > 5 else "")
+    # A member's name is the sender's text: shown without its control characters (an escape
+    # sequence would drive the terminal the refusal is printed on).
+    names = ", ".join(printable(m.filename, 60) for m in members[:5]) + (" …" if len(members) > 5 else "")
     if len(members) != 1:
         raise FileRefused(_("L'archive zip contient {count} fichiers ({names}) : un export "
                             "SIECLE en contient un seul, ElevesSansAdresses.xml.")
                           .format(count=len(members), names=names or _("aucun")))
     member = members[0]
+    shown = printable(member.filename, 60)
     if member.flag_bits & 0x1:
         raise FileRefused(_("{file} est chiffré dans l'archive : exportez-le sans mot de passe.")
-                          .format(file=member.filename))
+                          .format(file=shown))
     if member.file_size > MAX_EXPORT_BYTES:
         raise FileRefused(_("{file} ferait {size} une fois décompressé : refusé "
                             "({limit} au plus ; un export SIECLE en fait quelques-uns).")
-                          .format(file=member.filename, size=_size(member.file_size), limit=_size(MAX_EXPORT_BYTES)))
+                          .format(file=shown, size=_size(member.file_size), limit=_size(MAX_EXPORT_BYTES)))
     try:
         with archive.open(member) as file:
             content = file.read(MAX_EXPORT_BYTES + 1)
-    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError):
+        # zlib.error: a damaged deflate stream (zipfile lets it through).
         raise FileRefused(_("{file} ne peut pas être décompressé : archive endommagée.")
-                          .format(file=member.filename)) from None
+                          .format(file=shown)) from None
     if len(content) > MAX_EXPORT_BYTES:
         raise FileRefused(_("{file} dépasse {limit} une fois décompressé : refusé "
                             "(une archive qui annonce une taille et en contient une autre).")
-                          .format(file=member.filename, limit=_size(MAX_EXPORT_BYTES)))
+                          .format(file=shown, limit=_size(MAX_EXPORT_BYTES)))
     if not looks_like_xml(content):
         raise FileRefused(_("L'archive zip contient {file}, qui n'est pas un fichier XML : un export "
-                            "SIECLE contient ElevesSansAdresses.xml.").format(file=member.filename))
+                            "SIECLE contient ElevesSansAdresses.xml.").format(file=shown))
     return member.filename, content
 
 
