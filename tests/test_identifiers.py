@@ -252,7 +252,10 @@ def test_policy_counts_characters_not_bytes():
 def test_policy_refuses_the_identifier_case_insensitively():
     assert policy_problem("Alice2.Martin3", identifier="alice2.martin3") == (
         "Le mot de passe ne doit pas être votre identifiant.")
-    assert policy_problem("Alice2.Martin3", identifier="alice2.martin4") is None
+    # Another identifier's words are no one's: a near copy of one's own is refused for being it.
+    assert policy_problem("Alice2.Martin3", identifier="paul.petit") is None
+    assert policy_problem("Alice2.Martin3", identifier="alice2.martin4") == (
+        "Ce mot de passe reprend votre nom, votre identifiant ou votre date de naissance\u00a0: choisissez-en un autre.")
 
 
 def test_policy_messages_are_french_and_never_echo_the_password():
