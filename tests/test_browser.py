@@ -153,7 +153,7 @@ def test_browser_tablet_live_view_sees_a_pupil_activate(served, browser_at, tmp_
 
     port, server, db_url, letter = served
     service = open_service(make_settings(db_url, tmp_path))
-    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="cli:install")
+    service.add_staff("prof.martin", "Craie7tableau26", "Craie7tableau26", actor="cli:install")
     service.engine.dispose()
     tablet = browser_at(768, 1024, "?fontsize=15")
     tablet.wait_for("ACCUEIL")
@@ -162,7 +162,7 @@ def test_browser_tablet_live_view_sees_a_pupil_activate(served, browser_at, tmp_
     tablet.wait_for("Connectez-vous en fonction")
     tablet.keys(Keys.TAB, Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.TAB, Keys.TAB, Keys.ENTER)
     tablet.wait_for("Personnel de l'")
-    tablet.keys("prof.martin", Keys.TAB, "Prof2martin2026", Keys.ENTER)
+    tablet.keys("prof.martin", Keys.TAB, "Craie7tableau26", Keys.ENTER)
     tablet.wait_for("Console du personnel")
     tablet.keys(Keys.ENTER)  # the class under the cursor
     tablet.wait_for("Classe 2nde 1")

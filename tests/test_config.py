@@ -190,6 +190,8 @@ def test_argon2_memory_below_owasp_minimum_mentions_it(tmp_path):
         ("[accounts]\nactivation_months = 0\n", "accounts.activation_months", "au moins 1"),
         ("[accounts]\nactivation_months = 25\n", "accounts.activation_months", "au plus 24"),
         ("[kiosk]\nidle_timeout = 5\n", "kiosk.idle_timeout", "au moins 10"),
+        ("[accounts]\nsession_max_age = 60\n", "accounts.session_max_age", "au moins 300"),
+        ("[accounts]\nstaff_session_max_age = 90000\n", "accounts.staff_session_max_age", "au plus 86400"),
         ("[mail]\nsmtp_port = 70000\n", "mail.smtp_port", "au plus 65535"),
         ("[mail]\nsmtp_timeout = 0\n", "mail.smtp_timeout", "plus que 0"),
         ('[charter]\nversion = ""\n', "charter.version", "le texte doit faire au moins 1 caractère(s)"),

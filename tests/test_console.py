@@ -11,7 +11,7 @@ from conftest import GOOD_PASSWORD, OTHER_PASSWORD, activate, last_code, student
 from entkiosk.domain import errors
 from entkiosk.domain.lifecycle import EmailState
 
-STAFF_PASSWORD = "Prof2martin2026"
+STAFF_PASSWORD = "Craie7tableau26"
 
 
 def _fail_logins(service, identifier: str) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import argon2
 import pytest
-from conftest import GOOD_PASSWORD, activate
+from conftest import GOOD_PASSWORD, OTHER_PASSWORD, activate
+from sqlalchemy import select
 
 from entkiosk.domain import errors
+from entkiosk.store.models import Throttle
 
 
 def _fail(service, identifier, times):
@@ -106,3 +111,62 @@ def test_audit_of_unknown_identifier_keeps_no_typed_text(service):
     for event in service.audit_events():
         assert typed.lower() not in repr((event.identifier, event.details))
         assert "whatever1" not in repr((event.identifier, event.details))
+
+
+# ---------------------------------------------------------------- a guess is counted before it is judged
+
+
+def _throttle(service, scope, typed):
+    with service.core.tx() as s:
+        row = s.scalar(select(Throttle).where(Throttle.key == service.core.lockout.key(scope, typed)))
+        return None if row is None else (row.failures, row.level, row.locked_until is not None)
+
+
+def test_a_guess_counts_before_argon2_judges_it(service, letter, monkeypatch):
+    """The failure is counted before the verification: a kiosk that dies while argon2
+    runs (here argon2-cffi itself fails) leaves the guess counted, never free."""
+    def dies(self, hash, password):  # noqa: A002 - argon2-cffi's own signature
+        raise MemoryError("the kiosk dies while argon2 runs")
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", dies)
+    with pytest.raises(MemoryError):
+        service.authenticate(letter.identifier, "Wrong9999x")
+    assert _throttle(service, "login", letter.identifier) == (1, 0, False)
+
+
+def test_the_right_password_on_the_locking_try_gives_the_lock_back(service, letter):
+    """4 wrong current passwords in the profile, then the right one: the fifth try, whose
+    reservation locked the identifier, is given back — no lockout, the 4 failures stay
+    (the profile does not reset them), and the next wrong one locks."""
+    token = activate(service, letter)
+    for _ in range(4):
+        with pytest.raises(errors.InvalidInput):
+            service.change_password(token, "Wrong9999x", OTHER_PASSWORD, OTHER_PASSWORD)
+    assert service.change_password(token, GOOD_PASSWORD, OTHER_PASSWORD, OTHER_PASSWORD).password_changed
+    assert _throttle(service, "login", letter.identifier) == (4, 0, False)
+    assert "lockout" not in [e.event for e in service.audit_events()]
+    with pytest.raises(errors.Locked):
+        service.change_password(token, "Wrong9999x", GOOD_PASSWORD, GOOD_PASSWORD)
+
+
+def test_a_refusal_after_the_right_password_never_counts(service, letter, clock):
+    """The right provisional password of an expired letter, six times: always « expired »,
+    never the lockout (each try was reserved, and given back when the guess proved right)."""
+    clock.set(datetime(2027, 1, 1, tzinfo=UTC))
+    for _ in range(6):
+        with pytest.raises(errors.AccountExpired):
+            service.authenticate(letter.identifier, letter.provisional_password)
+    assert _throttle(service, "login", letter.identifier) is None
+
+
+def test_a_wrong_birth_date_when_mailing_a_guardian_counts_at_once(service, letter):
+    """« Envoyer le code à un responsable légal » with a wrong birth date: the guardian
+    refusal, at once, and counted (the fifth locks). It used to count in a transaction
+    opened inside the use case's own, which on SQLite waited for its write lock: 15 s,
+    then « service indisponible », and nothing counted."""
+    for _ in range(4):
+        with pytest.raises(errors.DomainError, match="Impossible d'envoyer le code à un responsable"):
+            service.mail_code_to_guardian(letter.identifier, "01/01/2001", 0)
+    with pytest.raises(errors.Locked):
+        service.mail_code_to_guardian(letter.identifier, "01/01/2001", 0)
+    assert [e.event for e in service.audit_events()].count("recovery.guardian_refused") == 5

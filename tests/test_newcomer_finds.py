@@ -191,7 +191,7 @@ async def test_a_refused_login_from_f2_puts_the_cursor_in_the_password(lab, tmp_
         assert app.screen.query_one("#password", Input).value == "abc"
 
 
-STAFF = ("prof.martin", "Prof2martin2026")
+STAFF = ("prof.martin", "Craie7tableau26")
 
 
 async def _console(app, pilot, service: AccountService) -> None:

@@ -537,13 +537,15 @@ def test_reset_changes_password_revokes_all_sessions_and_notifies(service, lette
     assert _reset_request(service, reference).status == "done"
 
 
-@pytest.mark.parametrize(("offset", "works"), [(-1, True), (0, False)], ids=["60min-1s", "60min"])
-def test_reset_code_expires_after_60_minutes(service, letter, outbox, clock, offset, works):
-    """The reset code works until created+60min-1s and fails at exactly created+60min."""
+@pytest.mark.parametrize(("offset", "works"), [(-1, True), (0, False)], ids=["30min-1s", "30min"])
+def test_reset_code_expires_after_30_minutes(service, letter, outbox, clock, offset, works):
+    """By default (``[accounts] reset_code_minutes = 30``) the reset code works until
+    created+30min-1s and fails at exactly created+30min; its mail says so."""
     _validated(service, letter, outbox)
     service.forgot_password(letter.identifier)
     code = last_code(outbox)
-    clock.advance(minutes=service.settings.accounts.reset_token_minutes, seconds=offset)
+    assert "Ce lien et ce code sont valables 30 minutes" in outbox.entries()[-1].body
+    clock.advance(minutes=30, seconds=offset)
     if works:
         service.reset_password(letter.identifier, code, OTHER_PASSWORD, OTHER_PASSWORD)
         assert service.authenticate(letter.identifier, OTHER_PASSWORD).next_step == "home"
@@ -648,7 +650,8 @@ class CountingHasher(Hasher):
 
 def test_unknown_identifier_costs_the_same_argon2_work(service, letter, outbox, clock):
     """Login with a wrong password, and reset with a wrong code, run as many argon2 computations
-    for an unknown identifier as for a known one (no timing oracle)."""
+    for an unknown identifier as for a known one, with or without a reset code waiting (no
+    timing oracle)."""
     _validated(service, letter, outbox)
     counting = CountingHasher(service.hasher.params)
     svc = AccountService(service.settings, service.engine, service.transport, clock=clock, hasher=counting)
@@ -668,6 +671,13 @@ def test_unknown_identifier_costs_the_same_argon2_work(service, letter, outbox, 
     unknown = cost(errors.InvalidCode, lambda: svc.reset_password(UNKNOWN_IDENTIFIER, "ZZZZ-ZZZZ", OTHER_PASSWORD, OTHER_PASSWORD))
     assert known == unknown
     assert known[3] == 1  # the new password is hashed in both cases
+
+    # A code waiting for the account (argon2id at rest): checking it costs what checking none does.
+    svc.forgot_password(letter.identifier)
+    wrong = _other_code(last_code(outbox))
+    waiting = cost(errors.InvalidCode, lambda: svc.reset_password(letter.identifier, wrong, OTHER_PASSWORD, OTHER_PASSWORD))
+    assert waiting == unknown == known
+    assert known[1] == 1  # one code verification, against the account's code or against none
 
 
 # ================================================================ 6. real SMTP on loopback

@@ -67,7 +67,7 @@ def test_a_mailed_request_is_found_with_its_student_then_used(service, letter, o
 def test_expired_and_voided_requests_say_so(service, letter, outbox, clock):
     _validated(service, letter, outbox)
     first = service.forgot_password(letter.identifier)
-    clock.advance(minutes=service.settings.accounts.reset_token_minutes + 1)
+    clock.advance(minutes=service.settings.accounts.reset_code_minutes + 1)
     assert service.find_reset_request(first).state_label == "expirée"
     second = service.forgot_password(letter.identifier)
     third = service.forgot_password(letter.identifier)  # a newer request voids the older one
@@ -166,7 +166,7 @@ def console(tmp_path: Path):
     settings = make_settings(f"sqlite:///{tmp_path / 'console.db'}", tmp_path,
                              letters={"folder": str(tmp_path / "courriers")})
     svc = open_service(settings, clock=FixedClock(START))
-    svc.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="cli:install")
+    svc.add_staff("prof.martin", "Craie7tableau26", "Craie7tableau26", actor="cli:install")
     yield svc
     svc.engine.dispose()
 
@@ -194,7 +194,7 @@ async def test_console_finds_a_request_by_its_reference_and_opens_the_students_c
     reference = console.forgot_password(julie.identifier)
     async with kiosk(console.settings, console, tmp_path) as (app, pilot):
         await to_login(app, pilot, staff=True)
-        await log_in(app, pilot, "prof.martin", "Prof2martin2026")
+        await log_in(app, pilot, "prof.martin", "Craie7tableau26")
         assert isinstance(app.screen, StaffScreen)
 
         await _retype(app, pilot, "12 345")
@@ -208,7 +208,7 @@ async def test_console_finds_a_request_by_its_reference_and_opens_the_students_c
         assert isinstance(app.screen, RequestScreen)
         assert shows(app, f"Demande de changement de mot de passe n° {reference}")
         assert shows(app, "01/09/2026 à 10:00 (poste test-kiosk)")
-        assert shows(app, "en cours (code valable jusqu'au 01/09/2026 à 11:00)")
+        assert shows(app, "en cours (code valable jusqu'au 01/09/2026 à 10:30)")
         assert shows(app, "envoyé à l'adresse mail validée du compte")
         assert shows(app, "Julie Baillet, 2nde 1")
         await submit(app, pilot)  # Entrée: « Fiche de l'élève » has the focus

@@ -11,7 +11,7 @@ from entkiosk.domain import errors
 from entkiosk.domain.roles import Role
 from entkiosk.service import AccountService
 
-PASSWORD = "Prof2martin2026"
+PASSWORD = "Craie7tableau26"
 
 
 def _staff(service: AccountService, ident: str, role: str, classes: tuple[str, ...] = ()) -> str:

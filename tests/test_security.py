@@ -10,11 +10,14 @@ unknown identifier" is a comparison of those records. docs/SECURITY.md maps each
 from __future__ import annotations
 
 import email
+import hashlib
+import hmac
 import io
 import json
 import logging
 import random
 import re
+import secrets
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -28,6 +31,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from conftest import GOOD_PASSWORD, OTHER_PASSWORD, START, activate, last_code, last_link_token, make_settings, student
 from sqlalchemy import MetaData, select, text
+from sqlalchemy import update as sql_update
 
 from entkiosk.config import ConfigError, Settings, settings_from_dict
 from entkiosk.domain import errors, tokens
@@ -37,7 +41,7 @@ from entkiosk.domain.passwords import OWASP_MIN_MEMORY_KIB, OWASP_MIN_TIME_COST,
 from entkiosk.mail import OutboxTransport, SmtpTransport
 from entkiosk.runtime import open_service
 from entkiosk.service import AccountService, IssuedLetter
-from entkiosk.store.models import AuditEvent, ResetRequest, Throttle
+from entkiosk.store.models import AuditEvent, Installation, OneTimeToken, ResetRequest, Throttle
 
 WRONG = "Mauvais9mdp"
 THIRD = "Bateau3voiles"
@@ -287,42 +291,84 @@ def kiosk_on(service: AccountService, sink: Sink) -> Iterator[AccountService]:
     svc.wait_for_mail(timeout=30)
 
 
+class Writes:
+    """The writes (verb and table) each thread sends to the database, read from SQLAlchemy's
+    statement events: what a use case changed, whatever code path it took."""
+
+    def __init__(self) -> None:
+        self.by_thread: dict[int, list[tuple[str, str]]] = {}
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if m := re.match(r"\s*(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", statement):
+            self.by_thread.setdefault(threading.get_ident(), []).append((m[1], m[2]))
+
+
 def test_forgot_password_answers_alike_with_the_same_work_and_mails_after_the_answer(service, outbox, kiosk_on,
                                                                                      sink, meter):
     """MOT DE PASSE OUBLIÉ for an identifier with a validated address, one without, one not yet
-    activated and an unknown one: each gets a 13-digit reference, no argon2, one counted
-    recovery request, one audit event. The mail of the first leaves *after* the answer: the
+    activated, a leaver's (validated address, gone) and an unknown one: each gets a 13-digit
+    reference, costs exactly one argon2 hash (a code's, stored only for the first, after the
+    answer) and the same database writes, one counted recovery request, one audit event; once
+    locked, known or not, none at all. The mail of the first leaves *after* the answer: the
     SMTP server holds it while the answer is already back (a synchronous send would still be
     waiting), so how long the kiosk takes tells nothing."""
-    with_address, without, waiting = service.import_class_list(
-        [student(line=2), student("Paul", "Petit", line=3), student("Lina", "Roux", line=4)], actor="cli:t")
+    from sqlalchemy import event
+
+    from entkiosk.store.models import Account
+
+    with_address, without, waiting, leaver = service.import_class_list(
+        [student(line=2), student("Paul", "Petit", line=3), student("Lina", "Roux", line=4),
+         student("Zoe", "Sortie", line=5)], actor="cli:t")
     validated(service, with_address, outbox)
     activate(service, without)
+    validated(service, leaver, outbox, "zoe.sortie@example.org")
+    with service.core.tx() as s:  # what the yearly update does to a pupil who left
+        s.execute(sql_update(Account).where(Account.identifier == leaver.identifier).values(left_at=service.clock.now()))
     sink.hold = threading.Event()
-    answers = {}
-    for identifier in (with_address.identifier, without.identifier, waiting.identifier, UNKNOWN):
-        mark = meter.mark()
-        done: list[str] = []
-        worker = threading.Thread(target=lambda: done.append(kiosk_on.forgot_password(identifier)))
-        worker.start()
-        worker.join(timeout=10)  # a guard only: the server holds the mail until the test lets it go
-        assert done, f"forgot_password({identifier}) waited for the mail server"
-        answers[identifier] = done[0]
-        assert meter.since(mark) == []
-        assert failures(kiosk_on, "recovery", identifier) == 1
+    params = service.hasher.params
+    one_hash = [("hash", params.time_cost, params.memory_cost, params.parallelism)]
+    writes = Writes()
+    event.listen(kiosk_on.engine, "before_cursor_execute", writes)
+    answers, written = {}, {}
+    try:
+        for identifier in (with_address.identifier, without.identifier, waiting.identifier, leaver.identifier,
+                           UNKNOWN):
+            mark = meter.mark()
+            done: list[str] = []
+            worker = threading.Thread(target=lambda: done.append(kiosk_on.forgot_password(identifier)))
+            worker.start()
+            worker.join(timeout=10)  # a guard only: the server holds the mail until the test lets it go
+            assert done, f"forgot_password({identifier}) waited for the mail server"
+            answers[identifier] = done[0]
+            assert meter.since(mark) == one_hash, identifier
+            written[identifier] = writes.by_thread.pop(worker.ident)
+            assert failures(kiosk_on, "recovery", identifier) == 1
+    finally:
+        event.remove(kiosk_on.engine, "before_cursor_execute", writes)
+    assert all(w == written[UNKNOWN] for w in written.values()), written
+    assert ("INSERT INTO", "tokens") not in written[UNKNOWN]  # the code is stored after the answer
     assert all(re.fullmatch(r"\d{13}", ref) for ref in answers.values())
-    assert len(set(answers.values())) == 4
+    assert len(set(answers.values())) == 5
     assert sink.arrived.wait(timeout=20)  # the mail was on its way, held by the server
     request = rows(kiosk_on, ResetRequest, ResetRequest.reference == answers[with_address.identifier])[0]
     assert request.status == "pending"
     sink.hold.set()
     assert kiosk_on.wait_for_mail(timeout=20)
     statuses = {r.reference: r.status for r in rows(kiosk_on, ResetRequest)}
-    assert [statuses[answers[i]] for i in answers] == ["mailed", "void", "void", "void"]
+    assert [statuses[answers[i]] for i in answers] == ["mailed", "void", "void", "void", "void"]
     [(recipients, mail)] = sink.received
     assert recipients == [JULIE] and answers[with_address.identifier] in mail["Subject"]
     events = [e for e in kiosk_on.audit_events() if e.event == "recovery.password"]
     assert [e.details["reference"] for e in events] == list(answers.values())
+    kiosk_on.reset_password(with_address.identifier, re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", mail.get_body(
+        ("plain",)).get_content())[0], THIRD, THIRD)  # the code mailed after the answer works
+    locked = {}
+    for identifier in (without.identifier, UNKNOWN):
+        for _ in range(service.settings.accounts.lockout_threshold - 1):
+            kiosk_on.forgot_password(identifier)
+        work, locked[identifier] = work_and_error(meter, lambda: kiosk_on.forgot_password(identifier))
+        assert isinstance(locked[identifier], errors.Locked) and work == []
+    assert str(locked[without.identifier]) == str(locked[UNKNOWN])
 
 
 def test_forgot_password_mail_failure_after_the_answer_is_recorded(service, outbox, letter, clock):
@@ -374,7 +420,7 @@ LATER_EVENTS = {
     "staff reset": lambda svc, letter, token, secret: svc.staff_reset(letter.identifier, actor="staff:t"),
     "staff forced change": lambda svc, letter, token, secret: svc.force_password_change(identifier=letter.identifier,
                                                                                        actor="staff:t"),
-    "61 minutes later": lambda svc, letter, token, secret: svc.clock.advance(minutes=61),
+    "31 minutes later": lambda svc, letter, token, secret: svc.clock.advance(minutes=31),
 }
 
 
@@ -383,7 +429,7 @@ LATER_EVENTS = {
 def test_reset_secret_dies_with_every_later_change(service, letter, outbox, via, event):
     """A reset code or link is refused (the same message, nothing changed) once used, once a
     newer request was made, once the password changed by the profile, after a staff reset or
-    forced change, and after its 60 minutes."""
+    forced change, and after its 30 minutes."""
     token = validated(service, letter, outbox)
     secret = _reset_secret(service, letter, outbox, via)
     LATER_EVENTS[event](service, letter, token, secret)
@@ -439,6 +485,61 @@ def test_reset_code_attempt_limit_voids_it_and_locks_and_the_right_code_is_refus
                       errors.InvalidCode)
     fresh = _reset_secret(service, letter, outbox, "code")
     service.reset_password(letter.identifier, fresh, THIRD, THIRD)
+    assert service.authenticate(letter.identifier, THIRD).next_step == "home"
+
+
+def _keyed(key: bytes, code: str) -> str:
+    return hmac.new(key, tokens.normalize_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_stored_code_is_argon2id_of_a_keyed_digest_that_needs_the_installation_key(service, letter, outbox):
+    """Validation and reset codes are stored as argon2id, with the configured parameters and a
+    salt per row, of the code's HMAC under the installation's key: not ``salt$sha256(salt:code)``,
+    whose 40 bits a copy of the database gives up in minutes; not checkable against the bare
+    code, nor with another installation's key. The right code still works, a wrong one not."""
+    validated(service, letter, outbox)
+    code = _reset_secret(service, letter, outbox, "code")
+    stored = {row.purpose: row.code_hash for row in rows(service, OneTimeToken)}
+    assert set(stored) == {"email", "reset"}
+    params = service.hasher.params
+    for value in stored.values():
+        found = argon2.extract_parameters(value)
+        assert value.startswith("$argon2id$v=19$") and found.type is argon2.Type.ID
+        assert (found.time_cost, found.memory_cost, found.parallelism) == (
+            params.time_cost, params.memory_cost, params.parallelism)
+        assert not re.fullmatch(r"[0-9a-f]{32}\$[0-9a-f]{64}", value)
+    with service.core.tx() as s:
+        key = bytes.fromhex(s.get(Installation, 1).secret)
+    second_installation = bytes.fromhex(secrets.token_hex(32))  # how migration 0002 makes a key
+    check = argon2.PasswordHasher()
+    assert check.verify(stored["reset"], _keyed(key, code))
+    for wrong in (tokens.normalize_code(code), _keyed(second_installation, code), _keyed(key, other(code))):
+        with pytest.raises(argon2.exceptions.VerifyMismatchError):
+            check.verify(stored["reset"], wrong)
+    assert isinstance(refused(lambda: service.reset_password(letter.identifier, other(code), THIRD, THIRD)),
+                      errors.InvalidCode)
+    service.reset_password(letter.identifier, code, THIRD, THIRD)
+    assert service.authenticate(letter.identifier, THIRD).next_step == "home"
+
+
+def test_a_code_stored_before_the_upgrade_still_works_at_the_same_cost(service, letter, outbox, meter):
+    """A code stored before codes were argon2id (``salt$sha256(salt:code)``, still in the
+    database for the rest of its life) is still checked: a wrong one is refused, the right one
+    works, and each check costs the one argon2 verification any code check costs."""
+    validated(service, letter, outbox)
+    code = _reset_secret(service, letter, outbox, "code")
+    salt = secrets.token_hex(16)
+    legacy = f"{salt}${hashlib.sha256(f'{salt}:{tokens.normalize_code(code)}'.encode()).hexdigest()}"
+    with service.core.tx() as s:
+        s.execute(sql_update(OneTimeToken).where(OneTimeToken.purpose == "reset").values(code_hash=legacy))
+    params = service.hasher.params
+    work = [("hash", params.time_cost, params.memory_cost, params.parallelism),  # the new password
+            ("verify", params.time_cost, params.memory_cost, params.parallelism)]  # the code
+    spent, error = work_and_error(meter, lambda: service.reset_password(letter.identifier, other(code), THIRD, THIRD))
+    assert isinstance(error, errors.InvalidCode) and spent == work
+    mark = meter.mark()
+    service.reset_password(letter.identifier, code, THIRD, THIRD)
+    assert meter.since(mark) == work
     assert service.authenticate(letter.identifier, THIRD).next_step == "home"
 
 

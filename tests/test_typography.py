@@ -114,8 +114,8 @@ def speaking_modules() -> list[Path]:
     """The modules whose strings people read: screens, mails, letters, command line,
     the service's and the domain's refusals, the configuration's errors."""
     return sorted([*SRC.glob("ui/**/*.py"), SRC / "mail" / "messages.py", SRC / "mail" / "transports.py", *SRC.glob("letters/**/*.py"),
-                   SRC / "cli.py", *SRC.glob("service/*.py"), *SRC.glob("imports/*.py"), *SRC.glob("imports/*.py"), SRC / "domain" / "letter_template.py", SRC / "domain" / "errors.py", SRC / "domain" / "classlist.py",
-                   SRC / "domain" / "passwords.py", SRC / "config.py", SRC / "runtime.py"])
+                   SRC / "cli.py", *SRC.glob("service/*.py"), *SRC.glob("imports/*.py"), SRC / "domain" / "letter_template.py", SRC / "domain" / "errors.py", SRC / "domain" / "classlist.py",
+                   SRC / "domain" / "passwords.py", SRC / "domain" / "name_rules.py", SRC / "config.py", SRC / "runtime.py"])
 
 
 def literals(path: Path) -> Iterator[tuple[int, str]]:
@@ -469,7 +469,7 @@ async def test_every_staff_screen(service: AccountService, tmp_path: Path) -> No
     from entkiosk.ui.screens.staff_import import ImportScreen
     from entkiosk.ui.screens.staff_student import StudentScreen
 
-    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="cli:install")
+    service.add_staff("prof.martin", "Craie7tableau26", "Craie7tableau26", actor="cli:install")
     service.import_class_list([student(cls="5e B"), student("Zoé", "N'Diaye", cls="5e B", line=3)], actor="cli:test")
     clean = tmp_path / "liste.csv"
     clean.write_text("nom;prénom;date de naissance;classe\nŒuvray;Gaëtan;02/02/2010;5e B\n", encoding="utf-8")
@@ -477,7 +477,7 @@ async def test_every_staff_screen(service: AccountService, tmp_path: Path) -> No
     bad.write_text("nom;prénom;date de naissance;classe\nŒuvray;Gaëtan;31/02/2010;5e B\n", encoding="utf-8")
 
     def staff(pilot: Pilot) -> None:
-        pilot.app.open_session(service.authenticate("prof.martin", "Prof2martin2026", kind="staff"))
+        pilot.app.open_session(service.authenticate("prof.martin", "Craie7tableau26", kind="staff"))
 
     def card() -> StudentScreen:
         return StudentScreen(next(s for s in service.class_students("5e B") if s.identifier == IDENTIFIER))
@@ -541,9 +541,9 @@ async def test_a_long_path_in_a_message_breaks_after_a_slash(service: AccountSer
     folder.mkdir(parents=True)
     path = str(folder)
     assert len(path) > 80
-    service.add_staff("prof.martin", "Prof2martin2026", "Prof2martin2026", actor="cli:install")
+    service.add_staff("prof.martin", "Craie7tableau26", "Craie7tableau26", actor="cli:install")
     async with kiosk(service.settings, service, tmp_path) as (app, pilot):
-        app.open_session(service.authenticate("prof.martin", "Prof2martin2026", kind="staff"))
+        app.open_session(service.authenticate("prof.martin", "Craie7tableau26", kind="staff"))
         await settle(app, pilot)
         await app.push_screen(ImportScreen())
         await settle(app, pilot)

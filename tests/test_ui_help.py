@@ -25,7 +25,7 @@ from entkiosk.config import Settings
 from entkiosk.service import AccountService
 
 TEACHER = "prof.durand"
-TEACHER_PASSWORD = "Prof2durand2026"
+TEACHER_PASSWORD = "Gomme4cahiers26"
 NEW_PASSWORD = "Velo2roues"
 CODE = re.compile(r"Demande n°\s([0-9A-Z]{3}-[0-9A-Z]{3})")
 

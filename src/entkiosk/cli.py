@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .config import SERVED_ENV, ConfigError, Settings, find_config, load_settings
+from .config import SERVED_ENV, ConfigError, RenamedKey, Settings, find_config, load_settings
 from .domain.errors import DomainError, InvalidInput
 from .domain.i18n import _, ngettext
 
@@ -37,16 +37,20 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     try:
         if command is None:
             # The sender address is checked with the database start-up, after the first paint.
-            settings = load_settings(config, check_sender=False)
+            renamed: list[RenamedKey] = []
+            settings = load_settings(config, check_sender=False, renamed=renamed)
             _speak(settings)
             _check_theme(settings)
+            _check_renamed(renamed)
             served = os.environ.get(SERVED_ENV)
             if served:  # a browser tab of « entkiosk serve »: its own kiosk id, for the audit
                 settings = _tab_settings(settings, served)
             return run_kiosk(settings, sender_unchecked=True, config_source=str(find_config(config) or "kiosk.conf"),
                              served=bool(served))
-        settings = load_settings(config)
+        renamed = []
+        settings = load_settings(config, renamed=renamed)
         _speak(settings)
+        _check_renamed(renamed)
         handler = COMMANDS[command]
         return handler(args, settings, stdin or sys.stdin)
     except InvalidInput as exc:
@@ -931,6 +935,12 @@ def _check_theme(settings: Settings) -> None:
         print(_("Attention : [kiosk] theme = « {theme} » : ce thème n'existe pas ; le kiosque s'affiche avec ses "
                 "couleurs standard (thèmes : {themes}).").format(theme=settings.kiosk.theme, themes=", ".join(THEMES)),
               file=sys.stderr)
+
+
+def _check_renamed(renamed: list[RenamedKey]) -> None:
+    """A key of kiosk.conf under its old name is said on standard error (it still counts)."""
+    for key in renamed:
+        print(key.notice(), file=sys.stderr)
 
 
 def _tab_settings(settings: Settings, tab: str) -> Settings:

@@ -11,6 +11,7 @@ import builtins
 import os
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,8 +108,15 @@ class AccountSettings(_Section):
     lockout_max_seconds: Annotated[int, msgspec.Meta(ge=1, le=86400)] = 900
     code_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
     email_token_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 30)] = 72
-    reset_token_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] = 60
+    #: Minutes a password reset code (and its link) can be used. Read under its old name,
+    #: ``reset_token_minutes``, when this one is absent (:data:`RENAMED_KEYS`).
+    reset_code_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] = 30
     session_timeout: Annotated[int, msgspec.Meta(ge=60, le=24 * 3600)] = 1800
+    #: Seconds a session lasts at most, however busy (ASVS 7.3.2): a pupil's or a guardian's
+    #: visit to the kiosk, then a staff member's (a supervised session lasts a lesson, within
+    #: a working day). Past it the session is refused like an expired one.
+    session_max_age: Annotated[int, msgspec.Meta(ge=300, le=24 * 3600)] = 1800
+    staff_session_max_age: Annotated[int, msgspec.Meta(ge=300, le=24 * 3600)] = 8 * 3600
     argon2_time_cost: Annotated[int, msgspec.Meta(ge=OWASP_MIN_TIME_COST, le=50)] = 2
     argon2_memory_cost: Annotated[int, msgspec.Meta(ge=OWASP_MIN_MEMORY_KIB, le=4 * 1024 * 1024)] = OWASP_MIN_MEMORY_KIB
     argon2_parallelism: Annotated[int, msgspec.Meta(ge=1, le=16)] = 1
@@ -228,6 +236,51 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return Path(self.letters.folder).expanduser() if self.letters.folder else data_dir() / "courriers"
 
 
+#: Keys renamed since a release: (section, old name, new name). A file written for an older
+#: release keeps working: the old name is read when the new one is absent, and start-up
+#: says it was renamed (:class:`RenamedKey`).
+RENAMED_KEYS = (("accounts", "reset_token_minutes", "reset_code_minutes"),)
+
+
+@dataclass(frozen=True)
+class RenamedKey:
+    """A key of the file under the name it had before (``section.key``); ``used``: its value
+    counts (False: the new name is in the file too, and wins)."""
+
+    source: str
+    old: str
+    new: str
+    used: bool
+
+    def notice(self) -> str:
+        """The start-up warning, in the language in use."""
+        if self.used:
+            text = _("Attention : {source} : la clé « {old} » s'appelle désormais « {new} » ; sa valeur est "
+                     "utilisée, mais renommez la clé.")
+        else:
+            text = _("Attention : {source} : la clé « {old} » s'appelle désormais « {new} », qui est aussi dans "
+                     "le fichier : « {old} » est ignorée, supprimez-la.")
+        return text.format(source=self.source, old=self.old, new=self.new)
+
+
+def _read_renamed(raw: dict, source: str) -> tuple[dict, list[RenamedKey]]:
+    """``raw`` with each renamed key under its new name (unless the new one is there too),
+    and the keys found under an old name."""
+    found: list[RenamedKey] = []
+    for section, old, new in RENAMED_KEYS:
+        values = raw.get(section)
+        if not isinstance(values, dict) or old not in values:
+            continue
+        values = dict(values)
+        value = values.pop(old)
+        used = new not in values
+        if used:
+            values[new] = value
+        raw = {**raw, section: values}
+        found.append(RenamedKey(source, f"{section}.{old}", f"{section}.{new}", used))
+    return raw, found
+
+
 class ConfigError(Exception):
     """A bad configuration file; ``str()`` is French and names the file and the key.
 
@@ -248,6 +301,40 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def private_folder(path: Path) -> Path:
+    """``path``, created with each missing parent for its owner only (0700), whatever the
+    umask: the database, the outbox's mails (their codes) and the log live in such folders,
+    on lab machines other accounts log in to. A folder that exists is left as it is (one an
+    administrator chose, such as ``/var/lib/entkiosk``, is theirs to set up)."""
+    missing = []
+    folder = path
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # another kiosk starting at the same time made it
+        if os.name == "posix":
+            os.chmod(folder, 0o700)
+    return path
+
+
+def private_data_dir() -> Path:
+    """The user data folder (:func:`data_dir`), for its owner only: created so, or made so
+    when it is ours and others may enter it (entkiosk 0.1 created it with the umask's
+    0755). It holds entkiosk's own files only, so nobody else needs it."""
+    import stat
+
+    folder = private_folder(data_dir())
+    if os.name == "posix":
+        found = folder.stat()
+        if found.st_uid == os.geteuid() and stat.S_IMODE(found.st_mode) & 0o077:
+            os.chmod(folder, 0o700)
+    return folder
+
+
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     if explicit:
         return Path(explicit)
@@ -257,12 +344,14 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
-def load_settings(explicit: str | os.PathLike[str] | None = None, *, check_sender: bool = True) -> Settings:
+def load_settings(explicit: str | os.PathLike[str] | None = None, *, check_sender: bool = True,
+                  renamed: list[RenamedKey] | None = None) -> Settings:
     """Settings from the first configuration file found, else the defaults.
 
     ``check_sender=False`` leaves :func:`check_sender_address` to the caller: the kiosk
     runs it with its database start-up, after the first paint, since the e-mail
     validator's patterns take longer to load than the rest of the settings.
+    ``renamed`` receives the keys found under an old name, for start-up to say so.
     """
     path = find_config(explicit)
     if path is None:
@@ -281,7 +370,7 @@ def load_settings(explicit: str | os.PathLike[str] | None = None, *, check_sende
         raise ConfigError(_("{path} : syntaxe TOML invalide.").format(path=path)) from None
     except OSError as exc:
         raise ConfigError(_("{path} : lecture impossible ({reason}).").format(path=path, reason=exc.strerror)) from None
-    return settings_from_dict(raw, source=str(path), check_sender=check_sender)
+    return settings_from_dict(raw, source=str(path), check_sender=check_sender, renamed=renamed)
 
 
 def check_sender_address(settings: Settings, source: str = "kiosk.conf") -> None:
@@ -297,13 +386,19 @@ def check_sender_address(settings: Settings, source: str = "kiosk.conf") -> None
         ) from None
 
 
-def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: bool = True) -> Settings:
+def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: bool = True,
+                       renamed: list[RenamedKey] | None = None) -> Settings:
     if "source" in raw:
         raise ConfigError(_("{source} : clé inconnue « {key} ».").format(source=source, key="source"))
+    raw, found = _read_renamed(raw, source)
     try:
         settings = msgspec.convert(raw, Settings)
     except msgspec.ValidationError as exc:
-        raise ConfigError(_("{source} : {problem}").format(source=source, problem=_french(str(exc)))) from None
+        problem = _french(str(exc))
+        for key in found:  # a bad value is refused under the name the file gives it
+            if key.used:
+                problem = problem.replace(f"« {key.new} »", f"« {key.old} »")
+        raise ConfigError(_("{source} : {problem}").format(source=source, problem=problem)) from None
     try:
         settings.timezone
     except (ZoneInfoNotFoundError, ValueError):
@@ -331,6 +426,8 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: b
             read_template(Path(settings.letters.template).expanduser())
         except TemplateError as exc:
             raise ConfigError(_("{source} : clé « letters.template » : {problem}").format(source=source, problem=exc)) from None
+    if renamed is not None:
+        renamed.extend(found)
     return msgspec.structs.replace(settings, source=source)
 
 
@@ -360,7 +457,8 @@ def _french(message: str) -> str:
     """msgspec's validation message, in French, with the key spelled ``section.key``."""
     # The last one: a key of the file may itself hold " - at `$".
     text, _at, where = message.rpartition(" - at `$") if " - at `$" in message else (message, "", "")
-    key = where.rstrip("`").lstrip(".").replace("[", ".").replace("]", "")
+    # "[...]": a value of a table whose keys the file chooses (letters.languages): named by the table.
+    key = where.rstrip("`").lstrip(".").replace("[...]", "").replace("[", ".").replace("]", "")
     if m := re.match(r"Object contains unknown field `(.*)`", text, re.DOTALL):  # `[""]`, `["\n"]`: valid TOML
         full = f"{key}.{m[1]}" if key else m[1]
         return _("clé inconnue « {key} ».").format(key=full)
@@ -374,6 +472,10 @@ def _french(message: str) -> str:
         return _("clé « {key} » : valeur non reconnue {value}.").format(key=key, value=m[1])
     if key == "establishment.uai" and text.startswith("Expected `str` matching regex"):
         return _("clé « {key} » : code UAI attendu, 7 chiffres et une lettre (par exemple 0590000X).").format(key=key)
+    if text.startswith("Expected `str` matching regex '^[a-z]{2,3}$'"):  # kiosk.language, letters.languages
+        return _("clé « {key} » : code de langue attendu, 2 ou 3 lettres minuscules (par exemple fr ou en).").format(key=key)
+    if text.startswith("Expected `str` matching regex"):
+        return _("clé « {key} » : la valeur n'a pas la forme attendue.").format(key=key)
     if m := re.match(r"Expected `\w+` of length (>=|<=) (\d+)", text):
         return _(_LENGTHS[m[1]]).format(key=key, bound=m[2])
     return _("clé « {key} » : {problem}.").format(key=key, problem=text) if key else f"{text}."

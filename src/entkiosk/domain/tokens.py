@@ -1,8 +1,12 @@
 """One-time secrets: link tokens, short codes typed at the kiosk, reset references.
 
 Only hashes are stored. A link token carries 256 random bits and is found by its
-SHA-256; a short code carries 40 bits (8 Crockford base-32 characters), is salted and
-only ever compared for one account, with an attempt limit.
+SHA-256; a short code carries 40 bits (8 Crockford base-32 characters), only ever
+compared for one account (never looked up by its digest), with an attempt limit. 40 bits
+under a fast hash fall to one GPU in minutes, so a code is stored as argon2id (the
+installation's password parameters, a salt per row) of its HMAC under the installation's
+key (ASVS 6.5.2): a copy of some tables without that key cannot even start guessing, and
+a copy of the whole database pays one argon2 computation per guess.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ import hmac
 import random
 import re
 import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .passwords import Hasher
 
 CODE_LENGTH = 8
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -78,16 +86,45 @@ def hash_link_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def hash_code(code: str, salt: str | None = None) -> str:
-    """``salt$digest`` of a normalized code."""
-    salt = salt or secrets.token_hex(16)
-    digest = hashlib.sha256(f"{salt}:{code}".encode("ascii")).hexdigest()
-    return f"{salt}${digest}"
+def keyed_code(code: str, key: bytes) -> str:
+    """HMAC-SHA-256 (hex) of a normalized code under the installation's key: what argon2
+    hashes, so that the stored hash cannot be checked without that key."""
+    return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def code_matches(stored: str, code: str) -> bool:
-    salt, _sep, _digest = stored.partition("$")
-    return hmac.compare_digest(stored, hash_code(code, salt))
+#: The format of the codes stored before hardening: ``salt$sha256(salt:code)``.
+_LEGACY_CODE = re.compile(r"^[0-9a-f]{32}\$[0-9a-f]{64}$")
+
+
+def legacy_code_matches(stored: str, code: str) -> bool:
+    """A code stored before hardening (salted SHA-256); never written any more, read until
+    such rows expire (72 hours at most by default)."""
+    salt, _sep, digest = stored.partition("$")
+    return hmac.compare_digest(digest, hashlib.sha256(f"{salt}:{code}".encode("ascii")).hexdigest())
+
+
+class CodeHasher:
+    """Short codes at rest: argon2id of the code's HMAC under the installation's key.
+
+    Every check costs exactly one argon2 verification, whatever the row (a legacy one, none
+    at all): how long a code check takes tells nothing about the account.
+    """
+
+    def __init__(self, key: bytes, hasher: Hasher) -> None:
+        self._key = key
+        self._hasher = hasher
+
+    def hash(self, code: str) -> str:
+        """The stored form of a normalized code (``$argon2id$…``, a fresh salt each time)."""
+        return self._hasher.hash(keyed_code(code, self._key))
+
+    def matches(self, stored: str | None, code: str) -> bool:
+        """``code`` (normalized) is the one ``stored`` holds; None stands for no row and
+        costs the same verification."""
+        if stored is not None and _LEGACY_CODE.match(stored):
+            self._hasher.verify(None, code)  # the same work as any other check
+            return legacy_code_matches(stored, code)
+        return self._hasher.verify(stored, keyed_code(code, self._key))
 
 
 def new_reference(rng: random.Random = SYSTEM_RANDOM) -> str:

@@ -120,8 +120,10 @@ class OutboxTransport:
             raise self._error(exc) from exc
 
     def _prepare(self) -> None:
+        from ..config import private_folder
+
         for sub in _MAILDIR_SUBDIRS:
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
+            private_folder(self.path / sub)  # owner only: the mails carry codes
 
     def check(self) -> None:
         """The folder is a Maildir (repaired if need be) where a file can be written now."""

@@ -5,6 +5,7 @@ charter, and logging out."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
@@ -12,35 +13,38 @@ from sqlalchemy import select
 from ..domain import errors, i18n
 from ..domain.classlist import parse_birth_date
 from ..domain.errors import DomainError, InvalidInput
-from ..domain.i18n import _
+from ..domain.i18n import N_, _
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.roles import Role
 from ..store.models import Account, CharterAcceptance, Guardianship
 from .core import DISABLED_STAFF, UseCases
-from .forms import check_email, check_new_password
+from .forms import check_email, check_new_password, person_of, school_of
+from .lockout import guarded
 from .views import Charter, LoginResult, NextStep, Outcome
 
 log = logging.getLogger(__name__)
+
+ACTIVATED_ELSEWHERE = N_("Ce compte vient d'être activé depuis un autre poste.")
 
 
 class Activation(UseCases):
     """Login, first connection, charter, logout."""
 
+    @guarded
     def authenticate(self, identifier: str, password: str, *, kind: str = Kind.STUDENT) -> LoginResult:
         """Log in. A provisional password leads to the first connection."""
         typed = normalize_login(identifier)
         if not typed or not password:
             raise InvalidInput({k: m for k, m in (("identifier", _("Saisissez votre identifiant.") if not typed else ""),
                                                    ("password", _("Saisissez votre mot de passe.") if not password else "")) if m})
-        self.lockout.check("login", typed)
+        attempt = self.lockout.reserve("login", typed)
         with self.tx(read_only=True) as s:
             account = self.core.account(s, typed)
             snapshot = (account.id, account.version, account.password_hash) if account else None
         ok = self.core.hasher.verify(snapshot[2] if snapshot else None, password)
         if not ok or account is None or account.kind != kind:
-            raise self.lockout.fail("login", typed, "login.failed", account.identifier if account else None,
-                                    errors.AuthenticationFailed())
+            raise attempt.fail("login.failed", account.identifier if account else None, errors.AuthenticationFailed())
         if account.left_at is not None:
             with self.tx() as s:
                 self.audit(s, "login.left", account.identifier)
@@ -72,6 +76,7 @@ class Activation(UseCases):
             if account.state == AccountState.ACTIVE:
                 account.previous_login_at, account.last_login_at = previous, now
             self.lockout.clear(s, account.identifier, ("login",))
+            attempt.release(s)
             step = self.sessions.next_step(s, account)
             token = self.sessions.open(s, account, "first_connection" if step == "first_connection" else "full",
                                        confirmed=account.kind == Kind.STAFF)
@@ -90,11 +95,13 @@ class Activation(UseCases):
 
     # ------------------------------------------------------------ first connection
 
+    @guarded
     def first_connection(self, token: str, *, birth_date: str | date, new_password: str, confirm_password: str,
                          email: str = "", confirm_email: str = "") -> Outcome:
         """Activate: birth date, a new password, an optional e-mail to validate."""
         errs: dict[str, str] = {}
         with self.tx() as s:
+            self._activated_elsewhere(s, token)
             session, account = self.sessions.live(s, token)
             if account.state != AccountState.CREATED or session.scope != "first_connection":
                 raise errors.NotAllowed(_("Ce compte est déjà activé : connectez-vous avec votre mot de passe."))
@@ -102,8 +109,9 @@ class Activation(UseCases):
                 raise errors.AccountExpired(self.settings.accounts.activation_months)
             snapshot = (account.id, account.version, account.password_hash, account.identifier,
                         self._expected_births(s, account), account.kind == Kind.PARENT)
+            person = person_of(account, births=())
         _unused, version, provisional_hash, identifier, expected_births, guardian = snapshot
-        self.lockout.check("birth", identifier)
+        attempt = self.lockout.reserve("birth", identifier)
         born: date | None = None
         if isinstance(birth_date, date):
             born = birth_date
@@ -115,27 +123,39 @@ class Activation(UseCases):
                 born = parse_birth_date(birth_date)
             except ValueError:
                 errs["birth_date"] = _("Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA).")
-        check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs)
+        # The birth date typed, never the stored one: a refusal must not tell who holds the
+        # letter the date the first connection asks them to prove.
+        check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs,
+                           person=replace(person, birth_dates=(born,) if born else ()),
+                           school=school_of(self.settings, self.now()))
         address = check_email(email, confirm_email, "email", errs)
         if errs:
             raise InvalidInput(errs)
         if born not in expected_births:
             # Its own counter, which a new login does not reset: holding the letter must
             # not be enough to guess the birth date.
-            error = self.lockout.fail("birth", identifier, "activation.bad_birth_date", identifier,
-                                      InvalidInput({"birth_date": _("Cette date n'est celle d'aucun de vos enfants.") if guardian
-                                                    else _("La date de naissance ne correspond pas à ce compte.")}))
+            error = attempt.fail("activation.bad_birth_date", identifier,
+                                 InvalidInput({"birth_date": _("Cette date n'est celle d'aucun de vos enfants.") if guardian
+                                               else _("La date de naissance ne correspond pas à ce compte.")}))
             if isinstance(error, errors.Locked):
                 self.sessions.end_all(token)
             raise error
+        # The right date: given back now, before the argon2 work, so that a database lost
+        # during it (the activation then fails as a whole) leaves no failure counted.
+        attempt.release()
         if self.core.hasher.verify(provisional_hash, new_password):
             raise InvalidInput({"new_password": _("Le nouveau mot de passe doit être différent du mot de passe "
                                                   "provisoire.")})
         new_hash = self.core.hasher.hash(new_password)
+        # The code's argon2 work too, before the write transaction holds the lock.
+        secret = self.sessions.new_secret() if address else None
         with self.tx() as s:
+            # The account first: the other kiosk's activation ended this session too, and
+            # its pupil must read why, not that their session expired.
+            self._activated_elsewhere(s, token)
             session, account = self.sessions.live(s, token)
             if account.version != version or account.state != AccountState.CREATED:
-                raise errors.Conflict(_("Ce compte vient d'être activé depuis un autre poste."))
+                raise errors.Conflict(_(ACTIVATED_ELSEWHERE))
             now = self.now()
             account.state = AccountState.ACTIVE
             account.password_hash = new_hash
@@ -149,11 +169,22 @@ class Activation(UseCases):
             message, row_id = None, None
             if address:
                 account.pending_email = address
-                link, code, row = self.sessions.new_token(s, account, "email", email=address)
+                link, code, row = self.sessions.new_token(s, account, "email", email=address, secret=secret)
                 message, row_id = self.mail.validation(address, link, code, first_address=account.email is None), row.id
                 self.audit(s, "email.requested", identifier)
         return Outcome(email_pending=address is not None, password_changed=True,
                        mail_problem=self.mail.send_validation(message, row_id, identifier))
+
+    def _activated_elsewhere(self, s, token: str) -> None:
+        """Raise :class:`~.errors.Conflict` when ``token``'s session was ended by its account's
+        activation on another kiosk (its first connection won the race). A session ended
+        before that activation, or for any other reason, is left to :meth:`Sessions.live`."""
+        row = self.sessions.find(s, token)
+        ended = row is not None and row.revoked_at is not None and row.scope == "first_connection"
+        account = s.get(Account, row.account_id) if ended else None
+        if (account is not None and account.state != AccountState.CREATED and account.activated_at is not None
+                and row.revoked_at >= account.activated_at):
+            raise errors.Conflict(_(ACTIVATED_ELSEWHERE))
 
     @staticmethod
     def _expected_births(s, account: Account) -> set[date]:

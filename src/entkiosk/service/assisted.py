@@ -27,7 +27,8 @@ from ..domain.names import person_order, same_person
 from ..domain.roles import Right
 from ..store.models import Account, HelpRequest, SchoolClass
 from .core import UseCases
-from .forms import check_new_password
+from .forms import check_new_password, person_of, school_of
+from .lockout import guarded
 from .views import HelpRequestView, HelpState, HelpTicket
 
 #: How long a request waits for an adult, and how long an approved one waits for the pupil.
@@ -41,6 +42,7 @@ class AssistedRecovery(UseCases):
 
     # ------------------------------------------------------------ the pupil at the kiosk
 
+    @guarded
     def ask_for_help(self, identifier: str, birth_date: str | date) -> HelpTicket:
         """A request for an adult's approval, for a pupil whose identifier and birth date
         match an activated account; any other answer is the same sentence (and counts
@@ -59,7 +61,7 @@ class AssistedRecovery(UseCases):
                 errs["birth_date"] = _("Cette date n'existe pas : jour, mois et année (JJ/MM/AAAA).")
         if errs:
             raise InvalidInput(errs)
-        self.lockout.check("recovery", typed)
+        attempt = self.lockout.reserve("recovery", typed)
         token = tokens.new_link_token(self.core.rng)
         now = self.now()
         with self.tx() as s:
@@ -80,8 +82,7 @@ class AssistedRecovery(UseCases):
                 ticket = HelpTicket(request.code, account.first_name, account.last_name, class_name,
                                     request.expires_at, token)
                 self.audit(s, "recovery.help_asked", account.identifier, code=request.code)
-        locked = self.lockout.record_failure("recovery", typed, None if usable else "recovery.help_refused",
-                                             account.identifier if account else None)
+        locked = attempt.count(None if usable else "recovery.help_refused", account.identifier if account else None)
         if not usable:
             raise locked or DomainError(_(NOT_MATCHED))
         return ticket
@@ -125,9 +126,11 @@ class AssistedRecovery(UseCases):
             request = self._by_token(s, token)
             if request is None or self._state(request) != "approved":
                 raise DomainError(_(GONE))
-            identifier = s.get(Account, request.account_id).identifier
+            account = s.get(Account, request.account_id)
+            identifier, person = account.identifier, person_of(account)  # staff checked who asks
         errs: dict[str, str] = {}
-        check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs)
+        check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs, person=person,
+                           school=school_of(self.settings, self.now()))
         if errs:
             raise InvalidInput(errs)
         new_hash = self.core.hasher.hash(new_password)

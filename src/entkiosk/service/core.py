@@ -68,8 +68,10 @@ class Core:
         self.kiosk_id = settings.kiosk.id
         self.uow = UnitOfWork(engine)
         self.audit = Audit(self.clock, self.kiosk_id)
-        self.lockout = Lockout(settings, self.uow, self.clock, self.audit, self._load_secret())
-        self.sessions = Sessions(settings, self.uow, self.clock, self.rng, self.kiosk_id)
+        secret = self._load_secret()
+        self.lockout = Lockout(settings, self.uow, self.clock, self.audit, secret)
+        self.sessions = Sessions(settings, self.uow, self.clock, self.rng, self.kiosk_id,
+                                 tokens.CodeHasher(secret, self.hasher))
         self.mail = Outgoing(settings, self.uow, self.clock, self.audit, transport, after_answer=mail_after_answer)
 
     def tx(self, *, read_only: bool = False) -> AbstractContextManager[DbSession]:
@@ -80,7 +82,7 @@ class Core:
         return self.clock.now()
 
     def _load_secret(self) -> bytes:
-        """This installation's key for digests of typed text (made by the migrations)."""
+        """This installation's key for digests of typed text and of short codes (made by the migrations)."""
         with self.tx() as s:
             row = s.get(Installation, 1)
             if row is None:  # the row was deleted by hand: make a new key

@@ -16,7 +16,8 @@ from ..domain.i18n import _
 from ..domain.lifecycle import EmailState, Kind
 from ..store.models import Account, OneTimeToken
 from .core import UseCases
-from .forms import check_email, check_new_password
+from .forms import check_email, check_new_password, person_of, school_of
+from .lockout import guarded
 from .views import AccountView, Outcome
 
 #: Between two validation mails of one account, and how many a day.
@@ -39,6 +40,7 @@ class Profile(UseCases):
             _unused, account = self.sessions.live(s, token)
             return account_view(account)
 
+    @guarded
     def update_profile(self, token: str, *, current_password: str, new_email: str = "", confirm_email: str = "",
                        new_password: str = "", confirm_password: str = "") -> Outcome:
         """The ENREGISTRER of VOTRE COMPTE: a new password counts at once, a new address once validated."""
@@ -47,13 +49,15 @@ class Profile(UseCases):
             _unused, account = self.sessions.ready(s, token, allow_forced_change=True)
             snapshot = (account.version, account.password_hash, account.identifier, account.email,
                         account.must_change_password, account.kind == Kind.STAFF)
+            person = person_of(account)
         version, current_hash, identifier, old_email, forced, staff = snapshot
         if not current_password:
             errs["current_password"] = _("La saisie de votre mot de passe actuel est obligatoire pour toute "
                                          "modification d'information.")
         wants_password = bool(new_password or confirm_password)
         if wants_password:
-            check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs, staff=staff)
+            check_new_password(self.settings.accounts, new_password, confirm_password, identifier, errs, staff=staff,
+                               person=person, school=school_of(self.settings, self.now()))
         address = check_email(new_email, confirm_email, "email", errs)
         if forced and address is not None:
             errs.setdefault("new_password", _("Vous devez d'abord changer votre mot de passe."))
@@ -63,16 +67,21 @@ class Profile(UseCases):
             errs.setdefault("new_password", _("Vous devez changer votre mot de passe."))
         if errs:
             raise InvalidInput(errs)
-        self.lockout.check("login", identifier)
+        attempt = self.lockout.reserve("login", identifier)
         if not self.core.hasher.verify(current_hash, current_password):
-            error = self.lockout.fail("login", identifier, "profile.bad_password", identifier,
-                                      InvalidInput({"current_password": _("Le mot de passe actuel est incorrect.")}))
+            error = attempt.fail("profile.bad_password", identifier,
+                                 InvalidInput({"current_password": _("Le mot de passe actuel est incorrect.")}))
             if isinstance(error, errors.Locked):
                 self.sessions.end_all(token)
             raise error
+        # The right password: given back now, before the argon2 work, so that a database
+        # lost during it (the change then fails as a whole) leaves no failure counted.
+        attempt.release()
         if wants_password and new_password == current_password:
             raise InvalidInput({"new_password": _("Le nouveau mot de passe doit être différent de l'actuel.")})
         new_hash = self.core.hasher.hash(new_password) if wants_password else None
+        # The code's argon2 work too, before the write transaction holds the lock.
+        secret = self.sessions.new_secret() if address is not None else None
         messages: list[EmailMessage | None] = []
         with self.tx() as s:
             session, account = self.sessions.ready(s, token, allow_forced_change=True)
@@ -89,7 +98,7 @@ class Profile(UseCases):
             validation, row_id = None, None
             if address is not None:
                 account.pending_email = address
-                link, code, row = self.sessions.new_token(s, account, "email", email=address)
+                link, code, row = self.sessions.new_token(s, account, "email", email=address, secret=secret)
                 validation, row_id = (self.mail.validation(address, link, code, first_address=account.email is None),
                                       row.id)
                 self.audit(s, "email.requested", identifier)
@@ -113,13 +122,16 @@ class Profile(UseCases):
         Older codes stop working only once the new mail has left: a failed resend
         leaves the student with the code already received.
         """
+        # Made before the write transaction: its argon2 work must not hold the lock.
+        secret = self.sessions.new_secret()
         with self.tx() as s:
             _unused, account = self.sessions.ready(s, token)
             if not account.pending_email:
                 raise errors.NotAllowed(_("Aucune adresse mail n'attend de validation."))
             address, account_id = account.pending_email, account.id
             self._resend_allowed(s, account)
-            link, code, row = self.sessions.new_token(s, account, "email", email=address, void_older=False)
+            link, code, row = self.sessions.new_token(s, account, "email", email=address, void_older=False,
+                                                      secret=secret)
             message = self.mail.validation(address, link, code, first_address=account.email is None)
             self.audit(s, "email.resent", account.identifier)
         problem = self.mail.send(message)
@@ -145,20 +157,21 @@ class Profile(UseCases):
             raise DomainError(_("Trop de mails de validation ont été envoyés aujourd'hui : réessayez demain ou "
                                 "adressez-vous à votre établissement."))
 
+    @guarded
     def validate_email(self, code: str, *, token: str | None = None) -> AccountView:
         """The code of the validation mail (or its link token); a session is needed for the short code."""
         link_token = tokens.link_token_from(code)
         short = None if link_token else tokens.normalize_code(code)
         if link_token is None and short is None:
             raise InvalidInput({"code": _("Saisissez le code reçu par mail (8 caractères, par exemple K7QF-2M9X).")})
-        account = None
+        account = attempt = None
         if short:
             # Short codes are guessable: they need a session, an attempt limit and the lockout.
             if not token:
                 raise errors.SessionExpired()
             with self.tx() as s:
                 _unused, account = self.sessions.live(s, token)
-            self.lockout.check("code", account.identifier)
+            attempt = self.lockout.reserve("code", account.identifier)
         with self.tx() as s:
             if token:
                 _unused, account = self.sessions.live(s, token)
@@ -172,12 +185,13 @@ class Profile(UseCases):
                 row.used_at = now
                 self.sessions.void_tokens(s, target.id, "email")
                 self.audit(s, "email.validated", target.identifier)
+                if attempt is not None:
+                    attempt.release(s)
                 notice = self.mail.notice(old, "email") if old and old != target.email else None
                 view = account_view(target)
         if failed:
-            if short and account is not None:
-                raise self.lockout.fail("code", account.identifier, "email.bad_code", account.identifier,
-                                        errors.InvalidCode())
+            if attempt is not None:
+                raise attempt.fail("email.bad_code", account.identifier, errors.InvalidCode())
             raise errors.InvalidCode()
         self.mail.send_notices(notice)
         return view

@@ -8,6 +8,7 @@ database, a log or an audit event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -30,15 +31,28 @@ if TYPE_CHECKING:
 STAFF_ONLY = N_("Réservé au personnel de l'établissement.")
 
 
+@dataclass(frozen=True)
+class Secret:
+    """What one token is made of: the link token and the short code to mail (never stored,
+    never in a repr that could reach a log), and the code's stored hash."""
+
+    link: str = field(repr=False)
+    code: str = field(repr=False)
+    code_hash: str = field(repr=False)
+
+
 class Sessions:
     """Sessions and tokens, inside the caller's transaction (``s``) unless said otherwise."""
 
-    def __init__(self, settings: Settings, uow: UnitOfWork, clock: Clock, rng: random.Random, kiosk_id: str) -> None:
+    def __init__(self, settings: Settings, uow: UnitOfWork, clock: Clock, rng: random.Random, kiosk_id: str,
+                 codes: tokens.CodeHasher) -> None:
         self.settings = settings
         self.uow = uow
         self.clock = clock
         self.rng = rng
         self.kiosk_id = kiosk_id
+        #: How short codes are stored and checked (argon2id of their keyed digest).
+        self.codes = codes
 
     # ------------------------------------------------------------ sessions
 
@@ -51,18 +65,29 @@ class Sessions:
                       created_at=now, last_seen_at=now, kiosk_id=self.kiosk_id, confirmed_at=now if confirmed else None))
         return token
 
-    def _timed_out(self, row: Session) -> bool:
-        return self.clock.now() - row.last_seen_at > timedelta(seconds=self.settings.accounts.session_timeout)
+    def _timed_out(self, row: Session, account: Account) -> bool:
+        """Unused for ``session_timeout``, or older than its absolute lifetime (ASVS 7.3.2): a
+        session kept busy still ends, a pupil's or a guardian's after ``session_max_age``, a
+        staff member's (a supervised session lasts a lesson) after ``staff_session_max_age``."""
+        settings, now = self.settings.accounts, self.clock.now()
+        max_age = settings.staff_session_max_age if account.kind == Kind.STAFF else settings.session_max_age
+        return (now - row.last_seen_at > timedelta(seconds=settings.session_timeout)
+                or now - row.created_at > timedelta(seconds=max_age))
+
+    def _ended(self, row: Session | None, account: Account | None) -> bool:
+        """The session can no longer be used. A disabled account ends its sessions here too,
+        not only where it is disabled: whatever disabled it (the console, the command line,
+        an administrator's SQL), its sessions go with it."""
+        return (row is None or account is None or row.revoked_at is not None or account.disabled_at is not None
+                or self._timed_out(row, account))
 
     def live(self, s: DbSession, token: str) -> tuple[Session, Account]:
         """The live session for ``token`` (touched), and its account."""
         if not token or not tokens.looks_like_link_token(token):
             raise errors.SessionExpired()
         row = s.scalar(select(Session).where(Session.token_hash == tokens.hash_link_token(token)))
-        if row is None or row.revoked_at is not None or self._timed_out(row):
-            raise errors.SessionExpired()
-        account = s.get(Account, row.account_id)
-        if account is None:
+        account = s.get(Account, row.account_id) if row is not None else None
+        if self._ended(row, account):
             raise errors.SessionExpired()
         row.last_seen_at = self.clock.now()
         return row, account
@@ -74,10 +99,10 @@ class Sessions:
     def staff_only(self, s: DbSession, token: str) -> None:
         """A live staff session, checked without touching it (for reads made at each key)."""
         row = self.find(s, token)
-        if row is None or row.revoked_at is not None or self._timed_out(row):
+        account = s.get(Account, row.account_id) if row is not None else None
+        if self._ended(row, account):
             raise errors.SessionExpired()
-        account = s.get(Account, row.account_id)
-        if account is None or account.kind != Kind.STAFF:
+        if account.kind != Kind.STAFF:
             raise errors.NotAllowed(_(STAFF_ONLY))
 
     def revoke(self, s: DbSession, account_id: int, *, keep: int | None = None) -> None:
@@ -120,25 +145,34 @@ class Sessions:
 
     # ------------------------------------------------------------ one-time tokens
 
+    def new_secret(self) -> Secret:
+        """A link token and a short code with the code's stored hash: one argon2 computation,
+        made outside any transaction when the caller can (a write lock is not held while it
+        runs), and made on every path of a use case that must cost the same work."""
+        link, code = tokens.new_link_token(self.rng), tokens.new_code(self.rng)
+        return Secret(link, code, self.codes.hash(tokens.normalize_code(code) or ""))
+
     def new_token(self, s: DbSession, account: Account, purpose: str, *, email: str | None = None,
-                  request: ResetRequest | None = None, void_older: bool = True) -> tuple[str, str, OneTimeToken]:
-        """Store a new token (voiding older ones of this purpose unless told not to).
+                  request: ResetRequest | None = None, void_older: bool = True,
+                  secret: Secret | None = None) -> tuple[str, str, OneTimeToken]:
+        """Store a new token (voiding older ones of this purpose unless told not to);
+        ``secret``: one made beforehand by :meth:`new_secret`, else one is made here.
 
         Returns the link token and the short code to mail, and the stored row.
         """
         if void_older:
             self.void_tokens(s, account.id, purpose)
-        link, code = tokens.new_link_token(self.rng), tokens.new_code(self.rng)
+        secret = secret or self.new_secret()
         acc = self.settings.accounts
-        lifetime = timedelta(hours=acc.email_token_hours) if purpose == "email" else timedelta(minutes=acc.reset_token_minutes)
+        lifetime = timedelta(hours=acc.email_token_hours) if purpose == "email" else timedelta(minutes=acc.reset_code_minutes)
         now = self.clock.now()
-        row = OneTimeToken(account_id=account.id, purpose=purpose, link_hash=tokens.hash_link_token(link),
-                           code_hash=tokens.hash_code(tokens.normalize_code(code) or ""), email=email,
+        row = OneTimeToken(account_id=account.id, purpose=purpose, link_hash=tokens.hash_link_token(secret.link),
+                           code_hash=secret.code_hash, email=email,
                            reset_request_id=request.id if request else None, created_at=now,
                            expires_at=now + lifetime, attempts=0)
         s.add(row)
         s.flush()
-        return link, code, row
+        return secret.link, secret.code, row
 
     def void_tokens(self, s: DbSession, account_id: int, purpose: str, *, keep: int | None = None) -> None:
         stmt = update(OneTimeToken).where(
@@ -150,7 +184,11 @@ class Sessions:
 
     def match_token(self, s: DbSession, purpose: str, account: Account | None, link_token: str | None,
                     short: str | None) -> OneTimeToken | None:
-        """The live token matching what was typed; a wrong short code uses up one attempt."""
+        """The live token matching what was typed; a wrong short code uses up one attempt.
+
+        A short code costs one argon2 verification per live code of the account, and one
+        when there is none (no account, none asked for): the time a wrong code takes does
+        not tell whether a code is waiting."""
         now = self.clock.now()
         live = (OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
         if link_token:
@@ -158,11 +196,15 @@ class Sessions:
             if row is None or row.expires_at <= now or (account is not None and row.account_id != account.id):
                 return None
             return row
-        if account is None or short is None:
+        if short is None:
             return None
-        rows = s.scalars(select(OneTimeToken).where(OneTimeToken.account_id == account.id, *live)).all()
+        rows = [] if account is None else s.scalars(select(OneTimeToken).where(
+            OneTimeToken.account_id == account.id, OneTimeToken.expires_at > now, *live).order_by(OneTimeToken.id)).all()
+        if not rows:
+            self.codes.matches(None, short)
+            return None
         for row in rows:
-            if row.expires_at > now and tokens.code_matches(row.code_hash, short):
+            if self.codes.matches(row.code_hash, short):
                 return row
         # Not an exception: the caller's transaction commits these attempts.
         for row in rows:

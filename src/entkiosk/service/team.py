@@ -12,16 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from ..domain import errors
-from ..domain.classlist import printable
+from ..domain.classlist import check_staff_names, printable
 from ..domain.errors import InvalidInput
 from ..domain.i18n import N_, _
 from ..domain.identifiers import normalize_login
 from ..domain.lifecycle import AccountState, Kind
 from ..domain.names import person_order
+from ..domain.passwords import Person, context_problem
 from ..domain.roles import ROLE_LABELS, Right, Role, every_class, parse_role, unknown_role
 from ..store.models import Account, SchoolClass, StaffClass
 from .core import UseCases
-from .forms import check_new_password, staff_password_bounds
+from .forms import check_new_password, person_of, school_of, staff_password_bounds
+from .lockout import guarded
 from .sessions import STAFF_ONLY
 from .views import StaffView, class_key, class_order
 
@@ -82,7 +84,7 @@ class Team(UseCases):
                   classes: Sequence[str] = (), first_name: str = "", last_name: str = "", actor: str) -> str:
         """A new staff account with its role (and, for a teacher, their classes)."""
         ident = normalize_login(identifier)
-        errs: dict[str, str] = {}
+        first_name, last_name, errs = check_staff_names(first_name, last_name)
         if not ident or len(ident) > 80 or any(c not in STAFF_IDENTIFIER for c in ident):
             errs["identifier"] = _("Identifiant invalide : lettres minuscules, chiffres, « . », « - » ou « _ ».")
         try:
@@ -90,7 +92,8 @@ class Team(UseCases):
         except InvalidInput as exc:
             errs.update(exc.errors)
             chosen = None
-        check_new_password(self.settings.accounts, password, confirm, ident, errs, "password", staff=True)
+        check_new_password(self.settings.accounts, password, confirm, ident, errs, "password", staff=True,
+                           person=Person((first_name, last_name), ident), school=school_of(self.settings, self.now()))
         with self.tx(read_only=True) as s:
             self.core.grant(s, actor, Right.STAFF)
             if chosen is not None and not errs:
@@ -215,13 +218,17 @@ class Team(UseCases):
         its sessions end and its lockouts are lifted."""
         ident = normalize_login(identifier)
         errs: dict[str, str] = {}
-        check_new_password(self.settings.accounts, password, password, ident, errs, "password", staff=True)
+        school = school_of(self.settings, self.now())
+        check_new_password(self.settings.accounts, password, password, ident, errs, "password", staff=True,
+                           school=school)
         if errs:
             raise InvalidInput(errs)
         password_hash = self.core.hasher.hash(password)
         with self.tx() as s:
             self.core.grant(s, actor, Right.STAFF)
             account = self._staff_account(s, ident)
+            if problem := context_problem(password, person=person_of(account), school=school):
+                raise InvalidInput({"password": problem})
             account.password_hash = password_hash
             account.password_changed_at = self.now()
             self.sessions.revoke(s, account.id)
@@ -258,6 +265,7 @@ class Team(UseCases):
             _unused, account = self._live_staff(s, token)
             return self._view(s, account)
 
+    @guarded
     def confirm_staff(self, token: str, password: str) -> None:
         """The staff member types their password again: the session's actions are covered
         for the next few minutes. Wrong passwords count like wrong logins (and lock alike)."""
@@ -266,13 +274,14 @@ class Team(UseCases):
         with self.tx() as s:  # the session is touched: a write
             _unused, account = self._live_staff(s, token)
             ident, password_hash = account.identifier, account.password_hash
-        self.lockout.check("login", ident)
+        attempt = self.lockout.reserve("login", ident)
         if not self.core.hasher.verify(password_hash, password):
-            raise self.lockout.fail("login", ident, "staff.confirm_failed", ident, errors.WrongPassword())
+            raise attempt.fail("staff.confirm_failed", ident, errors.WrongPassword())
         with self.tx() as s:
             session, account = self._live_staff(s, token)
             session.confirmed_at = self.now()
             self.lockout.clear(s, ident)
+            attempt.release(s)
             self.audit(s, "staff.confirmed", ident, actor=ident)
 
     def close_kiosk(self, token: str) -> None:

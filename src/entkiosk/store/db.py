@@ -11,6 +11,9 @@ READ COMMITTED; the ``version`` column of accounts catches concurrent updates on
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,18 +23,66 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..config import private_folder
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            path = Path(parsed.database).expanduser()
+            if parsed.database.startswith("~"):  # SQLite itself would look for a folder named « ~ »
+                url = parsed.set(database=str(path)).render_as_string(hide_password=False)
+            private_folder(path.parent)
+            _private_database(path)
         engine = create_engine(url, connect_args={"timeout": busy_timeout})
         _sqlite_setup(engine, busy_timeout)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_database(path: Path) -> None:
+    """The SQLite file holds password hashes, code digests and the installation key: it is
+    created here for its owner only (0600) before SQLite would create it after the umask
+    (0644: readable by every account of a lab machine); SQLite gives its ``-wal`` and
+    ``-shm`` the mode of the database file.
+
+    A database of ours found readable by others (made by entkiosk 0.1) is tightened, not
+    only reported: a warning in a log nobody reads would leave the hashes open. The group
+    keeps its rights when it may write: several local accounts sharing one database through
+    a group is an administrator's deliberate set-up (a group that may only read cannot run a
+    kiosk, so its rights are the umask's, and go)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            _tighten(each)
+        return
+    except OSError:
+        return  # a folder we may not write to: SQLite's own refusal says it
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask took away
+    finally:
+        os.close(fd)
+
+
+def _tighten(path: Path) -> None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return
+    mode = stat.S_IMODE(found.st_mode)
+    keep = 0o770 if mode & stat.S_IWGRP else 0o700
+    if found.st_uid == os.geteuid() and mode & ~keep:
+        os.chmod(path, mode & keep)
+        # Said in the kiosk's log only: a command's output stays French and about its work.
+        log.info("%s was readable by other accounts (mode %o): now %o", path, mode, mode & keep)
 
 
 def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
@@ -76,7 +127,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 #: The newest migration. Checked against Alembic's scripts by the tests; a database
 #: already there is opened without loading Alembic (a kiosk starts faster and smaller).
-HEAD = "0006"
+HEAD = "0007"
 
 
 def at_head(engine: Engine) -> bool:

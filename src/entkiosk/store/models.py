@@ -172,7 +172,7 @@ class OneTimeToken(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(12))  # "email" | "reset"
     link_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    code_hash: Mapped[str] = mapped_column(String(100))
+    code_hash: Mapped[str] = mapped_column(String(200))  # argon2id (see tokens.CodeHasher)
     email: Mapped[str | None] = mapped_column(String(320))
     reset_request_id: Mapped[int | None] = mapped_column(ForeignKey("reset_requests.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
