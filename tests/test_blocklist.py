@@ -196,6 +196,23 @@ def test_first_connection_judges_the_birth_date_typed_never_the_stored_one(servi
     assert refused.value.errors == {"new_password": PERSONAL}
 
 
+def test_the_profile_says_nothing_about_the_birth_date_before_the_current_password(service, letter):
+    """Whoever sits at a session left open, without the current password, must not learn
+    the birth date guess after guess: « Julie » + the day and month twice is the birth date's
+    word, « Julie » + another day's is not, and both get the same answer until the current
+    password is typed."""
+    token = activate(service, letter)  # Julie Baillet, born 14/03/2010
+    answers = []
+    for guess in ("Julie140314031", "Julie150315031"):
+        with pytest.raises(errors.InvalidInput) as refused:
+            service.change_password(token, "", guess, guess)
+        answers.append(refused.value.errors)
+    assert answers[0] == answers[1] == {"current_password": answers[0]["current_password"]}
+    with pytest.raises(errors.InvalidInput) as refused:
+        service.change_password(token, GOOD_PASSWORD, "Julie140314031", "Julie140314031")
+    assert refused.value.errors == {"new_password": PERSONAL}
+
+
 def test_profile_and_reset_refuse_the_pupils_birth_date_only_once_the_code_is_right(service, letter, outbox):
     """The profile knows who types; a reset knows it once the mail's code matched, and a
     refusal then leaves the code usable."""

@@ -470,12 +470,11 @@ def _config_message_problem(message: str, source: str, raw: dict | None = None) 
     return french_problem(rest[:1].upper() + rest[1:], max_length=30_000)
 
 
-@parser_examples()
-@given(config_dicts())
 # Found by the volume: a language code that is none (kiosk.language, a value of letters.languages)
 # was refused with msgspec's English « Expected `str` matching regex », and the key as « letters.languages.... ».
-@example({"accounts": {}, "letters": {"languages": {"": ""}}})
-@example({"kiosk": {"language": "Français"}})
+@example([({"accounts": {}, "letters": {"languages": {"": ""}}},)])
+@example([({"kiosk": {"language": "Français"}},)])
+@parser_inputs(config_dicts())
 def test_settings_from_any_dict_are_settings_or_a_french_error_naming_the_key(raw: dict) -> None:
     try:
         settings = settings_from_dict(raw, source="/etc/entkiosk/kiosk.conf")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from entkiosk.config import ConfigError, RenamedKey, Settings, load_settings, settings_from_dict
+from entkiosk.domain.i18n import speaking
 
 ENTKIOSK = Path(sys.executable).parent / "entkiosk"
 RENAMED = ("Attention\u00a0: {source}\u00a0: la clé «\u00a0accounts.reset_token_minutes\u00a0» s'appelle "
@@ -40,6 +41,9 @@ def test_reset_codes_live_30_minutes_and_the_old_key_name_still_counts():
         settings_from_dict({"accounts": {"reset_token_minutes": 4}}, source="k.conf")
     assert str(bad.value) == ("k.conf\u00a0: clé «\u00a0accounts.reset_token_minutes\u00a0»\u00a0: la valeur doit "
                               "être au moins 5.")
+    with speaking("en"), pytest.raises(ConfigError) as bad:  # the old name in every language
+        settings_from_dict({"accounts": {"reset_token_minutes": 4}}, source="k.conf")
+    assert "accounts.reset_token_minutes" in str(bad.value) and "reset_code" not in str(bad.value)
     with pytest.raises(ConfigError, match="reset_code_minutes.*au plus 1440"):
         settings_from_dict({"accounts": {"reset_code_minutes": 1441}})
 

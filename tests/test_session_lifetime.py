@@ -15,6 +15,8 @@ from entkiosk.domain.clock import FixedClock
 from entkiosk.service import AccountService
 from entkiosk.store.models import Account
 
+from conftest import activate, student
+
 STAFF_PASSWORD = "Craie7tableau2026"
 EXPIRED = "Votre session a expiré. Veuillez vous connecter à nouveau."
 
@@ -54,3 +56,15 @@ def test_a_disabled_staff_account_ends_its_sessions_even_when_nothing_revoked_th
     with pytest.raises(errors.SessionExpired):
         service.staff_member(token)
     assert service.staff_member(other) == "mme.durand"  # another member's session goes on
+
+
+def test_a_disabled_pupil_account_ends_its_sessions_at_their_next_use(service: AccountService):
+    """The same for a pupil: the session check itself reads the account (staff use cases
+    checked ``disabled_at`` on their own before; a pupil's screens only had the session)."""
+    letter = service.import_class_list([student()], actor="cli:test")[0]
+    token = activate(service, letter)
+    service.account(token)  # live
+    with service.core.tx() as s:
+        s.execute(update(Account).where(Account.identifier == letter.identifier).values(disabled_at=service.clock.now()))
+    with pytest.raises(errors.SessionExpired):
+        service.account(token)

@@ -394,10 +394,8 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: b
     try:
         settings = msgspec.convert(raw, Settings)
     except msgspec.ValidationError as exc:
-        problem = _french(str(exc))
-        for key in found:  # a bad value is refused under the name the file gives it
-            if key.used:
-                problem = problem.replace(f"« {key.new} »", f"« {key.old} »")
+        # A bad value is refused under the name the file gives it.
+        problem = _french(str(exc), names={key.new: key.old for key in found if key.used})
         raise ConfigError(_("{source} : {problem}").format(source=source, problem=problem)) from None
     try:
         settings.timezone
@@ -453,12 +451,14 @@ _LENGTHS = {
 }
 
 
-def _french(message: str) -> str:
-    """msgspec's validation message, in French, with the key spelled ``section.key``."""
+def _french(message: str, names: dict[str, str] | None = None) -> str:
+    """msgspec's validation message, in French, with the key spelled ``section.key`` — as
+    ``names`` says for a key the file gives under another (older) name."""
     # The last one: a key of the file may itself hold " - at `$".
     text, _at, where = message.rpartition(" - at `$") if " - at `$" in message else (message, "", "")
     # "[...]": a value of a table whose keys the file chooses (letters.languages): named by the table.
     key = where.rstrip("`").lstrip(".").replace("[...]", "").replace("[", ".").replace("]", "")
+    key = (names or {}).get(key, key)
     if m := re.match(r"Object contains unknown field `(.*)`", text, re.DOTALL):  # `[""]`, `["\n"]`: valid TOML
         full = f"{key}.{m[1]}" if key else m[1]
         return _("clé inconnue « {key} ».").format(key=full)

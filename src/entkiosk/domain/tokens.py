@@ -86,6 +86,11 @@ def hash_link_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def code_key(installation_key: bytes) -> bytes:
+    """The key of the codes' HMAC, derived from the installation's key for that use alone."""
+    return hmac.new(installation_key, b"entkiosk short codes", hashlib.sha256).digest()
+
+
 def keyed_code(code: str, key: bytes) -> str:
     """HMAC-SHA-256 (hex) of a normalized code under the installation's key: what argon2
     hashes, so that the stored hash cannot be checked without that key."""
@@ -111,7 +116,10 @@ class CodeHasher:
     """
 
     def __init__(self, key: bytes, hasher: Hasher) -> None:
-        self._key = key
+        # A key of its own, derived from the installation's: the throttle keys are HMACs of
+        # typed text under the installation's key, and a code typed in an identifier field
+        # must not leave there the very input of a stored code's argon2.
+        self._key = code_key(key)
         self._hasher = hasher
 
     def hash(self, code: str) -> str:

@@ -14,6 +14,7 @@ from ..domain import errors, tokens
 from ..domain.errors import DomainError, InvalidInput, MailNotSent
 from ..domain.i18n import _
 from ..domain.lifecycle import EmailState, Kind
+from ..domain.passwords import context_problem
 from ..store.models import Account, OneTimeToken
 from .core import UseCases
 from .forms import check_email, check_new_password, person_of, school_of
@@ -49,7 +50,9 @@ class Profile(UseCases):
             _unused, account = self.sessions.ready(s, token, allow_forced_change=True)
             snapshot = (account.version, account.password_hash, account.identifier, account.email,
                         account.must_change_password, account.kind == Kind.STAFF)
-            person = person_of(account)
+            # Without the birth date until the current password is proved: else a refusal would
+            # tell whoever sits at a session left open the pupil's birth date, guess after guess.
+            person, proved_person = person_of(account, births=()), person_of(account)
         version, current_hash, identifier, old_email, forced, staff = snapshot
         if not current_password:
             errs["current_password"] = _("La saisie de votre mot de passe actuel est obligatoire pour toute "
@@ -79,6 +82,9 @@ class Profile(UseCases):
         attempt.release()
         if wants_password and new_password == current_password:
             raise InvalidInput({"new_password": _("Le nouveau mot de passe doit être différent de l'actuel.")})
+        if wants_password and (problem := context_problem(new_password, person=proved_person,
+                                                          school=school_of(self.settings, self.now()))):
+            raise InvalidInput({"new_password": problem})
         new_hash = self.core.hasher.hash(new_password) if wants_password else None
         # The code's argon2 work too, before the write transaction holds the lock.
         secret = self.sessions.new_secret() if address is not None else None
@@ -172,10 +178,11 @@ class Profile(UseCases):
             with self.tx() as s:
                 _unused, account = self.sessions.live(s, token)
             attempt = self.lockout.reserve("code", account.identifier)
+        verdict = self.sessions.judge_code("email", account.id, short) if short and account is not None else None
         with self.tx() as s:
             if token:
                 _unused, account = self.sessions.live(s, token)
-            row = self.sessions.match_token(s, "email", account, link_token, short)
+            row = self.sessions.match_token(s, "email", account, link_token, verdict)
             target = s.get(Account, row.account_id) if row is not None else None
             failed = target is None or row.email != target.pending_email
             if not failed:

@@ -143,6 +143,14 @@ class Recovery(UseCases):
             if not self.mail.in_background:
                 raise
             log.warning("reset request %s: its code could not be recorded", request_id)
+            # Staff must see it as a request whose mail did not leave (they reissue it), not
+            # one waiting for a mail that will never come.
+            try:
+                with self.tx() as s:
+                    s.execute(update(ResetRequest).where(ResetRequest.id == request_id, ResetRequest.status == "pending")
+                              .values(status="mail_failed"))
+            except DomainError:
+                log.warning("reset request %s: its mail status could not be recorded", request_id)
             return
         self._mail_reset(message, request_id, reference, ident)
 
@@ -272,12 +280,20 @@ class Recovery(UseCases):
             raise InvalidInput(errs)
         attempt = self.lockout.reserve("code", typed)
         new_hash = self.core.hasher.hash(new_password)
+        verdict = None
+        if short:
+            # Judged before the write transaction (argon2 must not hold the lock); an inactive
+            # or unknown account still costs the check's argon2 work.
+            with self.tx(read_only=True) as s:
+                account = self.core.account(s, typed)
+                judged = (account.id if account is not None and account.state == AccountState.ACTIVE
+                          and account.left_at is None else None)
+            verdict = self.sessions.judge_code("reset", judged, short)
         notice = None
         with self.tx() as s:
             account = self.core.account(s, typed)
             active = account is not None and account.state == AccountState.ACTIVE and account.left_at is None
-            # An inactive or unknown account still costs the code check's argon2 work.
-            row = self.sessions.match_token(s, "reset", account if active else None, link_token, short)
+            row = self.sessions.match_token(s, "reset", account if active else None, link_token, verdict)
             row = row if active else None
             if row is not None and account is not None and row.account_id == account.id:
                 # Their names and birth date only now that the code proved who types: before,

@@ -32,6 +32,14 @@ STAFF_ONLY = N_("Réservé au personnel de l'établissement.")
 
 
 @dataclass(frozen=True)
+class CodeVerdict:
+    """A short code judged by :meth:`Sessions.judge_code`: the id of the live code it matched,
+    or the ids of the codes it was checked against (each loses one attempt)."""
+    matched: int | None
+    checked: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Secret:
     """What one token is made of: the link token and the short code to mail (never stored,
     never in a repr that could reach a log), and the code's stored hash."""
@@ -182,33 +190,55 @@ class Sessions:
             stmt = stmt.where(OneTimeToken.id != keep)
         s.execute(stmt.values(voided_at=self.clock.now()))
 
-    def match_token(self, s: DbSession, purpose: str, account: Account | None, link_token: str | None,
-                    short: str | None) -> OneTimeToken | None:
-        """The live token matching what was typed; a wrong short code uses up one attempt.
-
-        A short code costs one argon2 verification per live code of the account, and one
-        when there is none (no account, none asked for): the time a wrong code takes does
-        not tell whether a code is waiting."""
+    def judge_code(self, purpose: str, account_id: int | None, short: str) -> CodeVerdict:
+        """Check a typed short code against the live codes of ``account_id``, outside any write
+        transaction: each check is one argon2 verification, and a write lock held meanwhile
+        (SQLite's) would stall every kiosk's writes for it. One verification when there is no
+        code (no account, none asked for): the time a wrong code takes does not tell whether
+        a code is waiting. :meth:`match_token` then acts on the verdict in the write transaction."""
         now = self.clock.now()
-        live = (OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None), OneTimeToken.voided_at.is_(None))
-        if link_token:
-            row = s.scalar(select(OneTimeToken).where(OneTimeToken.link_hash == tokens.hash_link_token(link_token), *live))
-            if row is None or row.expires_at <= now or (account is not None and row.account_id != account.id):
-                return None
-            return row
-        if short is None:
-            return None
-        rows = [] if account is None else s.scalars(select(OneTimeToken).where(
-            OneTimeToken.account_id == account.id, OneTimeToken.expires_at > now, *live).order_by(OneTimeToken.id)).all()
+        rows: list = []
+        if account_id is not None:
+            with self.uow.transaction(read_only=True) as s:
+                rows = list(s.execute(select(OneTimeToken.id, OneTimeToken.code_hash).where(
+                    OneTimeToken.account_id == account_id, OneTimeToken.purpose == purpose,
+                    OneTimeToken.expires_at > now, OneTimeToken.used_at.is_(None),
+                    OneTimeToken.voided_at.is_(None)).order_by(OneTimeToken.id)))
         if not rows:
             self.codes.matches(None, short)
+            return CodeVerdict(None, ())
+        for row_id, code_hash in rows:
+            if self.codes.matches(code_hash, short):
+                return CodeVerdict(row_id, ())
+        return CodeVerdict(None, tuple(row_id for row_id, _hash in rows))
+
+    def match_token(self, s: DbSession, purpose: str, account: Account | None, link_token: str | None,
+                    verdict: CodeVerdict | None) -> OneTimeToken | None:
+        """The live token matching what was typed: a link token, or the code :meth:`judge_code`
+        matched if it is still live; a wrong short code uses up one attempt of each code it
+        was checked against."""
+        now = self.clock.now()
+
+        def live(row: OneTimeToken | None) -> bool:
+            return (row is not None and row.purpose == purpose and row.used_at is None and row.voided_at is None
+                    and row.expires_at > now)
+
+        if link_token:
+            row = s.scalar(select(OneTimeToken).where(OneTimeToken.link_hash == tokens.hash_link_token(link_token),
+                                                      OneTimeToken.purpose == purpose))
+            if not live(row) or (account is not None and row.account_id != account.id):
+                return None
+            return row
+        if verdict is None:
             return None
-        for row in rows:
-            if self.codes.matches(row.code_hash, short):
-                return row
+        if verdict.matched is not None:
+            row = s.get(OneTimeToken, verdict.matched, with_for_update=True)
+            return row if live(row) and account is not None and row.account_id == account.id else None
         # Not an exception: the caller's transaction commits these attempts.
-        for row in rows:
-            row.attempts += 1
-            if row.attempts >= self.settings.accounts.code_max_attempts:
-                row.voided_at = now
+        for row_id in verdict.checked:
+            row = s.get(OneTimeToken, row_id, with_for_update=True)
+            if live(row):
+                row.attempts += 1
+                if row.attempts >= self.settings.accounts.code_max_attempts:
+                    row.voided_at = now
         return None
