@@ -174,8 +174,10 @@ def test_a_newcomer_imports_prints_and_a_student_walks_the_whole_guide(newcomer)
         term.press("escape")
         term.wait_for("ACCUEIL", "Se connecter")
         assert "Traceback" not in term.raw.decode("utf-8", "replace")
-    log = (data / "entkiosk.log").read_text(encoding="utf-8") if (data / "entkiosk.log").exists() else ""
+    log = (data / "entkiosk.log").read_text(encoding="utf-8")
     assert "Traceback" not in log and "ERROR" not in log, log
+    # It names pupils: for the kiosk's account only, like the database (issue 19).
+    assert (data / "entkiosk.log").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_newcomer_runs_the_demo_and_reaches_the_accueil(newcomer) -> None:

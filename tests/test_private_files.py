@@ -105,3 +105,16 @@ def test_the_outbox_folders_entkiosk_creates_are_private(tmp_path: Path, umask_0
         assert {path.name: mode(path) for path in (outbox.parent, outbox, outbox / "tmp", outbox / "new",
                                                    outbox / "cur")} == {
             outbox.parent.name: 0o700, "outbox": 0o700, "tmp": 0o700, "new": 0o700, "cur": 0o700}
+
+
+def test_the_log_is_private_and_an_older_one_is_made_so(tmp_path: Path, umask_022, monkeypatch) -> None:
+    """The log names pupils (identifiers): 0600 when entkiosk creates it, and one an older
+    entkiosk left 0644 is made private at the next start."""
+    from entkiosk.config import private_log
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    log = private_log()
+    assert log == tmp_path / "data" / "entkiosk" / "entkiosk.log" and mode(log) == 0o600
+    log.write_text("ancienne ligne\n", encoding="utf-8")
+    log.chmod(0o644)
+    assert mode(private_log()) == 0o600 and log.read_text(encoding="utf-8") == "ancienne ligne\n"

@@ -967,15 +967,14 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
     ``config_source``); the sender address is checked as the service starts."""
     import logging
 
-    from .config import data_dir
+    from .config import data_dir, private_log
     from .runtime import check_files
 
     check_files(settings)
     if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise DomainError(_("Le kiosque s'affiche dans un terminal : lancez « entkiosk » depuis une console."))
     log_dir = data_dir()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=log_dir / "entkiosk.log", level=logging.INFO,
+    logging.basicConfig(filename=private_log(), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # fpdf2's font subsetting reports every table it prunes: not news for a school's log.
     logging.getLogger("fontTools").setLevel(logging.WARNING)

@@ -335,6 +335,18 @@ def private_data_dir() -> Path:
     return folder
 
 
+def private_log() -> Path:
+    """The log file, ``entkiosk.log`` in the private data folder, for its owner only (0600):
+    it names pupils (identifiers, never a secret), and other accounts of a lab machine must
+    not read it; one created before with the umask's 0644 is made so too."""
+    path = private_data_dir() / "entkiosk.log"
+    if os.name == "posix":
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        if path.stat().st_uid == os.geteuid():
+            os.chmod(path, 0o600)
+    return path
+
+
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     if explicit:
         return Path(explicit)

@@ -28,7 +28,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from .config import SERVED_ENV, Settings, data_dir
+from .config import SERVED_ENV, Settings, private_log
 from .domain.errors import DomainError
 from .domain.i18n import _
 
@@ -122,9 +122,7 @@ class FrenchServer(Server):
                 "config": {"static": {"url": f"{base}/static/"}}, "application": {"name": self.title}}
 
     def initialize_logging(self) -> None:
-        folder = data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        logging.basicConfig(filename=folder / "entkiosk.log", level=logging.INFO,
+        logging.basicConfig(filename=private_log(), level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def on_shutdown(self, app) -> None:
