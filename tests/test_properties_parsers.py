@@ -24,8 +24,9 @@ from pathlib import Path
 import msgspec
 
 from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from properties_support import examples, french_problem, parser_examples, parser_inputs
+from properties_support import PARSER_BATCH, PARSER_EXAMPLES, PARSER_SCALE, examples, french_problem, parser_inputs
 from test_properties_service import BAD_DATES, BAD_EMAILS, SPECIAL, WHITESPACE
 
 from entkiosk.config import ConfigError, Settings, load_settings, settings_from_dict
@@ -524,9 +525,16 @@ def config_files(draw: st.DrawFn) -> bytes:
     return text.encode(encoding, "surrogatepass" if encoding.startswith("utf-8") else "replace")
 
 
-@parser_examples(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=config_files())
-def test_any_config_file_loads_or_gives_a_french_error_naming_the_file(tmp_path: Path, data: bytes) -> None:
+@hypothesis_settings(max_examples=-(-max(PARSER_EXAMPLES, hypothesis_settings.default.max_examples * PARSER_SCALE)
+                                     // PARSER_BATCH), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(config_files(), min_size=PARSER_BATCH, max_size=PARSER_BATCH))
+def test_any_config_file_loads_or_gives_a_french_error_naming_the_file(tmp_path: Path, files: list[bytes]) -> None:
+    """Ten files an example (:func:`properties_support.parser_inputs`, which takes no fixture)."""
+    for data in files:
+        _config_file_loads_or_is_refused(tmp_path, data)
+
+
+def _config_file_loads_or_is_refused(tmp_path: Path, data: bytes) -> None:
     # tmp_path is shared by the examples on purpose: each writes the same file afresh, removed
     # first (on ext4, truncating a file that holds data flushes it to disk: 1.2 ms an example).
     path = tmp_path / "kiosk.conf"
