@@ -10,6 +10,7 @@ establishment's name and the names of keys — is a word that did not go through
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import re
@@ -36,15 +37,17 @@ PACKAGE = ROOT / "src" / "entkiosk"
 ENTKIOSK = Path(sys.executable).parent / "entkiosk"
 
 
-def french_messages() -> list[str | tuple[str, str]]:
-    """The messages of the code, as ``pybabel extract -F babel.cfg`` finds them."""
+@functools.cache
+def french_messages() -> tuple[str | tuple[str, str], ...]:
+    """The messages of the code, as ``pybabel extract -F babel.cfg`` finds them (extracted
+    once per test process: it reads every module, seconds each time)."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as file:
         method_map, options_map = parse_mapping_cfg(file)
     found: dict[str | tuple[str, str], None] = {}
     for _file, _line, message, _comments, _context in extract_from_dir(str(PACKAGE), method_map, options_map,
                                                                       keywords=DEFAULT_KEYWORDS):
         found[tuple(message) if isinstance(message, (list, tuple)) else message] = None
-    return list(found)
+    return tuple(found)
 
 
 def pseudo_language() -> gettext.GNUTranslations:
