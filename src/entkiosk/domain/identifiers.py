@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 
 from .i18n import _
 
-# Letters that Unicode decomposition does not fold to ASCII on its own.
-_SPECIAL = str.maketrans({
+# Letters that Unicode decomposition does not fold to ASCII on its own (passwords fold names with it too).
+SPECIAL_LETTERS = str.maketrans({
     "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o",
     "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i",
 })
@@ -20,7 +20,7 @@ _MAX_PART = 30
 
 def fold(text: str) -> str:
     """Lower-case ASCII with accents removed, spaces and apostrophes turned into ``-``."""
-    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+    text = unicodedata.normalize("NFKD", text.translate(SPECIAL_LETTERS))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = _SEPARATORS.sub("-", text)
     text = _NOT_ALLOWED.sub("", text)

@@ -9,7 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from .i18n import N_, _
-from .identifiers import _SPECIAL as SPECIAL_LETTERS  # one folding of names for both
+from .identifiers import SPECIAL_LETTERS  # one folding of names for both
 
 if TYPE_CHECKING:
     import random
