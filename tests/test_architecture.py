@@ -28,12 +28,15 @@ LAYERS: dict[str, set[str]] = {
     "mail": {"domain", "config"},
     "letters": {"domain", "config"},
     "imports": {"domain"},
-    "service": {"domain", "config", "store", "mail", "imports"},
-    "runtime": {"domain", "config", "store", "mail", "service"},
+    "directory": {"domain", "config"},
+    "service": {"domain", "config", "store", "mail", "imports", "directory"},
+    "runtime": {"domain", "config", "store", "mail", "service", "directory"},
     "ui": {"domain", "config", "store", "mail", "service", "letters", "runtime", "imports"},
     "serve": {"domain", "config"},  # textual-serve starts ``cli`` per browser tab: a process, not an import
     "cli_args": {"domain"},  # its help and usage words come from the catalogs (domain.i18n)
-    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args", "imports", "serve"},
+    "cli_directory": {"domain", "config", "service"},
+    "cli": {"domain", "config", "store", "mail", "service", "letters", "runtime", "ui", "cli_args", "imports", "serve",
+            "cli_directory", "directory"},
 }
 
 

@@ -437,3 +437,43 @@ def test_class_with_long_names(snap_compare, service, clock, pupils, tmp_path):
     Échéance (05/03/2027) are whole, all within 80 columns, with no horizontal scroll bar."""
     assert snap_compare(kiosk(service, tmp_path), terminal_size=(80, 24), run_before=console(
         service, clock, pupils, long_names_class(service), class_screen("Terminale générale 13")))
+
+
+# ------------------------------------------------------------------ the LDAP directory's backlog
+
+
+def test_console_directory_backlog(snap_compare, db_url, tmp_path, fixed_folders, clock, pupils):
+    """The console of a direction member with a ``[directory]`` whose server does not answer (a
+    closed loopback port): under « 4 classes, 53 élèves ; 27 ont activé leur compte. », in grey
+    « Annuaire : 3 mises à jour en attente (la plus ancienne depuis 12 min). » and under it, in
+    the warning colour (orange), the product's sentence « L'annuaire ldap://127.0.0.1:1 ne répond
+    pas : serveur arrêté ou injoignable. Les mises à jour attendent et partiront dès son
+    retour. » on two lines; the class table (« 2nde 4 » added, 3 0 0 0 0 0) shrinks to its
+    header and four rows, and the reference field, the three rows of buttons and the footer stay
+    in view at 80×24."""
+    from datetime import timedelta
+
+    from test_ui_console import T2, rows
+
+    password = tmp_path / "annuaire.secret"
+    password.write_text("secret\n", encoding="utf-8")
+    password.chmod(0o600)
+    settings = console_settings(db_url, tmp_path, letters={"folder": str(LETTERS)}, kiosk={"live_refresh": 3},
+                                directory={"url": "ldap://127.0.0.1:1", "base": "ou=eleves,dc=lycee-exemple,dc=test",
+                                           "bind_dn": "cn=entkiosk,ou=services,dc=lycee-exemple,dc=test",
+                                           "password_file": str(password), "tls": "none"})
+    service = open_service(settings, clock=clock, rng=random.Random(20261205))
+
+    def backlog(pilot: Pilot) -> None:
+        """Three pupils added 12 minutes before T2, their delivery tried at once; then as :func:`later`."""
+        clock.set(T2 - timedelta(minutes=12))
+        service.import_class_list(rows([("Nina", "Aubert"), ("Malo", "Carpentier"), ("Lyna", "Deschamps")], "2nde 4"),
+                                  actor="cli:seed")
+        assert service.deliver_directory("snapshot").problem  # the server is out of reach: recorded
+        age_and_lock(service, clock, *pupils.values())
+        open_console(pilot.app, service)
+
+    try:
+        assert snap_compare(kiosk(service, tmp_path), terminal_size=(80, 24), run_before=steps(backlog))
+    finally:
+        service.engine.dispose()

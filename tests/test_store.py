@@ -23,7 +23,7 @@ def test_upgrade_is_idempotent_and_records_head(db_url):
     engine = db.make_engine(db_url)
     db.upgrade(engine)
     db.upgrade(engine)
-    assert db.current_revision(engine) == db.HEAD == "0007"
+    assert db.current_revision(engine) == db.HEAD == "0008"
     assert {"accounts", "tokens", "reset_requests", "charter_acceptances", "throttles", "sessions",
             "audit_events", "classes", "establishments"} <= set(inspect(engine).get_table_names())
     engine.dispose()

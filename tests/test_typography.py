@@ -114,7 +114,7 @@ def speaking_modules() -> list[Path]:
     """The modules whose strings people read: screens, mails, letters, command line,
     the service's and the domain's refusals, the configuration's errors."""
     return sorted([*SRC.glob("ui/**/*.py"), SRC / "mail" / "messages.py", SRC / "mail" / "transports.py", *SRC.glob("letters/**/*.py"),
-                   SRC / "cli.py", *SRC.glob("service/*.py"), *SRC.glob("imports/*.py"), SRC / "domain" / "letter_template.py", SRC / "domain" / "errors.py", SRC / "domain" / "classlist.py",
+                   SRC / "cli.py", SRC / "cli_directory.py", *SRC.glob("directory/*.py"), *SRC.glob("service/*.py"), *SRC.glob("imports/*.py"), SRC / "domain" / "letter_template.py", SRC / "domain" / "errors.py", SRC / "domain" / "classlist.py",
                    SRC / "domain" / "passwords.py", SRC / "domain" / "name_rules.py", SRC / "config.py", SRC / "runtime.py"])
 
 

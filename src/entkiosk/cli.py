@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -52,7 +53,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         _speak(settings)
         _check_renamed(renamed)
         handler = COMMANDS[command]
-        return handler(args, settings, stdin or sys.stdin)
+        code = handler(args, settings, stdin or sys.stdin)
+        _deliver_directory()
+        return code
     except InvalidInput as exc:
         for message in exc.errors.values():
             print(_("Erreur : {message}").format(message=message), file=sys.stderr)
@@ -94,11 +97,56 @@ def _actor() -> str:
         return "cli:?"
 
 
+#: The services a command opened: the directory's updates they recorded leave before it ends.
+_OPENED: list = []
+
+
 def _service(settings: Settings, *, kiosk: bool = False):
     """The service; a kiosk's sends reset mails after answering the student."""
     from .runtime import open_service
 
-    return open_service(settings, mail_after_answer=kiosk)
+    service = open_service(settings, mail_after_answer=kiosk)
+    if not kiosk:
+        _OPENED.append(service)
+    return service
+
+
+def _deliver_directory() -> None:
+    """The directory's updates a command recorded (accounts created, reset, purged…) leave now,
+    rather than with the next kiosk opened; when the directory cannot take them, they wait
+    and the command says so."""
+    import socket
+
+    while _OPENED:
+        service = _OPENED.pop()
+        if service.directory.connect is None:
+            continue
+        holder = f"{_actor()}@{socket.gethostname()}:{os.getpid()}"
+        try:
+            try:
+                result = service.deliver_directory(holder)
+                while result.more:
+                    result = service.deliver_directory(holder)
+            finally:
+                service.directory.release(holder)
+        except (Exception, KeyboardInterrupt):  # noqa: BLE001 - the command's work is committed: only the delivery waits
+            logging.getLogger(__name__).warning("directory delivery after a command", exc_info=True)
+            print(_("Annuaire\u00a0: les mises à jour de cette commande attendent\u00a0; elles partiront avec le "
+                    "prochain kiosque ouvert, ou par «\u00a0entkiosk directory sync --apply\u00a0»."), file=sys.stderr)
+            continue
+        if result.blocked:
+            print(ngettext("Annuaire\u00a0: {count} élève attend parce que l'annuaire refuse son entrée\u00a0: "
+                           "«\u00a0entkiosk directory status\u00a0» dit pourquoi.",
+                           "Annuaire\u00a0: {count} élèves attendent parce que l'annuaire refuse leur entrée\u00a0: "
+                           "«\u00a0entkiosk directory status\u00a0» dit pourquoi.", result.blocked)
+                  .format(count=result.blocked), file=sys.stderr)
+        if result.waiting:
+            print(ngettext("Annuaire : {count} élève attend sa mise à jour ; elle partira avec le prochain kiosque "
+                           "ouvert, ou par « entkiosk directory sync --apply ».",
+                           "Annuaire : {count} élèves attendent leur mise à jour ; elle partira avec le prochain "
+                           "kiosque ouvert, ou par « entkiosk directory sync --apply ».", result.waiting)
+                  .format(count=result.waiting)
+                  + (f" {result.problem}" if result.problem else ""), file=sys.stderr)
 
 
 def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
@@ -877,6 +925,7 @@ class _ServiceOnce:
 
                 check_sender_address(self.settings, self.sender_source)
             self.service = _service(self.settings, kiosk=True)
+            self.service.start_directory_worker()  # the directory learns what this kiosk changes
         return self.service
 
 
@@ -955,6 +1004,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> i
     """The kiosk for browsers, by textual-serve: each tab runs its own kiosk process."""
     from .serve import serve
 
+    if settings.directory.enabled:  # every tab's kiosk would refuse to start: said once, here
+        from .directory.password import bind_password
+
+        bind_password(settings.directory, settings.source or _("configuration par défaut"))
     return serve(settings, host=args.host, port=args.port, public_url=args.public_url,
                  config=find_config(args.config))
 
@@ -983,28 +1036,33 @@ def run_kiosk(settings: Settings, *, service=None, demo_letters=(), demo_staff=N
     # The database side (SQLAlchemy, schema check) loads once the accueil is painted.
     source = service or _ServiceOnce(settings, config_source if sender_unchecked else None)
     crashes: list[float] = []
-    while True:
-        app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters,
-                       demo_staff=demo_staff)
-        app.freeze_after_start = True
-        if served:  # a tab left on the accueil closes its kiosk (the page offers to reopen it)
-            app.close_when_idle = settings.serve.idle_close
-        app.run()
-        if app.startup_error is not None:
-            raise app.startup_error
-        if app.return_code in (0, None):  # closed by a member of staff, or a browser tab done with
-            return EXIT_OK
-        if served:  # the tab's page already shows « Ce kiosque est fermé »: the server's console says why
-            raise DomainError(_("Le kiosque de l'onglet {tab} s'est arrêté sur une erreur ; l'onglet "
-                                "propose de le rouvrir. Détails dans le journal {log}.")
-                              .format(tab=settings.kiosk.id, log=log_dir / "entkiosk.log"))
-        # A bug: the student's session is gone with that run; a fresh accueil comes back.
-        now = time.monotonic()
-        crashes = [t for t in crashes if now - t < 60] + [now]
-        if len(crashes) >= 3:
-            raise DomainError(_("Le kiosque s'est arrêté après des erreurs répétées : voir le journal {log}.")
-                              .format(log=log_dir / "entkiosk.log"))
-        time.sleep(1)
+    try:
+        while True:
+            app = make_app(settings, source, state_path=log_dir / "kiosk-state.json", demo_letters=demo_letters,
+                           demo_staff=demo_staff)
+            app.freeze_after_start = True
+            if served:  # a tab left on the accueil closes its kiosk (the page offers to reopen it)
+                app.close_when_idle = settings.serve.idle_close
+            app.run()
+            if app.startup_error is not None:
+                raise app.startup_error
+            if app.return_code in (0, None):  # closed by a member of staff, or a browser tab done with
+                return EXIT_OK
+            if served:  # the tab's page already shows « Ce kiosque est fermé »: the server's console says why
+                raise DomainError(_("Le kiosque de l'onglet {tab} s'est arrêté sur une erreur ; l'onglet "
+                                    "propose de le rouvrir. Détails dans le journal {log}.")
+                                  .format(tab=settings.kiosk.id, log=log_dir / "entkiosk.log"))
+            # A bug: the student's session is gone with that run; a fresh accueil comes back.
+            now = time.monotonic()
+            crashes = [t for t in crashes if now - t < 60] + [now]
+            if len(crashes) >= 3:
+                raise DomainError(_("Le kiosque s'est arrêté après des erreurs répétées : voir le journal {log}.")
+                                  .format(log=log_dir / "entkiosk.log"))
+            time.sleep(1)
+    finally:
+        opened = getattr(source, "service", None)
+        if opened is not None:  # another kiosk takes over the directory's deliveries at once
+            opened.stop_directory_worker()
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
@@ -1015,7 +1073,18 @@ def cmd_db(args: argparse.Namespace, settings: Settings, _stdin: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_directory(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
+    from .cli_directory import cmd_directory as run, require_directory
+
+    from .runtime import open_service
+
+    require_directory(settings)
+    # Not _service(): a comparison without --apply, or a status, must not deliver anything.
+    return run(args, settings, stdin, open_service(settings))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings, TextIO], int]] = {
+    "directory": cmd_directory,
     "import": cmd_import,
     "sync": cmd_sync,
     "students": cmd_students,

@@ -172,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, metavar=_("DOSSIER"), help=_("dossier de la démonstration (par défaut : un dossier temporaire)"))
     p.add_argument("--print", dest="print_only", action="store_true",
                    help=_("seulement afficher les courriers, sans lancer le kiosque"))
+    directory = sub.add_parser("directory", help=_("l'annuaire LDAP de l'établissement : mises à jour en attente, "
+                                                   "comparaison et réparation"))
+    directory_sub = directory.add_subparsers(dest="directory_command", metavar=_("ACTION"), required=True,
+                                             parser_class=_Parser)
+    directory_sub.add_parser("status", help=_("l'annuaire répond-il, et quelles mises à jour attendent (code de "
+                                              "sortie 1 s'il ne répond pas ou si une mise à jour est bloquée)"))
+    p = directory_sub.add_parser("sync", help=_("comparer l'annuaire et la base : entrées manquantes, en trop, "
+                                                "périmées ou hors de la branche de leur classe"))
+    p.add_argument("--apply", action="store_true",
+                   help=_("réparer l'annuaire (sans jamais toucher une entrée que entkiosk n'a pas créée)"))
     db = sub.add_parser("db", help=_("base de données"))
     db_sub = db.add_subparsers(dest="db_command", metavar=_("ACTION"), required=True, parser_class=_Parser)
     db_sub.add_parser("upgrade", help=_("créer ou mettre à jour le schéma"))

@@ -199,6 +199,34 @@ class ServeSettings(_Section):
     idle_close: Annotated[int, msgspec.Meta(ge=0, le=86400)] = 900
 
 
+class DirectorySettings(_Section):
+    """The school's LDAP directory, which learns each pupil's password hash once the account
+    is activated (``entkiosk directory``). No ``url``: no directory."""
+
+    #: ``ldap://host``, ``ldaps://host`` or ``ldapi://`` (the local socket, URL-encoded path).
+    url: str = ""
+    #: Where the pupils' entries live (``ou=eleves,dc=…``); entkiosk writes nowhere else.
+    base: str = ""
+    #: Whom entkiosk binds as: write rights under ``base``, nothing more.
+    bind_dn: str = ""
+    #: The file holding that account's password (one line), readable by its owner only: the
+    #: password is never written in kiosk.conf.
+    password_file: str = ""
+    #: One branch per class under ``base`` (``ou=3A,ou=eleves,…``), made by entkiosk.
+    per_class: bool = False
+    #: ``verify``: TLS with the server's certificate checked (``ldaps://``, or StartTLS on
+    #: ``ldap://``); ``none``: no TLS, for ``ldapi://`` or a server on this machine only.
+    tls: Literal["verify", "none"] = "verify"
+    #: The certificates (PEM) that sign the server's; empty: the system's.
+    ca_file: str = ""
+    #: Seconds to wait for the server: to connect, then for each answer.
+    timeout: Annotated[int, msgspec.Meta(ge=1, le=60)] = 5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     establishment: EstablishmentSettings = msgspec.field(default_factory=EstablishmentSettings)
@@ -211,6 +239,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     letters: LetterSettings = msgspec.field(default_factory=LetterSettings)
     audit: AuditSettings = msgspec.field(default_factory=AuditSettings)
     serve: ServeSettings = msgspec.field(default_factory=ServeSettings)
+    directory: DirectorySettings = msgspec.field(default_factory=DirectorySettings)
     #: Where the settings came from (None: built-in defaults). Not a key of the file.
     source: str | None = None
 
@@ -436,9 +465,51 @@ def settings_from_dict(raw: dict, *, source: str = "kiosk.conf", check_sender: b
             read_template(Path(settings.letters.template).expanduser())
         except TemplateError as exc:
             raise ConfigError(_("{source} : clé « letters.template » : {problem}").format(source=source, problem=exc)) from None
+    if settings.directory.url or settings.directory != DirectorySettings():
+        check_directory(settings.directory, source)
     if renamed is not None:
         renamed.extend(found)
     return msgspec.structs.replace(settings, source=source)
+
+
+def check_directory(directory: DirectorySettings, source: str) -> None:
+    """``[directory]``: the keys that must go together, an address entkiosk can use, and no
+    password sent in the clear over a network. The password file itself is read at start-up
+    (:func:`entkiosk.directory.bind_password`)."""
+    from urllib.parse import urlsplit
+
+    for key in ("url", "base", "bind_dn", "password_file"):
+        if not getattr(directory, key).strip():
+            raise ConfigError(_("{source} : section [directory] : la clé « directory.{key} » manque (url, base, "
+                                "bind_dn et password_file vont ensemble).").format(source=source, key=key))
+    try:
+        address = urlsplit(directory.url)
+        address.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        address = None
+    if address is None or address.scheme not in ("ldap", "ldaps", "ldapi") or (
+            address.scheme != "ldapi" and not address.hostname) or address.path not in ("", "/"):
+        raise ConfigError(_("{source} : clé « directory.url » : adresse d'annuaire attendue, ldap://serveur, "
+                            "ldaps://serveur ou ldapi:// (par exemple ldaps://annuaire.lycee.fr).").format(source=source))
+    for key in ("base", "bind_dn"):
+        if not _is_dn(getattr(directory, key)):
+            raise ConfigError(_("{source} : clé « directory.{key} » : nom LDAP (DN) invalide, par exemple "
+                                "ou=eleves,dc=lycee,dc=fr.").format(source=source, key=key))
+    local = address.scheme == "ldapi" or address.hostname in ("127.0.0.1", "::1", "localhost")
+    if directory.tls == "none" and not local:
+        raise ConfigError(_("{source} : clé « directory.tls » : « none » enverrait le mot de passe de l'annuaire et "
+                            "les empreintes des mots de passe en clair sur le réseau ; il n'est permis qu'avec "
+                            "ldapi:// ou un annuaire sur cette machine (127.0.0.1).").format(source=source))
+
+
+def _is_dn(text: str) -> bool:
+    from ldap3.core.exceptions import LDAPInvalidDnError
+    from ldap3.utils.dn import parse_dn
+
+    try:
+        return bool(text.strip()) and bool(parse_dn(text))
+    except (LDAPInvalidDnError, ValueError, IndexError, TypeError):
+        return False
 
 
 #: msgspec's type names: the refusal of a value of another type, as a whole sentence.

@@ -68,6 +68,10 @@ def check_files(settings: Settings) -> None:
     if not text.strip():
         raise ConfigError(_("{source} : clé « charter.file » : la charte {file} est vide.")
                           .format(source=where, file=charter))
+    if settings.directory.enabled:  # the directory's bind password, from its own file (ConfigError)
+        from .directory.password import bind_password
+
+        bind_password(settings.directory, where)
     with contextlib.suppress(OSError):  # said where the kiosk opens its log, or below for the outbox
         private_data_dir()  # the kiosk's log, and the defaults' database and outbox, go there
     if settings.mail.transport == "outbox":
@@ -158,6 +162,11 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
 
     _give_back_hash_memory()
     where = settings.source or _("configuration par défaut")
+    directory = None
+    if settings.directory.enabled:  # before the database is made or upgraded: a bad file changes nothing
+        from .directory.client import connector
+
+        directory = connector(where, settings.directory)  # the password file, read once, now
     try:
         if not settings.database.url or (settings.mail.transport == "outbox" and not settings.mail.outbox):
             private_data_dir()  # before anything of ours is written in it
@@ -179,4 +188,4 @@ def open_service(settings: Settings, *, clock: Clock | None = None, transport: T
             .format(url=engine.url.render_as_string(hide_password=True), source=where, detail=detail)
         ) from None
     return AccountService(settings, engine, transport or make_transport(settings), clock=clock, rng=rng,
-                          mail_after_answer=mail_after_answer)
+                          mail_after_answer=mail_after_answer, directory=directory)

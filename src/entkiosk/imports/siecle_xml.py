@@ -91,7 +91,7 @@ _NOT_THE_EXPORT = {
 
 def parse_root(data: bytes, expected: str, what: str) -> Element:
     """The root element of a SIECLE export, parsed safely, which must be ``expected``
-    (``what``: « des élèves », for the refusal of a root :data:`_NOT_THE_EXPORT` does not know)."""
+    (``what``: « des élèves », for the refusal of a root :data:`_NOT_THE_EXPORT` does not know)."""
     _encoding_check(data)
     try:
         root = fromstring(data, forbid_dtd=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import date, datetime
@@ -56,6 +56,8 @@ class Core:
     def __init__(self, settings: Settings, engine: Engine, transport: Transport, *, clock: Clock | None = None,
                  hasher: Hasher | None = None, rng: random.Random | None = None,
                  mail_after_answer: bool = False) -> None:
+        from .directory_outbox import Recorder
+
         self.settings = settings
         self.engine = engine
         self.clock = clock or SystemClock()
@@ -73,6 +75,17 @@ class Core:
         self.sessions = Sessions(settings, self.uow, self.clock, self.rng, self.kiosk_id,
                                  tokens.CodeHasher(secret, self.hasher))
         self.mail = Outgoing(settings, self.uow, self.clock, self.audit, transport, after_answer=mail_after_answer)
+        #: The LDAP directory's outbox: every change it must learn is recorded with the change
+        #: (:mod:`.directory_outbox`); ``directory_kick`` wakes the kiosk's delivering worker.
+        self.directory_kick: Callable[[], None] | None = None
+        self.directory_recorder: Recorder | None = None
+        if settings.directory.enabled:
+            self.directory_recorder = Recorder(self.clock, self.kiosk_id, on_commit=self._kick_directory)
+            self.directory_recorder.watch(self.uow.listen)
+
+    def _kick_directory(self) -> None:
+        if self.directory_kick is not None:
+            self.directory_kick()
 
     def tx(self, *, read_only: bool = False) -> AbstractContextManager[DbSession]:
         """One transaction (see :mod:`.unit_of_work` for its rules)."""

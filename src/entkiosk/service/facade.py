@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 
@@ -25,12 +25,16 @@ from .activation import Activation
 from .assisted import AssistedRecovery
 from .classes import Classes
 from .core import Core, UseCases
+from .directory import DirectoryUseCases, Worker
 from .guardians import Guardians
 from .profile import Profile
 from .recovery import Recovery
 from .staff import Staff
 from .team import Team
 from .yearly import YearlyUpdate
+
+if TYPE_CHECKING:
+    from ..directory.client import Directory
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,9 +57,11 @@ class AccountService:
 
     def __init__(self, settings: Settings, engine: Engine, transport: Transport, *, clock: Clock | None = None,
                  hasher: Hasher | None = None, rng: random.Random | None = None,
-                 mail_after_answer: bool = False) -> None:
+                 mail_after_answer: bool = False, directory: Callable[[], Directory] | None = None) -> None:
         self.core = Core(settings, engine, transport, clock=clock, hasher=hasher, rng=rng,
                          mail_after_answer=mail_after_answer)
+        self.directory = DirectoryUseCases(self.core, directory)
+        self._directory_worker: Worker | None = None
         self.activation = Activation(self.core)
         self.profile = Profile(self.core)
         self.recovery = Recovery(self.core)
@@ -95,6 +101,24 @@ class AccountService:
     @property
     def kiosk_id(self) -> str:
         return self.core.kiosk_id
+
+    def start_directory_worker(self, *, poll: float = 2.0) -> None:
+        """Deliver the directory's updates from this process, in a thread (the kiosk's)."""
+        import os
+        import socket
+
+        if self.directory.connect is None or self._directory_worker is not None:
+            return
+        holder = f"{self.kiosk_id}@{socket.gethostname()}:{os.getpid()}"[:120]
+        self._directory_worker = Worker(self.directory, holder, poll=poll)
+        self.core.directory_kick = self._directory_worker.kick
+        self._directory_worker.start()
+
+    def stop_directory_worker(self) -> None:
+        if self._directory_worker is not None:
+            self.core.directory_kick = None
+            self._directory_worker.stop()
+            self._directory_worker = None
 
     def wait_for_mail(self, timeout: float | None = None) -> bool:
         """Wait until every mail handed to the background sender has been tried; False on timeout."""
@@ -174,3 +198,8 @@ class AccountService:
     staff_member = _forward("team", Team.staff_member)
     staff_profile = _forward("team", Team.staff_profile)
     confirm_staff = _forward("team", Team.confirm_staff)
+
+    # The school's LDAP directory (directory.py).
+    directory_status = _forward("directory", DirectoryUseCases.directory_status)
+    directory_sync = _forward("directory", DirectoryUseCases.directory_sync)
+    deliver_directory = _forward("directory", DirectoryUseCases.deliver)

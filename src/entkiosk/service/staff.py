@@ -255,6 +255,10 @@ class Staff(UseCases):
                     s.execute(delete(model).where(model.account_id.in_(ids)))
                 s.execute(delete(Guardianship).where(or_(Guardianship.guardian_id.in_(ids),
                                                          Guardianship.pupil_id.in_(ids))))
+                if self.core.directory_recorder is not None:  # a bulk delete: no flush tells the directory
+                    pupils = s.scalars(select(Account.identifier).where(Account.identifier.in_(expired),
+                                                                         Account.kind == Kind.STUDENT)).all()
+                    self.core.directory_recorder.record(s, pupils, "deleted")
                 s.execute(delete(Account).where(Account.identifier.in_(expired)))
                 for ident in expired:
                     self.audit(s, "account.purged", ident, actor=actor)

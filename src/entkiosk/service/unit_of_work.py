@@ -41,6 +41,13 @@ class UnitOfWork:
         self._sessions = db.session_factory(engine)
         self._read_sessions = db.session_factory(engine, read_only=True)
 
+    def listen(self, name: str, listener) -> None:
+        """A SQLAlchemy session event (``before_flush``, ``after_commit``…) on the read-write
+        sessions (the directory's outbox watches their flushes)."""
+        from sqlalchemy import event
+
+        event.listen(self._sessions, name, listener)
+
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[DbSession]:
         """One transaction; ``read_only``: one that never writes (a write there fails)."""

@@ -271,3 +271,40 @@ class AuditEvent(Base):
     identifier: Mapped[str | None] = mapped_column(String(80))
     actor: Mapped[str | None] = mapped_column(String(80))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class DirectoryUpdate(Base):
+    """A change the LDAP directory must learn (issue 20's outbox), written in the same
+    transaction as the change itself. The worker applies the pupil's *current* state, so
+    the row says which pupil and why, never a password or a hash."""
+
+    __tablename__ = "directory_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The pupil's identifier: the entry's ``uid`` (a deleted account has no row left to name it).
+    identifier: Mapped[str] = mapped_column(String(80), index=True)
+    change: Mapped[str] = mapped_column(String(20))  # see service.directory.CHANGES
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kiosk_id: Mapped[str] = mapped_column(String(60))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Not tried again before then (back-off after a refusal of this entry).
+    next_try_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Why the last try failed, in French for staff (no secret).
+    problem: Mapped[str | None] = mapped_column(String(2000))
+
+
+class DirectoryWorker(Base):
+    """One row: which kiosk delivers the directory updates now (a lease, so that exactly one
+    does, in order), and how the last try went — what the console and ``entkiosk directory
+    status`` show."""
+
+    __tablename__ = "directory_worker"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    problem: Mapped[str | None] = mapped_column(String(2000))
+    problem_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

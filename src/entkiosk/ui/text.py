@@ -14,7 +14,7 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.content import Content
 from textual.strip import Strip
@@ -85,8 +85,30 @@ class Prose(Content):
         return self._set(width, options.rules).render_strips(width, height, style, options)
 
 
-def plain(text: str) -> Content:
-    return Prose(visible(text))
+class Clamped(Prose):
+    """Prose on at most ``lines`` lines, the last one ending in « … » when the text is
+    longer: a sentence of unknown length (a server's answer) cannot push the rest of a
+    screen out of an 80×24 terminal."""
+
+    def __init__(self, text: str, lines: int) -> None:
+        super().__init__(text)
+        self.lines = lines
+
+    def _set(self, width: int, rules: RulesMap) -> Content:
+        content = super()._set(width, rules)
+        kept = content.plain.split("\n")
+        if len(kept) <= self.lines:
+            return content
+        room = max(width - rules.get("line_pad", 0) * 2, 1)
+        last = kept[self.lines - 1].rstrip()
+        if cell_len(last) + 1 > room:
+            last = set_cell_size(last, room - 1).rstrip()
+        return Content("\n".join([*kept[:self.lines - 1], last + "…"]))
+
+
+def plain(text: str, *, lines: int | None = None) -> Content:
+    """``text`` as it is, never markup; ``lines``: cut after that many lines (« … »)."""
+    return Prose(visible(text)) if lines is None else Clamped(visible(text), lines)
 
 
 def cell(text: str) -> Text:

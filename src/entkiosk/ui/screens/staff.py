@@ -1,19 +1,24 @@
 """12. Console du personnel: the classes and their counts, and what staff do from there.
 
-Every call checks the staff session first (:mod:`.staff_common`).
+Every call checks the staff session first (:mod:`.staff_common`). With a ``[directory]``,
+the roles that run the yearly update (Right.SYNC) also see the LDAP directory's backlog,
+read from the database every ``[kiosk] live_refresh`` seconds: staff learn that pupils'
+passwords do not reach the school's other services yet, and why, without a command line.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import HorizontalGroup
 from textual.widgets import Button, DataTable, Static
+from textual.worker import Worker, WorkerState
 
-from ...domain.errors import DomainError, InvalidInput
+from ...domain.errors import DomainError, InvalidInput, NotAllowed
 from ...domain.i18n import N_, _, ngettext
 from ...domain.roles import Right
 from ...service import ClassSummary, HelpRequestView, ResetRequestView
@@ -21,11 +26,16 @@ from ..text import plain
 from ..widgets.controls import KioskButton
 from ..widgets.fields import Field
 from ..widgets.table import KioskTable
-from .base import KioskScreen, screen_keys
+from .base import KioskScreen, screen_keys, worker_failure
 from .staff_common import offers, staff_read
+
+if TYPE_CHECKING:
+    from ...service.directory import DirectoryStatus
 
 #: A class name longer than this is shortened in the list (the class screen shows it whole).
 CLASS_CELL = 16
+#: Lines the directory's last problem may take on the console (a DN can make it long).
+PROBLEM_LINES = 2
 
 
 def class_counts(summary: ClassSummary) -> list[str]:
@@ -33,6 +43,33 @@ def class_counts(summary: ClassSummary) -> list[str]:
     return [name, str(summary.students), str(summary.activated), str(summary.charter),
             str(summary.email_validated), str(summary.locked), str(summary.expired),
             f"{summary.guardians_activated}/{summary.guardians}" if summary.guardians else ""]
+
+
+def waited(delta: timedelta) -> str:
+    """How long the oldest directory update has waited, as staff say it (« 12 min »)."""
+    minutes = max(int(delta.total_seconds()) // 60, 0)
+    if minutes < 1:
+        return _("moins d'une minute")
+    if minutes < 60:
+        return _("{minutes}\u00a0min").format(minutes=minutes)
+    if minutes < 48 * 60:
+        hours, minutes = divmod(minutes, 60)
+        # TRANSLATORS: « 2 h 05 »: hours and minutes of a wait.
+        return _("{hours}\u00a0h\u00a0{minutes}").format(hours=hours, minutes=f"{minutes:02d}")
+    days = minutes // (24 * 60)
+    return ngettext("{n}\u00a0jour", "{n}\u00a0jours", days).format(n=days)
+
+
+def directory_backlog(status: DirectoryStatus, now: datetime) -> str:
+    """The console's line on the directory: up to date, or how many updates wait and since when."""
+    if not status.waiting:
+        return _("Annuaire : à jour.")
+    since = waited(now - status.oldest) if status.oldest is not None else waited(timedelta(0))
+    if status.waiting == 1:
+        return _("Annuaire : 1 mise à jour en attente (depuis {since}).").format(since=since)
+    return ngettext("Annuaire : {n} mise à jour en attente (la plus ancienne depuis {since}).",
+                    "Annuaire : {n} mises à jour en attente (la plus ancienne depuis {since}).",
+                    status.waiting).format(n=status.waiting, since=since)
 
 
 class StaffScreen(KioskScreen):
@@ -50,6 +87,9 @@ class StaffScreen(KioskScreen):
         yield KioskTable(_("Classe"), _("Élèves"), _("Activés"), _("Charte"), _("Mail"), _("Bloqués"), _("Expirés"),
                          _("Parents"), id="classes")
         yield Static("", id="console-total", classes="note")
+        if self.shows_directory:
+            yield Static("", id="console-directory", classes="note")
+            yield Static("", id="console-directory-problem")
         yield Field(_("Retrouver une demande (n°\u00a0de référence)"), "reference", max_length=40,
                     placeholder=_("les 13 chiffres lus par l'élève"))
         # What the role allows, and only that (a teacher: their classes, the search of a request).
@@ -69,9 +109,18 @@ class StaffScreen(KioskScreen):
             yield KioskButton(_("Fermer le kiosque"), id="close", variant="error")
             yield KioskButton(_("SE DÉCONNECTER"), id="logout", classes="submit", variant="primary")
 
+    @property
+    def shows_directory(self) -> bool:
+        """The directory's backlog is shown: a directory is configured and the role runs the
+        accounts of the whole school (a teacher's classes say nothing of the directory)."""
+        return self.app.settings.directory.enabled and offers(self.app, Right.SYNC)
+
     def on_mount(self) -> None:
         self.query_one("#classes", KioskTable).focus()
         self.reload()
+        if self.shows_directory:
+            self.query_one("#console-directory-problem", Static).display = False
+            self.set_interval(self.app.settings.kiosk.live_refresh, self.read_directory, name="directory-refresh")
 
     def reload(self) -> None:
         service, token = self.app.service, self.app.token
@@ -81,6 +130,43 @@ class StaffScreen(KioskScreen):
                     staff_read(service, token, service.help_requests))
 
         self.call(read, then=lambda found: (self._show(found[0]), self._show_requests(found[1])))
+        self.read_directory()
+
+    # ------------------------------------------------------------ the directory's backlog
+
+    def read_directory(self) -> None:
+        """Read the backlog again (the database only, never the LDAP server), unless the
+        console is covered or the previous reading is still on its way."""
+        if not self.shows_directory or not self.is_current:
+            return
+        running = self._directory_reading
+        if running is not None and running.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return
+        self._directory_reading = self._directory_status(self.app.service, self.app.token)
+
+    _directory_reading: Worker[DirectoryStatus] | None = None
+
+    @work(thread=True, exclusive=True, group="directory-status", exit_on_error=False, name="directory-status")
+    def _directory_status(self, service, token: str) -> DirectoryStatus:
+        return staff_read(service, token, service.directory_status)
+
+    @on(Worker.StateChanged)
+    def _directory_read(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._directory_reading or event.state not in (WorkerState.SUCCESS,
+                                                                               WorkerState.ERROR):
+            return
+        backlog = self.query_one("#console-directory", Static)
+        problem = self.query_one("#console-directory-problem", Static)
+        if event.state == WorkerState.ERROR:
+            # A role changed meanwhile: the line goes; else the last reading stays until the next one.
+            if worker_failure(self.app, event.worker) is not None and isinstance(event.worker.error, NotAllowed):
+                backlog.display = problem.display = False
+            return
+        status: DirectoryStatus = event.worker.result
+        backlog.update(plain(directory_backlog(status, self.app.service.clock.now())))
+        # The last problem matters while updates wait; the sentence is the product's, in French.
+        problem.display = bool(status.waiting and status.problem)
+        problem.update(plain(status.problem or "", lines=PROBLEM_LINES))
 
     def on_screen_resume(self) -> None:
         """Back from a class or an approval: the counts and the requests read again."""
