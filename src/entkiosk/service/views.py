@@ -185,6 +185,7 @@ EVENT_LABELS: dict[str, str] = {
     "account.purged": N_("compte supprimé"),
     "audit.purged": N_("journal d'audit purgé"),
     "sync.applied": N_("mise à jour SIECLE appliquée"),
+    "directory.sync": N_("annuaire LDAP réparé"),
     "sync.created": N_("compte créé (SIECLE)"),
     "sync.class_changed": N_("changement de classe (SIECLE)"),
     "sync.left": N_("élève sorti (SIECLE)"),
