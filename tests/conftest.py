@@ -7,6 +7,7 @@ its own fresh database, copied from a migrated template.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from entkiosk.config import Settings, settings_from_dict
 from entkiosk.domain.classlist import StudentRow
 from entkiosk.domain.clock import FixedClock
+from entkiosk.domain.passwords import Hasher, HashParameters
 from entkiosk.mail import OutboxTransport
 from entkiosk.runtime import open_service
 from entkiosk.service import AccountService, IssuedLetter
@@ -35,6 +37,25 @@ hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_ENV = "ENTKIOSK_TEST_PG_URL"
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)  # 10:00 in Lille
+
+
+def _quicker_pilot() -> None:
+    """Textual's pilot waits for an app to be idle in 20 ms sleeps (idle: under 1 ms of work
+    in one of them), and a screen repaints at most 60 times a second, in time for such a
+    window: each ``pilot.press`` sleeps at least 3 × 20 ms, each ``pilot.pause`` 20 ms,
+    however little the kiosk has to do (about half of a pilot test's time). In tests, both
+    are four times finer: 5 ms windows (idle: under 0.25 ms of work, the same share) and up to
+    240 repaints a second, still one per window; only the waiting is shorter. Textual is
+    pinned (``textual==``), so these module-level values are known ones."""
+    import textual._wait
+    import textual.screen
+
+    textual.screen.UPDATE_PERIOD = 1 / 240
+    textual._wait.SLEEP_GRANULARITY = 1 / 200
+    textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
+
+
+_quicker_pilot()
 
 
 class PgTemplate:
@@ -55,7 +76,11 @@ class PgTemplate:
     def fresh(self) -> str:
         name = f"entkiosk_t_{uuid.uuid4().hex[:10]}"
         with self.admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"'))
+            # PostgreSQL 15's default strategy (WAL_LOG) writes the whole template into the
+            # WAL: ~0.2 s a test; FILE_COPY copies its files, ~0.03 s (the checkpoint it
+            # costs is cheap on the test server, which runs with fsync=off).
+            strategy = " STRATEGY FILE_COPY" if c.dialect.server_version_info >= (15,) else ""
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"{strategy}'))
         return name
 
     def drop(self, name: str) -> None:
@@ -121,9 +146,75 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     return make_settings(db_url, tmp_path)
 
 
+#: argon2id as the service runs it, at the smallest memory argon2 accepts (8 KiB instead of
+#: 19 MiB): a hash or a verification in microseconds instead of ~20 ms. A test's service
+#: hashes with it unless the test is marked ``argon2`` (about the configured parameters or
+#: their cost): the others check what is hashed and verified, not how hard.
+TEST_HASH = HashParameters(memory_cost=8)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "argon2: the test's service hashes with the configured argon2 parameters "
+                                       "(not conftest.TEST_HASH)")
+
+
+@functools.cache
+def light_hasher() -> Hasher:
+    return Hasher(TEST_HASH)
+
+
+def hashing_lightly(svc: AccountService, *, mail_after_answer: bool = False) -> AccountService:
+    """``svc`` (its database, mail, clock, generator, directory) hashing with :data:`TEST_HASH`.
+    (``svc`` itself hashed once with the configured parameters as it was built: the hash its
+    unknown identifiers are checked against.)"""
+    return AccountService(svc.settings, svc.engine, svc.transport, clock=svc.clock, rng=svc.rng,
+                          hasher=light_hasher(), mail_after_answer=mail_after_answer,
+                          directory=svc.directory.connect)
+
+
+@functools.cache
+def _sqlite_template(folder: str) -> bytes:
+    """An SQLite database migrated to the newest schema, once per test process (Alembic
+    takes ~0.1 s a database). Its copies share its installation key, as PostgreSQL's do."""
+    from entkiosk.store import db
+
+    path = Path(folder) / "template.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path.read_bytes()
+
+
+def from_template(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An SQLite file that does not exist yet becomes a copy of the migrated template (made
+    0600, as entkiosk makes its database), as if :func:`open_service` had just migrated it;
+    PostgreSQL's databases are copies of a template already (:class:`PgTemplate`)."""
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    path = Path(url.database)
+    if path.exists():
+        return
+    data = _sqlite_template(str(tmp_path_factory.getbasetemp()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+
+
+def open_test_service(settings: Settings, request: pytest.FixtureRequest, **kwargs) -> AccountService:
+    """:func:`open_service` on ``settings``'s database (an SQLite one copied from the template
+    first), hashing with :data:`TEST_HASH` unless the test is marked ``argon2``."""
+    from_template(settings.database.url, request.getfixturevalue("tmp_path_factory"))
+    svc = open_service(settings, **kwargs)
+    if request.node.get_closest_marker("argon2"):
+        return svc
+    return hashing_lightly(svc, mail_after_answer=kwargs.get("mail_after_answer", False))
+
+
 @pytest.fixture
-def service(settings: Settings, clock: FixedClock) -> Iterator[AccountService]:
-    svc = open_service(settings, clock=clock)
+def service(settings: Settings, clock: FixedClock, request: pytest.FixtureRequest) -> Iterator[AccountService]:
+    svc = open_test_service(settings, request, clock=clock)
     yield svc
     svc.engine.dispose()
 

@@ -277,6 +277,7 @@ def test_profile_before_activation_not_allowed(service, letter):
                                new_password=GOOD_PASSWORD, confirm_password=GOOD_PASSWORD)
 
 
+@pytest.mark.argon2
 def test_rehash_on_login_when_parameters_change(service, letter, settings, clock):
     import msgspec
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_PASSWORD, activate, last_code, student
+from conftest import GOOD_PASSWORD, activate, from_template, last_code, student
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from entkiosk import cli
@@ -128,8 +128,9 @@ def sqlite_conf(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def live(settings) -> Iterator[AccountService]:
-    """The service on the same database, with the real clock like the subprocess."""
+def live(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccountService]:
+    """The service on the same database, with the real clock (and argon2 parameters) like the subprocess."""
+    from_template(settings.database.url, tmp_path_factory)
     svc = open_service(settings)
     yield svc
     svc.engine.dispose()

@@ -39,6 +39,7 @@ def _first_connection(settings, identifier, provisional, password, barrier, resu
 
 
 @pytest.mark.slow
+@pytest.mark.argon2  # its processes open the database as a kiosk does: same hashes
 def test_concurrent_first_connection_exactly_one_succeeds(service, settings):
     ctx = mp.get_context("spawn")
     rows = [student(f"Eleve{i}", "Course", line=i + 2) for i in range(ROUNDS)]

@@ -77,6 +77,7 @@ def _totals(outcomes: list, phase: str) -> tuple[int, Counter[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.argon2  # its processes open the database as a kiosk does: same hashes
 def test_parallel_wrong_answers_get_exactly_the_threshold(service, settings):
     """8 × 25 simultaneous wrong passwords on one identifier (8 × 4 wrong birth dates at
     first connection, 8 × 4 wrong mailed codes): exactly 5 of them judged (5 argon2

@@ -759,6 +759,7 @@ def test_no_secret_in_audit_logs_errors_or_the_database_at_rest(db_url, tmp_path
 # ================================================================ 7. argon2 parameters
 
 
+@pytest.mark.argon2
 def test_default_argon2_parameters_meet_owasp_minimum_and_are_what_is_stored(service, letter):
     acc = Settings().accounts
     assert (acc.argon2_memory_cost, acc.argon2_time_cost, acc.argon2_parallelism) >= (19 * 1024, 2, 1)
@@ -780,6 +781,7 @@ def test_argon2_parameters_below_owasp_minimum_are_refused(key, value, expected)
     assert str(err.value) == f"kiosk.conf : clé « accounts.{key} » : la valeur doit être {expected}."
 
 
+@pytest.mark.argon2
 def test_rehash_on_login_when_memory_cost_changes(service, letter, clock, meter):
     """m=19456 → 32768: the next login verifies with the old parameters, stores a hash with the
     new ones (the old password still works, on both configurations), and only once."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_PASSWORD, START, activate, last_code, make_settings, student
+from conftest import GOOD_PASSWORD, START, activate, last_code, make_settings, open_test_service, student
 from textual.pilot import Pilot
 import ui_support
 
@@ -43,10 +43,10 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def service(db_url: str, tmp_path: Path):
+def service(db_url: str, tmp_path: Path, request: pytest.FixtureRequest):
     settings = make_settings(db_url, tmp_path, guide={"url": "https://ent.example.org/guide-eleves/"},
                              establishment={"message": "Les conseils de classe du 2e trimestre ont lieu du 9 au 20 mars."})
-    svc = open_service(settings, clock=FixedClock(START), rng=random.Random(20260901))
+    svc = open_test_service(settings, request, clock=FixedClock(START), rng=random.Random(20260901))
     yield svc
     svc.engine.dispose()
 

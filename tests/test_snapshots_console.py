@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import START
+from conftest import START, open_test_service
 from test_snapshots import Frozen, click, fill, push, steps
 from test_ui_console import (FORTY, STAFF, STAFF_PASSWORD, T1, Pupils, age_and_lock, console_settings, open_console,
                              refresh_letters, seed_class)
@@ -61,12 +61,12 @@ def school(service: AccountService, clock: FixedClock, outbox: OutboxTransport) 
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pupils]]:
+def template(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> tuple[Path, list[Pupils]]:
     """The school, built once: its database file and its classes."""
     folder = tmp_path_factory.mktemp("school")
     settings = console_settings(f"sqlite:///{folder / 'school.db'}", folder)
     clock = FixedClock(START)
-    service = open_service(settings, clock=clock, rng=random.Random(20260901))
+    service = open_test_service(settings, request, clock=clock, rng=random.Random(20260901))
     classes = school(service, clock, OutboxTransport(settings.outbox_path()))
     service.engine.dispose()
     return folder / "school.db", classes
@@ -105,8 +105,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def service(settings: Settings, clock: FixedClock) -> Iterator[AccountService]:
-    svc = open_service(settings, clock=clock, rng=random.Random(20261205))
+def service(settings: Settings, clock: FixedClock, request: pytest.FixtureRequest) -> Iterator[AccountService]:
+    svc = open_test_service(settings, request, clock=clock, rng=random.Random(20261205))
     yield svc
     svc.engine.dispose()
 

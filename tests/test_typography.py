@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_PASSWORD, START, activate, last_code, make_settings, student
+from conftest import GOOD_PASSWORD, START, activate, last_code, make_settings, open_test_service, student
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, RadioButton, Static
 from ui_support import footer_keys, kiosk, rendered, settle
@@ -36,7 +36,6 @@ from ui_support import footer_keys, kiosk, rendered, settle
 import entkiosk
 from entkiosk.domain import errors
 from entkiosk.domain.clock import FixedClock
-from entkiosk.runtime import open_service
 from entkiosk.service import AccountService
 
 NBSP = "\u00a0\u202f"
@@ -428,10 +427,10 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def service(db_url: str, tmp_path: Path) -> Iterator[AccountService]:
+def service(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AccountService]:
     settings = make_settings(db_url, tmp_path, guide={"url": "https://ent.example.org/guide-eleves/"},
                              establishment={"message": "Les conseils de classe ont lieu du 9 au 20 mars."})
-    svc = open_service(settings, clock=FixedClock(START))
+    svc = open_test_service(settings, request, clock=FixedClock(START))
     yield svc
     svc.engine.dispose()
 
@@ -528,8 +527,7 @@ async def test_a_guillemet_or_a_colon_never_starts_or_ends_a_line_alone(service:
             assert not line_breaks(app), (shift, lines)
             for line in lines:
                 assert not line.endswith(("«", "\u00a0")) and not line.startswith(("»", ":", "!")), (shift, lines)
-            app.pop_screen()
-            await settle(app, pilot)
+            app.pop_screen()  # (off the stack at once; the next push's settle lets its removal finish)
 
 
 async def test_a_long_path_in_a_message_breaks_after_a_slash(service: AccountService, tmp_path: Path) -> None:

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.etree.ElementTree import Element
 
-from email_validator import EmailNotValidError, validate_email
-
 from ..domain.classlist import MAX_KEY, MAX_NAME, Where, printable, spelling_problem
 from ..domain.i18n import N_, _
 from ..domain.identifiers import base_identifier
@@ -208,6 +206,8 @@ def _email(typed: str) -> str | None:
     """``MEL`` when it is an address a mail can go to; otherwise nothing is offered."""
     if not typed or len(typed) > 254:
         return None
+    from email_validator import EmailNotValidError, validate_email  # here: see service/forms.py
+
     try:
         return validate_email(typed, check_deliverability=False, allow_smtputf8=False).normalized.lower()
     except EmailNotValidError:
