@@ -153,7 +153,14 @@ class Activation(UseCases):
             # The account first: the other kiosk's activation ended this session too, and
             # its pupil must read why, not that their session expired.
             self._activated_elsewhere(s, token)
-            session, account = self.sessions.live(s, token)
+            try:
+                session, account = self.sessions.live(s, token)
+            except errors.SessionExpired:
+                # PostgreSQL (READ COMMITTED): the other kiosk may have committed between the
+                # two reads. Read again, fresh, before saying the session expired.
+                s.expire_all()
+                self._activated_elsewhere(s, token)
+                raise
             if account.version != version or account.state != AccountState.CREATED:
                 raise errors.Conflict(_(ACTIVATED_ELSEWHERE))
             now = self.now()
