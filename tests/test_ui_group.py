@@ -115,3 +115,23 @@ async def test_an_activated_pupil_stops_the_groups_letters_and_a_reset_serves_th
         assert says(app, "2 courriers enregistrés")
     assert {p.suffix for p in settings.letters_folder().iterdir()} == {".pdf", ".csv"}
     assert [s.state for s in service.class_students()] == ["waiting", "waiting"]
+
+
+async def test_the_class_screen_taken_down_still_answers_which_keys_it_offers(
+        settings: Settings, service: AccountService, staff: str, tmp_path: Path) -> None:
+    """Échap on a class: Textual removes its list before the screen, and the footer may ask
+    the screen's keys in between (a CI run crashed the kiosk with NoMatches there)."""
+    service.import_class_list([student("Julie", "Baillet", cls="3A")], actor="cli:seed")
+    async with kiosk(settings, service, tmp_path) as (app, pilot):
+        open_console(app, service)
+        await settle(app, pilot)
+        await open_class(app, pilot, "3A")
+        screen = app.screen
+        offered = {binding.action for _node, binding, enabled, _tip in screen.active_bindings.values() if enabled}
+        assert "tick" in offered  # the list has the focus: Espace ticks
+        await screen.remove_children()  # what the taking down does first
+        offered = {binding.action for _node, binding, enabled, _tip in screen.active_bindings.values() if enabled}
+        assert "tick" not in offered
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is not screen

@@ -130,7 +130,9 @@ class ClassScreen(KioskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Espace is offered on the list only (in the search field it types a space)."""
         if action == "tick":
-            return self.focused is self.query_one("#students", KioskTable)
+            # Read from the focus, not a query: the footer asks while the screen is being
+            # taken down too (Échap), when the list may already be gone.
+            return isinstance(self.focused, KioskTable) and self.focused.id == "students"
         return super().check_action(action, parameters)
 
     def on_screen_resume(self) -> None:

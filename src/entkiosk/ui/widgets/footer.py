@@ -131,7 +131,9 @@ class KioskFooter(ScrollableContainer, can_focus=False, can_focus_children=False
             self.call_after_refresh(self._recompose_if_changed)
 
     async def _recompose_if_changed(self) -> None:
-        if not self.is_attached:
+        # A screen just dismissed is out of the stack while its widgets are being removed:
+        # its keys no longer matter, and asking them would query half-removed widgets.
+        if not self.is_attached or self.screen not in self.app.screen_stack:
             return
         shown = self._keys_shown()
         if shown != self._shown:
